@@ -1,0 +1,318 @@
+"""One httpx.AsyncClient per account, with the network rules of design.md in one place.
+
+- connect/read timeouts on every request;
+- 429 retried after `Retry-After` (the platform did not act on it, so writes are safe to resend);
+- 5xx, timeouts and dropped connections retried with backoff for reads only, never for writes;
+- an optional cost limiter (Placewise's token bucket) consulted before each request;
+- every failure mapped to a typed error from core.errors whose message names the platform and the
+  request (method and path only: query strings may carry emails, headers carry secrets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .errors import (
+    AudienceError,
+    AuthError,
+    ForbiddenError,
+    InvalidResponseError,
+    NetworkError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    ValidationError,
+)
+from .redact import redact
+
+log = logging.getLogger("audience_tui.http")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+USER_AGENT = "audience-tui/0.1 (+https://pypi.org/project/audience-tui/)"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 4  # total tries, the first included
+    backoff_base: float = 0.25
+    backoff_max: float = 8.0
+    max_retry_after: float = 60.0  # a longer Retry-After is reported to the user instead
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 30.0
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read, connect=self.connect)
+
+
+class CostLimiter:
+    """Client side of a token bucket whose state the server reports in response headers.
+
+    Placewise sends `ratelimit-remaining` and `ratelimit-cost`; before a call costing more than
+    what remains, wait for the refill instead of spending a request on a certain 429.
+    """
+
+    def __init__(
+        self, refill_per_second: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ):
+        self.refill_per_second = refill_per_second
+        self._clock = clock
+        self._remaining: float | None = None
+        self._seen_at = 0.0
+        self._lock = asyncio.Lock()
+
+    def wait_for(self, cost: float) -> float:
+        """Seconds to wait before spending `cost` tokens (0 when unknown or affordable)."""
+        if self._remaining is None:
+            return 0.0
+        available = self._remaining + (self._clock() - self._seen_at) * self.refill_per_second
+        return max(0.0, (cost - available) / self.refill_per_second)
+
+    async def acquire(self, cost: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+        async with self._lock:
+            delay = self.wait_for(cost)
+            if delay > 0:
+                log.debug("rate limit: waiting %.2fs for %s tokens", delay, cost)
+                await sleep(delay)
+            if self._remaining is not None:
+                self._remaining -= cost
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        remaining = headers.get("ratelimit-remaining")
+        if remaining is None:
+            return
+        try:
+            self._remaining = float(remaining)
+        except ValueError:
+            return
+        self._seen_at = self._clock()
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), None if absent/garbage."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+ErrorDetail = Callable[[httpx.Response], str | None]
+Classifier = Callable[[httpx.Response], AudienceError | None]
+
+
+def default_error_detail(response: httpx.Response) -> str | None:
+    """The message of the usual error bodies: {"error"}, {"message"}, {"cause"}, JSON:API."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:200] or None
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            return str(first.get("detail") or first.get("title") or first)
+        for key in ("error", "message", "cause", "detail"):
+            if body.get(key):
+                value = body[key]
+                return value if isinstance(value, str) else jsonlib.dumps(value)[:300]
+    if isinstance(body, str):
+        return body[:200]
+    return None
+
+
+class ApiClient:
+    """The account's HTTP client. Adapters call `request`/`json`; nothing else touches httpx."""
+
+    def __init__(
+        self,
+        platform: str,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeouts: Timeouts = Timeouts(),
+        retry: RetryPolicy = RetryPolicy(),
+        limiter: CostLimiter | None = None,
+        error_detail: ErrorDetail = default_error_detail,
+        classify: Classifier | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.platform = platform
+        self.retry = retry
+        self.limiter = limiter
+        self._error_detail = error_detail
+        self._classify = classify
+        self._sleep = sleep
+        self._deadline = timeouts.connect + timeouts.read
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            auth=auth,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+            transport=transport,
+            timeout=timeouts.httpx(),
+            follow_redirects=False,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        read: bool | None = None,
+        cost: float = 1,
+        ok: tuple[int, ...] = (),
+    ) -> httpx.Response:
+        """Send with the retry rules; return a 2xx response (or one whose code is in `ok`).
+
+        `read` marks a request safe to repeat; it defaults to true for GET/HEAD/OPTIONS. A POST
+        that only reads (Placewise's reporting query) passes read=True.
+        """
+        method = method.upper()
+        is_read = method in READ_METHODS if read is None else read
+        label = f"{method} {path}"
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.limiter is not None:
+                await self.limiter.acquire(cost, self._sleep)
+            try:
+                # The overall deadline also covers transports that ignore httpx's timeouts
+                # (the in-process sandbox).
+                async with asyncio.timeout(self._deadline):
+                    response = await self._client.request(
+                        method,
+                        path,
+                        params=params,
+                        json=json,
+                        data=data,
+                        files=files,
+                        content=content,
+                        headers=headers,
+                    )
+            except (httpx.TimeoutException, TimeoutError) as exc:
+                error: AudienceError = NetworkError(
+                    f"timed out ({type(exc).__name__})", platform=self.platform, request=label
+                )
+                if is_read and attempt < self.retry.attempts:
+                    await self._backoff(attempt, label, error)
+                    continue
+                raise error from None
+            except httpx.TransportError as exc:
+                error = NetworkError(
+                    f"connection failed: {redact(str(exc)) or type(exc).__name__}",
+                    platform=self.platform,
+                    request=label,
+                )
+                if is_read and attempt < self.retry.attempts:
+                    await self._backoff(attempt, label, error)
+                    continue
+                raise error from None
+            if self.limiter is not None:
+                self.limiter.observe(response.headers)
+            if response.is_success or response.status_code in ok:
+                log.debug("%s %s -> %s", self.platform, label, response.status_code)
+                return response
+            error = self._error_for(response, label)
+            if isinstance(error, RateLimitedError) and attempt < self.retry.attempts:
+                wait = error.retry_after
+                if wait is None:
+                    wait = self._backoff_delay(attempt)
+                if wait <= self.retry.max_retry_after:
+                    log.info("%s %s: rate limited, retrying in %.2fs", self.platform, label, wait)
+                    await self._sleep(wait)
+                    continue
+            if isinstance(error, ServerError) and is_read and attempt < self.retry.attempts:
+                await self._backoff(attempt, label, error)
+                continue
+            raise error
+
+    async def json(self, method: str, path: str, **kw: Any) -> Any:
+        """`request`, then the body parsed as JSON; garbage becomes InvalidResponseError."""
+        response = await self.request(method, path, **kw)
+        return self.decode(response, f"{method.upper()} {path}")
+
+    def decode(self, response: httpx.Response, label: str) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise InvalidResponseError(
+                f"the answer was not valid JSON ({len(response.content)} bytes, "
+                f"HTTP {response.status_code})",
+                platform=self.platform,
+                request=label,
+            ) from None
+
+    def invalid(self, label: str, what: str) -> InvalidResponseError:
+        """An error for a JSON document of the wrong shape."""
+        return InvalidResponseError(
+            f"unexpected answer: {what}", platform=self.platform, request=label
+        )
+
+    def _error_for(self, response: httpx.Response, label: str) -> AudienceError:
+        if self._classify is not None:
+            special = self._classify(response)
+            if special is not None:
+                return special
+        status = response.status_code
+        detail = redact(self._error_detail(response) or response.reason_phrase or "")
+        text = f"HTTP {status}" + (f": {detail}" if detail else "")
+        kw = {"platform": self.platform, "request": label}
+        if status == 401:
+            return AuthError(f"{text} (check the account's credentials)", **kw)
+        if status == 403:
+            return ForbiddenError(f"{text} (the credentials lack permission for this)", **kw)
+        if status == 404:
+            return NotFoundError(text, **kw)
+        if status == 429:
+            return RateLimitedError(
+                text, retry_after=parse_retry_after(response.headers.get("Retry-After")), **kw
+            )
+        if status >= 500:
+            return ServerError(text, **kw)
+        return ValidationError(text, **kw)
+
+    def _backoff_delay(self, attempt: int) -> float:
+        delay = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))
+        return delay * (0.5 + random.random() / 2)
+
+    async def _backoff(self, attempt: int, label: str, error: AudienceError) -> None:
+        delay = self._backoff_delay(attempt)
+        log.info("%s %s: %s; retry %d in %.2fs", self.platform, label, error.detail, attempt, delay)
+        await self._sleep(delay)

@@ -1,0 +1,295 @@
+"""The platform-neutral vocabulary every adapter speaks and every screen reads.
+
+Adapters translate their platform's documents into these types; nothing above `core/` ever sees a
+platform's raw JSON except through `Member.raw` (kept so the detail screen can show every field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class FieldType(StrEnum):
+    """Value kinds, after Heyloyalty's field formats (the richest of the five)."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    CHOICE = "choice"
+    MULTI = "multi"
+
+
+class MemberStatus(StrEnum):
+    """One status scale for all platforms; the platform word stays in `Member.platform_status`."""
+
+    ACTIVE = "active"
+    OPTED_OUT = "opted_out"
+    PENDING = "pending"
+    ERROR = "error"
+    DELETED = "deleted"
+
+
+# The filter vocabulary of design.md: Heyloyalty's operator names.
+OPERATORS: tuple[str, ...] = (
+    "eq",
+    "neq",
+    "sw",
+    "ew",
+    "ct",
+    "nct",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "nin",
+    "ina",
+    "ie",
+    "nie",
+)
+OPERATOR_LABELS: Mapping[str, str] = {
+    "eq": "equals",
+    "neq": "does not equal",
+    "sw": "starts with",
+    "ew": "ends with",
+    "ct": "contains",
+    "nct": "does not contain",
+    "gt": "greater than",
+    "gte": "at least",
+    "lt": "less than",
+    "lte": "at most",
+    "in": "is one of",
+    "nin": "is none of",
+    "ina": "has all of",
+    "ie": "is empty",
+    "nie": "is not empty",
+}
+# Operators that take no value, and those that take a list of values.
+UNARY_OPERATORS = frozenset({"ie", "nie"})
+LIST_OPERATORS = frozenset({"in", "nin", "ina"})
+
+# Which operators make sense for which kind of field (Heyloyalty's "applies to" column).
+OPERATORS_BY_TYPE: Mapping[FieldType, frozenset[str]] = {
+    FieldType.TEXT: frozenset({"eq", "neq", "sw", "ew", "ct", "nct", "ie", "nie"}),
+    FieldType.NUMBER: frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "ie", "nie"}),
+    FieldType.DATE: frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "ie", "nie"}),
+    FieldType.BOOLEAN: frozenset({"eq", "neq", "ie", "nie"}),
+    FieldType.CHOICE: frozenset({"eq", "neq", "in", "nin", "ie", "nie"}),
+    FieldType.MULTI: frozenset({"in", "nin", "ina", "ie", "nie"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """A member field as the platform describes it, and what may be done with it there.
+
+    `server_operators` are the operators the platform evaluates itself; anything else in
+    OPERATORS_BY_TYPE[type] is evaluated by the app over pages (see core.filters.plan).
+    `options` maps option id -> label for choice fields (ids are what the platform filters on).
+    """
+
+    name: str
+    label: str
+    type: FieldType = FieldType.TEXT
+    options: Mapping[str, str] | None = None
+    server_operators: frozenset[str] = frozenset()
+    sortable: bool = False
+    aggregatable: bool = False  # the platform can count members grouped by this field
+    builtin: bool = True  # False for the account's custom fields
+
+    @property
+    def operators(self) -> frozenset[str]:
+        return OPERATORS_BY_TYPE[self.type]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: str
+    op: str
+    value: Any = None  # a list for LIST_OPERATORS, None for UNARY_OPERATORS
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    conditions: tuple[Condition, ...] = ()
+    logic: Literal["and", "or"] = "and"
+
+    def __bool__(self) -> bool:
+        return bool(self.conditions)
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the user asked to see of an audience; `status` None: the platform default view."""
+
+    filter: Filter = Filter()
+    sort: Sort | None = None
+    status: MemberStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Offset paging uses `offset`; cursor paging uses `cursor` (None = first page)."""
+
+    limit: int
+    offset: int = 0
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """A list, group, club or site: whatever the platform calls the set of members."""
+
+    id: str
+    name: str
+    member_count: int | None = None
+    kind: str = "list"  # the platform's word: list, group, loyalty club, site
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    email: str | None
+    status: MemberStatus
+    audience_id: str | None = None
+    name: str | None = None
+    platform_status: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)  # flattened, field name -> value
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the platform's document, for detail
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    members: list[Member]
+    offset: int = 0
+    total: int | None = None  # None where the platform does not say
+    next_cursor: str | None = None  # cursor paging: None on the last page
+    has_more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    label: str
+    count: int
+    key: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    field: str
+    buckets: list[Bucket]
+    total: int | None = None
+    source: Literal["server", "scan"] = "server"
+    complete: bool = True
+    scanned: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TimePoint:
+    at: datetime
+    values: Mapping[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSeries:
+    report: str
+    interval: str
+    points: list[TimePoint]
+    series: list[str]
+
+
+class ImportState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    UNTRACKED = "untracked"  # accepted, but the platform offers no way to follow it
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRowError:
+    row: str  # the identifier the platform reports (email, line number)
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportJob:
+    id: str
+    state: ImportState
+    audience_id: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    submitted: int | None = None
+    added: int | None = None
+    updated: int | None = None
+    skipped: int | None = None
+    errors: int | None = None
+    row_errors: list[ImportRowError] = field(default_factory=list)
+    note: str = ""  # what the platform does (not) report, in words for the user
+    parts: list[ImportJob] = field(default_factory=list)  # Placewise bulks
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRequest:
+    """Rows already parsed and mapped to the audience's field names (see core.csvimport)."""
+
+    audience: Audience
+    rows: list[dict[str, Any]]
+    source_filename: str = "import.csv"
+
+
+PagingKind = Literal["offset", "cursor"]
+ImportKind = Literal["async", "sync", "untracked", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform can do; screens read this and never ask which platform they talk to."""
+
+    paging: PagingKind
+    max_page_size: int
+    totals_known: bool
+    lookup: bool = True
+    opt_out: bool = True
+    filter_logic: frozenset[str] = frozenset({"and"})  # logic values the server evaluates
+    server_aggregates: bool = False  # aggregate() answers server-side for aggregatable fields
+    timeseries: tuple[str, ...] = ()  # report names for timeseries()
+    imports: ImportKind = "none"
+    import_max_rows: int | None = None  # rows per request the platform accepts
+    scan_concurrency: int = 4  # parallel page requests the platform tolerates
+    statuses: tuple[MemberStatus, ...] = (MemberStatus.ACTIVE,)  # views the platform can list
+    notes: tuple[str, ...] = ()  # honest caveats shown in help/README (assumed behaviour etc.)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialSpec:
+    """One value an account of a platform needs; secrets go to the keyring, never to files."""
+
+    key: str
+    label: str
+    secret: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A named set of credentials for one platform. Secrets are not here: see core.accounts."""
+
+    name: str
+    platform: str
+    base_url: str | None = None  # None: the platform's production host
+    settings: Mapping[str, str] = field(default_factory=dict)  # the non-secret credential values
+    demo: bool = False

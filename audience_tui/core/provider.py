@@ -1,0 +1,132 @@
+"""The async protocol every platform adapter implements, and the base they share.
+
+Screens and commands talk to a `Provider` and read its `capabilities`; they never ask which platform
+it is. An operation a platform lacks raises UnsupportedError with a sentence saying what it offers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import httpx
+
+from .errors import UnsupportedError
+from .http import ApiClient
+from .models import (
+    Account,
+    Aggregate,
+    Audience,
+    Capabilities,
+    CredentialSpec,
+    FieldSpec,
+    Filter,
+    ImportJob,
+    ImportRequest,
+    Member,
+    Page,
+    PageRequest,
+    PagingKind,
+    Query,
+    TimeSeries,
+)
+from .redact import register_secret
+
+
+class Provider:
+    """Base class of the five adapters. Subclasses set the class attributes and override methods.
+
+    `members` returns one page for the server-side part of `query`; which conditions a platform
+    evaluates itself is said by `FieldSpec.server_operators` and `Capabilities.filter_logic`, and
+    core.filters.plan splits a Filter accordingly before it reaches the adapter.
+    """
+
+    platform: ClassVar[str]  # "heyloyalty", ...
+    title: ClassVar[str]  # "Heyloyalty", ...
+    default_base_url: ClassVar[str]
+    sandbox_prefix: ClassVar[str]  # path under the sandbox where this platform is served
+    credentials: ClassVar[tuple[CredentialSpec, ...]]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(
+        self,
+        account: Account,
+        secrets: Mapping[str, str],
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **client_options: Any,
+    ) -> None:
+        self.account = account
+        self.secrets = dict(secrets)
+        for spec in self.credentials:
+            if spec.secret:
+                register_secret(self.secrets.get(spec.key))
+        self.base_url = account.base_url or self.default_base_url
+        self.http = self.make_client(transport=transport, **client_options)
+
+    def make_client(self, **options: Any) -> ApiClient:
+        """Build the account's ApiClient with the platform's auth and headers."""
+        raise NotImplementedError
+
+    def setting(self, key: str) -> str:
+        """A credential value, secret or not (secrets win)."""
+        return self.secrets.get(key) or self.account.settings.get(key, "")
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Provider:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def paging_for(self, query: Query) -> PagingKind:
+        """How `members` pages for this query (Placewise answers filtered queries by cursor)."""
+        return self.capabilities.paging
+
+    # --- the operations ----------------------------------------------------------------------
+    async def verify(self) -> None:
+        """A cheap real call that fails with AuthError when the credentials are wrong."""
+        await self.audiences()
+
+    async def audiences(self) -> list[Audience]:
+        raise NotImplementedError
+
+    async def fields(self, audience: Audience) -> list[FieldSpec]:
+        raise NotImplementedError
+
+    async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
+        raise NotImplementedError
+
+    async def member(self, audience: Audience, member_id: str) -> Member:
+        raise NotImplementedError
+
+    async def lookup(self, email: str) -> list[Member]:
+        """Every membership of this email in the account (one per audience where it is found)."""
+        raise NotImplementedError
+
+    async def opt_out(self, member: Member) -> Member:
+        """Opt the member out, then read them back; returns the member as read back."""
+        raise NotImplementedError
+
+    async def aggregate(self, audience: Audience, field: str, filter: Filter) -> Aggregate:
+        """Counts grouped by `field`, server-side. Platforms without it raise UnsupportedError and
+        the service layer scans pages instead (core.aggregate)."""
+        raise UnsupportedError(
+            f"{self.title} cannot count members by field on the server", platform=self.title
+        )
+
+    async def timeseries(
+        self, audience: Audience, report: str, interval: str, days: int
+    ) -> TimeSeries:
+        raise UnsupportedError(f"{self.title} has no time-series reports", platform=self.title)
+
+    async def imports(self) -> list[ImportJob]:
+        raise UnsupportedError(f"{self.title} has no import history", platform=self.title)
+
+    async def import_status(self, import_id: str) -> ImportJob:
+        raise UnsupportedError(f"{self.title} has no import status", platform=self.title)
+
+    async def start_import(self, request: ImportRequest) -> ImportJob:
+        raise UnsupportedError(f"{self.title} has no bulk import", platform=self.title)

@@ -1,0 +1,66 @@
+"""The sandbox as one Starlette app: each platform served at its real paths under a prefix.
+
+`/heyloyalty/loyalty/v1/...`, `/emma/{account_id}/...`, `/ownpage/v1/...`, `/kajabi/v1/...`,
+`/placewise/v3/...` and `/placewise/v1/reporting/...`. Every platform module provides:
+
+- `PREFIX`: where it is mounted;
+- `DEMO_SETTINGS` / `DEMO_SECRETS`: the demo account's credential values (listed in the README);
+- `install(store)`: create its tables and seed its demo data (big lists in the background);
+- `routes(store)`: its Starlette routes, relative to PREFIX.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from .faults import FaultMiddleware, FaultSpec
+from .store import Store
+
+PLATFORMS = ("placewise", "ownpage", "kajabi", "emma", "heyloyalty")
+
+
+def platform_module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def create_app(
+    store: Store, faults: FaultSpec = FaultSpec(), *, in_process: bool = True
+) -> FaultMiddleware:
+    """Install every platform's data in `store` and return the app serving them.
+
+    The fault layer is outermost and its `spec` can be changed while the app runs (tests use this
+    to make a platform misbehave and then recover).
+    """
+    modules = [platform_module(name) for name in PLATFORMS]
+    for module in modules:
+        module.install(store)
+
+    async def index(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "sandbox": "audience-tui",
+                "platforms": {
+                    name: module.PREFIX for name, module in zip(PLATFORMS, modules, strict=True)
+                },
+                "builds": {
+                    key: {
+                        "label": b.label,
+                        "done": b.done,
+                        "total": b.total,
+                        "finished": b.finished,
+                        "error": b.error,
+                    }
+                    for key, b in store.builds.items()
+                },
+            }
+        )
+
+    routes = [Route("/", index)]
+    routes += [Mount(module.PREFIX, routes=module.routes(store)) for module in modules]
+    return FaultMiddleware(Starlette(routes=routes), faults, in_process=in_process)

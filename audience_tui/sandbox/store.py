@@ -1,0 +1,138 @@
+"""The sandbox's SQLite database: where the emulated platforms keep their data between runs.
+
+Each platform module owns its own tables (prefixed with its name) and its seeding. Queries run in a
+worker thread (`Store.run`) because the sandbox shares its event loop with the TUI in demo mode, and
+a scan of a million rows must not freeze the screen. Large demo lists are built in the background
+(`Store.build_in_background`) with progress the app can show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import platformdirs
+
+T = TypeVar("T")
+SCHEMA_VERSION = "1"  # bump to rebuild every user's demo database
+
+
+def default_path() -> Path:
+    override = os.environ.get("AUDIENCE_TUI_SANDBOX_DB")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir("audience-tui")) / f"sandbox-v{SCHEMA_VERSION}.sqlite"
+
+
+@dataclass
+class BuildProgress:
+    """How far a background build has come; read by the UI, written by the builder thread."""
+
+    label: str
+    total: int
+    done: int = 0
+    finished: bool = False
+    error: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.finished else (self.done / self.total if self.total else 0.0)
+
+
+@dataclass
+class Store:
+    path: Path
+    big_lists: bool = True  # False in tests: small lists only, built at once
+    builds: dict[str, BuildProgress] = field(default_factory=dict)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+    _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, big_lists: bool = True) -> Store:
+        path = path or default_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(path=path, big_lists=big_lists)
+
+    def connect(self) -> sqlite3.Connection:
+        """This thread's connection (one per thread; SQLite connections are not shared)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(conn, *args)` in a worker thread; writes are serialised."""
+        return await asyncio.to_thread(self._call, fn, args)
+
+    def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        return fn(self.connect(), *args)
+
+    def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(conn, *args)` inside one transaction, serialised with other writers."""
+        conn = self.connect()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn, *args)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(self.write, fn, *args)
+
+    def seeded(self, key: str) -> bool:
+        conn = self.connect()
+        conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = conn.execute("SELECT value FROM sandbox_meta WHERE key = ?", (key,)).fetchone()
+        return row is not None
+
+    def mark_seeded(self, conn: sqlite3.Connection, key: str) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
+        conn.execute("INSERT OR REPLACE INTO sandbox_meta VALUES (?, 'done')", (key,))
+
+    def build_in_background(
+        self, key: str, label: str, total: int, build: Callable[[BuildProgress], None]
+    ) -> BuildProgress:
+        """Start `build(progress)` in a daemon thread unless it already ran (or is running).
+
+        `build` must commit in batches, advance `progress.done`, and call `mark_seeded(conn, key)`
+        in its last transaction, so an interrupted build resumes or restarts cleanly next time.
+        """
+        if key in self.builds:
+            return self.builds[key]
+        progress = BuildProgress(label=label, total=total)
+        self.builds[key] = progress
+        if self.seeded(key):
+            progress.done, progress.finished = total, True
+            return progress
+
+        def target() -> None:
+            try:
+                build(progress)
+            except Exception as exc:  # reported to the UI through progress.error
+                progress.error = f"{type(exc).__name__}: {exc}"
+            else:
+                progress.finished = True
+
+        threading.Thread(target=target, name=f"sandbox-build-{key}", daemon=True).start()
+        return progress
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

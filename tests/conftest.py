@@ -1,0 +1,101 @@
+"""Shared fixtures: an isolated home, an in-memory keyring, and a fresh sandbox per test.
+
+The sandbox's demo data (small lists only; the million-member lists are for the demo and bench/)
+is seeded once per test session into a template database, and each test gets its own copy, so
+writes in one test never leak into another.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from audience_tui.core.provider import Provider
+from audience_tui.providers import create
+from audience_tui.sandbox.demo import Sandbox, demo_accounts
+from audience_tui.sandbox.faults import FaultSpec
+from audience_tui.sandbox.store import Store
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives and dies with the test: the real one is never touched."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.entries:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.entries[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Config, cache, state and data dirs under tmp_path; no real account or setting is read."""
+    home = tmp_path / "home"
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
+                     ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data")):
+        (home / sub).mkdir(parents=True)
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("AUDIENCE_TUI_SANDBOX_DB", raising=False)
+    yield home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database seeded with the small demo lists, once per session."""
+    path = tmp_path_factory.mktemp("sandbox-template") / "sandbox.sqlite"
+    store = Store.open(path, big_lists=False)
+    Sandbox.start(store)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def sandbox(sandbox_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """A sandbox of this test's own, seeded with the small demo lists, served in-process."""
+    path = tmp_path / "sandbox.sqlite"
+    shutil.copy(sandbox_template, path)
+    monkeypatch.setenv("AUDIENCE_TUI_SANDBOX_DB", str(path))
+    return Sandbox.start(Store.open(path, big_lists=False), FaultSpec())
+
+
+@pytest.fixture
+async def provider_for(sandbox: Sandbox) -> AsyncIterator[Callable[[str], Provider]]:
+    """provider_for("emma") -> the demo account's adapter, connected to this test's sandbox."""
+    made: list[Provider] = []
+    accounts = {account.platform: (account, secrets) for account, secrets in demo_accounts()}
+
+    def make(platform: str, **options: object) -> Provider:
+        account, secrets = accounts[platform]
+        provider = create(account, secrets, transport=sandbox.transport, **options)
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
