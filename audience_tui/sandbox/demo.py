@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..core.models import Account
+from ..core.session import Session
 from .app import PLATFORMS, create_app, platform_module
 from .faults import FaultMiddleware, FaultSpec
 from .store import Store
@@ -44,3 +45,16 @@ class Sandbox:
         store = store or Store.open()
         app = create_app(store, faults, in_process=True)
         return cls(store=store, app=app, transport=httpx.ASGITransport(app=app))
+
+
+def demo_session(sandbox: Sandbox | None = None, **options: object) -> Session:
+    """A Session over the five demo accounts, all served by one in-process sandbox."""
+    sandbox = sandbox or Sandbox.start()
+    pairs = demo_accounts()
+    secrets = {account.name: values for account, values in pairs}
+    return Session(
+        [account for account, _ in pairs],
+        lambda account: secrets[account.name],
+        transport_for=lambda account: sandbox.transport,
+        **options,  # type: ignore[arg-type]
+    )

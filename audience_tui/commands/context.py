@@ -1,0 +1,90 @@
+"""What every subcommand handler gets: the session, the account store, streams and prompts."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..core.errors import ConfigError
+from ..core.session import Session
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ..core.accounts import AccountStore
+    from ..sandbox.demo import Sandbox
+
+Handler = Callable[["argparse.Namespace", "Context"], Awaitable[int]]
+
+
+class Context:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        *,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        stdin: TextIO | None = None,
+    ) -> None:
+        self.args = args
+        self.demo: bool = bool(getattr(args, "demo", False))
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.stdin = stdin or sys.stdin
+        self._session: Session | None = None
+
+    @classmethod
+    @contextmanager
+    def open(cls, args: argparse.Namespace, **streams: Any) -> Iterator[Context]:
+        yield cls(args, **streams)
+
+    def prompt_secret(self, label: str) -> str:
+        """Ask for a secret without echo (never from argv, never logged)."""
+        return getpass.getpass(f"{label}: ")
+
+    @cached_property
+    def store(self) -> AccountStore:
+        from ..core.accounts import AccountStore
+
+        return AccountStore()
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """The in-process sandbox (with --demo), started on first use."""
+        from ..sandbox.demo import Sandbox
+        from ..sandbox.faults import FaultSpec
+
+        try:
+            faults = FaultSpec.parse(getattr(self.args, "faults", None))
+        except ValueError as exc:
+            raise ConfigError(f"--faults: {exc}") from None
+        return Sandbox.start(faults=faults)
+
+    @property
+    def session(self) -> Session:
+        """The demo accounts with --demo, else the configured accounts."""
+        if self._session is None:
+            if self.demo:
+                from ..sandbox.demo import demo_session
+
+                self._session = demo_session(self.sandbox)
+            else:
+                accounts = self.store.accounts()
+                if not accounts:
+                    raise ConfigError(
+                        "no accounts yet: add one with `audience-tui accounts add PLATFORM NAME`,"
+                        " or try everything on the built-in sandbox with --demo"
+                    )
+                self._session = Session(accounts, self.store.secrets)
+        return self._session
+
+    async def run(self, handler: Handler) -> int:
+        try:
+            return await handler(self.args, self)
+        finally:
+            if self._session is not None:
+                await self._session.aclose()

@@ -1,0 +1,159 @@
+"""The accounts a user works with, each connected to its adapter, and the operations that span
+accounts or must be recorded: lookup everywhere, audited opt-out with read-back.
+
+Screens and commands hold one Session. It creates each adapter on first use, so listing accounts
+needs no secret and a broken account does not stop the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from .audit import AuditLog
+from .errors import AudienceError, NotFoundError, ValidationError
+from .models import Account, Audience, Member, MemberStatus
+from .provider import Provider
+
+# Deliberately permissive (the platforms validate too): one @, no spaces, a dot in the domain.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+SecretsLoader = Callable[[Account], Mapping[str, str]]
+TransportFor = Callable[[Account], httpx.AsyncBaseTransport | None]
+
+
+def check_email(email: str) -> str:
+    """The email trimmed, or ValidationError saying why it cannot be one."""
+    email = email.strip()
+    if not EMAIL.match(email):
+        raise ValidationError(f"{email!r} is not an email address")
+    return email
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    account: Account
+    members: list[Member] = field(default_factory=list)
+    error: AudienceError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutOutcome:
+    account: Account
+    before: Member
+    after: Member | None
+    error: AudienceError | None = None
+    dry_run: bool = False
+
+    @property
+    def confirmed(self) -> bool:
+        return self.after is not None and self.after.status is MemberStatus.OPTED_OUT
+
+
+class Session:
+    def __init__(
+        self,
+        accounts: Sequence[Account],
+        secrets: SecretsLoader,
+        *,
+        transport_for: TransportFor = lambda account: None,
+        audit: AuditLog | None = None,
+        client_options: Mapping[str, object] | None = None,
+    ) -> None:
+        self.accounts = list(accounts)
+        self._secrets = secrets
+        self._transport_for = transport_for
+        self._providers: dict[str, Provider] = {}
+        self._client_options = dict(client_options or {})
+        self.audit = audit or AuditLog()
+
+    def account(self, name: str) -> Account:
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts) or "none"
+        raise NotFoundError(f"no account named {name!r} (accounts: {known})")
+
+    def provider(self, name: str) -> Provider:
+        """The adapter of account `name`, created (and its secrets loaded) on first use."""
+        if name not in self._providers:
+            from ..providers import create
+
+            account = self.account(name)
+            self._providers[name] = create(
+                account,
+                self._secrets(account),
+                transport=self._transport_for(account),
+                **self._client_options,
+            )
+        return self._providers[name]
+
+    async def audience(self, account: str, key: str) -> Audience:
+        """An audience of `account` by id or by name (case-insensitive)."""
+        audiences = await self.provider(account).audiences()
+        for audience in audiences:
+            if audience.id == key:
+                return audience
+        for audience in audiences:
+            if audience.name.casefold() == key.casefold():
+                return audience
+        names = ", ".join(f"{a.name} ({a.id})" for a in audiences) or "none"
+        raise NotFoundError(f"{account} has no list {key!r} (lists: {names})")
+
+    async def lookup(self, email: str, accounts: Sequence[str] | None = None) -> list[LookupResult]:
+        """The email looked up in every account (or those named) at once; failures per account."""
+        email = check_email(email)
+        names = list(accounts) if accounts else [a.name for a in self.accounts]
+
+        async def one(name: str) -> LookupResult:
+            account = self.account(name)
+            try:
+                return LookupResult(account, await self.provider(name).lookup(email))
+            except AudienceError as exc:
+                return LookupResult(account, error=exc)
+
+        return list(await asyncio.gather(*(one(name) for name in names)))
+
+    async def opt_out(
+        self, account_name: str, member: Member, *, dry_run: bool = False
+    ) -> OptOutOutcome:
+        """Opt `member` out on `account_name`, verify by read-back, record attempt and outcome.
+
+        Never raises for a platform failure: the outcome carries the error so the caller can show
+        it and offer a retry. A member already opted out is confirmed without a second write.
+        """
+        account = self.account(account_name)
+        base = {
+            "account": account.name,
+            "platform": account.platform,
+            "audience": member.audience_id,
+            "member": member.id,
+            "email": member.email,
+        }
+        if dry_run:
+            self.audit.record("opt_out.dry_run", **base)
+            return OptOutOutcome(account, member, None, dry_run=True)
+        self.audit.record("opt_out.attempt", **base)
+        try:
+            after = await self.provider(account_name).opt_out(member)
+        except AudienceError as exc:
+            self.audit.record("opt_out.failed", **base, error=str(exc), error_kind=exc.kind)
+            return OptOutOutcome(account, member, None, error=exc)
+        outcome = OptOutOutcome(account, member, after)
+        if outcome.confirmed:
+            self.audit.record("opt_out.confirmed", **base, status=after.platform_status)
+            return outcome
+        error = AudienceError(
+            f"the platform accepted the opt-out but still reports status {after.status}",
+            platform=account.platform,
+        )
+        self.audit.record("opt_out.unconfirmed", **base, status=after.platform_status)
+        return OptOutOutcome(account, member, after, error=error)
+
+    async def aclose(self) -> None:
+        providers, self._providers = list(self._providers.values()), {}
+        await asyncio.gather(*(p.aclose() for p in providers), return_exceptions=True)
