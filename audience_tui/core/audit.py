@@ -40,8 +40,11 @@ class AuditLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = line.encode("utf-8")
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    data = b"\n" + data  # a crash cut the last line: start on a fresh one
                 os.write(fd, data)
                 os.fsync(fd)
             finally:

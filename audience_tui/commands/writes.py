@@ -1,0 +1,221 @@
+"""Subcommands that change data: optout, import, and imports (watching them finish).
+
+A write needs a confirmation: an interactive yes, or --yes. Without a terminal and without --yes
+nothing is sent. Every attempt and its outcome is in the audit file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from ..core.csvimport import plan_import, read_csv
+from ..core.errors import NotFoundError, ValidationError
+from ..core.models import ImportJob, ImportRequest, ImportState, Member, MemberStatus
+from ..core.sanitize import clean
+from .context import Context
+from .output import add_format_option, emit
+
+POLL_SECONDS = 5.0
+FINAL = (ImportState.FINISHED, ImportState.FAILED, ImportState.UNTRACKED)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "optout",
+        help="opt a member out, everywhere or in one account",
+        description="Opt EMAIL out of every list it is on (or those of one "
+        "account). Each opt-out is verified by reading the member back and is "
+        "recorded in the audit file.",
+    )
+    p.add_argument("email")
+    p.add_argument("--account", action="append", metavar="NAME", help="only this account")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--dry-run", action="store_true", help="show what would be done, send nothing")
+    p.set_defaults(func=run_optout)
+
+    p = sub.add_parser(
+        "imports",
+        help="an account's imports and their status",
+        description="List an account's bulk imports with their counts.",
+    )
+    p.add_argument("account")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help=f"refresh every {POLL_SECONDS:.0f}s until every import has finished",
+    )
+    add_format_option(p)
+    p.set_defaults(func=run_imports)
+
+    p = sub.add_parser(
+        "import",
+        help="import members into a list from a CSV file",
+        description="Import FILE (CSV with a header line) into LIST. Columns are "
+        "matched to the list's fields by name; rows that would be rejected are "
+        "shown before anything is sent.",
+    )
+    p.add_argument("account")
+    p.add_argument("list")
+    p.add_argument("file", type=Path)
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a CSV column to a field (repeatable; default: by name)",
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--dry-run", action="store_true", help="check the file, send nothing")
+    p.add_argument("--no-wait", action="store_true", help="do not wait for the import to finish")
+    p.set_defaults(func=run_import)
+
+
+def confirm(ctx: Context, question: str, assume_yes: bool) -> bool:
+    if assume_yes:
+        return True
+    if not ctx.stdin.isatty():
+        raise ValidationError("not confirmed: pass --yes to act without a terminal")
+    ctx.out.write(f"{question} [y/N] ")
+    ctx.out.flush()
+    return ctx.stdin.readline().strip().lower() in ("y", "yes")
+
+
+async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
+    results = await ctx.session.lookup(args.email, args.account)
+    targets: list[tuple[str, Member]] = []
+    for result in results:
+        if result.error is not None:
+            print(f"{result.account.name}: lookup failed: {result.error}", file=ctx.err)
+        for member in result.members:
+            where = f"{result.account.name} list {clean(member.audience_id)}"
+            if member.status is MemberStatus.OPTED_OUT:
+                print(f"{where}: already opted out", file=ctx.out)
+            else:
+                targets.append((result.account.name, member))
+    if not targets:
+        if any(r.members for r in results):
+            return 0
+        raise NotFoundError(f"{args.email} was not found in any account searched")
+    for account, member in targets:
+        print(
+            f"will opt out {clean(member.email)} ({clean(member.name)}) on {account}, "
+            f"list {clean(member.audience_id)}, status now {member.status}",
+            file=ctx.out,
+        )
+    if args.dry_run:
+        for account, member in targets:
+            await ctx.session.opt_out(account, member, dry_run=True)
+        print("dry run: nothing sent", file=ctx.out)
+        return 0
+    if not confirm(ctx, f"Opt out {args.email} from {len(targets)} list(s)?", args.yes):
+        print("cancelled: nothing sent", file=ctx.out)
+        return 1
+    outcomes = await asyncio.gather(*(ctx.session.opt_out(a, m) for a, m in targets))
+    failed = 0
+    for outcome in outcomes:
+        where = f"{outcome.account.name} list {clean(outcome.before.audience_id)}"
+        if outcome.confirmed:
+            print(
+                f"{where}: opted out (read back: {outcome.after.platform_status or 'opted out'})",
+                file=ctx.out,
+            )
+        else:
+            failed += 1
+            print(f"{where}: FAILED: {outcome.error}", file=ctx.err)
+    if failed:
+        print(
+            f"{failed} opt-out(s) failed and are recorded in {ctx.session.audit.path}; "
+            "run the same command again to retry",
+            file=ctx.err,
+        )
+        return 4
+    return 0
+
+
+def job_row(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "state": str(job.state),
+        "list": job.audience_id,
+        "started": job.started_at,
+        "finished": job.finished_at,
+        "submitted": job.submitted,
+        "added": job.added,
+        "updated": job.updated,
+        "skipped": job.skipped,
+        "errors": job.errors,
+        "note": job.note,
+    }
+
+
+async def run_imports(args: argparse.Namespace, ctx: Context) -> int:
+    provider = ctx.session.provider(args.account)
+    while True:
+        jobs = await provider.imports()
+        emit([job_row(job) for job in jobs], args.format, ctx.out)
+        if not args.watch or all(job.state in FINAL for job in jobs):
+            return 0
+        await asyncio.sleep(POLL_SECONDS)
+        ctx.out.write("\n")
+
+
+def _mapping(pairs: list[str]) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.partition("=")
+        if not sep or not column or not field:
+            raise ValidationError(f"--map {pair!r}: expected COLUMN=FIELD")
+        mapping[column] = field
+    return mapping
+
+
+async def run_import(args: argparse.Namespace, ctx: Context) -> int:
+    provider = ctx.session.provider(args.account)
+    audience = await ctx.session.audience(args.account, args.list)
+    table = read_csv(args.file)
+    plan = plan_import(table, await provider.fields(audience), _mapping(args.map))
+    mapped = ", ".join(f"{c} -> {f}" for c, f in plan.mapping.items())
+    print(
+        f"{len(plan.rows)} row(s) to import into {clean(audience.name)}; columns: {mapped}",
+        file=ctx.out,
+    )
+    if plan.unmapped:
+        print(f"ignored columns: {', '.join(map(clean, plan.unmapped))}", file=ctx.out)
+    for row in plan.rejected:
+        print(f"line {row.line}: rejected: {clean(row.reason)}", file=ctx.out)
+    if not plan.rows:
+        raise ValidationError("no valid row to import")
+    if args.dry_run:
+        print("dry run: nothing sent", file=ctx.out)
+        return 0
+    if not confirm(ctx, f"Import {len(plan.rows)} row(s)?", args.yes):
+        print("cancelled: nothing sent", file=ctx.out)
+        return 1
+    base = {
+        "account": args.account,
+        "platform": provider.platform,
+        "audience": audience.id,
+        "file": str(args.file),
+        "rows": len(plan.rows),
+    }
+    ctx.session.audit.record("import.attempt", **base)
+    try:
+        job = await provider.start_import(ImportRequest(audience, plan.rows, args.file.name))
+    except Exception as exc:
+        ctx.session.audit.record("import.failed", **base, error=str(exc))
+        raise
+    ctx.session.audit.record("import.started", **base, import_id=job.id, state=str(job.state))
+    while not args.no_wait and job.state not in FINAL:
+        await asyncio.sleep(min(POLL_SECONDS, 1.0))
+        job = await provider.import_status(job.id)
+    emit([job_row(job)], "table", ctx.out)
+    for error in job.row_errors[:50]:
+        print(f"{clean(error.row)}: {clean(error.message)}", file=ctx.out)
+    if job.note:
+        print(clean(job.note), file=ctx.out)
+    return 0 if job.state is not ImportState.FAILED else 4

@@ -1,0 +1,101 @@
+"""Member counts grouped by a field: server-side where the platform has it, else by scanning.
+
+The scan walks every page of the view (in parallel within the platform's limits, see core.scan),
+counts as it goes and reports the partial result after each page, so a chart can grow while the
+scan runs and a cancelled scan still shows what it counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from .errors import UnsupportedError, ValidationError
+from .filters import parse_date
+from .models import Aggregate, Bucket, FieldSpec, FieldType, Member
+from .scan import View, iterate
+
+EMPTY = "(empty)"
+UpdateCallback = Callable[[Aggregate], None]
+
+
+def field_spec(view: View, name: str) -> FieldSpec:
+    for spec in view.fields:
+        if name.casefold() in (spec.name.casefold(), spec.label.casefold()):
+            return spec
+    names = ", ".join(spec.name for spec in view.fields)
+    raise ValidationError(f"unknown field {name!r}; this list has: {names}")
+
+
+def bucket_keys(spec: FieldSpec, value: Any) -> list[Hashable]:
+    """The bucket(s) one member's value falls in (a multi-choice value counts once per option)."""
+    if value is None or value == "" or value == []:
+        return [EMPTY]
+    if spec.type is FieldType.MULTI and isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if spec.type is FieldType.BOOLEAN:
+        return ["yes" if value in (True, "true", "1", 1) else "no"]
+    if spec.type is FieldType.DATE:
+        day = parse_date(value)
+        return [str(day.year) if day else EMPTY]
+    if isinstance(value, dict | list):
+        return [str(value)]
+    return [str(value)]
+
+
+def label_of(spec: FieldSpec, key: Hashable) -> str:
+    if spec.options and str(key) in spec.options:
+        return spec.options[str(key)]
+    return str(key)
+
+
+def to_aggregate(
+    spec: FieldSpec, counts: Counter[Hashable], scanned: int, total: int | None, complete: bool
+) -> Aggregate:
+    buckets = [Bucket(label_of(spec, key), count, key) for key, count in counts.most_common()]
+    return Aggregate(
+        spec.name,
+        buckets,
+        total=scanned if complete else total,
+        source="scan",
+        complete=complete,
+        scanned=scanned,
+    )
+
+
+async def scan(view: View, spec: FieldSpec, on_update: UpdateCallback | None = None) -> Aggregate:
+    counts: Counter[Hashable] = Counter()
+    scanned = 0
+    total: int | None = None
+
+    def progress(seen: int, known_total: int | None) -> None:
+        nonlocal total
+        total = known_total
+        if on_update is not None:
+            on_update(to_aggregate(spec, counts, scanned, total, complete=False))
+
+    member: Member
+    async for member in iterate(view, progress=progress):
+        scanned += 1
+        counts.update(bucket_keys(spec, member.fields.get(spec.name)))
+    result = to_aggregate(spec, counts, scanned, total, complete=True)
+    if on_update is not None:
+        on_update(result)
+    return result
+
+
+async def aggregate(view: View, field: str, on_update: UpdateCallback | None = None) -> Aggregate:
+    """Counts of the view's members by `field`; asks the platform first when it can answer."""
+    spec = field_spec(view, field)
+    capabilities = view.provider.capabilities
+    if capabilities.server_aggregates and spec.aggregatable and not view.plan.local:
+        try:
+            result = await view.provider.aggregate(view.audience, spec.name, view.plan.server)
+        except UnsupportedError:
+            pass
+        else:
+            if on_update is not None:
+                on_update(result)
+            return result
+    return await scan(view, spec, on_update)

@@ -1,0 +1,163 @@
+"""Reading a CSV for import: delimiter, header, column mapping and row validation, before sending.
+
+Nothing is sent until the user has seen which rows will be imported and which are rejected and
+why. A file that cannot be read as CSV gets one clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ValidationError
+from .filters import coerce
+from .models import Condition, FieldSpec, FieldType
+from .session import EMAIL
+
+MAX_BYTES = 50 * 1024 * 1024
+DELIMITERS = ",;|\t"
+EMAIL_FIELDS = ("email", "e-mail", "email_address", "mail")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    header: list[str]
+    rows: list[list[str]]
+    delimiter: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    line: int  # 1-based line in the file
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    mapping: Mapping[str, str]  # CSV column -> field name
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+
+
+def read_csv(source: Path | str) -> CsvTable:
+    """The CSV at `source` (a path, or the text itself when it contains a newline)."""
+    if isinstance(source, Path):
+        try:
+            size = source.stat().st_size
+        except OSError as exc:
+            raise ValidationError(f"cannot read {source}: {exc.strerror}") from None
+        if size > MAX_BYTES:
+            raise ValidationError(
+                f"{source} is {size // 1_048_576} MB; split it into files under "
+                f"{MAX_BYTES // 1_048_576} MB"
+            )
+        raw = source.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+    else:
+        text = source
+    if not text.strip():
+        raise ValidationError("the file is empty: nothing to import")
+    sample = text[:20000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        records = [
+            row
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+            if any(cell.strip() for cell in row)
+        ]
+    except csv.Error as exc:
+        raise ValidationError(f"the file is not valid CSV: {exc}") from None
+    header = [cell.strip() for cell in records[0]] if records else []
+    if not any(header):
+        raise ValidationError("the first line should name the columns (e.g. email,firstname)")
+    return CsvTable(header, records[1:], delimiter)
+
+
+def guess_mapping(header: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, str]:
+    """Columns matched to fields by name or label, case-insensitively; email synonyms included."""
+    by_key: dict[str, str] = {}
+    for spec in fields:
+        by_key.setdefault(spec.label.casefold(), spec.name)
+        by_key[spec.name.casefold()] = spec.name
+    email_field = next((s.name for s in fields if s.name.casefold() in EMAIL_FIELDS), "email")
+    mapping = {}
+    for column in header:
+        key = column.strip().casefold()
+        if key in by_key:
+            mapping[column] = by_key[key]
+        elif key in EMAIL_FIELDS:
+            mapping[column] = email_field
+    return mapping
+
+
+def plan_import(
+    table: CsvTable, fields: Sequence[FieldSpec], mapping: Mapping[str, str] | None = None
+) -> ImportPlan:
+    """Rows ready to send (values checked by field type) and the rows refused, with reasons."""
+    specs = {s.name: s for s in fields}
+    mapping = dict(mapping) if mapping is not None else guess_mapping(table.header, fields)
+    unknown = [f for f in mapping.values() if f not in specs and f.casefold() not in EMAIL_FIELDS]
+    if unknown:
+        raise ValidationError(f"no such field in this list: {', '.join(unknown)}")
+    if not any(f.casefold() in EMAIL_FIELDS for f in mapping.values()):
+        raise ValidationError(
+            f"no column holds the email; columns are: {', '.join(table.header)} "
+            f"(the delimiter looked like {table.delimiter!r})"
+        )
+    index = {column: i for i, column in enumerate(table.header)}
+    rows: list[dict[str, Any]] = []
+    rejected: list[RejectedRow] = []
+    seen: set[str] = set()
+    for number, record in enumerate(table.rows, start=2):
+        try:
+            row = _row(record, mapping, index, specs)
+        except ValidationError as exc:
+            rejected.append(RejectedRow(number, exc.detail))
+            continue
+        email = next(str(v) for k, v in row.items() if k.casefold() in EMAIL_FIELDS).casefold()
+        if email in seen:
+            rejected.append(RejectedRow(number, f"{email} appears earlier in the file"))
+            continue
+        seen.add(email)
+        rows.append(row)
+    unmapped = [c for c in table.header if c not in mapping]
+    return ImportPlan(mapping, rows, rejected, unmapped)
+
+
+def _row(
+    record: Sequence[str],
+    mapping: Mapping[str, str],
+    index: Mapping[str, int],
+    specs: Mapping[str, FieldSpec],
+) -> dict[str, Any]:
+    if len(record) > len(index):
+        raise ValidationError(f"{len(record)} values but {len(index)} columns")
+    row: dict[str, Any] = {}
+    for column, name in mapping.items():
+        position = index[column]
+        value = record[position].strip() if position < len(record) else ""
+        if name.casefold() in EMAIL_FIELDS:
+            if not EMAIL.match(value):
+                raise ValidationError(
+                    f"{value!r} is not an email address" if value else "the email is missing"
+                )
+            row[name] = value
+            continue
+        if not value:
+            continue
+        spec = specs[name]
+        op = "in" if spec.type is FieldType.MULTI else "eq"
+        raw: Any = [v.strip() for v in value.split("|")] if op == "in" else value
+        row[name] = coerce(Condition(name, op, raw), spec).value
+    return row

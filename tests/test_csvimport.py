@@ -1,0 +1,89 @@
+"""Reading an import file: bad files get one clear message, bad rows are shown before sending."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audience_tui.core.csvimport import guess_mapping, plan_import, read_csv
+from audience_tui.core.errors import ValidationError
+from audience_tui.core.models import FieldSpec, FieldType
+
+FIELDS = [
+    FieldSpec("email", "E-mail"),
+    FieldSpec("firstname", "First name"),
+    FieldSpec("points", "Points", FieldType.NUMBER),
+    FieldSpec("birthdate", "Birthday", FieldType.DATE),
+    FieldSpec("sex", "Sex", FieldType.CHOICE, options={"1": "Male", "2": "Female"}),
+]
+
+
+def test_semicolon_file_with_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "E-mail;First name;Points;Birthday;Sex;Shoe size\n"
+        "ann@example.com;Ann;10;1990-01-02;Female;38\n"
+        "not-an-email;Bob;1;;;\n"
+        "cy@example.com;Cy;lots;;;\n"
+        "ANN@example.com;Ann again;;;;\n"
+        "dee@example.com;Dee;;;male;\n",
+        encoding="utf-8",
+    )
+    table = read_csv(path)
+    assert table.delimiter == ";"
+    plan = plan_import(table, FIELDS)
+    assert plan.rows == [
+        {
+            "email": "ann@example.com",
+            "firstname": "Ann",
+            "points": 10,
+            "birthdate": "1990-01-02",
+            "sex": "2",
+        },
+        {"email": "dee@example.com", "firstname": "Dee", "sex": "1"},
+    ]
+    reasons = {r.line: r.reason for r in plan.rejected}
+    assert "not an email" in reasons[3]
+    assert "not a number" in reasons[4]
+    assert "appears earlier" in reasons[5]
+    assert plan.unmapped == ["Shoe size"]
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "e.csv").write_text("\n\n")
+    with pytest.raises(ValidationError, match="empty"):
+        read_csv(tmp_path / "e.csv")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="cannot read"):
+        read_csv(tmp_path / "nope.csv")
+
+
+def test_no_email_column_names_the_columns() -> None:
+    with pytest.raises(ValidationError, match=r"no column holds the email.*name, city"):
+        plan_import(read_csv("name,city\nAnn,Oslo\n"), FIELDS)
+
+
+def test_explicit_mapping_to_unknown_field() -> None:
+    with pytest.raises(ValidationError, match="no such field"):
+        plan_import(read_csv("mail,x\na@b.co,1\n"), FIELDS, {"mail": "email", "x": "nosuch"})
+
+
+def test_guess_mapping_by_name_label_and_synonym() -> None:
+    assert guess_mapping(["Email address", "firstname", "POINTS"], FIELDS) == {
+        "firstname": "firstname",
+        "POINTS": "points",
+    }
+    assert guess_mapping(["mail", "Birthday"], FIELDS) == {"mail": "email", "Birthday": "birthdate"}
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_read_or_refused_clearly(text: str) -> None:
+    try:
+        plan_import(read_csv(text), FIELDS)
+    except ValidationError as exc:
+        assert str(exc)

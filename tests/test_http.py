@@ -1,0 +1,170 @@
+"""The network rules of core.http: what is retried, what is not, and how failures read."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from audience_tui.core.errors import (
+    AuthError,
+    InvalidResponseError,
+    NetworkError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    ValidationError,
+)
+from audience_tui.core.http import ApiClient, CostLimiter, RetryPolicy, Timeouts, parse_retry_after
+from audience_tui.core.redact import register_secret
+
+
+class Script:
+    """A transport answering from a list of canned responses, recording what was asked."""
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def client(script: Script, sleeps: list[float], **kw: object) -> ApiClient:
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    return ApiClient(
+        "Testplatform",
+        "https://api.example.test",
+        transport=httpx.MockTransport(script),
+        sleep=sleep,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+async def test_429_is_retried_after_retry_after_even_for_writes() -> None:
+    script = Script(httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, json=1))
+    sleeps: list[float] = []
+    assert await client(script, sleeps).json("POST", "/x", json={}) == 1
+    assert sleeps == [3.0]
+    assert len(script.requests) == 2
+
+
+async def test_5xx_is_retried_for_reads() -> None:
+    script = Script(httpx.Response(503), httpx.Response(502), httpx.Response(200, json=[1]))
+    sleeps: list[float] = []
+    assert await client(script, sleeps).json("GET", "/x") == [1]
+    assert len(sleeps) == 2 and sleeps[0] < sleeps[1] * 2  # backoff grows
+
+
+async def test_5xx_is_not_retried_for_writes() -> None:
+    script = Script(httpx.Response(500, json={"error": "boom"}), httpx.Response(200))
+    with pytest.raises(ServerError, match="boom"):
+        await client(script, []).request("PUT", "/members/1")
+    assert len(script.requests) == 1
+
+
+async def test_read_flag_makes_a_post_retryable() -> None:
+    script = Script(httpx.Response(500), httpx.Response(200, json={}))
+    assert await client(script, []).json("POST", "/query", json={}, read=True) == {}
+
+
+async def test_network_errors_retried_for_reads_and_reported() -> None:
+    script = Script(*(httpx.ConnectError("refused") for _ in range(4)))
+    with pytest.raises(NetworkError, match="Testplatform: GET /x: connection failed"):
+        await client(script, []).request("GET", "/x")
+    assert len(script.requests) == 4
+
+
+async def test_write_not_resent_after_dropped_connection() -> None:
+    script = Script(httpx.RemoteProtocolError("peer closed"), httpx.Response(200))
+    with pytest.raises(NetworkError):
+        await client(script, []).request("DELETE", "/members/1")
+    assert len(script.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (401, AuthError),
+        (404, NotFoundError),
+        (400, ValidationError),
+        (422, ValidationError),
+        (470, ValidationError),
+    ],
+)
+async def test_status_codes_map_to_typed_errors(status: int, error: type[Exception]) -> None:
+    script = Script(httpx.Response(status, json={"error": "what went wrong"}))
+    with pytest.raises(error, match="what went wrong"):
+        await client(script, []).request("GET", "/lists/7")
+
+
+async def test_long_retry_after_is_reported_not_waited() -> None:
+    script = Script(httpx.Response(429, headers={"Retry-After": "3600"}))
+    sleeps: list[float] = []
+    with pytest.raises(RateLimitedError) as info:
+        await client(script, sleeps).request("GET", "/x")
+    assert info.value.retry_after == 3600 and sleeps == []
+
+
+async def test_garbage_body_is_invalid_response() -> None:
+    script = Script(httpx.Response(200, content=b"<html>oops"))
+    with pytest.raises(InvalidResponseError, match="not valid JSON"):
+        await client(script, []).json("GET", "/x")
+
+
+async def test_timeout_covers_transports_without_their_own() -> None:
+    import asyncio
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200)
+
+    api = ApiClient(
+        "Slow",
+        "https://api.example.test",
+        transport=httpx.MockTransport(hang),
+        timeouts=Timeouts(connect=0.05, read=0.05),
+        retry=RetryPolicy(attempts=1),
+    )
+    with pytest.raises(NetworkError, match="timed out"):
+        await api.request("GET", "/x")
+
+
+async def test_error_messages_never_carry_a_secret() -> None:
+    register_secret("s3cr3t-token-value")
+    script = Script(httpx.Response(401, json={"error": "token s3cr3t-token-value is invalid"}))
+    with pytest.raises(AuthError) as info:
+        await client(script, []).request(
+            "GET", "/x", headers={"Authorization": "s3cr3t-token-value"}
+        )
+    assert "s3cr3t-token-value" not in str(info.value)
+    assert "***" in str(info.value)
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after("garbage") is None
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+async def test_cost_limiter_waits_for_refill() -> None:
+    now = [100.0]
+    limiter = CostLimiter(refill_per_second=10, clock=lambda: now[0])
+    limiter.observe({"ratelimit-remaining": "4"})
+    assert limiter.wait_for(10) == pytest.approx(0.6)
+    now[0] += 1.0
+    assert limiter.wait_for(10) == 0.0
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    now[0] -= 1.0
+    await limiter.acquire(10, sleep)
+    assert slept == [pytest.approx(0.6)]
