@@ -53,6 +53,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("AUDIENCE_TUI_SANDBOX_DB", raising=False)
+    monkeypatch.setenv("AUDIENCE_TUI_SANDBOX_SMALL", "1")
     yield home
 
 

@@ -54,8 +54,15 @@ class Store:
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, path: Path | None = None, *, big_lists: bool = True) -> Store:
+    def open(cls, path: Path | None = None, *, big_lists: bool | None = None) -> Store:
+        """The store at `path` (default: the user cache dir, or $AUDIENCE_TUI_SANDBOX_DB).
+
+        `big_lists` defaults to true unless $AUDIENCE_TUI_SANDBOX_SMALL is set (CI and tests,
+        where the million-member lists would only cost time).
+        """
         path = path or default_path()
+        if big_lists is None:
+            big_lists = not os.environ.get("AUDIENCE_TUI_SANDBOX_SMALL")
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path=path, big_lists=big_lists)
 
