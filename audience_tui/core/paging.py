@@ -1,0 +1,328 @@
+"""A bounded page cache over `Provider.members`, for views of lists too big to hold in memory.
+
+The member table asks for the rows it shows; the cache fetches the pages that hold them (one task
+per missing page, never two for the same page), prefetches ahead in the direction of travel, keeps
+at most `max_pages` pages (least recently used go first) and ignores what a fetch returns once the
+view was reset (a new sort, filter or refresh).
+
+Two strategies say where a page lies:
+- `OffsetPaging`: page k starts at row k * size; any page can be fetched at once; the total comes
+  from `Page.total` (or from the first short page where the platform does not count).
+- `CursorPaging`: page k can only be fetched with the cursor page k - 1 returned, so pages are
+  discovered in order; the cursors (and start rows) of every discovered page are kept, so a page
+  evicted from the cache can be fetched again; the total is known once the last page arrived.
+
+Pure asyncio: no Textual here. The screen gives `on_change` to repaint when a page lands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Protocol
+
+from .models import Capabilities, Member, Page, PageRequest, PagingKind
+
+UI_PAGE_SIZE = 250  # rows per request for the table: a few screens' worth, cheap on every platform
+MAX_PAGES = 20  # pages kept in memory: 5 000 rows at the UI page size, whatever the list holds
+
+PageFetcher = Callable[[PageRequest], Awaitable[Page]]
+
+
+def page_size_for(capabilities: Capabilities, preferred: int = UI_PAGE_SIZE) -> int:
+    """The page size to request: the UI's preference within what the platform accepts."""
+    return max(1, min(capabilities.max_page_size, preferred))
+
+
+class Paging(Protocol):
+    """Where pages lie in the view and what is known of its length."""
+
+    size: int
+    total: int | None  # None until known
+    random_access: bool  # True: any row can be reached at once (offset paging)
+
+    @property
+    def discovered(self) -> int:
+        """Rows whose position is known: the total once known."""
+        ...
+
+    def page_of(self, row: int) -> int: ...
+
+    def start(self, page: int) -> int: ...
+
+    def request(self, page: int) -> PageRequest | None:
+        """How to fetch `page`, or None while that is not known yet (cursor paging)."""
+        ...
+
+    def record(self, page: int, result: Page) -> None:
+        """Learn from a fetched page: the total, the next cursor."""
+        ...
+
+
+class OffsetPaging:
+    random_access = True
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.total: int | None = None
+        self._extent = 0  # end of the furthest page seen, while the total is unknown
+
+    @property
+    def discovered(self) -> int:
+        return self.total if self.total is not None else self._extent
+
+    def page_of(self, row: int) -> int:
+        return row // self.size
+
+    def start(self, page: int) -> int:
+        return page * self.size
+
+    def request(self, page: int) -> PageRequest | None:
+        return PageRequest(limit=self.size, offset=page * self.size)
+
+    def record(self, page: int, result: Page) -> None:
+        end = self.start(page) + len(result.members)
+        self._extent = max(self._extent, end)
+        if result.total is not None:
+            self.total = result.total
+        elif len(result.members) < self.size:  # a platform without counts: a short page ends it
+            self.total = end
+
+
+class CursorPaging:
+    random_access = False
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.total: int | None = None
+        # start row and cursor of every page discovered so far; the last one is the frontier
+        self._starts: list[int] = [0]
+        self._cursors: list[str | None] = [None]
+
+    @property
+    def discovered(self) -> int:
+        return self.total if self.total is not None else self._starts[-1]
+
+    def page_of(self, row: int) -> int:
+        return max(bisect_right(self._starts, row) - 1, 0)
+
+    def start(self, page: int) -> int:
+        return self._starts[page]
+
+    def request(self, page: int) -> PageRequest | None:
+        if 0 <= page < len(self._cursors):
+            return PageRequest(limit=self.size, cursor=self._cursors[page])
+        return None
+
+    def record(self, page: int, result: Page) -> None:
+        if page != len(self._starts) - 1 or self.total is not None:
+            return  # a page fetched again: its successor is already known
+        end = self._starts[page] + len(result.members)
+        if result.next_cursor is not None and result.members:
+            self._starts.append(end)
+            self._cursors.append(result.next_cursor)
+        else:
+            self.total = end
+
+
+def paging_for(kind: PagingKind, size: int) -> Paging:
+    return OffsetPaging(size) if kind == "offset" else CursorPaging(size)
+
+
+async def iter_pages(fetch: PageFetcher, paging: Paging) -> AsyncIterator[list[Member]]:
+    """Every page of a view in order (for export): no cache, each page fetched once."""
+    page = 0
+    while (request := paging.request(page)) is not None:
+        result = await fetch(request)
+        paging.record(page, result)
+        if result.members:
+            yield result.members
+        end = paging.start(page) + len(result.members)
+        if not result.members or (paging.total is not None and end >= paging.total):
+            return
+        page += 1
+
+
+class PageCache:
+    """The rows of one view, fetched on demand, at most `max_pages` pages held.
+
+    `row(i)` answers from memory (None: not loaded); `want(first, last, direction)` says which rows
+    are on screen, which fetches what is missing plus `prefetch` pages ahead, and cancels fetches
+    of pages nobody wants any more. `on_change(page)` is called when a page lands or fails.
+    """
+
+    def __init__(
+        self,
+        fetch: PageFetcher,
+        paging: Paging,
+        *,
+        max_pages: int = MAX_PAGES,
+        prefetch: int = 1,
+        on_change: Callable[[int], None] | None = None,
+    ) -> None:
+        self.max_pages = max(max_pages, 2 * prefetch + 2)
+        self.prefetch = prefetch
+        self.on_change = on_change
+        self._fetch = fetch
+        self.paging = paging
+        self._pages: OrderedDict[int, list[Member]] = OrderedDict()
+        self._errors: dict[int, Exception] = {}
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._wanted: tuple[int, int, int] | None = None  # first row, last row, direction
+        self._generation = 0
+        self.fetches = 0  # requests started, for the curious (and the tests)
+
+    # --- reading ----------------------------------------------------------------------------
+    @property
+    def total(self) -> int | None:
+        return self.paging.total
+
+    @property
+    def rows(self) -> int:
+        """Rows to show: the total, or what is known plus one row standing for "more"."""
+        total = self.paging.total
+        return total if total is not None else self.paging.discovered + 1
+
+    @property
+    def pages_held(self) -> list[int]:
+        return list(self._pages)
+
+    @property
+    def in_flight(self) -> list[int]:
+        return list(self._in_flight)
+
+    def row(self, index: int) -> Member | None:
+        page = self.paging.page_of(index)
+        members = self._pages.get(page)
+        if members is None:
+            return None
+        self._pages.move_to_end(page)
+        position = index - self.paging.start(page)
+        return members[position] if 0 <= position < len(members) else None
+
+    def failure(self, index: int) -> Exception | None:
+        """Why the page holding row `index` could not be fetched, if it could not."""
+        return self._errors.get(self.paging.page_of(index))
+
+    def loading(self, index: int) -> bool:
+        return self.paging.page_of(index) in self._in_flight
+
+    # --- asking -----------------------------------------------------------------------------
+    def want(self, first: int, last: int, direction: int = 1) -> None:
+        """Rows first..last are on screen; fetch what they need and `prefetch` pages beyond."""
+        self._wanted = (first, last, 1 if direction >= 0 else -1)
+        self._schedule()
+
+    def retry(self) -> None:
+        """Fetch the pages that failed again."""
+        self._errors.clear()
+        self._schedule()
+
+    def reset(self, fetch: PageFetcher | None = None, paging: Paging | None = None) -> None:
+        """Forget everything (a new query or a refresh); what old fetches return is ignored."""
+        self._generation += 1
+        self._cancel(list(self._in_flight))
+        self._pages.clear()
+        self._errors.clear()
+        self._fetch = fetch or self._fetch
+        self.paging = paging or type(self.paging)(self.paging.size)
+        self._schedule()
+
+    def update(self, member: Member) -> bool:
+        """Replace the cached copy of `member` (same id), e.g. after an opt-out's read-back."""
+        found = False
+        for members in self._pages.values():
+            for position, old in enumerate(members):
+                if old.id == member.id:
+                    members[position] = member
+                    found = True
+        return found
+
+    async def settle(self) -> None:
+        """Wait until no fetch is running (including the prefetches that arrivals start)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        tasks = list(self._in_flight.values())
+        self._generation += 1
+        self._cancel(list(self._in_flight))
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- machinery --------------------------------------------------------------------------
+    def _wanted_pages(self) -> list[int]:
+        """Visible pages first, then the prefetch pages in the direction of travel."""
+        if self._wanted is None:
+            return []
+        first, last, direction = self._wanted
+        total = self.paging.total
+        if total is not None:  # before the total is known, a jump is taken at its word
+            if total <= 0:
+                return []
+            first, last = min(first, total - 1), min(last, total - 1)
+        first, last = max(first, 0), max(last, first, 0)
+        visible = list(range(self.paging.page_of(first), self.paging.page_of(last) + 1))
+        edge = visible[-1] if direction > 0 else visible[0]
+        ahead = [edge + direction * step for step in range(1, self.prefetch + 1)]
+        return visible + [page for page in ahead if page >= 0 and self._exists(page)]
+
+    def _exists(self, page: int) -> bool:
+        if self.paging.request(page) is None:
+            return False
+        total = self.paging.total
+        return total is None or self.paging.start(page) < total
+
+    def _schedule(self) -> None:
+        wanted = self._wanted_pages()
+        self._cancel([page for page in self._in_flight if page not in wanted])
+        for page in wanted:
+            if page in self._pages or page in self._in_flight or page in self._errors:
+                continue
+            request = self.paging.request(page)
+            if request is None:
+                continue  # cursor paging: its cursor comes with the previous page
+            self.fetches += 1
+            self._in_flight[page] = asyncio.ensure_future(
+                self._load(page, request, self._generation)
+            )
+
+    def _cancel(self, pages: Iterable[int]) -> None:
+        for page in pages:
+            task = self._in_flight.pop(page, None)
+            if task is not None:
+                task.cancel()
+
+    async def _load(self, page: int, request: PageRequest, generation: int) -> None:
+        try:
+            result = await self._fetch(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # shown on the page's rows, with a retry; never lost in a task
+            if generation == self._generation:
+                self._in_flight.pop(page, None)
+                self._errors[page] = exc
+                self._changed(page)
+            return
+        if generation != self._generation:
+            return  # the view was reset while this page was on its way
+        self._in_flight.pop(page, None)
+        self.paging.record(page, result)
+        self._pages[page] = list(result.members)
+        self._pages.move_to_end(page)
+        self._evict()
+        self._changed(page)
+        self._schedule()  # cursor paging: the next page's cursor is known now
+
+    def _evict(self) -> None:
+        keep = set(self._wanted_pages())
+        for page in list(self._pages):
+            if len(self._pages) <= self.max_pages:
+                return
+            if page not in keep:
+                del self._pages[page]
+
+    def _changed(self, page: int) -> None:
+        if self.on_change is not None:
+            self.on_change(page)

@@ -1,0 +1,236 @@
+"""The page cache on its own, over a small in-memory page source (a unit-test double for the cache
+logic; the adapters are exercised in test_paging_providers.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from audience_tui.core.errors import NetworkError
+from audience_tui.core.models import Capabilities, Member, MemberStatus, Page, PageRequest
+from audience_tui.core.paging import (
+    CursorPaging,
+    OffsetPaging,
+    PageCache,
+    iter_pages,
+    page_size_for,
+)
+
+
+def people(count: int, tag: str = "m") -> list[Member]:
+    return [Member(id=f"{tag}{i}", email=f"{tag}{i}@x.test", status=MemberStatus.ACTIVE)
+            for i in range(count)]
+
+
+class Source:
+    """Serves `members` by offset (total known or not) or by cursor; can hold fetches at a gate."""
+
+    def __init__(self, members: list[Member], *, totals: bool = True, cursor: bool = False) -> None:
+        self.members = members
+        self.totals = totals
+        self.cursor = cursor
+        self.requests: list[PageRequest] = []
+        self.gate: asyncio.Event | None = None
+        self.fail_offsets: set[int] = set()
+
+    async def __call__(self, request: PageRequest) -> Page:
+        self.requests.append(request)
+        if self.gate is not None:
+            await self.gate.wait()
+        start = int(request.cursor or 0) if self.cursor else request.offset
+        if start in self.fail_offsets:
+            raise NetworkError("connection reset", platform="Fake")
+        chunk = self.members[start : start + request.limit]
+        end = start + len(chunk)
+        if self.cursor:
+            more = end < len(self.members)
+            return Page(chunk, next_cursor=str(end) if more else None, has_more=more)
+        return Page(chunk, offset=start, total=len(self.members) if self.totals else None)
+
+    @property
+    def offsets(self) -> list[int]:
+        return [r.offset for r in self.requests]
+
+
+def test_page_size_within_platform_cap() -> None:
+    assert page_size_for(Capabilities(paging="offset", max_page_size=100, totals_known=True)) == 100
+    assert page_size_for(Capabilities(paging="offset", max_page_size=5000, totals_known=True)) == 250
+
+
+async def test_offset_fetches_visible_page_and_prefetches_next_once() -> None:
+    source = Source(people(1000))
+    cache = PageCache(source, OffsetPaging(100))
+    assert cache.rows == 1 and cache.total is None and cache.row(0) is None
+    cache.want(0, 30)
+    cache.want(0, 31)  # the same pages are already on their way: no second request
+    await cache.settle()
+    assert sorted(source.offsets) == [0, 100]
+    assert cache.total == 1000 and cache.rows == 1000
+    assert cache.row(0).id == "m0" and cache.row(199).id == "m199" and cache.row(200) is None
+
+
+async def test_prefetch_follows_direction_of_travel() -> None:
+    source = Source(people(3000))
+    cache = PageCache(source, OffsetPaging(100))
+    cache.want(2050, 2080, direction=-1)
+    await cache.settle()
+    assert sorted(source.offsets) == [1900, 2000]
+    cache.want(2050, 2080, direction=1)
+    await cache.settle()
+    assert source.offsets[-1] == 2100
+
+
+async def test_memory_stays_bounded_and_evicted_pages_are_fetched_again() -> None:
+    source = Source(people(20_000))
+    changed: list[int] = []
+    cache = PageCache(source, OffsetPaging(100), max_pages=5, on_change=changed.append)
+    for first in range(0, 20_000, 100):
+        cache.want(first, first + 30)
+        await cache.settle()
+        assert len(cache.pages_held) <= 5
+    assert cache.row(19_999).id == "m19999"
+    assert cache.row(0) is None  # long evicted
+    before = len(source.requests)
+    cache.want(0, 30, direction=-1)
+    await cache.settle()
+    assert cache.row(0).id == "m0" and len(source.requests) == before + 1
+    assert len(changed) == len(source.requests)
+
+
+async def test_fetches_of_pages_scrolled_past_are_cancelled() -> None:
+    source = Source(people(10_000))
+    source.gate = asyncio.Event()
+    cache = PageCache(source, OffsetPaging(100))
+    cache.want(0, 30)
+    await asyncio.sleep(0)
+    assert sorted(cache.in_flight) == [0, 1]
+    cache.want(5000, 5030)  # the user jumped: pages 0 and 1 are no longer needed
+    assert sorted(cache.in_flight) == [50, 51]
+    source.gate.set()
+    await cache.settle()
+    assert cache.row(0) is None and cache.row(5000).id == "m5000"
+    assert sorted(cache.pages_held) == [50, 51]
+
+
+async def test_reset_ignores_stale_results() -> None:
+    old = Source(people(500, "old"))
+    old.gate = asyncio.Event()
+    cache = PageCache(old, OffsetPaging(100))
+    cache.want(0, 30)
+    await asyncio.sleep(0)
+    new = Source(people(300, "new"))
+    cache.reset(new)  # e.g. the user sorted: what the old query returns must not show
+    old.gate.set()
+    await cache.settle()
+    await asyncio.sleep(0)
+    assert cache.row(0).id == "new0" and cache.total == 300
+    assert all(m.id.startswith("new") for p in cache.pages_held for m in [cache.row(p * 100)])
+
+
+async def test_result_arriving_after_reset_is_dropped() -> None:
+    """Even a fetch that ignores cancellation cannot put old rows into the new view."""
+    release = asyncio.Event()
+    finished: list[bool] = []
+
+    async def stubborn(request: PageRequest) -> Page:
+        try:
+            await release.wait()
+        except asyncio.CancelledError:
+            await release.wait()  # finishes anyway, like a request that was already answered
+        finished.append(True)
+        return Page(people(100, "old"), total=100)
+
+    cache = PageCache(stubborn, OffsetPaging(100), prefetch=0)
+    cache.want(0, 10)
+    await asyncio.sleep(0)
+    cache.reset(Source(people(0)))
+    await cache.settle()
+    release.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert finished == [True]
+    assert cache.total == 0 and cache.row(0) is None and cache.pages_held == [0]
+
+
+async def test_failed_page_reports_error_until_retried() -> None:
+    source = Source(people(500))
+    source.fail_offsets = {100}
+    cache = PageCache(source, OffsetPaging(100))
+    cache.want(150, 180)
+    await cache.settle()
+    assert isinstance(cache.failure(150), NetworkError) and cache.row(150) is None
+    assert cache.failure(250) is None and cache.row(250).id == "m250"
+    cache.want(150, 181)
+    await cache.settle()
+    assert source.offsets.count(100) == 1  # no hammering a failing platform on every repaint
+    source.fail_offsets = set()
+    cache.retry()
+    await cache.settle()
+    assert cache.failure(150) is None and cache.row(150).id == "m150"
+
+
+async def test_update_replaces_cached_member() -> None:
+    source = Source(people(50))
+    cache = PageCache(source, OffsetPaging(100))
+    cache.want(0, 10)
+    await cache.settle()
+    after = Member(id="m7", email="m7@x.test", status=MemberStatus.OPTED_OUT)
+    assert cache.update(after) and cache.row(7).status is MemberStatus.OPTED_OUT
+    assert not cache.update(Member(id="nope", email=None, status=MemberStatus.ACTIVE))
+
+
+async def test_offset_without_totals_ends_at_short_page() -> None:
+    source = Source(people(250), totals=False)
+    cache = PageCache(source, OffsetPaging(100))
+    cache.want(0, 30)
+    await cache.settle()
+    assert cache.total is None and cache.rows == 201  # 200 known, one row standing for "more"
+    cache.want(180, 200)
+    await cache.settle()
+    assert cache.total == 250 and cache.rows == 250
+
+
+async def test_cursor_pages_are_fetched_in_sequence() -> None:
+    source = Source(people(450), cursor=True)
+    cache = PageCache(source, CursorPaging(100), max_pages=4)
+    cache.want(0, 30)
+    await cache.settle()
+    # page 1 could only be asked for once page 0 had given its cursor
+    assert [r.cursor for r in source.requests] == [None, "100"]
+    assert cache.total is None and cache.paging.discovered == 200 and cache.rows == 201
+    for first in range(0, 450, 50):
+        cache.want(first, first + 30)
+        await cache.settle()
+    assert cache.total == 450 and cache.rows == 450
+    assert [r.cursor for r in source.requests] == [None, "100", "200", "300", "400"]
+    assert cache.row(449).id == "m449" and len(cache.pages_held) <= 4
+
+
+async def test_cursor_pages_evicted_are_fetched_again_with_kept_cursor() -> None:
+    source = Source(people(1000), cursor=True)
+    cache = PageCache(source, CursorPaging(100), max_pages=4)
+    for first in range(0, 1000, 100):
+        cache.want(first, first + 30)
+        await cache.settle()
+    assert cache.row(350) is None
+    source.requests.clear()
+    cache.want(350, 380, direction=-1)
+    await cache.settle()
+    assert [r.cursor for r in source.requests] == ["300", "200"]
+    assert cache.row(350).id == "m350" and cache.total == 1000
+
+
+@pytest.mark.parametrize(
+    ("source", "paging"),
+    [
+        (Source(people(1000)), OffsetPaging(300)),
+        (Source(people(900), totals=False), OffsetPaging(300)),  # ends with an empty page
+        (Source(people(1000), totals=False), OffsetPaging(300)),  # ends with a short page
+        (Source(people(1000), cursor=True), CursorPaging(300)),
+    ],
+)
+async def test_iter_pages_reads_every_member_once(source: Source, paging: OffsetPaging) -> None:
+    seen = [m.id for chunk in [c async for c in iter_pages(source, paging)] for m in chunk]
+    assert seen == [m.id for m in source.members]
+    assert len(source.requests) <= len(source.members) // 300 + 2
