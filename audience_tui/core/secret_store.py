@@ -1,0 +1,176 @@
+"""Where account secrets live: the OS keyring, or a place the user chose explicitly.
+
+Secrets are looked up in the keyring (service "audience-tui", user = account name, the secrets as
+one JSON object), then in the account's environment variable, then in the 0600 secrets file the
+user opted into. Nothing here falls back to plaintext on its own: with no working keyring backend,
+saving fails with one sentence naming the two explicit ways out. No secret value ever appears in a
+message or a log line of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import keyring
+import tomli_w
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
+from .errors import ConfigError
+from .redact import register_secret
+
+log = logging.getLogger(__name__)
+
+SERVICE = "audience-tui"
+ENV_PREFIX = "AUDIENCE_TUI_SECRETS_"
+SECRETS_FILE = "secrets.toml"
+PRIVATE = 0o600
+
+
+def env_var(name: str) -> str:
+    """The environment variable that may hold the secrets of account `name`, as a JSON object."""
+    return ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` atomically with `text` in a file only the user can read, from the start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), PRIVATE)  # an older leftover file may have had another mode
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _checked(value: Any, where: str) -> dict[str, str]:
+    """`value` if it is a mapping of strings (key -> secret); the error never quotes it."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigError(f"{where} is not a JSON object of strings (key -> secret)")
+    for secret in value.values():
+        register_secret(secret)
+    return value
+
+
+def _decode(text: str, where: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ConfigError(f"{where} is not a JSON object of strings (key -> secret)") from None
+    return _checked(value, where)
+
+
+class SecretStore:
+    """The secrets of every account, by account name."""
+
+    def __init__(self, config_dir: Path, environ: Mapping[str, str] | None = None) -> None:
+        self.path = config_dir / SECRETS_FILE
+        self._environ = os.environ if environ is None else environ
+
+    def no_keyring(self, name: str, reason: KeyringError) -> ConfigError:
+        """The one clear sentence for a machine where no keyring backend works."""
+        return ConfigError(
+            f"No working keyring to hold the secrets of account {name!r} "
+            f"({type(reason).__name__}): either set the environment variable {env_var(name)} "
+            'to a JSON object of its secrets ({"key": "secret", ...}), or opt in to a file '
+            f"only you can read ({self.path}, mode 0600) by adding the account with "
+            "--secrets-file."
+        )
+
+    def in_environment(self, name: str) -> bool:
+        return env_var(name) in self._environ
+
+    def from_environment(self, name: str) -> dict[str, str] | None:
+        """The secrets in the account's environment variable, if the user set it."""
+        if not self.in_environment(name):
+            return None
+        return _decode(self._environ[env_var(name)], f"${env_var(name)}")
+
+    def load(self, name: str) -> dict[str, str]:
+        """The secrets of `name`: keyring, else its environment variable, else the opted-in file."""
+        keyring_error: KeyringError | None = None
+        try:
+            stored = keyring.get_password(SERVICE, name)
+        except KeyringError as exc:
+            keyring_error, stored = exc, None
+        if stored is not None:
+            return _decode(stored, f"the keyring entry of account {name!r}")
+        from_env = self.from_environment(name)
+        if from_env is not None:
+            return from_env
+        from_file = self._read_file().get(name)
+        if from_file is not None:
+            return _checked(from_file, f"the entry of {name!r} in {self.path}")
+        if keyring_error is not None:
+            raise self.no_keyring(name, keyring_error)
+        raise ConfigError(
+            f"no secrets are stored for account {name!r}; remove it and add it again "
+            f"(audience-tui accounts remove {name})"
+        )
+
+    def save(self, name: str, secrets: Mapping[str, str], *, to_file: bool = False) -> str:
+        """Keep the secrets of `name`; returns where, in words for the user.
+
+        `to_file` is the user's explicit opt-in to the 0600 file. An account whose environment
+        variable is set keeps its secrets there: nothing is written anywhere else.
+        """
+        if to_file:
+            entries = self._read_file()
+            entries[name] = dict(secrets)
+            write_private(self.path, tomli_w.dumps(entries))
+            log.debug("secrets of %s written to the secrets file", name)
+            return f"the secrets file {self.path} (mode 0600)"
+        if self.in_environment(name):
+            return f"the environment variable {env_var(name)}"
+        try:
+            keyring.set_password(SERVICE, name, json.dumps(dict(secrets)))
+        except KeyringError as exc:
+            raise self.no_keyring(name, exc) from None
+        log.debug("secrets of %s saved in the keyring", name)
+        return "the OS keyring"
+
+    def delete(self, name: str) -> None:
+        """Forget the stored secrets of `name` (keyring and file; the environment is the user's)."""
+        try:
+            keyring.delete_password(SERVICE, name)
+        except (PasswordDeleteError, NoKeyringError):
+            pass  # nothing was stored there
+        except KeyringError as exc:
+            raise ConfigError(
+                f"could not delete the keyring entry of account {name!r} "
+                f"({type(exc).__name__}); unlock the keyring and try again"
+            ) from None
+        entries = self._read_file()
+        if entries.pop(name, None) is not None:
+            write_private(self.path, tomli_w.dumps(entries))
+            log.debug("secrets of %s removed from the secrets file", name)
+
+    def _read_file(self) -> dict[str, dict[str, str]]:
+        """The opted-in secrets file, refusing one that other users can read."""
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+        except FileNotFoundError:
+            return {}
+        if mode & 0o077:
+            raise ConfigError(
+                f"{self.path} can be read by other users (mode {mode:o}); "
+                f"run `chmod 600 {self.path}` first"
+            )
+        try:
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            raise ConfigError(f"{self.path} is not a valid secrets file") from None
+        if not all(isinstance(v, dict) for v in data.values()):
+            raise ConfigError(f"{self.path} is not a valid secrets file (one table per account)")
+        return data
