@@ -1,0 +1,362 @@
+"""Emma (myemma) served at its real paths: `/emma/{account_id}/members`, `/groups`, `/fields` ...
+
+What the emulation holds to (seed 003 and providers/emma.md):
+- HTTP Basic on every call (public key / private key); wrong keys -> 403, as field reports say
+  the real service answers; an unknown account id -> 404.
+- Lists take `start`/`end` (end exclusive), at most 500 rows a call (a larger window is cut),
+  and `count=true` turns any list into a bare integer.
+- Bare JSON literals where Emma answers them (`true`, counts), `{"error": "..."}` on 400/404,
+  `@D:`-prefixed timestamps, member and import ids beyond int32.
+- Group counts move with every opt-out and import; deleted (archived) members are hidden unless
+  `deleted=true` (`deleted_only=true` on /members lists only them).
+- Throttling: Emma answers `403 Rate Limit Exceeded`. `throttle(store)` switches it on: refuse the
+  next N calls, or allow so many a minute (`AUDIENCE_TUI_EMMA_RATE_LIMIT` sets the latter).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .emma_data import (
+    ACCOUNT_ID,
+    bump_counts,
+    field_doc,
+    group_doc,
+    groups_of,
+    import_doc,
+    install,
+    member_doc,
+    stamp,
+)
+from .emma_imports import MAX_PAYLOAD, ImportRefused, count_poll, create_import, finish_due
+from .store import Store
+
+__all__ = ["DEMO_SECRETS", "DEMO_SETTINGS", "PREFIX", "install", "routes", "throttle"]
+
+PREFIX = "/emma"
+DEMO_SETTINGS = {"account_id": str(ACCOUNT_ID)}
+DEMO_SECRETS = {"public_key": "demo-emma-public-0a1b2c", "private_key": "demo-emma-private-9f8e7d"}
+MAX_WINDOW = 500
+RATE_LIMIT_ENV = "AUDIENCE_TUI_EMMA_RATE_LIMIT"
+_TRUE = frozenset({"true", "1", "yes"})
+
+
+class HttpError(Exception):
+    """An answer other than 200: Emma's `{"error": message}` body with this status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Throttle:
+    """Emma's rate limit, off unless asked: refuse the next N calls and/or cap calls a minute."""
+
+    refuse_next: int = 0
+    per_minute: int | None = None
+    calls: deque[float] = field(default_factory=deque)
+    pending_imports: bool = True  # unknown at start: the first call checks the database
+
+    def allow(self, now: float) -> bool:
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return False
+        if self.per_minute is None:
+            return True
+        while self.calls and self.calls[0] <= now - 60:
+            self.calls.popleft()
+        if len(self.calls) >= self.per_minute:
+            return False
+        self.calls.append(now)
+        return True
+
+
+_STATES: dict[str, Throttle] = {}
+
+
+def throttle(store: Store) -> Throttle:
+    """The throttle (and import bookkeeping) of the sandbox using `store`."""
+    key = str(store.path)
+    if key not in _STATES:
+        limit = os.environ.get(RATE_LIMIT_ENV, "")
+        _STATES[key] = Throttle(per_minute=int(limit) if limit.isdigit() else None)
+    return _STATES[key]
+
+
+def _authorised(header: str | None) -> bool:
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return secrets.compare_digest(user, DEMO_SECRETS["public_key"]) & secrets.compare_digest(
+        password, DEMO_SECRETS["private_key"]
+    )
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() in _TRUE
+
+
+def _window(request: Request) -> tuple[int, int]:
+    """(offset, limit) from start/end: end exclusive, at most 500 rows, first 500 by default."""
+    try:
+        start = int(request.query_params.get("start", "0"))
+        end = int(request.query_params.get("end", str(start + MAX_WINDOW)))
+    except ValueError:
+        raise HttpError(400, "start and end must be integers") from None
+    if start < 0 or end < 0:
+        raise HttpError(400, "start and end must not be negative")
+    return start, max(0, min(end, start + MAX_WINDOW) - start)
+
+
+def _deleted_clause(request: Request, alias: str = "m") -> str:
+    if _flag(request, "deleted_only"):
+        return f"{alias}.deleted_at IS NOT NULL"
+    return "1" if _flag(request, "deleted") else f"{alias}.deleted_at IS NULL"
+
+
+def _one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], what: str) -> sqlite3.Row:
+    row = conn.execute(sql, args).fetchone()
+    if row is None:
+        raise HttpError(404, f"{what} not found")
+    return row
+
+
+def routes(store: Store) -> list[BaseRoute]:
+    """Emma's routes, relative to PREFIX."""
+    state = throttle(store)
+
+    def endpoint(
+        handler: Callable[[Request], Awaitable[Any]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def serve(request: Request) -> Response:
+            if not _authorised(request.headers.get("authorization")):
+                return JSONResponse({"error": "Authentication failed"}, status_code=403)
+            if not state.allow(time.monotonic()):
+                return PlainTextResponse("Rate Limit Exceeded", status_code=403)
+            if request.path_params["account_id"] != str(ACCOUNT_ID):
+                return JSONResponse({"error": "Account not found"}, status_code=404)
+            if state.pending_imports:
+                state.pending_imports = bool(await store.run_write(finish_due, time.time()))
+            try:
+                result = await handler(request)
+            except HttpError as exc:
+                return JSONResponse({"error": exc.message}, status_code=exc.status)
+            return result if isinstance(result, Response) else JSONResponse(result)
+
+        return serve
+
+    async def listing(
+        request: Request,
+        select: str,
+        source: str,
+        args: tuple[Any, ...],
+        order: str,
+        doc: Callable[[sqlite3.Row], Any],
+        exists: tuple[str, tuple[Any, ...], str] | None = None,
+    ) -> Any:
+        """A paged list: rows `start`..`end` or, with count=true, their number (a bare int)."""
+        counting = _flag(request, "count")
+        offset, limit = _window(request)
+
+        def run(conn: sqlite3.Connection) -> Any:
+            if exists is not None:
+                _one(conn, *exists)
+            if counting:
+                return conn.execute(f"SELECT COUNT(*) FROM {source}", args).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT {select} FROM {source} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*args, limit, offset),
+            )
+            return [doc(r) for r in rows]
+
+        return await store.run(run)
+
+    # --- members ---------------------------------------------------------------------------
+    async def list_members(request: Request) -> Any:
+        where = _deleted_clause(request)
+        return await listing(
+            request, "m.*", f"emma_members m WHERE {where}", (), "m.member_id", member_doc
+        )
+
+    async def member_by(request: Request, column: str, value: Any) -> Any:
+        where = _deleted_clause(request)
+        row = await store.run(
+            _one, f"SELECT * FROM emma_members m WHERE {column} = ? AND {where}", (value,), "Member"
+        )
+        return member_doc(row)
+
+    async def get_member(request: Request) -> Any:
+        return await member_by(request, "m.member_id", request.path_params["member_id"])
+
+    async def get_member_by_email(request: Request) -> Any:
+        return await member_by(request, "m.email_lc", request.path_params["email"].lower())
+
+    async def opt_out_by_email(request: Request) -> Any:
+        def write(conn: sqlite3.Connection, email: str) -> bool:
+            row = _one(
+                conn,
+                "SELECT member_id, status, deleted_at FROM emma_members WHERE email_lc = ?",
+                (email,),
+                "Member",
+            )
+            if row["status"] != "o":
+                when = stamp()
+                conn.execute(
+                    "UPDATE emma_members SET status = 'o', last_modified_at = ? "
+                    "WHERE member_id = ?",
+                    (when, row["member_id"]),
+                )
+                conn.execute(
+                    "INSERT INTO emma_optouts VALUES (?, ?, NULL)", (row["member_id"], when)
+                )
+                if row["deleted_at"] is None:
+                    groups = groups_of(conn, row["member_id"])
+                    bump_counts(conn, groups, row["status"], -1)
+                    bump_counts(conn, groups, "o", 1)
+            return True
+
+        return await store.run_write(write, request.path_params["email"].lower())
+
+    async def member_optouts(request: Request) -> Any:
+        def read(conn: sqlite3.Connection, member_id: int) -> list[dict[str, Any]]:
+            _one(conn, "SELECT 1 FROM emma_members WHERE member_id = ?", (member_id,), "Member")
+            rows = conn.execute(
+                "SELECT timestamp, mailing_id FROM emma_optouts WHERE member_id = ? "
+                "ORDER BY timestamp",
+                (member_id,),
+            )
+            return [{"timestamp": f"@D:{r[0]}", "mailing_id": r[1]} for r in rows]
+
+        return await store.run(read, request.path_params["member_id"])
+
+    async def member_groups(request: Request) -> Any:
+        def read(conn: sqlite3.Connection, member_id: int) -> list[dict[str, Any]]:
+            _one(conn, "SELECT 1 FROM emma_members WHERE member_id = ?", (member_id,), "Member")
+            rows = conn.execute(
+                "SELECT g.* FROM emma_groups g JOIN emma_group_members gm USING (member_group_id)"
+                " WHERE gm.member_id = ? AND g.deleted_at IS NULL ORDER BY g.member_group_id",
+                (member_id,),
+            )
+            return [group_doc(r) for r in rows]
+
+        return await store.run(read, request.path_params["member_id"])
+
+    # --- imports ---------------------------------------------------------------------------
+    async def start_import(request: Request) -> Any:
+        body = await request.body()
+        if len(body) > MAX_PAYLOAD:
+            raise HttpError(400, "JSON payload exceeds 10 MB")
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise HttpError(400, "Unable to parse JSON request") from None
+        try:
+            import_id = await store.run_write(create_import, document, time.time())
+        except ImportRefused as exc:
+            raise HttpError(exc.status, exc.message) from None
+        state.pending_imports = True
+        return {"import_id": import_id}
+
+    async def list_imports(request: Request) -> Any:
+        return await listing(request, "*", "emma_imports", (), "import_id DESC", import_doc)
+
+    async def get_import(request: Request) -> Any:
+        import_id = request.path_params["import_id"]
+
+        def read(conn: sqlite3.Connection) -> dict[str, Any]:
+            count_poll(conn, import_id)
+            state.pending_imports = bool(finish_due(conn, time.time()))
+            sql = "SELECT * FROM emma_imports WHERE import_id = ?"
+            return import_doc(_one(conn, sql, (import_id,), "Import"))
+
+        return await store.run_write(read)
+
+    async def import_members(request: Request) -> Any:
+        import_id = request.path_params["import_id"]
+
+        def doc(row: sqlite3.Row) -> dict[str, Any]:
+            out = {k: row[k] for k in ("member_id", "change_type", "member_status_id", "email")}
+            return {**out, "error": row["error"]} if row["error"] else out
+
+        exists = ("SELECT 1 FROM emma_imports WHERE import_id = ?", (import_id,), "Import")
+        return await listing(
+            request,
+            "*",
+            "emma_import_members WHERE import_id = ?",
+            (import_id,),
+            "seq",
+            doc,
+            exists,
+        )
+
+    # --- groups and fields -----------------------------------------------------------------
+    async def list_groups(request: Request) -> Any:
+        kinds = request.query_params.get("group_types", "g").split(",")
+        if "all" in kinds:
+            kinds = ["g", "t", "h"]
+        marks = ",".join("?" * len(kinds))
+        source = f"emma_groups WHERE deleted_at IS NULL AND group_type IN ({marks})"
+        return await listing(request, "*", source, tuple(kinds), "member_group_id", group_doc)
+
+    async def get_group(request: Request) -> Any:
+        sql = "SELECT * FROM emma_groups WHERE member_group_id = ? AND deleted_at IS NULL"
+        return group_doc(await store.run(_one, sql, (request.path_params["group_id"],), "Group"))
+
+    async def group_members(request: Request) -> Any:
+        group_id = request.path_params["group_id"]
+        where = _deleted_clause(request)
+        source = (
+            "emma_group_members gm JOIN emma_members m USING (member_id) "
+            f"WHERE gm.member_group_id = ? AND {where}"
+        )
+        exists = ("SELECT 1 FROM emma_groups WHERE member_group_id = ?", (group_id,), "Group")
+        return await listing(request, "m.*", source, (group_id,), "m.member_id", member_doc, exists)
+
+    async def list_fields(request: Request) -> Any:
+        return await listing(request, "*", "emma_fields", (), "column_order", field_doc)
+
+    async def get_field(request: Request) -> Any:
+        sql = "SELECT * FROM emma_fields WHERE field_id = ?"
+        return field_doc(await store.run(_one, sql, (request.path_params["field_id"],), "Field"))
+
+    table: list[tuple[str, str, Callable[[Request], Awaitable[Any]]]] = [
+        ("GET", "/members", list_members),
+        ("POST", "/members", start_import),
+        ("GET", "/members/imports", list_imports),
+        ("GET", "/members/imports/{import_id:int}", get_import),
+        ("GET", "/members/imports/{import_id:int}/members", import_members),
+        ("GET", "/members/email/{email}", get_member_by_email),
+        ("PUT", "/members/email/optout/{email}", opt_out_by_email),
+        ("GET", "/members/{member_id:int}", get_member),
+        ("GET", "/members/{member_id:int}/optout", member_optouts),
+        ("GET", "/members/{member_id:int}/groups", member_groups),
+        ("GET", "/groups", list_groups),
+        ("GET", "/groups/{group_id:int}", get_group),
+        ("GET", "/groups/{group_id:int}/members", group_members),
+        ("GET", "/fields", list_fields),
+        ("GET", "/fields/{field_id:int}", get_field),
+    ]
+    return [
+        Route(f"/{{account_id}}{path}", endpoint(handler), methods=[method])
+        for method, path, handler in table
+    ]
