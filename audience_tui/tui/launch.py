@@ -1,0 +1,59 @@
+"""`audience-tui` without a subcommand: build the session, run the app, close the session.
+
+With `--demo`, or when no account is configured yet, the app runs on the in-process sandbox's
+demo accounts and says how to add a real one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Mapping
+
+from ..core.errors import AudienceError
+from ..core.models import Account
+from ..core.session import Session
+
+DEMO_HINT = "Demo data — add your own account with `audience-tui accounts add PLATFORM NAME`"
+
+
+def configured() -> tuple[list[Account], Callable[[Account], Mapping[str, str]]] | None:
+    """The user's accounts and their secrets loader, or None when there are none (yet)."""
+    try:
+        from ..core.accounts import AccountStore
+    except ImportError:
+        return None
+    store = AccountStore()
+    accounts = store.accounts()
+    return (accounts, store.secrets) if accounts else None
+
+
+def launch(args: argparse.Namespace) -> int:
+    from ..sandbox.demo import Sandbox, demo_session
+    from ..sandbox.faults import FaultSpec
+    from .app import AudienceApp
+
+    try:
+        found = None if args.demo else configured()
+        faults = FaultSpec.parse(getattr(args, "faults", None))
+    except (AudienceError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    if found is None:
+        sandbox: Sandbox | None = Sandbox.start(faults=faults)
+        session = demo_session(sandbox)
+        hint: str | None = DEMO_HINT
+    else:
+        sandbox, hint = None, None
+        session = Session(*found)
+    app = AudienceApp(session, sandbox=sandbox, first_run_hint=hint)
+
+    async def run() -> None:
+        try:
+            await app.run_async()
+        finally:
+            await session.aclose()
+
+    asyncio.run(run())
+    return app.return_code or 0

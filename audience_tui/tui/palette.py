@@ -1,0 +1,38 @@
+"""The ctrl+p command palette: every action of the current screen and of the app, by name."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .actions import ScreenAction, run_action, screen_actions
+
+
+class ActionsProvider(Provider):
+    """Offers each binding of the calling screen (and the app) under its description."""
+
+    def _actions(self) -> list[ScreenAction]:
+        return [
+            action
+            for action in screen_actions(self.screen)
+            if action.enabled and action.id != "app.command_palette"
+        ]
+
+    @staticmethod
+    def _title(action: ScreenAction) -> str:
+        return f"{action.description} ({action.keys})"
+
+    async def discover(self) -> Hits:
+        for action in self._actions():
+            yield DiscoveryHit(self._title(action), partial(run_action, action), help=action.id)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action in self._actions():
+            title = self._title(action)
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(title), partial(run_action, action), title, action.id
+                )

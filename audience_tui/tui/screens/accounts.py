@@ -1,0 +1,226 @@
+"""The first screen: every account with its platform and whether it answers right now.
+
+Each account is checked in the background (one cheap call), so a slow or broken platform never
+holds up the others. `/` here looks a person up in every account at once.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from ...core.errors import (
+    AudienceError,
+    AuthError,
+    ConfigError,
+    ForbiddenError,
+    NetworkError,
+    RateLimitedError,
+)
+from ...core.models import Account
+from ...core.session import Session
+from ..widgets.cells import error_text, text
+from .confirm import ConfirmScreen
+from .lists import ListsScreen
+
+CHECKING = Text("checking…", style="dim")
+
+
+def platform_title(platform: str) -> str:
+    """The adapter's name for the platform, or the bare word if its adapter cannot load."""
+    try:
+        from ...core.accounts import platform_title as title
+
+        return title(platform)
+    except Exception:  # a missing adapter shows as an error in the status column instead
+        return platform
+
+
+def status_of(error: BaseException | None) -> Text:
+    """ok / auth failed / unreachable / not set up / error, for the status column."""
+    if error is None:
+        return Text("✓ ok", style="green")
+    if isinstance(error, AuthError | ForbiddenError):
+        return Text("✗ auth failed", style="red")
+    if isinstance(error, NetworkError | RateLimitedError):
+        return Text("✗ unreachable", style="red")
+    if isinstance(error, ConfigError):
+        return Text("✗ not set up", style="red")
+    return Text("✗ error", style="red")
+
+
+class AccountsScreen(Screen[None]):
+    TITLE = "Accounts"
+    HELP = (
+        "Your accounts on Placewise MPC, Ownpage, Kajabi, Emma and Heyloyalty, each checked in "
+        "the background. `enter` opens an account's lists. `/` looks an email up in **every** "
+        "account at once and shows where the person is and their status there."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open lists", id="accounts.open", priority=True),
+        Binding("a", "add", "Add account", id="accounts.add"),
+        Binding("t", "test", "Test connection", id="accounts.test"),
+        Binding("d,delete", "remove", "Remove account", id="accounts.remove"),
+    ]
+    account_name = None  # `/` here looks in every account
+
+    def __init__(self, session: Session, hint: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.hint = hint
+        self.errors: dict[str, BaseException | None] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(Text(self.hint or "", style="italic"), id="hint")
+        yield DataTable(id="accounts", cursor_type="row", zebra_stripes=True)
+        yield Label(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#hint").display = bool(self.hint)
+        table = self.query_one("#accounts", DataTable)
+        table.add_column("Account", key="account")
+        table.add_column("Platform", key="platform")
+        table.add_column("Kind", key="kind")
+        table.add_column("Status", key="status")
+        for account in self.session.accounts:
+            self._add_row(account)
+        table.focus()
+
+    def _add_row(self, account: Account) -> None:
+        table = self.query_one("#accounts", DataTable)
+        table.add_row(
+            text(account.name),
+            text(platform_title(account.platform)),
+            Text("demo" if account.demo else "configured", style="dim"),
+            CHECKING,
+            key=account.name,
+        )
+        self._check(account.name)
+
+    # --- status -------------------------------------------------------------------------------
+    def _check(self, name: str) -> None:
+        self.errors.pop(name, None)
+        self.query_one("#accounts", DataTable).update_cell(name, "status", CHECKING)
+        self.run_worker(self._verify(name), group=f"check:{name}", exclusive=True)
+
+    async def _verify(self, name: str) -> None:
+        error: BaseException | None = None
+        try:
+            await self.session.provider(name).verify()
+        except Exception as exc:  # any failure is this account's status, never the screen's
+            error = exc
+        self.errors[name] = error
+        self.query_one("#accounts", DataTable).update_cell(name, "status", status_of(error))
+        self._describe()
+
+    @on(DataTable.RowHighlighted, "#accounts")
+    def _describe(self) -> None:
+        name = self.selected()
+        detail = self.query_one("#detail", Label)
+        if name is None:
+            detail.update(Text("No accounts: press a to add one.", style="yellow"))
+        elif (error := self.errors.get(name)) is not None:
+            detail.update(text(name, "bold").append(": ").append_text(error_text(error)))
+        else:
+            detail.update(
+                Text("enter: lists of ")
+                .append_text(text(name, "bold"))
+                .append("   /: look up an email in every account")
+            )
+
+    def selected(self) -> str | None:
+        table = self.query_one("#accounts", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    # --- actions ------------------------------------------------------------------------------
+    def action_open(self) -> None:
+        name = self.selected()
+        if name is not None:
+            self.app.push_screen(ListsScreen(self.session, name))
+
+    @on(DataTable.RowSelected, "#accounts")
+    def _clicked(self) -> None:
+        self.action_open()
+
+    def action_test(self) -> None:
+        name = self.selected()
+        if name is not None:
+            self._check(name)
+
+    def action_remove(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        account = self.session.account(name)
+        if account.demo:
+            self.notify("Demo accounts are built in and cannot be removed.", severity="warning")
+            return
+        question = Text("Remove the account ").append_text(text(name, "bold"))
+        question.append(f" ({platform_title(account.platform)}) and its stored secrets?")
+        self.app.push_screen(
+            ConfirmScreen(question, "Remove"), lambda yes: self._remove(account) if yes else None
+        )
+
+    def _remove(self, account: Account) -> None:
+        from ...core.accounts import AccountStore
+
+        try:
+            AccountStore().remove(account.name)
+        except AudienceError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.session.accounts.remove(account)
+        self.query_one("#accounts", DataTable).remove_row(account.name)
+        self.notify(f"Removed {account.name}.", markup=False)
+        self._describe()
+
+    def action_add(self) -> None:
+        try:
+            from .account_form import AccountFormScreen
+        except ImportError:
+            self.notify("Use `audience-tui accounts add PLATFORM NAME` for now.", markup=False)
+            return
+        self.app.push_screen(AccountFormScreen(), self._added)
+
+    def _added(self, result: tuple[Account, dict[str, str]] | None) -> None:
+        if result is None:
+            return
+        from ...core.accounts import AccountStore
+
+        account, secrets = result
+        try:
+            where = AccountStore().add(account, secrets)
+        except AudienceError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(f"Saved {account.name}; its secrets are in {where}.", markup=False)
+        if any(existing.demo for existing in self.session.accounts):
+            # The demo session talks to the sandbox only: check the new account on its own.
+            self._verify_saved(account, secrets)
+            return
+        self.session.accounts.append(account)
+        self._add_row(account)
+
+    @work(group="verify-new")
+    async def _verify_saved(self, account: Account, secrets: dict[str, str]) -> None:
+        from ...core.accounts import verify
+
+        try:
+            await verify(account, secrets)
+        except Exception as exc:  # shown to the user; the saved account stays for them to fix
+            self.notify(f"{account.name}: {error_text(exc).plain}", severity="error", markup=False)
+        else:
+            self.notify(f"{account.name} answers: ok.", markup=False)
+        self.notify(
+            f"{account.name} is used when you start audience-tui without --demo.", markup=False
+        )

@@ -1,0 +1,186 @@
+"""An account's audiences (lists, groups, clubs, sites) with member counts where known.
+
+In demo mode the sandbox builds its million-member lists in the background after the first
+start; while it does, this screen shows how far each build has come and refreshes the counts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Label
+
+from ...core.models import Audience
+from ...core.sanitize import clean
+from ...core.session import Session
+from ..widgets.cells import count_text, error_text, text
+
+if TYPE_CHECKING:
+    from ...sandbox.store import BuildProgress
+
+BUILD_POLL = 0.5  # seconds between progress redraws while a demo list is being built
+RECOUNT_EVERY = 6  # polls between re-reading the member counts during a build
+
+
+def build_name(build: BuildProgress) -> str:
+    """The list a build fills, from its label ("Emma: Supporters archive" -> the part after)."""
+    return build.label.split(": ", 1)[-1].casefold()
+
+
+class ListsScreen(Screen[None]):
+    TITLE = "Lists"
+    HELP = (
+        "The account's lists with their member counts (— where the platform does not say). "
+        "`enter` opens a list's members; `/` looks an email up in this account; `escape` goes "
+        "back to the accounts."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="lists.back"),
+        Binding("enter", "open", "Open list", id="lists.open", priority=True),
+        Binding("r", "refresh", "Refresh", id="lists.refresh"),
+    ]
+
+    def __init__(self, session: Session, account_name: str) -> None:
+        super().__init__()
+        self.session = session
+        self.account_name = account_name
+        self.audiences: dict[str, Audience] = {}
+        self._timer: Timer | None = None
+        self._polls = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(id="message")
+        yield DataTable(id="lists", cursor_type="row", zebra_stripes=True)
+        yield Label(id="builds")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        account = self.session.account(self.account_name)
+        self.sub_title = f"{account.name} ({account.platform})"
+        table = self.query_one("#lists", DataTable)
+        table.add_column("List", key="name")
+        table.add_column("Kind", key="kind")
+        table.add_column("Members", key="members")
+        table.add_column("Id", key="id")
+        table.focus()
+        self.query_one("#builds").display = False
+        self.action_refresh()
+
+    # --- loading ------------------------------------------------------------------------------
+    @work(exclusive=True, group="lists")
+    async def action_refresh(self) -> None:
+        message = self.query_one("#message", Label)
+        if not self.audiences:
+            message.update(Text("Loading lists…", style="dim"))
+        try:
+            audiences = await self.session.provider(self.account_name).audiences()
+        except Exception as exc:  # shown with the way out; the screen stays usable
+            message.update(error_text(exc).append("   r: try again", style="dim"))
+            return
+        self._show(audiences)
+        count = len(audiences)
+        message.update(Text(f"{count} list{'s' * (count != 1)}", style="dim"))
+        self._track_builds()
+
+    def _show(self, audiences: list[Audience]) -> None:
+        table = self.query_one("#lists", DataTable)
+        known = set(self.audiences)
+        self.audiences = {audience.id: audience for audience in audiences}
+        for audience in audiences:
+            if audience.id in known:
+                table.update_cell(audience.id, "members", self._count(audience))
+            else:
+                table.add_row(
+                    text(audience.name),
+                    text(audience.kind),
+                    self._count(audience),
+                    text(audience.id),
+                    key=audience.id,
+                )
+
+    def _count(self, audience: Audience) -> Text:
+        count = count_text(audience.member_count)
+        build = self._build_of(audience)
+        if build is not None and not build.finished:
+            count.append(f"  building {build.fraction:.0%}", style="cyan")
+        return count
+
+    # --- demo list builds ---------------------------------------------------------------------
+    def _builds(self) -> list[BuildProgress]:
+        sandbox = getattr(self.app, "sandbox", None)
+        if sandbox is None:
+            return []
+        platform = self.session.account(self.account_name).platform
+        return [b for key, b in sandbox.store.builds.items() if key.startswith(platform)]
+
+    def _build_of(self, audience: Audience) -> BuildProgress | None:
+        name = audience.name.casefold()
+        return next((b for b in self._builds() if name.startswith(build_name(b))), None)
+
+    def _track_builds(self) -> None:
+        running = [b for b in self._builds() if not b.finished]
+        if running and self._timer is None:
+            self._timer = self.set_interval(BUILD_POLL, self._poll)
+        self._draw_builds()
+
+    def _draw_builds(self) -> None:
+        label = self.query_one("#builds", Label)
+        running = [b for b in self._builds() if not b.finished]
+        label.display = bool(running)
+        lines = Text()
+        for build in running:
+            if lines:
+                lines.append("\n")
+            if build.error:
+                lines.append(f"Demo list {clean(build.label)!r} failed to build: ", style="red")
+                lines.append(clean(build.error))
+            else:
+                lines.append(
+                    f"Building demo list {clean(build.label)!r}: {build.done:,} of "
+                    f"{build.total:,} members ({build.fraction:.0%}). It is usable meanwhile.",
+                    style="cyan",
+                )
+        label.update(lines)
+
+    def _poll(self) -> None:
+        self._polls += 1
+        running = [b for b in self._builds() if not b.finished and not b.error]
+        if not running or self._polls % RECOUNT_EVERY == 0:
+            self.action_refresh()
+        if not running and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._draw_builds()
+
+    # --- actions ------------------------------------------------------------------------------
+    def selected(self) -> Audience | None:
+        table = self.query_one("#lists", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.audiences.get(key or "")
+
+    def action_open(self) -> None:
+        audience = self.selected()
+        if audience is None:
+            return
+        try:
+            from .members import MembersScreen
+        except ImportError:
+            self.notify("The member table is not available in this build yet.")
+            return
+        self.app.push_screen(MembersScreen(self.session, self.account_name, audience))
+
+    @on(DataTable.RowSelected, "#lists")
+    def _clicked(self) -> None:
+        self.action_open()
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,188 @@
+"""Opt-out confirmation, sending, read-back and retry, for one membership or many.
+
+The screen names every person, platform and list before anything is sent; `escape` cancels until
+then. Each opt-out goes through `Session.opt_out`, which writes the audit record and reads the
+member back, so the result column shows the status the platform now reports, or the error, and
+failed ones can be retried without closing. Dismisses with the latest outcome of every membership
+that was sent (empty when cancelled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, ProgressBar
+
+from ...core.errors import AudienceError
+from ...core.models import Audience, Member
+from ...core.session import OptOutOutcome, Session
+from ..memberships import Target
+from ..widgets.cells import error_text, person, status_label, status_text, text
+
+
+class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
+    HELP = (
+        "Confirm the opt-out of the memberships listed. Nothing is sent until you press "
+        "**Opt out**; `escape` cancels. Each result shows the status read back from the platform, "
+        "or the error; `r` retries the ones that failed. Every attempt is in the audit file."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel / close", id="optout.close"),
+        Binding("r", "retry", "Retry failed", id="optout.retry"),
+    ]
+
+    def __init__(
+        self, session: Session, account_name: str, audience: Audience, members: Sequence[Member]
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.targets = [Target(account_name, audience, member) for member in members]
+        self.outcomes: dict[int, OptOutOutcome] = {}
+        self.sending = False
+
+    @classmethod
+    def everywhere(
+        cls, session: Session, targets: Iterable[Target | tuple[str, Audience, Member]]
+    ) -> OptOutScreen:
+        """One confirmation for memberships in several accounts and lists (a person everywhere)."""
+        screen = cls(session, "", Audience(id="", name=""), [])
+        screen.targets = [Target(*target) for target in targets]
+        return screen
+
+    # --- layout -------------------------------------------------------------------------------
+    def _heading(self) -> Text:
+        people = dict.fromkeys(person(t.member) for t in self.targets)
+        count = len(self.targets)
+        lists = f"{count} list" + ("" if count == 1 else "s")
+        who = next(iter(people)) if len(people) == 1 else f"{len(people)} people"
+        return Text.assemble("Opt out ", (who, "bold"), f" from {lists}?")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self._heading(), id="heading")
+            yield DataTable(id="targets", cursor_type="row", zebra_stripes=True)
+            yield Label(
+                "Nothing has been sent yet. The platform's opt-out is then read back to confirm.",
+                id="state",
+            )
+            yield ProgressBar(total=max(len(self.targets), 1), show_eta=False, id="progress")
+            with Horizontal(id="buttons"):
+                yield Button("Opt out", variant="error", id="confirm")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#targets", DataTable)
+        table.add_columns("Person", "Platform", "Account", "List", "Status", "Result")
+        for index, target in enumerate(self.targets):
+            table.add_row(
+                text(person(target.member)),
+                text(self._platform(target.account_name)),
+                text(target.account_name),
+                text(target.audience.name),
+                status_text(target.member),
+                Text("not sent", style="dim"),
+                key=str(index),
+            )
+        self.query_one("#progress").display = False
+        self.query_one("#confirm", Button).focus()
+
+    def _platform(self, account_name: str) -> str:
+        try:
+            return self.session.account(account_name).platform
+        except AudienceError:
+            return ""
+
+    # --- actions ------------------------------------------------------------------------------
+    @on(Button.Pressed, "#confirm")
+    def _confirm_pressed(self) -> None:
+        if self.outcomes:
+            self.action_retry()
+        else:
+            self._send(range(len(self.targets)))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_close()
+
+    def action_close(self) -> None:
+        if self.sending:
+            self.notify("Wait until the opt-outs sent so far have been read back.")
+            return
+        self.dismiss([self.outcomes[i] for i in sorted(self.outcomes)])
+
+    def action_retry(self) -> None:
+        failed = self.failed()
+        if failed and not self.sending:
+            self._send(failed)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return bool(self.failed()) and not self.sending
+        return True
+
+    def failed(self) -> list[int]:
+        return [i for i, outcome in sorted(self.outcomes.items()) if not outcome.confirmed]
+
+    # --- sending ------------------------------------------------------------------------------
+    @work(exclusive=True, group="opt-out")
+    async def _send(self, indexes: Iterable[int]) -> None:
+        indexes = list(indexes)
+        self.sending = True
+        progress = self.query_one("#progress", ProgressBar)
+        progress.update(total=len(indexes), progress=0)
+        progress.display = True
+        self.query_one("#buttons").display = False
+        table = self.query_one("#targets", DataTable)
+        try:
+            for done, index in enumerate(indexes):
+                target = self.targets[index]
+                self._state(f"Sending {done + 1} of {len(indexes)}…")
+                table.update_cell(str(index), "Result", Text("sending…", style="cyan"))
+                outcome = await self._opt_out(target)
+                self.outcomes[index] = outcome
+                table.update_cell(str(index), "Result", self._result(outcome))
+                if outcome.after is not None:
+                    table.update_cell(str(index), "Status", status_text(outcome.after))
+                progress.advance(1)
+        finally:
+            self.sending = False
+            self._finished()
+
+    async def _opt_out(self, target: Target) -> OptOutOutcome:
+        try:
+            return await self.session.opt_out(target.account_name, target.member)
+        except Exception as exc:  # an adapter bug must show as a failure, not kill the screen
+            error = exc if isinstance(exc, AudienceError) else AudienceError(repr(exc))
+            account = self.session.account(target.account_name)
+            return OptOutOutcome(account, target.member, None, error=error)
+
+    @staticmethod
+    def _result(outcome: OptOutOutcome) -> Text:
+        if outcome.confirmed and outcome.after is not None:
+            return Text(f"✓ confirmed: {status_label(outcome.after)}", style="green")
+        return Text("✗ ").append_text(error_text(outcome.error or AudienceError("not confirmed")))
+
+    def _finished(self) -> None:
+        failed = self.failed()
+        confirmed = len(self.outcomes) - len(failed)
+        summary = f"{confirmed} of {len(self.targets)} opted out and confirmed by read-back."
+        if failed:
+            summary += f" {len(failed)} failed: press r (or Retry failed) to try again."
+        self._state(summary)
+        confirm = self.query_one("#confirm", Button)
+        confirm.label = "Retry failed"
+        confirm.display = bool(failed)
+        self.query_one("#cancel", Button).label = "Close"
+        self.query_one("#buttons").display = True
+        (confirm if failed else self.query_one("#cancel", Button)).focus()
+        self.refresh_bindings()
+
+    def _state(self, message: str) -> None:
+        self.query_one("#state", Label).update(message)
