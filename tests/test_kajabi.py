@@ -40,13 +40,13 @@ async def audience(provider: KajabiProvider, audience_id: str) -> Audience:
 async def walk(
     provider: KajabiProvider,
     target: Audience,
-    query: Query = Query(),
+    query: Query | None = None,
     limits: Iterable[int] = (100,),
 ) -> list[Member]:
     """Every member of the query, page after page, with the given (cycled) page sizes."""
     members: list[Member] = []
     for limit in itertools.cycle(limits):
-        page = await provider.members(target, query, PageRequest(limit, len(members)))
+        page = await provider.members(target, query or Query(), PageRequest(limit, len(members)))
         assert page.offset == len(members)
         members += page.members
         if not page.has_more:
@@ -133,7 +133,8 @@ async def test_paging_reaches_the_end_with_each_contact_once(kajabi, sandbox, li
         lambda conn: [
             str(r[0])
             for r in conn.execute(
-                "SELECT id FROM kajabi_contacts WHERE site_id = ? ORDER BY created_at DESC, id DESC",
+                "SELECT id FROM kajabi_contacts WHERE site_id = ?"
+                " ORDER BY created_at DESC, id DESC",
                 (int(PHOTO),),
             )
         ]
