@@ -192,7 +192,7 @@ def test_a_secrets_file_others_can_read_is_refused(store, no_keyring):
 def test_with_no_keyring_and_nothing_else_loading_secrets_says_both_ways_out(store, no_keyring):
     store.path.parent.mkdir(parents=True)
     store.path.write_text('[accounts.shop-oslo]\nplatform = "heyloyalty"\n')
-    with pytest.raises(ConfigError, match="AUDIENCE_TUI_SECRETS_SHOP_OSLO.*--secrets-file"):
+    with pytest.raises(ConfigError, match=r"AUDIENCE_TUI_SECRETS_SHOP_OSLO.*--secrets-file"):
         store.secrets(store.get("shop-oslo"))
 
 

@@ -124,7 +124,8 @@ async def run_add(args: argparse.Namespace, ctx: Context) -> int:
         try:
             await verify(account, secrets, transport=transport)
         except AudienceError as exc:
-            ctx.err.write(f"error: {_failure(account, title, exc)}; nothing was saved\n")
+            hint = "" if exc.exit_code == AuthError.exit_code else " (--no-verify skips the check)"
+            ctx.err.write(f"error: {_failure(account, title, exc)}; nothing was saved{hint}\n")
             return exc.exit_code
     where = store.add(account, secrets, secrets_file=args.secrets_file)
     ctx.out.write(f"added {account.name} ({title}); its secrets are in {where}\n")
@@ -248,7 +249,8 @@ def _failure(account: Account, title: str, error: AudienceError) -> str:
         what = f"{title} refused the credentials of {account.name!r}"
     else:
         what = f"could not check {account.name!r} on {title}"
-    return redact(f"{what}: {error}")
+    detail = ": ".join(part for part in (error.request, error.detail) if part)
+    return redact(f"{what} ({detail})")
 
 
 def _demo_accounts() -> dict[str, tuple[Account, dict[str, str]]]:
