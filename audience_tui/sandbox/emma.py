@@ -330,7 +330,9 @@ def routes(store: Store) -> list[BaseRoute]:
             f"WHERE gm.member_group_id = ? AND {where}"
         )
         exists = ("SELECT 1 FROM emma_groups WHERE member_group_id = ?", (group_id,), "Group")
-        return await listing(request, "m.*", source, (group_id,), "m.member_id", member_doc, exists)
+        return await listing(
+            request, "m.*", source, (group_id,), "gm.member_id", member_doc, exists
+        )
 
     async def list_fields(request: Request) -> Any:
         return await listing(request, "*", "emma_fields", (), "column_order", field_doc)
