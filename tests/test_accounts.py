@@ -76,6 +76,12 @@ def test_a_name_can_be_used_once(store):
         store.add(shop("a.b_c-1"), SECRETS)
 
 
+def test_names_that_share_an_environment_variable_are_refused(store):
+    store.add(shop("shop.1"), SECRETS)
+    with pytest.raises(ValidationError, match="both would read AUDIENCE_TUI_SECRETS_SHOP_1"):
+        store.add(shop("SHOP-1"), SECRETS)
+
+
 def test_unknown_platform_missing_and_misplaced_credentials_are_refused(store):
     with pytest.raises(ValidationError, match="platform: unknown platform; use one of: placewise"):
         store.add(Account("x", "mailchimp"), {})
@@ -151,6 +157,14 @@ def test_without_a_keyring_add_says_so_in_one_sentence(store, no_keyring):
     assert KEY not in message and SECRET not in message
     assert not store.path.exists()
     assert not store.vault.path.exists()
+
+
+def test_a_plaintext_keyring_counts_as_none(store, memory_keyring, monkeypatch):
+    plaintext = type("PlaintextKeyring", (), {"__module__": "keyrings.alt.file"})
+    monkeypatch.setattr(keyring, "get_keyring", plaintext)
+    with pytest.raises(ConfigError, match=r"No working keyring .*\(PlaintextKeyringError\)"):
+        store.add(shop(), SECRETS)
+    assert memory_keyring.entries == {}
 
 
 def test_without_a_keyring_the_environment_variable_holds_the_secrets(tmp_path, no_keyring):

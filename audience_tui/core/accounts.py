@@ -25,7 +25,7 @@ import tomli_w
 from .errors import ConfigError, NotFoundError, ValidationError
 from .models import Account, CredentialSpec
 from .redact import register_secret
-from .secret_store import SecretStore, write_private
+from .secret_store import SecretStore, env_var, write_private
 
 if TYPE_CHECKING:
     import httpx
@@ -105,9 +105,8 @@ def prepare(account: Account, secrets: Mapping[str, str]) -> tuple[Account, dict
         register_secret(value)
     base_url = (account.base_url or "").strip().rstrip("/") or None
     settings = {key: value.strip() for key, value in account.settings.items()}
-    return replace(
-        account, name=account.name.strip(), base_url=base_url, settings=settings
-    ), secrets
+    cleaned = replace(account, name=account.name.strip(), base_url=base_url, settings=settings)
+    return cleaned, secrets
 
 
 def problems(
@@ -120,6 +119,10 @@ def problems(
         found["name"] = problem
     elif account.name in existing:
         found["name"] = f"an account named {account.name!r} exists already"
+    elif twins := [n for n in existing if env_var(n) == env_var(account.name)]:
+        found["name"] = (
+            f"too close to the account {twins[0]!r}: both would read {env_var(account.name)}"
+        )
     if account.base_url and (problem := base_url_problem(account.base_url)) is not None:
         found["base_url"] = problem
     if account.platform not in platforms():

@@ -71,6 +71,17 @@ def _decode(text: str, where: str) -> dict[str, str]:
     return _checked(value, where)
 
 
+class PlaintextKeyringError(NoKeyringError):
+    """The only backend keyring found writes secrets in plain text (keyrings.alt's file)."""
+
+
+def _refuse_plaintext(backend: object) -> None:
+    """No silent plaintext: keyring picks keyrings.alt's plain file when nothing else works."""
+    kind = type(backend)
+    if kind.__module__.startswith("keyrings.alt") and "Plaintext" in kind.__name__:
+        raise PlaintextKeyringError(kind.__name__)
+
+
 class SecretStore:
     """The secrets of every account, by account name."""
 
@@ -134,6 +145,7 @@ class SecretStore:
         if self.in_environment(name):
             return f"the environment variable {env_var(name)}"
         try:
+            _refuse_plaintext(keyring.get_keyring())
             keyring.set_password(SERVICE, name, json.dumps(dict(secrets)))
         except KeyringError as exc:
             raise self.no_keyring(name, exc) from None
