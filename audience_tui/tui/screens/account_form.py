@@ -28,10 +28,10 @@ FormResult = tuple[Account, dict[str, str]] | None
 
 
 def _field(key: str, label: str, field: Widget) -> list[Widget]:
-    """A labelled field with the line where its problem is shown."""
+    """A labelled one-line field, and under it the line where its problem is shown."""
+    field.compact = True  # type: ignore[attr-defined]  (Input and Select both have it)
     return [
-        Label(Text(label), classes="field-label"),
-        field,
+        Horizontal(Label(Text(label), classes="field-label"), field, classes="field"),
         Static("", id=f"error-{key}", classes="field-error"),
     ]
 
@@ -48,13 +48,17 @@ class AccountFormScreen(ModalScreen[FormResult]):
     DEFAULT_CSS = """
     AccountFormScreen { align: center middle; }
     AccountFormScreen #dialog {
-        width: 72; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 1 2;
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
     }
-    AccountFormScreen #heading { text-style: bold; margin-bottom: 1; }
+    AccountFormScreen #heading { text-style: bold; }
     AccountFormScreen #credentials { height: auto; }
-    AccountFormScreen .field-label { margin-top: 1; }
-    AccountFormScreen .field-error { color: $error; height: auto; display: none; }
+    AccountFormScreen .field { height: auto; margin-top: 1; }
+    AccountFormScreen .field-label { width: 20; }
+    AccountFormScreen .field Input, AccountFormScreen .field Select { width: 1fr; }
+    AccountFormScreen .field Input { background: $boost; }
+    AccountFormScreen .field-error { color: $error; height: auto; margin-left: 20; display: none; }
+    AccountFormScreen #error-form { margin-left: 0; }
     AccountFormScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     AccountFormScreen #buttons Button { margin-left: 1; }
     """
