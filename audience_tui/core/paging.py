@@ -18,10 +18,11 @@ Pure asyncio: no Textual here. The screen gives `on_change` to repaint when a pa
 from __future__ import annotations
 
 import asyncio
+import itertools
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from typing import Any, Protocol
 
 from .models import Capabilities, Member, Page, PageRequest, PagingKind
 
@@ -29,6 +30,15 @@ UI_PAGE_SIZE = 250  # rows per request for the table: a few screens' worth, chea
 MAX_PAGES = 20  # pages kept in memory: 5 000 rows at the UI page size, whatever the list holds
 
 PageFetcher = Callable[[PageRequest], Awaitable[Page]]
+
+
+class Cancellable(Protocol):
+    def cancel(self) -> Any: ...
+
+
+# Runs one page fetch: an asyncio task by default; the table passes Textual's run_worker so the
+# fetches of a screen end with it.
+Spawn = Callable[[Coroutine[Any, Any, None]], Cancellable]
 
 
 def page_size_for(capabilities: Capabilities, preferred: int = UI_PAGE_SIZE) -> int:
@@ -161,6 +171,7 @@ class PageCache:
         max_pages: int = MAX_PAGES,
         prefetch: int = 1,
         on_change: Callable[[int], None] | None = None,
+        spawn: Spawn = asyncio.ensure_future,
     ) -> None:
         self.max_pages = max(max_pages, 2 * prefetch + 2)
         self.prefetch = prefetch
@@ -169,9 +180,12 @@ class PageCache:
         self.paging = paging
         self._pages: OrderedDict[int, list[Member]] = OrderedDict()
         self._errors: dict[int, Exception] = {}
-        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._spawn = spawn
+        self._in_flight: dict[int, tuple[int, Cancellable]] = {}  # page -> (ticket, fetch)
+        self._tickets = itertools.count()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._wanted: tuple[int, int, int] | None = None  # first row, last row, direction
-        self._generation = 0
         self.fetches = 0  # requests started, for the curious (and the tests)
 
     # --- reading ----------------------------------------------------------------------------
@@ -222,7 +236,6 @@ class PageCache:
 
     def reset(self, fetch: PageFetcher | None = None, paging: Paging | None = None) -> None:
         """Forget everything (a new query or a refresh); what old fetches return is ignored."""
-        self._generation += 1
         self._cancel(list(self._in_flight))
         self._pages.clear()
         self._errors.clear()
@@ -243,13 +256,12 @@ class PageCache:
     async def settle(self) -> None:
         """Wait until no fetch is running (including the prefetches that arrivals start)."""
         while self._in_flight:
-            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+            await self._idle.wait()
 
-    async def close(self) -> None:
-        tasks = list(self._in_flight.values())
-        self._generation += 1
+    def close(self) -> None:
+        """Stop every fetch (the view is gone); the cache answers from memory only after this."""
+        self._wanted = None
         self._cancel(list(self._in_flight))
-        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- machinery --------------------------------------------------------------------------
     def _wanted_pages(self) -> list[int]:
@@ -284,30 +296,39 @@ class PageCache:
             if request is None:
                 continue  # cursor paging: its cursor comes with the previous page
             self.fetches += 1
-            self._in_flight[page] = asyncio.ensure_future(
-                self._load(page, request, self._generation)
-            )
+            self._idle.clear()
+            ticket = next(self._tickets)
+            self._in_flight[page] = (ticket, self._spawn(self._load(page, request, ticket)))
 
     def _cancel(self, pages: Iterable[int]) -> None:
         for page in pages:
-            task = self._in_flight.pop(page, None)
-            if task is not None:
-                task.cancel()
+            _, fetch = self._in_flight.pop(page, (None, None))
+            if fetch is not None:
+                fetch.cancel()
+        if not self._in_flight:
+            self._idle.set()
 
-    async def _load(self, page: int, request: PageRequest, generation: int) -> None:
+    def _finish(self, page: int, ticket: int) -> bool:
+        """Whether this fetch is still the one wanted (not cancelled, not from before a reset)."""
+        if self._in_flight.get(page, (None,))[0] != ticket:
+            return False
+        del self._in_flight[page]
+        if not self._in_flight:
+            self._idle.set()
+        return True
+
+    async def _load(self, page: int, request: PageRequest, ticket: int) -> None:
         try:
             result = await self._fetch(request)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # shown on the page's rows, with a retry; never lost in a task
-            if generation == self._generation:
-                self._in_flight.pop(page, None)
+            if self._finish(page, ticket):
                 self._errors[page] = exc
                 self._changed(page)
             return
-        if generation != self._generation:
-            return  # the view was reset while this page was on its way
-        self._in_flight.pop(page, None)
+        if not self._finish(page, ticket):
+            return  # the view was reset, or the page given up, while it was on its way
         self.paging.record(page, result)
         self._pages[page] = list(result.members)
         self._pages.move_to_end(page)

@@ -1,0 +1,263 @@
+"""The members of one list: the virtual table, its status line, and what can be done from a row."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label
+
+from ...core.columns import Column, columns_for
+from ...core.errors import AudienceError
+from ...core.export import ExportFormat, ExportResult, Progress, export_view
+from ...core.models import Audience, Member, Query, Sort
+from ...core.paging import PageCache, PageFetcher, Paging, page_size_for, paging_for
+from ...core.sanitize import clean
+from ...core.session import OptOutOutcome, Session
+from ..widgets.cells import error_text
+from ..widgets.member_table import MemberTable
+from .export_dialog import ExportDialog, ExportProgress
+
+
+class MembersScreen(Screen[None]):
+    TITLE = "Members"
+    HELP = (
+        "The members of the list, a page at a time: only what is on screen is fetched, and a few "
+        "thousand rows at most are kept in memory however far you scroll. Arrow keys, page keys "
+        "and the mouse move; `g`/`G` go to the first/last row (`G` only where the platform can "
+        "jump: lists paged by cursor arrive in order). `s` sorts by the column under the cursor "
+        "where the platform can; `enter` shows every field; `o` opts out (after a confirmation); "
+        "`y` copies the email; `e` exports every member of the view; `r` fetches again."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="table.open"),
+        Binding("o", "opt_out", "Opt out", id="table.opt_out"),
+        Binding("y", "copy_email", "Copy email", id="table.copy_email"),
+        Binding("e", "export", "Export", id="table.export"),
+        Binding("s", "sort", "Sort by column", id="table.sort"),
+        Binding("r", "refresh", "Refresh", id="table.refresh"),
+        Binding("g,home", "first", "First row", show=False, id="table.first"),
+        Binding("G,end", "last", "Last row", show=False, id="table.last"),
+        Binding("escape", "back", "Back", id="table.back"),
+    ]
+
+    def __init__(self, session: Session, account_name: str, audience: Audience) -> None:
+        super().__init__()
+        self.session = session
+        self.account_name = account_name  # the app's `/` looks up in this account
+        self.audience = audience
+        self.provider = session.provider(account_name)
+        self.view = Query()  # what is shown: sort (and, later, filter and status view)
+        self.columns: list[Column] = columns_for([])
+        self.cache: PageCache | None = None
+        self.notice: Text | None = None  # a problem with the list itself (its fields)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label(id="title")
+        yield MemberTable(id="members")
+        yield Label(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.account_name} · {clean(self.audience.name)}"
+        title = Text.assemble(
+            (self.provider.title, "bold"), " · ", self.account_name, " · ",
+            (clean(self.audience.name), "bold"), f" ({clean(self.audience.kind)})",
+        )  # fmt: skip
+        self.query_one("#title", Label).update(title)
+        self.table.focus()
+        self._start()
+
+    @property
+    def table(self) -> MemberTable:
+        return self.query_one(MemberTable)
+
+    async def settle(self) -> None:
+        """Wait for the fields and the pages on screen (tests and screenshots)."""
+        await self.app.workers.wait_for_complete()
+        if self.cache is not None:
+            await self.cache.settle()
+
+    # --- loading ----------------------------------------------------------------------------
+    def _fetcher(self, query: Query) -> PageFetcher:
+        return partial(self.provider.members, self.audience, query)
+
+    def _paging(self, query: Query, size: int) -> Paging:
+        return paging_for(self.provider.paging_for(query), size)
+
+    @work(exclusive=True, group="members-fields")
+    async def _start(self) -> None:
+        """Read the list's fields (for the columns), then let the table fetch what it shows."""
+        try:
+            self.columns = columns_for(await self.provider.fields(self.audience))
+        except AudienceError as exc:
+            self.notice = Text("Columns limited: ").append_text(error_text(exc))
+        size = page_size_for(self.provider.capabilities)
+        self.cache = PageCache(
+            self._fetcher(self.view), self._paging(self.view, size), spawn=self.table.spawn
+        )
+        self.table.attach(self.cache, self.columns)
+
+    def _requery(self, query: Query) -> None:
+        """Show `query` from the first row; what the old query still returns is ignored."""
+        self.view = query
+        self.table.sort = query.sort
+        if self.cache is not None:
+            self.cache.reset(self._fetcher(query), self._paging(query, self.cache.paging.size))
+        self.table.move_to(0)
+        self.table.refresh()
+
+    # --- the status line --------------------------------------------------------------------
+    @on(MemberTable.Changed)
+    def _show_status(self) -> None:
+        table, cache = self.table, self.cache
+        line = Text()
+        if cache is not None:
+            here = min(table.cursor_row + 1, max(cache.rows, 1))
+            if cache.total == 0:
+                line.append("no members")
+            elif cache.total is not None:
+                line.append(f"row {here:,} of {cache.total:,}")
+            else:
+                line.append(f"row {here:,} · {cache.paging.discovered:,} loaded, more…")
+            if cache.in_flight:
+                line.append(" · loading…", "dim")
+            if table.failed():
+                line.append(" · this page failed: r retries", "red")
+        if self.view.sort is not None and (column := self._sorted_column()) is not None:
+            arrow = "▼" if self.view.sort.descending else "▲"
+            line.append(" · sorted by ").append(clean(column.label), "bold").append(f" {arrow}")
+        if self.notice is not None:
+            line.append(" · ").append_text(self.notice)
+        self.query_one("#status", Label).update(line)
+
+    def _sorted_column(self) -> Column | None:
+        field = self.view.sort.field if self.view.sort else None
+        return next((c for c in self.columns if c.spec and c.spec.name == field), None)
+
+    # --- actions ----------------------------------------------------------------------------
+    def _member(self) -> Member | None:
+        member = self.table.current_member
+        if member is None:
+            self.notify("This row has not loaded yet.", severity="warning")
+        return member
+
+    def action_first(self) -> None:
+        self.table.move_to(0)
+
+    def action_last(self) -> None:
+        cache = self.cache
+        if cache is None:
+            return
+        if not cache.paging.random_access:
+            self.notify(
+                f"{self.provider.title} sends this view in order (cursor paging), so there is no "
+                f"jumping to the end; {cache.paging.discovered:,} rows loaded so far.",
+                markup=False,
+            )
+        elif cache.total is None:
+            self.notify("The end of this list is not known yet; scroll on to find it.")
+        else:
+            self.table.move_to(cache.total - 1)
+
+    def action_sort(self) -> None:
+        column = self.table.current_column
+        if column is None or column.spec is None:
+            return
+        if not column.sortable:
+            self.notify(
+                f"{self.provider.title} cannot sort by {clean(column.label)}.", markup=False
+            )
+            return
+        field, current = column.spec.name, self.view.sort
+        descending = current is not None and current.field == field and not current.descending
+        self._requery(Query(self.view.filter, Sort(field, descending), self.view.status))
+
+    def action_refresh(self) -> None:
+        """Fetch the failed page again; with none failed, everything on screen afresh."""
+        if self.cache is None:
+            return
+        if self.table.failed():
+            self.cache.retry()
+            return
+        row = self.table.cursor_row
+        self.cache.reset()
+        self.table.move_to(row)
+
+    def action_open(self) -> None:
+        member = self._member()
+        if member is None:
+            return
+        from .member_detail import MemberDetailScreen
+
+        screen = MemberDetailScreen(self.session, self.account_name, self.audience, member)
+        self.app.push_screen(screen, self._update)
+
+    def action_opt_out(self) -> None:
+        member = self._member()
+        if member is None:
+            return
+        from .opt_out import OptOutScreen
+
+        screen = OptOutScreen(self.session, self.account_name, self.audience, [member])
+        self.app.push_screen(screen, self._opted_out)
+
+    def _opted_out(self, outcomes: list[OptOutOutcome] | None) -> None:
+        for outcome in outcomes or []:
+            if outcome.after is not None:
+                self._update(outcome.after)
+
+    def _update(self, member: Member | None) -> None:
+        """Show a member as read back (after an opt-out or a re-read in the detail screen)."""
+        if member is not None and self.cache is not None and self.cache.update(member):
+            self.table.refresh()
+
+    def action_copy_email(self) -> None:
+        member = self._member()
+        if member is None:
+            return
+        if not member.email:
+            self.notify("This member has no email address.", severity="warning")
+            return
+        self.app.copy_to_clipboard(member.email)
+        # The terminal may not support the clipboard (there is no way to know): show the value.
+        self.notify(f"Copied {clean(member.email)}", title="Email", markup=False)
+
+    def action_export(self) -> None:
+        if self.cache is None:
+            return
+        name = re.sub(r"[^\w.-]+", "-", clean(self.audience.name)).strip("-.") or "members"
+        self.app.push_screen(ExportDialog(Path.cwd() / f"{name}.csv"), self._export_to)
+
+    def _export_to(self, choice: tuple[Path, ExportFormat] | None) -> None:
+        if choice is not None:
+            self.app.push_screen(ExportProgress(self._run_export, *choice), self._exported)
+
+    async def _run_export(
+        self, path: Path, fmt: ExportFormat, progress: Progress, stop: asyncio.Event
+    ) -> ExportResult:
+        query = self.view
+        paging = self._paging(query, self.provider.capabilities.max_page_size)
+        return await export_view(
+            self._fetcher(query), paging, self.columns, path, fmt, progress=progress, cancel=stop
+        )
+
+    def _exported(self, result: ExportResult | None) -> None:
+        if result is None:
+            return
+        if result.cancelled:
+            self.notify("Export cancelled; no file was written.", severity="warning")
+        else:
+            self.notify(f"Exported {result.rows:,} members to {result.path}", markup=False)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,324 @@
+"""The member table: a virtual table that draws only the rows on screen, from a bounded page cache.
+
+Textual's DataTable keeps every row in memory (~19 s to first paint 100k rows); this is a
+`ScrollView` whose `render_line` reads `PageCache.row` and asks the cache for what is missing.
+Column widths are fixed per column (fitted once to the fields and the terminal width), never
+measured per row. Member values are untrusted: each is `clean`ed and drawn as a plain Segment,
+so no markup, link or click action in a name can come alive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Sequence
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import Worker
+
+from ...core.columns import Column
+from ...core.models import FieldType, Member, Sort
+from ...core.paging import PageCache
+from ...core.sanitize import clean
+
+GAP = 1  # cells between columns
+# Preferred and minimum widths per kind of value; labels may ask for a little more.
+WIDTHS: dict[str, tuple[int, int]] = {
+    "email": (30, 16),
+    "name": (22, 10),
+    "status": (10, 9),
+    FieldType.TEXT: (16, 8),
+    FieldType.NUMBER: (9, 6),
+    FieldType.DATE: (10, 10),
+    FieldType.BOOLEAN: (6, 5),
+    FieldType.CHOICE: (14, 8),
+    FieldType.MULTI: (18, 10),
+}
+GROW_LIMIT = {"email": 40, "name": 30}  # where spare width goes once every column is comfortable
+
+
+def _limits(column: Column) -> tuple[int, int]:
+    preferred, minimum = WIDTHS.get(column.key) or WIDTHS[column.type]
+    return max(preferred, min(cell_len(clean(column.label)) + 2, 24)), minimum
+
+
+def fit_widths(columns: Sequence[Column], available: int, leading: int = 3) -> list[int]:
+    """Widths for `columns` in `available` cells; columns that do not fit are reached by scrolling.
+
+    Columns get their preferred width while they fit; the next one takes what is left if that is
+    at least its minimum; then spare cells widen email and name. Where not even the first
+    `leading` columns fit at their preferred widths, they share the room down to their minimums.
+    """
+    limits = [_limits(column) for column in columns]
+    preferred, minimum = [p for p, _ in limits], [m for _, m in limits]
+    widths = list(preferred)
+    fitting, used = _fitting(widths, available)
+    if fitting < min(leading, len(columns)):
+        widths = list(minimum)
+        fitting, used = _fitting(widths, available)
+        _grow(widths, fitting, preferred, available - used)
+        return widths
+    if fitting < len(columns) and available - used - GAP >= minimum[fitting]:
+        widths[fitting] = min(available - used - GAP, preferred[fitting])
+        fitting, used = _fitting(widths, available)
+    caps = [GROW_LIMIT.get(c.key, width) for c, width in zip(columns, widths, strict=True)]
+    _grow(widths, fitting, caps, available - used)
+    return widths
+
+
+def _fitting(widths: Sequence[int], available: int) -> tuple[int, int]:
+    """How many leading columns fit in `available` cells, and the cells they take."""
+    used = 0
+    for count, width in enumerate(widths):
+        if used + (GAP if count else 0) + width > available:
+            return max(count, 1), used if count else width
+        used += (GAP if count else 0) + width
+    return len(widths), used
+
+
+def _grow(widths: list[int], count: int, caps: Sequence[int], spare: int) -> None:
+    """Spread `spare` cells over the first `count` columns, the furthest below its cap first."""
+    while spare > 0:
+        room = [(caps[i] - widths[i], -i) for i in range(count) if widths[i] < caps[i]]
+        if not room:
+            break
+        widths[-max(room)[1]] += 1
+        spare -= 1
+
+
+def cell(value: Any, width: int) -> str:
+    """A value as exactly `width` cells of clean text, cut with an ellipsis when too long."""
+    if isinstance(value, list | tuple):
+        text = ", ".join(clean(item) for item in value)
+    else:
+        text = clean(value)
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    return set_cell_size(text, max(width - 1, 0)) + "…"
+
+
+class MemberTable(ScrollView, can_focus=True):
+    """Rows of a PageCache under a fixed header row; a row cursor and a column cursor."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "member-table--header",
+        "member-table--header-cursor",
+        "member-table--cursor",
+        "member-table--placeholder",
+        "member-table--error",
+    }
+    DEFAULT_CSS = """
+    MemberTable { height: 1fr; scrollbar-gutter: stable; }
+    MemberTable > .member-table--header { text-style: bold; background: $panel; }
+    MemberTable > .member-table--header-cursor { text-style: bold reverse; }
+    MemberTable > .member-table--cursor { background: $block-cursor-background;
+        color: $block-cursor-foreground; text-style: bold; }
+    MemberTable:blur > .member-table--cursor { background: $block-cursor-blurred-background; }
+    MemberTable > .member-table--placeholder { color: $text-muted; text-style: italic; }
+    MemberTable > .member-table--error { color: $text-error; background: $error-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("left,h", "column(-1)", "Column left", show=False, id="table.column_left"),
+        Binding("right,l", "column(1)", "Column right", show=False, id="table.column_right"),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, init=False)
+    cursor_column: reactive[int] = reactive(0, init=False)
+
+    class Changed(Message):
+        """Rows arrived or failed, or the cursor moved: the status line should say so."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.cache: PageCache | None = None
+        self.columns: list[Column] = []
+        self.widths: list[int] = []
+        self.sort: Sort | None = None
+        self._direction = 1
+
+    # --- wiring -----------------------------------------------------------------------------
+    def spawn(self, fetch: Coroutine[Any, Any, None]) -> Worker[None]:
+        """Runs a page fetch as a worker of this table, so fetches end when the table goes."""
+        return self.run_worker(fetch, group="member-pages", exit_on_error=False)
+
+    def attach(self, cache: PageCache, columns: Sequence[Column]) -> None:
+        """Show `cache`'s rows in `columns` (the cache tells this table when pages land)."""
+        self.cache = cache
+        cache.on_change = self._page_changed
+        self.columns = list(columns)
+        self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
+        self._fit()
+        self._sync()
+
+    def on_unmount(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+        self._sync()
+
+    def _fit(self) -> None:
+        available = self.scrollable_content_region.width or self.size.width
+        self.widths = fit_widths(self.columns, max(available, 20))
+
+    def _page_changed(self, page: int) -> None:
+        self._sync()
+
+    def _sync(self) -> None:
+        """The virtual size from what the cache knows; the cursor kept inside it; a repaint."""
+        rows = self.cache.rows if self.cache is not None else 0
+        width = sum(self.widths) + GAP * max(len(self.widths) - 1, 0)
+        self.virtual_size = Size(width, max(rows, 1) + 1)
+        if rows and self.cursor_row >= rows:
+            self.cursor_row = rows - 1
+        self._want()
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def _want(self) -> None:
+        if self.cache is not None:
+            first = round(self.scroll_y)
+            self.cache.want(first, first + max(self.size.height - 2, 0), self._direction)
+
+    # --- reading ----------------------------------------------------------------------------
+    @property
+    def rows(self) -> int:
+        return self.cache.rows if self.cache is not None else 0
+
+    @property
+    def current_member(self) -> Member | None:
+        return self.cache.row(self.cursor_row) if self.cache is not None else None
+
+    @property
+    def current_column(self) -> Column | None:
+        return self.columns[self.cursor_column] if self.columns else None
+
+    def failed(self) -> bool:
+        return self.cache is not None and self.cache.failure(self.cursor_row) is not None
+
+    # --- moving -----------------------------------------------------------------------------
+    def move_to(self, row: int) -> None:
+        """Put the cursor on `row` (clamped) and bring it into view."""
+        self.cursor_row = max(0, min(row, self.rows - 1))
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._direction = 1 if new >= old else -1
+        height = max(self.size.height - 1, 1)  # rows under the header
+        if new < self.scroll_y:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif new >= self.scroll_y + height:
+            self.scroll_to(y=new - height + 1, animate=False, immediate=True)
+        self._want()
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def watch_cursor_column(self, old: int, new: int) -> None:
+        start = sum(self.widths[:new]) + GAP * new
+        end = start + (self.widths[new] if new < len(self.widths) else 0)
+        view = self.scrollable_content_region.width
+        if start < self.scroll_x:
+            self.scroll_to(x=start, animate=False, immediate=True)
+        elif end > self.scroll_x + view:
+            self.scroll_to(x=end - view, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Changed())
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._direction = 1 if new >= old else -1
+        self._want()
+
+    def action_cursor(self, step: int) -> None:
+        self.move_to(self.cursor_row + step)
+
+    def action_page(self, step: int) -> None:
+        self.move_to(self.cursor_row + step * max(self.size.height - 2, 1))
+
+    def action_column(self, step: int) -> None:
+        self.cursor_column = max(0, min(self.cursor_column + step, len(self.columns) - 1))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a row selects it; on a header cell, selects the column."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        x = offset.x + round(self.scroll_x)
+        edge = 0
+        for index, width in enumerate(self.widths):
+            edge += width + GAP
+            if x < edge:
+                self.cursor_column = index
+                break
+        if offset.y >= 1:
+            self.move_to(round(self.scroll_y) + offset.y - 1)
+
+    # --- drawing ----------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        width = self.scrollable_content_region.width
+        if y == 0:
+            strip = self._header(base)
+        else:
+            index = round(self.scroll_y) + y - 1
+            member = self.cache.row(index) if self.cache is not None else None
+            if member is None:  # a placeholder or an error stays put when scrolled sideways
+                return self._note(index, base).adjust_cell_length(width, base)
+            strip = self._row(index, member, base)
+        scroll_x = round(self.scroll_x)
+        return strip.extend_cell_length(scroll_x + width, base).crop(scroll_x, scroll_x + width)
+
+    def _style(self, base: Style, name: str) -> Style:
+        return base + self.get_component_rich_style(name)
+
+    def _cells(self, values: Sequence[Any], style: Style, current: Style | None = None) -> Strip:
+        segments = []
+        for index, (value, width) in enumerate(zip(values, self.widths, strict=False)):
+            here = current if current is not None and index == self.cursor_column else style
+            segments.append(Segment(cell(value, width), here))
+            segments.append(Segment(" " * GAP, style))
+        return Strip(segments)
+
+    def _header(self, base: Style) -> Strip:
+        labels = []
+        for column in self.columns:
+            mark = ""
+            if self.sort is not None and column.spec and column.spec.name == self.sort.field:
+                mark = " ▼" if self.sort.descending else " ▲"
+            labels.append(clean(column.label) + mark)
+        header = self._style(base, "member-table--header")
+        return self._cells(labels, header, self._style(header, "member-table--header-cursor"))
+
+    def _row(self, index: int, member: Member, base: Style) -> Strip:
+        style = self._style(base, "member-table--cursor") if index == self.cursor_row else base
+        return self._cells([column.value(member) for column in self.columns], style)
+
+    def _note(self, index: int, base: Style) -> Strip:
+        """What stands in for a row not loaded: "…loading", the error of its page, or nothing."""
+        cache = self.cache
+        if cache is None or index >= max(cache.rows, 1):
+            return Strip.blank(0)
+        if index == self.cursor_row:
+            base = self._style(base, "member-table--cursor")
+        failure = cache.failure(index)
+        if cache.total == 0:
+            text, name = "(no members in this view)", "member-table--placeholder"
+        elif failure is not None:
+            text = f"⚠ rows near {index + 1:,} could not be loaded: {failure} — press r to retry"
+            name = "member-table--error"
+        else:
+            text, name = "…loading", "member-table--placeholder"
+        width = max(self.scrollable_content_region.width, 1)
+        return Strip([Segment(cell(text, width), self._style(base, name))])
