@@ -162,7 +162,9 @@ async def run_test(args: argparse.Namespace, ctx: Context) -> int:
 
     async def one(account: Account, secrets: Mapping[str, str] | None) -> AudienceError | None:
         try:
-            await verify(account, secrets or ctx.store.secrets(account), transport=transport)
+            if secrets is None:
+                secrets = ctx.store.secrets(account)
+            await verify(account, secrets, transport=transport)
         except AudienceError as exc:
             return exc
         return None
