@@ -1,0 +1,129 @@
+"""Placewise bulk imports, as a part of the adapter: bulks of up to 1000 members under one
+import id, their status, and the session's list of imports.
+
+Placewise documents no endpoint listing a club's imports, so `imports()` shows the import ids this
+process started (kept per account); `import_status` of any other id asks every club for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from ..core.errors import ValidationError
+from ..core.http import ApiClient
+from ..core.models import Account, Audience, ImportJob, ImportRequest, ImportState
+from . import placewise_parse as parse
+from .placewise_fields import READ_ONLY, TITLE
+
+MAX_BULK = 1000
+IMPORT_NOTE = (
+    "Placewise documents no endpoint listing imports: this shows the imports started from this "
+    "session. Each bulk of up to 1000 members is a part; rows refused are listed by identifier."
+)
+# Import ids started in this process, per account: import id -> club slug.
+_STARTED: dict[str, dict[str, str]] = {}
+
+
+class PlacewiseImports:
+    """Mixed into PlacewiseProvider: needs its management client and club list."""
+
+    account: Account
+    base_url: str
+    http: ApiClient
+
+    async def _clubs(self) -> list[Audience]:
+        raise NotImplementedError
+
+    @property
+    def _started(self) -> dict[str, str]:
+        return _STARTED.setdefault(f"{self.account.name}|{self.base_url}", {})
+
+    async def start_import(self, request: ImportRequest) -> ImportJob:
+        """POST the rows in bulks of at most 1000 under one import id (request_number 1..n)."""
+        if not request.rows:
+            raise ValidationError("nothing to import", platform=TITLE)
+        members = [_import_member(row) for row in request.rows]
+        slug = request.audience.id
+        path = f"/v3/{quote(slug, safe='')}/members/imports"
+        import_id: str | None = None
+        for number, start in enumerate(range(0, len(members), MAX_BULK), 1):
+            body: dict[str, Any] = {
+                "request_number": number,
+                "operation": "create",
+                "member_identifier_type": "email",
+                "members": members[start : start + MAX_BULK],
+            }
+            if import_id:
+                body["import_id"] = import_id
+            doc = parse.expect(
+                await self.http.json("POST", path, json=body), dict, "import", f"POST {path}"
+            )
+            if not isinstance(doc.get("import_id"), str | int) or not doc["import_id"]:
+                raise parse.invalid(f"POST {path}", "no import_id")
+            import_id = str(doc["import_id"])
+            self._started[import_id] = slug
+        assert import_id is not None
+        return ImportJob(
+            import_id,
+            ImportState.QUEUED,
+            slug,
+            datetime.now(UTC),
+            submitted=len(members),
+            note=IMPORT_NOTE,
+        )
+
+    async def _import_club(self, import_id: str) -> str:
+        """The club of an import: remembered, or found by asking every club."""
+        if import_id in self._started:
+            return self._started[import_id]
+        clubs = await self._clubs()
+        tail = f"/members/imports/{quote(import_id, safe='')}"
+        answers = await asyncio.gather(
+            *(
+                self.http.request("GET", f"/v3/{quote(c.id, safe='')}{tail}", ok=(404,))
+                for c in clubs
+            )
+        )
+        for club, response in zip(clubs, answers, strict=True):
+            if response.status_code != 404:
+                return club.id
+        raise ValidationError(f"no loyalty club has an import {import_id!r}", platform=TITLE)
+
+    async def import_status(self, import_id: str) -> ImportJob:
+        slug = await self._import_club(import_id)
+        path = f"/v3/{quote(slug, safe='')}/members/imports/{quote(import_id, safe='')}"
+        label = f"GET {path}"
+        doc = await self.http.json("GET", path)
+        summaries = parse.expect(
+            parse.expect(doc, dict, "import", label).get("bulks") or [], list, "bulks", label
+        )
+        bulks = [parse.parse_bulk(b, slug, label) for b in summaries]
+
+        async def detail(bulk: ImportJob) -> ImportJob:
+            if bulk.state not in (ImportState.FINISHED, ImportState.FAILED):
+                return bulk
+            bulk_path = f"{path}/bulks/{quote(bulk.id, safe='')}"
+            return parse.parse_bulk(await self.http.json("GET", bulk_path), slug, bulk_path)
+
+        parts = list(await asyncio.gather(*(detail(b) for b in bulks)))
+        return parse.parse_import(doc, import_id, slug, parts, IMPORT_NOTE, label)
+
+    async def imports(self) -> list[ImportJob]:
+        return list(await asyncio.gather(*(self.import_status(i) for i in self._started)))
+
+
+def _import_member(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of mapped fields as an import member: properties, opt-in channel 'import'."""
+    computed = sorted(set(row) & READ_ONLY)
+    if computed:
+        raise ValidationError(
+            f"Placewise computes {', '.join(computed)}; these cannot be imported", platform=TITLE
+        )
+    properties = {k: v for k, v in row.items() if v is not None and v != ""}
+    if not isinstance(properties.get("email"), str) or not properties["email"].strip():
+        raise ValidationError("every imported row needs an email", platform=TITLE)
+    return {"properties": properties, "optin_channel": "import"}
