@@ -1,0 +1,271 @@
+"""Heyloyalty adapter: lists, members with server-side filters, lookup, opt-out, CSV import.
+
+Facts from the Members wiki page (seeds/004) and providers/heyloyalty.md: HMAC-signed Basic auth,
+`page`/`perpage` (max 5000) with a `total`, all fifteen filter operators joined by `and` or `or`,
+the `show` status views, unsubscribe by DELETE, and an import endpoint that reports nothing back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from ..core.errors import NotFoundError, UnsupportedError, ValidationError
+from ..core.http import ApiClient
+from ..core.models import (
+    Audience,
+    Capabilities,
+    CredentialSpec,
+    FieldSpec,
+    Filter,
+    ImportJob,
+    ImportRequest,
+    ImportState,
+    Member,
+    MemberStatus,
+    Page,
+    PageRequest,
+    Query,
+)
+from ..core.provider import Provider
+from .heyloyalty_wire import (
+    PLATFORM,
+    SHOW,
+    HeyloyaltyAuth,
+    filter_params,
+    parse_fields,
+    parse_lists,
+    parse_member,
+    parse_page,
+)
+
+API = "/loyalty/v1"
+MAX_PAGE = 5000
+NO_IMPORT_STATUS = (
+    "Heyloyalty has no import status endpoint and reports row errors by email to sendErrorsTo; "
+    "the app can only watch the list's member count."
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class HeyloyaltyProvider(Provider):
+    platform: ClassVar[str] = "heyloyalty"
+    title: ClassVar[str] = PLATFORM
+    default_base_url: ClassVar[str] = "https://api.heyloyalty.com"
+    sandbox_prefix: ClassVar[str] = "/heyloyalty"
+    credentials: ClassVar[tuple[CredentialSpec, ...]] = (
+        CredentialSpec("api_key", "API key", secret=True),
+        CredentialSpec("api_secret", "API secret", secret=True),
+    )
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        paging="offset",
+        max_page_size=MAX_PAGE,
+        totals_known=True,
+        filter_logic=frozenset({"and", "or"}),
+        imports="untracked",
+        scan_concurrency=4,
+        statuses=(MemberStatus.ACTIVE, MemberStatus.OPTED_OUT, MemberStatus.PENDING),
+        notes=(
+            "Opt-out is DELETE /lists/{id}/members/{member}, which the wiki calls 'delete'; "
+            "clients use it as unsubscribe and the member stays in the 'removed' view.",
+            "Choice filters compare option ids; text filters are case-insensitive (seed).",
+            "Paging order within equal sort values is assumed stable.",
+            NO_IMPORT_STATUS,
+            "Rate limits are not documented.",
+        ),
+    )
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._specs: dict[str, dict[str, FieldSpec]] = {}
+
+    def make_client(self, **options: Any) -> ApiClient:
+        auth = HeyloyaltyAuth(self.setting("api_key"), self.setting("api_secret"))
+        return ApiClient(PLATFORM, self.base_url, auth=auth, **options)
+
+    # --- lists and fields ------------------------------------------------------------------
+    async def audiences(self) -> list[Audience]:
+        path = f"{API}/lists"
+        return parse_lists(await self.http.json("GET", path), f"GET {path}")
+
+    async def fields(self, audience: Audience) -> list[FieldSpec]:
+        path = f"{API}/lists/{audience.id}"
+        specs = parse_fields(await self.http.json("GET", path), f"GET {path}")
+        self._specs[audience.id] = {s.name: s for s in specs}
+        return specs
+
+    async def _field_specs(self, audience: Audience) -> Mapping[str, FieldSpec]:
+        if audience.id not in self._specs:
+            await self.fields(audience)
+        return self._specs[audience.id]
+
+    # --- members ---------------------------------------------------------------------------
+    async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
+        """Any offset/limit: the one or two `perpage=limit` pages that cover it, sliced."""
+        limit = max(1, min(page.limit, MAX_PAGE))
+        offset = max(0, page.offset)
+        params = await self._query_params(audience, query)
+        first, last = offset // limit + 1, (offset + limit - 1) // limit + 1
+        numbers = range(first, last + 1)
+        pages = await asyncio.gather(
+            *(self._page(audience, query.status, params, n, limit) for n in numbers)
+        )
+        rows = [m for members, _ in pages for m in members]
+        skip = offset - (first - 1) * limit
+        chosen = rows[skip : skip + limit]
+        total = pages[0][1]
+        more = offset + len(chosen) < total if total is not None else len(rows) > skip + limit
+        return Page(members=chosen, offset=offset, total=total, has_more=more)
+
+    async def _query_params(self, audience: Audience, query: Query) -> list[tuple[str, str]]:
+        params: list[tuple[str, str]] = []
+        if query.status is not None:
+            if query.status not in SHOW:
+                raise UnsupportedError(
+                    f"Heyloyalty lists active, removed or temporary members, not {query.status}",
+                    platform=PLATFORM,
+                )
+            params.append(("show", SHOW[query.status]))
+        if query.sort is not None:
+            params += [
+                ("orderby", query.sort.field),
+                ("order", "-1" if query.sort.descending else "1"),
+            ]
+        if query.filter:
+            await self._check_server_side(audience, query.filter)
+            params += filter_params(query.filter)
+        return params
+
+    async def _check_server_side(self, audience: Audience, filter: Filter) -> None:
+        specs = await self._field_specs(audience)
+        for condition in filter.conditions:
+            spec = specs.get(condition.field)
+            if spec is None or condition.op not in spec.server_operators:
+                raise UnsupportedError(
+                    f"Heyloyalty cannot filter {condition.field} with '{condition.op}'",
+                    platform=PLATFORM,
+                )
+
+    async def _page(
+        self,
+        audience: Audience,
+        status: MemberStatus | None,
+        params: list[tuple[str, str]],
+        number: int,
+        size: int,
+    ) -> tuple[list[Member], int | None]:
+        path = f"{API}/lists/{audience.id}/members"
+        doc = await self.http.json(
+            "GET", path, params=[("page", str(number)), ("perpage", str(size)), *params]
+        )
+        return parse_page(doc, f"GET {path}", audience.id, status or MemberStatus.ACTIVE)
+
+    async def member(self, audience: Audience, member_id: str) -> Member:
+        path = f"{API}/lists/{audience.id}/members/{member_id}"
+        doc = await self.http.json("GET", path)
+        return parse_member(doc, f"GET {path}", audience.id, MemberStatus.ACTIVE)
+
+    # --- lookup and opt-out ----------------------------------------------------------------
+    async def lookup(self, email: str) -> list[Member]:
+        """Every list, in the active, removed and temporary views at once."""
+        email = email.strip()
+        if not _EMAIL.match(email):
+            raise ValidationError(f"{email!r} is not an email address", platform=PLATFORM)
+        lists = await self.audiences()
+        gate = asyncio.Semaphore(self.capabilities.scan_concurrency)
+
+        async def one(audience: Audience, status: MemberStatus) -> list[Member]:
+            async with gate:
+                return await self._by_email(audience, email, status)
+
+        found = await asyncio.gather(*(one(a, s) for a in lists for s in SHOW))
+        return [m for members in found for m in members]
+
+    async def _by_email(self, audience: Audience, email: str, status: MemberStatus) -> list[Member]:
+        params = [("show", SHOW[status]), ("filter[email][eq][]", email)]
+        members, _ = await self._page(audience, status, params, 1, 100)
+        return members
+
+    async def opt_out(self, member: Member) -> Member:
+        """DELETE (unsubscribe), then read back; already-removed members are only read back."""
+        if member.audience_id is None:
+            raise ValidationError("the member's list is not known", platform=PLATFORM)
+        audience = Audience(id=member.audience_id, name="")
+        path = f"{API}/lists/{audience.id}/members/{member.id}"
+        await self.http.request("DELETE", path, ok=(404,))
+        return await self._read_back(audience, member)
+
+    async def _read_back(self, audience: Audience, member: Member) -> Member:
+        """By id; where the platform hides removed members from that, from the removed view."""
+        try:
+            return await self.member(audience, member.id)
+        except NotFoundError:
+            if not member.email:
+                raise
+        for candidate in await self._by_email(audience, member.email, MemberStatus.OPTED_OUT):
+            if candidate.id == member.id:
+                return candidate
+        raise NotFoundError(
+            "the member is neither on the list nor in its removed view",
+            platform=PLATFORM,
+            request=f"GET {API}/lists/{audience.id}/members",
+        )
+
+    # --- imports ---------------------------------------------------------------------------
+    async def imports(self) -> list[ImportJob]:
+        raise UnsupportedError(NO_IMPORT_STATUS, platform=PLATFORM)
+
+    async def import_status(self, import_id: str) -> ImportJob:
+        raise UnsupportedError(NO_IMPORT_STATUS, platform=PLATFORM)
+
+    async def start_import(self, request: ImportRequest) -> ImportJob:
+        """POST the rows as CSV; Heyloyalty answers 200 and works on it unseen."""
+        columns = list(dict.fromkeys(k for row in request.rows for k in row))
+        if "email" not in columns and "mobile" not in columns:
+            raise ValidationError("a Heyloyalty import needs an email or mobile column")
+        path = f"{API}/lists/{request.audience.id}/import"
+        await self.http.request(
+            "POST",
+            path,
+            data={
+                "fields_selected[]": columns,
+                "duplicate_field": "email" if "email" in columns else "mobile",
+                "handle_existing": "update",
+                "skip_header_line": "1",
+                "date_format": "Y-m-d",
+            },
+            files={"file": (request.source_filename, _csv(columns, request.rows), "text/csv")},
+        )
+        started = datetime.now(UTC)
+        return ImportJob(
+            id=f"{request.audience.id}-{started:%Y%m%dT%H%M%S}",
+            state=ImportState.UNTRACKED,
+            audience_id=request.audience.id,
+            started_at=started,
+            submitted=len(request.rows),
+            note=NO_IMPORT_STATUS,
+        )
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell: multi-choice ids comma-joined, booleans 1/0, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list | tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
+    return out.getvalue().encode()

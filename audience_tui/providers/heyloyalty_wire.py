@@ -1,0 +1,270 @@
+"""Heyloyalty's wire format: the HMAC-signed Basic auth, filter parameters, and document parsing.
+
+Kept apart from the adapter so the sandbox verifies signatures with the same `signature()` the
+client computes (the dossier's test vector pins it), and so the parsers can be tested on the
+seed's own example payloads.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Generator, Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+
+from ..core.errors import InvalidResponseError, UnsupportedError
+from ..core.models import (
+    LIST_OPERATORS,
+    OPERATORS_BY_TYPE,
+    UNARY_OPERATORS,
+    Audience,
+    FieldSpec,
+    FieldType,
+    Filter,
+    Member,
+    MemberStatus,
+)
+
+PLATFORM = "Heyloyalty"
+
+# Heyloyalty's field formats; the operators it evaluates per format are the seed's "applies to"
+# column, which is exactly core's OPERATORS_BY_TYPE (that table was taken from this page).
+FORMATS: Mapping[str, FieldType] = {
+    "text": FieldType.TEXT,
+    "number": FieldType.NUMBER,
+    "date": FieldType.DATE,
+    "boolean": FieldType.BOOLEAN,
+    "choice": FieldType.CHOICE,
+    "multi": FieldType.MULTI,
+}
+# status.status words -> our scale; "removed" is the name of the view unsubscribed members are in.
+STATUSES: Mapping[str, MemberStatus] = {
+    "active": MemberStatus.ACTIVE,
+    "unsubscribed": MemberStatus.OPTED_OUT,
+    "removed": MemberStatus.OPTED_OUT,
+    "temporary": MemberStatus.PENDING,
+    "deleted": MemberStatus.DELETED,
+}
+# The `show` parameter for each status view the platform lists.
+SHOW: Mapping[MemberStatus, str] = {
+    MemberStatus.ACTIVE: "active",
+    MemberStatus.OPTED_OUT: "removed",
+    MemberStatus.PENDING: "temporary",
+}
+# Top-level keys of a member document that are bookkeeping, not list fields.
+SYSTEM_KEYS = frozenset((
+    "id", "status", "opt_in", "opt_in_date", "sent_mail", "sent_sms", "sent_push", "open_count",
+    "open_count_push", "open_rate", "click_count", "click_rate", "imported", "created_at",
+    "updated_at", "created_by", "created_from", "updated_from", "deleted_from", "inSegment",
+    "unsubscribed_at", "system_fields", "reference_from", "moved_at", "moved_from", "vouchers",
+    "fields",
+))  # fmt: skip
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+
+
+# --- authentication ---------------------------------------------------------------------------
+def request_timestamp(now: datetime | None = None) -> str:
+    """RFC-1123 GMT, as PHP's gmdate("D, d M Y H:i:s") . ' GMT' writes it."""
+    return format_datetime((now or datetime.now(UTC)).astimezone(UTC), usegmt=True)
+
+
+def signature(secret: str, timestamp: str) -> str:
+    """base64 of the lower-case hex HMAC-SHA256 of the timestamp (hex text, not the raw digest)."""
+    digest = hmac.new(secret.encode(), timestamp.encode(), hashlib.sha256).hexdigest()
+    return base64.b64encode(digest.encode()).decode()
+
+
+def authorization(api_key: str, secret: str, timestamp: str) -> str:
+    pair = f"{api_key}:{signature(secret, timestamp)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+class HeyloyaltyAuth(httpx.Auth):
+    """Signs every request with a fresh timestamp (a retried request is signed again)."""
+
+    def __init__(self, api_key: str, secret: str, clock: Callable[[], datetime] | None = None):
+        self._key = api_key
+        self._secret = secret
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        timestamp = request_timestamp(self._clock())
+        request.headers["X-Request-Timestamp"] = timestamp
+        request.headers["Authorization"] = authorization(self._key, self._secret, timestamp)
+        yield request
+
+
+# --- requests ---------------------------------------------------------------------------------
+def _wire_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def filter_params(filter: Filter) -> list[tuple[str, str]]:
+    """`filter[field][op][]=value` pairs plus `logic`.
+
+    Heyloyalty reads the values of one field and operator as one array: for list operators that
+    array is the condition's set, for the others each value is a condition of its own. Two list
+    conditions on the same field and operator would merge into one, so they are refused.
+    """
+    params: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for condition in filter.conditions:
+        key = f"filter[{condition.field}][{condition.op}][]"
+        if condition.op in UNARY_OPERATORS:
+            if (condition.field, condition.op) not in seen:
+                params.append((key, ""))
+        elif condition.op in LIST_OPERATORS:
+            if (condition.field, condition.op) in seen:
+                raise UnsupportedError(
+                    f"Heyloyalty takes one value list per field and operator; combine the "
+                    f"'{condition.op}' conditions on {condition.field} into one",
+                    platform=PLATFORM,
+                )
+            values = condition.value if isinstance(condition.value, list | tuple) else []
+            params += [(key, _wire_value(v)) for v in values]
+        else:
+            params.append((key, _wire_value(condition.value)))
+        seen.add((condition.field, condition.op))
+    if params:
+        params.append(("logic", filter.logic))
+    return params
+
+
+# --- responses --------------------------------------------------------------------------------
+def _invalid(label: str, what: str) -> InvalidResponseError:
+    return InvalidResponseError(f"unexpected answer: {what}", platform=PLATFORM, request=label)
+
+
+def parse_lists(doc: Any, label: str = "GET /loyalty/v1/lists") -> list[Audience]:
+    """GET /lists: a bare array of lists with their member counts."""
+    if not isinstance(doc, list):
+        raise _invalid(label, "expected an array of lists")
+    out = []
+    for item in doc:
+        if not isinstance(item, dict) or item.get("id") is None:
+            raise _invalid(label, "a list without an id")
+        count = item.get("members")
+        extra = {k: item[k] for k in ("created_at", "open_rate", "click_rate") if k in item}
+        out.append(
+            Audience(
+                id=str(item["id"]),
+                name=str(item.get("name") or f"List {item['id']}"),
+                member_count=count if isinstance(count, int) else None,
+                kind="list",
+                extra=extra,
+            )
+        )
+    return out
+
+
+def parse_fields(doc: Any, label: str) -> list[FieldSpec]:
+    """GET /lists/{id}: the `fields` map; unknown formats (password) are shown as plain text."""
+    fields = doc.get("fields") if isinstance(doc, dict) else None
+    if not isinstance(fields, dict):
+        raise _invalid(label, "the list has no 'fields' map")
+    specs = []
+    for name, spec in fields.items():
+        if not isinstance(spec, dict):
+            raise _invalid(label, f"field {name!r} is not an object")
+        kind = FORMATS.get(str(spec.get("format")))
+        options = spec.get("options")
+        specs.append(
+            FieldSpec(
+                name=str(spec.get("name") or name),
+                label=str(spec.get("label") or name),
+                type=kind or FieldType.TEXT,
+                options={str(k): str(v) for k, v in options.items()}
+                if isinstance(options, dict)
+                else None,
+                server_operators=OPERATORS_BY_TYPE[kind] if kind else frozenset(),
+                sortable=True,
+                builtin=spec.get("type") != "custom",
+            )
+        )
+    return specs
+
+
+def _option_id(value: Any) -> Any:
+    """A choice value in either shape ({value, id} or a bare id) as the option id text."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return None if value is None or value == "" else str(value)
+
+
+def field_value(value: Any, fmt: str | None = None) -> Any:
+    """One field value flattened: choice -> id text, multi -> list of id texts, dates trimmed.
+
+    Without a format (the listing shape) the value's own shape tells: {value, id} is a choice.
+    """
+    if fmt == "multi" or isinstance(value, list):
+        items = value if isinstance(value, list) else []
+        return [i for i in map(_option_id, items) if i is not None]
+    if fmt == "choice" or isinstance(value, dict):
+        return _option_id(value)
+    if isinstance(value, str):
+        found = _MIDNIGHT.match(value)
+        return found[1] if found else value
+    return value
+
+
+def parse_member(doc: Any, label: str, audience_id: str, view: MemberStatus) -> Member:
+    """A member in the listing shape (values at top level) or the detail shape (`fields`).
+
+    `view` is the status view it was read from, used when the status word is one we do not know.
+    """
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str | int):
+        raise _invalid(label, "a member without an id")
+    detail = doc.get("fields")
+    if isinstance(detail, dict):
+        fields = {
+            str(k): field_value(v.get("value"), v.get("format")) if isinstance(v, dict) else None
+            for k, v in detail.items()
+        }
+    else:
+        fields = {str(k): field_value(v) for k, v in doc.items() if k not in SYSTEM_KEYS}
+    state = doc.get("status")
+    word = str(state.get("status") or "") if isinstance(state, dict) else str(state or "")
+    channel = state.get("email") if isinstance(state, dict) else None
+    email = fields.get("email")
+    name = " ".join(str(fields[k]) for k in ("firstname", "lastname") if fields.get(k))
+    return Member(
+        id=str(doc["id"]),
+        email=str(email) if email else None,
+        status=STATUSES.get(word, view),
+        audience_id=audience_id,
+        name=name or None,
+        platform_status=word + (f" (email: {channel})" if channel else ""),
+        created_at=_timestamp(doc.get("created_at")),
+        updated_at=_timestamp(doc.get("updated_at")),
+        fields=fields,
+        raw=doc,
+    )
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """'Y-m-d H:i:s' (Heyloyalty's) or ISO; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_page(
+    doc: Any, label: str, audience_id: str, view: MemberStatus
+) -> tuple[list[Member], int | None]:
+    """`{"page","per_page","total","members":[...]}` -> (members, total)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
+        raise _invalid(label, "expected an object with a 'members' array")
+    total = doc.get("total")
+    members = [parse_member(m, label, audience_id, view) for m in doc["members"]]
+    return members, total if isinstance(total, int) and not isinstance(total, bool) else None

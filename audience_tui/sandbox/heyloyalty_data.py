@@ -1,0 +1,288 @@
+"""The Heyloyalty sandbox's tables and demo data.
+
+Members live in one table with a column per field any demo list uses (the list's `fields` JSON
+says which it has). `position` is the insertion order, which is also `created_at` order, so the
+default listing (by created_at) pages through the (list_id, status, position) index at any offset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .people import Person, person
+from .store import BuildProgress, Store
+
+SEED_KEY = "heyloyalty:v1"
+BIG_KEY = "heyloyalty:big:v1"
+BIG_LIST_ID = 4
+BIG_TOTAL = 1_000_000
+BATCH = 20_000
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+SEX = {"1": "Male", "2": "Female"}
+# Heyloyalty's country ids: 53 is Denmark (support article); the others are the sandbox's own.
+COUNTRIES = {
+    "53": "Danmark",
+    "160": "Norge",
+    "205": "Sverige",
+    "73": "Frankrig",
+    "72": "Finland",
+    "171": "Polen",
+    "80": "Tyskland",
+    "225": "Storbritannien",
+}
+_COUNTRY_BY_ISO = dict(
+    zip(("DK", "NO", "SE", "FR", "FI", "PL", "DE", "GB"), COUNTRIES, strict=True)
+)
+INTERESTS = {
+    "1": "Music",
+    "2": "Books",
+    "3": "Movies",
+    "4": "Gaming",
+    "5": "Travel",
+    "6": "Sports",
+    "7": "Cooking",
+    "8": "Shopping",
+    "9": "Art & Design",
+}
+_INTEREST_BY_PERSON = {
+    "music": "1",
+    "books": "2",
+    "electronics": "4",
+    "travel": "5",
+    "sports": "6",
+    "food": "7",
+    "fashion": "8",
+    "beauty": "8",
+    "home_and_garden": "9",
+}
+TIERS = {"1": "Silver", "2": "Gold", "3": "Platinum"}
+
+# name: (type, type_id, format, label, options)
+FIELD_CATALOGUE: Mapping[str, tuple[str, int, str, str, Mapping[str, str] | None]] = {
+    "firstname": ("fixed", 1, "text", "First Name", None),
+    "lastname": ("fixed", 2, "text", "Last Name", None),
+    "email": ("fixed", 3, "text", "E-mail", None),
+    "mobile": ("fixed", 4, "text", "Mobile", None),
+    "sex": ("fixed", 5, "choice", "Sex", SEX),
+    "birthdate": ("fixed", 6, "date", "Birthdate", None),
+    "city": ("fixed", 9, "text", "City", None),
+    "country": ("fixed", 10, "choice", "Country", COUNTRIES),
+    "interests": ("custom", 18, "multi", "Interests", INTERESTS),
+    "points": ("custom", 19, "number", "Points", None),
+    "sms_consent": ("custom", 20, "boolean", "SMS consent", None),
+    "tier": ("custom", 21, "choice", "VIP tier", TIERS),
+}
+FIELD_COLUMNS = tuple(FIELD_CATALOGUE)
+
+# id, name, created_at, people range, fields, opt-in
+_BASIC = ("firstname", "lastname", "email")
+DEMO_LISTS: tuple[tuple[int, str, str, range, tuple[str, ...], bool], ...] = (
+    (
+        1,
+        "Newsletter DK",
+        "2017-03-01 09:12:44",
+        range(0, 3000),
+        (*_BASIC, "mobile", "sex", "birthdate", "city", "country", "interests", "sms_consent"),
+        True,
+    ),
+    (
+        2,
+        "VIP Club",
+        "2019-06-14 14:02:10",
+        range(1200, 1600),
+        (*_BASIC, "sex", "birthdate", "city", "points", "tier", "interests"),
+        False,
+    ),
+    (
+        3,
+        "Webshop customers",
+        "2018-11-20 08:30:00",
+        range(2400, 3600),
+        (*_BASIC, "mobile", "city", "country", "points", "birthdate"),
+        False,
+    ),
+)
+BIG_LIST = (
+    BIG_LIST_ID,
+    "All customers (1M)",
+    "2016-01-04 10:00:00",
+    range(0, BIG_TOTAL),
+    (*_BASIC, "sex", "birthdate", "city", "country", "points", "interests"),
+    False,
+)
+
+_TYPES = ", ".join(
+    f"{c} {'INTEGER' if c in ('points', 'sms_consent') else 'TEXT'}" for c in FIELD_COLUMNS
+)
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS heyloyalty_lists (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL,
+    open_rate INTEGER NOT NULL, click_rate INTEGER NOT NULL, optin INTEGER NOT NULL,
+    fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS heyloyalty_members (
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, list_id INTEGER NOT NULL,
+    position INTEGER NOT NULL, status TEXT NOT NULL, email_status TEXT,
+    imported INTEGER NOT NULL DEFAULT 0, sent_mail INTEGER NOT NULL DEFAULT 0,
+    open_rate INTEGER NOT NULL DEFAULT 0, click_rate INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, unsubscribed_at TEXT,
+    {_TYPES});
+CREATE INDEX IF NOT EXISTS heyloyalty_members_page
+    ON heyloyalty_members (list_id, status, position);
+CREATE INDEX IF NOT EXISTS heyloyalty_members_email
+    ON heyloyalty_members (list_id, status, email COLLATE NOCASE);
+"""
+MEMBER_COLUMNS = (
+    "id", "list_id", "position", "status", "email_status", "imported", "sent_mail", "open_rate",
+    "click_rate", "created_at", "updated_at", "unsubscribed_at", *FIELD_COLUMNS,
+)  # fmt: skip
+_NO_VALUES = dict.fromkeys(FIELD_COLUMNS)
+_AS_ROW = operator.itemgetter(*MEMBER_COLUMNS)
+_INSERT = (
+    f"INSERT INTO heyloyalty_members ({', '.join(MEMBER_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(MEMBER_COLUMNS))})"
+)
+_BIG_EPOCH = datetime(2016, 1, 4, 10, 0, tzinfo=UTC)
+
+
+def now_text() -> str:
+    return datetime.now(UTC).strftime(TIME_FORMAT)
+
+
+def new_member_id() -> str:
+    return str(uuid.uuid4())
+
+
+def field_definitions(names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The list's `fields` map as GET /lists/{id} returns it."""
+    out = {}
+    for name in names:
+        kind, type_id, fmt, label, options = FIELD_CATALOGUE[name]
+        spec: dict[str, Any] = {"id": type_id, "type": kind, "type_id": type_id, "format": fmt}
+        spec |= {"name": name, "label": label, "fallback": None, "required_in_shop": None}
+        if options is not None:
+            spec["options"] = dict(options)
+        out[name] = spec
+    return out
+
+
+def _values(p: Person, dice: bytes) -> dict[str, Any]:
+    interests = sorted({_INTEREST_BY_PERSON[i] for i in p.interests if i in _INTEREST_BY_PERSON})
+    return {
+        "firstname": p.first_name,
+        "lastname": p.last_name,
+        "email": p.email,
+        "mobile": f"+{p.phone}",
+        "sex": {"female": "2", "male": "1"}.get(p.gender),
+        "birthdate": p.birthdate.isoformat() if p.birthdate else None,
+        "city": None if dice[12] < 8 else p.city,
+        "country": None if dice[12] > 245 else _COUNTRY_BY_ISO.get(p.country),
+        "interests": "," + ",".join(interests) + "," if interests else None,
+        "points": None if dice[10] < 20 else int.from_bytes(dice[11:13]) % 5000,
+        "sms_consent": None if dice[13] < 25 else int(dice[14] < 100),
+        "tier": ("1", "1", "1", "2", "2", "3")[dice[15] % 6],
+    }
+
+
+def _row(
+    p: Person, list_id: int, position: int, created: datetime, fields: tuple[str, ...]
+) -> tuple[Any, ...]:
+    """One seeded member; a single hash of (list, person) gives its id and every coin toss."""
+    digest = hashlib.blake2b(f"heyloyalty:{list_id}:{p.index}".encode(), digest_size=32).digest()
+    dice = digest[16:]
+    status, unsubscribed = "active", None
+    if int.from_bytes(dice[0:2]) % 100 < 6:
+        status = "unsubscribed"
+        days = 30 + int.from_bytes(dice[2:4]) % 900
+        unsubscribed = (created + timedelta(days=days)).strftime(TIME_FORMAT)
+    elif dice[4] % 100 < 3:
+        status = "temporary"
+    values = _values(p, dice)
+    stamp = created.isoformat(" ")[:19]  # TIME_FORMAT, faster
+    record = {
+        **_NO_VALUES,
+        "id": str(uuid.UUID(bytes=digest[:16], version=4)),
+        "list_id": list_id,
+        "position": position,
+        "status": status,
+        "email_status": "hard_bounce" if dice[5] < 3 else None,
+        "imported": int(dice[6] < 77),
+        "sent_mail": dice[7] % 120,
+        "open_rate": dice[8] % 80,
+        "click_rate": dice[9] % 25,
+        "created_at": stamp,
+        "updated_at": unsubscribed or stamp,
+        "unsubscribed_at": unsubscribed,
+        **{name: values[name] for name in fields},
+    }
+    return _AS_ROW(record)
+
+
+def _insert_list(conn: sqlite3.Connection, spec: tuple[Any, ...]) -> None:
+    list_id, name, created, _, fields, optin = spec
+    conn.execute(
+        "INSERT OR IGNORE INTO heyloyalty_lists VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (list_id, name, created, 30 + list_id * 3, 8 + list_id, int(optin),
+         json.dumps(field_definitions(fields))),
+    )  # fmt: skip
+
+
+def _seed_small(conn: sqlite3.Connection, store: Store) -> None:
+    for spec in DEMO_LISTS:
+        list_id, _, _, people, fields, _ = spec
+        _insert_list(conn, spec)
+        crowd = sorted((person(i) for i in people), key=lambda p: p.created_at)
+        conn.executemany(
+            _INSERT,
+            (_row(p, list_id, n, p.created_at, fields) for n, p in enumerate(crowd, 1)),
+        )
+    store.mark_seeded(conn, SEED_KEY)
+
+
+def _build_big(store: Store, progress: BuildProgress) -> None:
+    """Batches of BATCH rows in `position` = created_at order, resuming where a build stopped."""
+    started = time.perf_counter()
+    list_id, fields = BIG_LIST[0], BIG_LIST[4]
+    conn = store.connect()
+    done = conn.execute(
+        "SELECT coalesce(max(position), 0) FROM heyloyalty_members WHERE list_id = ?", (list_id,)
+    ).fetchone()[0]
+    progress.done = done
+    while done < BIG_TOTAL:
+        end = min(done + BATCH, BIG_TOTAL)
+
+        def batch(conn: sqlite3.Connection, start: int = done, stop: int = end) -> None:
+            conn.executemany(
+                _INSERT,
+                (
+                    _row(person(i), list_id, i + 1, _BIG_EPOCH + timedelta(seconds=240 * i), fields)
+                    for i in range(start, stop)
+                ),
+            )
+            if stop == BIG_TOTAL:
+                store.mark_seeded(conn, BIG_KEY)
+
+        store.write(batch)
+        done = progress.done = end
+    progress.label = f"{BIG_LIST[1]}: built in {time.perf_counter() - started:.1f} s"
+
+
+def install(store: Store) -> None:
+    """Tables, the small lists at once, and the million-member list in the background."""
+    conn = store.connect()
+    conn.executescript(SCHEMA)
+    if not store.seeded(SEED_KEY):
+        store.write(_seed_small, store)
+    if store.big_lists:
+        store.write(_insert_list, BIG_LIST)
+        store.build_in_background(
+            BIG_KEY, BIG_LIST[1], BIG_TOTAL, lambda progress: _build_big(store, progress)
+        )

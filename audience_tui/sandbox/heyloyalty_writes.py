@@ -1,0 +1,232 @@
+"""Heyloyalty sandbox writes: create, replace, patch and unsubscribe members; CSV import.
+
+Member fields arrive as form fields named after the list fields (choices as option ids, multi
+choices as `interests[]`, dates yyyy-mm-dd). The import is accepted at once and processed a moment
+later, as on the platform, which offers no way to follow it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .heyloyalty_data import FIELD_COLUMNS, new_member_id, now_text
+from .heyloyalty_http import error, form, list_fields, list_row, member_row
+from .heyloyalty_query import BadRequest, typed_value
+from .store import Store
+
+log = logging.getLogger("audience_tui.sandbox.heyloyalty")
+IMPORT_DELAY = 0.2  # seconds before an accepted import is processed
+NEEDS_CONTACT = "Either email or mobile field must be filled"
+_DATE_TOKENS = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y"}
+_DELIMITERS = {",": ",", "komma": ",", ";": ";", "semicolon": ";", "|": "|", "pipe": "|",
+               ":": ":", "colon": ":"}  # fmt: skip
+_pending: set[asyncio.Task[None]] = set()  # keeps running imports referenced until done
+
+
+def stored_values(fields: dict[str, dict[str, Any]], given: dict[str, Any]) -> dict[str, Any]:
+    """Validated storage values for the list fields present in `given` (400 on a bad one)."""
+    out: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name not in given:
+            continue
+        raw, fmt, options = given[name], spec["format"], spec.get("options") or {}
+        items = [str(i).strip() for i in (raw if isinstance(raw, list) else [raw])]
+        items = [i for i in items if i]
+        if fmt in ("choice", "multi") and any(i not in options for i in items):
+            raise BadRequest(f"Invalid option for the field {name}")
+        if fmt == "multi":
+            out[name] = "," + ",".join(items) + "," if items else None
+        elif not items:
+            out[name] = None
+        elif fmt == "number":
+            number = typed_value(fmt, name, items[0])
+            if not float(number).is_integer():
+                raise BadRequest(f"The field {name} must be a whole number")
+            out[name] = int(number)
+        elif fmt in ("date", "boolean"):
+            out[name] = typed_value(fmt, name, items[0])
+        else:
+            out[name] = items[0][:255]
+    return out
+
+
+def _insert(conn: sqlite3.Connection, list_id: int, values: dict[str, Any], status: str,
+            imported: bool = False) -> str:  # fmt: skip
+    member_id, stamp = new_member_id(), now_text()
+    position = conn.execute(
+        "SELECT coalesce(max(position), 0) + 1 FROM heyloyalty_members WHERE list_id = ?",
+        (list_id,),
+    ).fetchone()[0]
+    columns = ["id", "list_id", "position", "status", "imported", "created_at", "updated_at",
+               *values]  # fmt: skip
+    conn.execute(
+        f"INSERT INTO heyloyalty_members ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})",
+        [member_id, list_id, position, status, int(imported), stamp, stamp, *values.values()],
+    )
+    return member_id
+
+
+def _update(conn: sqlite3.Connection, rid: int, values: dict[str, Any], extra: str = "") -> None:
+    sets = [f"{name} = ?" for name in values] + ["updated_at = ?"] + ([extra] if extra else [])
+    conn.execute(
+        f"UPDATE heyloyalty_members SET {', '.join(sets)} WHERE rid = ?",
+        [*values.values(), now_text(), rid],
+    )
+
+
+async def create_member(request: Request, store: Store) -> Response:
+    given, _ = await form(request)
+
+    def create(conn: sqlite3.Connection) -> str | None:
+        row = list_row(conn, request.path_params["list_id"])
+        if row is None:
+            return None
+        values = stored_values(list_fields(row), given)
+        if not values.get("email") and not values.get("mobile"):
+            raise BadRequest(NEEDS_CONTACT)
+        pending = row["optin"] and str(given.get("skipOptIn", "")) != "1"
+        return _insert(conn, row["id"], values, "temporary" if pending else "active")
+
+    member_id = await store.run_write(create)
+    if member_id is None:
+        return error(404, "list not found")
+    return JSONResponse({"id": member_id}, status_code=201)
+
+
+async def change_member(request: Request, store: Store) -> Response:
+    """PUT replaces every field and re-activates; PATCH changes the sent ones; DELETE
+    unsubscribes (again: no error)."""
+    given, _ = await form(request) if request.method != "DELETE" else ({}, {})
+    list_id, member_id = request.path_params["list_id"], request.path_params["member_id"]
+
+    def change(conn: sqlite3.Connection) -> str | None:
+        row = list_row(conn, list_id)
+        if row is None:
+            return "list not found"
+        member = member_row(conn, list_id, member_id)
+        if member is None:
+            return "member not found"
+        if request.method == "DELETE":
+            if member["status"] != "unsubscribed":
+                stamp = now_text()
+                conn.execute(
+                    "UPDATE heyloyalty_members SET status = 'unsubscribed', unsubscribed_at = ?, "
+                    "updated_at = ? WHERE rid = ?",
+                    (stamp, stamp, member["rid"]),
+                )
+            return None
+        fields = list_fields(row)
+        if request.method == "PUT":
+            values = stored_values(fields, {name: given.get(name, "") for name in fields})
+            if not values.get("email") and not values.get("mobile"):
+                raise BadRequest(NEEDS_CONTACT)
+            _update(conn, member["rid"], values, "status = 'active', unsubscribed_at = NULL")
+        else:
+            _update(conn, member["rid"], stored_values(fields, given))
+        return None
+
+    missing = await store.run_write(change)
+    return error(404, missing) if missing else Response(status_code=204)
+
+
+# --- import -----------------------------------------------------------------------------------
+def _strptime_format(php: str) -> str:
+    return "".join(_DATE_TOKENS.get(ch, ch) for ch in php)
+
+
+def _import_rows(
+    conn: sqlite3.Connection, list_id: int, columns: list[str], rows: list[list[str]],
+    options: dict[str, Any],
+) -> tuple[int, int, list[str]]:  # fmt: skip
+    """Apply the rows; returns (created, updated, errors) as the error e-mail would list them."""
+    row = list_row(conn, str(list_id))
+    if row is None:
+        return 0, 0, ["the list no longer exists"]
+    fields = list_fields(row)
+    key = options.get("duplicate_field", "email")
+    handle = options.get("handle_existing", "update")
+    keep_empty = str(options.get("empty_field", "0")) != "1"
+    date_format = _strptime_format(str(options.get("date_format", "d-m-Y")))
+    created = updated = 0
+    errors: list[str] = []
+    for cells in rows:
+        record = dict(zip(columns, (c.strip() for c in cells), strict=False))
+        try:
+            for name, text in record.items():
+                if fields[name]["format"] == "date" and text:
+                    record[name] = datetime.strptime(text, date_format).date().isoformat()
+                if fields[name]["format"] == "multi":
+                    record[name] = text.split(",")
+            values = stored_values(fields, record)
+        except (BadRequest, ValueError) as exc:
+            errors.append(f"{record.get(key, '?')}: {exc}")
+            continue
+        if keep_empty:
+            values = {k: v for k, v in values.items() if v is not None}
+        if key not in FIELD_COLUMNS or not values.get(key):
+            errors.append(f"{record.get('email', '?')}: no {key}")
+            continue
+        existing = conn.execute(
+            f"SELECT rid FROM heyloyalty_members WHERE list_id = ? AND {key} = ? COLLATE NOCASE "
+            "ORDER BY position LIMIT 1",
+            (list_id, values[key]),
+        ).fetchone()
+        if existing is not None and handle in ("update", "updateOnly"):
+            _update(conn, existing["rid"], values, "imported = 1")
+            updated += 1
+        elif existing is None and handle in ("update", "ignore"):
+            _insert(conn, list_id, values, "active", imported=True)
+            created += 1
+    return created, updated, errors
+
+
+async def start_import(request: Request, store: Store) -> Response:
+    options, files = await form(request)
+    upload = files.get("file")
+    row = await store.run(list_row, request.path_params["list_id"])
+    if row is None:
+        return error(404, "list not found")
+    selected = options.get("fields_selected") or []
+    selected = [selected] if isinstance(selected, str) else selected
+    fields = list_fields(row)
+    for name in selected:
+        if name not in fields:
+            raise BadRequest(f"The selected field {name} does not exist on the list {row['name']}")
+    if "email" not in selected and "mobile" not in selected:
+        raise BadRequest("The import needs at least the email or mobile field")
+    if upload is None:
+        raise BadRequest("No import file was sent")
+    try:
+        text = (await upload.read()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("The import file must be UTF-8 encoded CSV") from None
+    delimiter = _DELIMITERS.get(str(options.get("delimiter", ",")), ",")
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(r)]
+    if str(options.get("skip_header_line", "0")) == "1":
+        rows = rows[1:]
+
+    async def process() -> None:
+        await asyncio.sleep(IMPORT_DELAY)
+        created, updated, errors = await store.run_write(
+            _import_rows, row["id"], selected, rows, options
+        )
+        recipient = options.get("sendErrorsTo", "nobody")
+        log.info(
+            "import into list %s: %d created, %d updated, %d errors (sent to %s)",
+            *(row["id"], created, updated, len(errors), recipient),
+        )
+
+    task = asyncio.get_running_loop().create_task(process())
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+    return JSONResponse({})
