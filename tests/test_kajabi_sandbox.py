@@ -157,3 +157,33 @@ async def test_a_malformed_answer_reaches_the_adapter_as_invalid_response(
     sandbox.app.spec = FaultSpec(malformed=1.0, seed=1)
     with pytest.raises(InvalidResponseError, match="not valid JSON"):
         await provider.members(site, Query(), PageRequest(10))
+
+
+def test_the_big_site_builds_in_batches_and_resumes(tmp_path, monkeypatch) -> None:
+    from audience_tui.sandbox import kajabi_data
+    from audience_tui.sandbox.store import BuildProgress, Store
+
+    monkeypatch.setattr(kajabi_data, "BIG_SITE", (*kajabi_data.BIG_SITE[:4], 25, ("a", "b")))
+    monkeypatch.setattr(kajabi_data, "BIG_BATCH", 10)
+    store = Store.open(tmp_path / "big.sqlite", big_lists=False)
+    kajabi_data.install(store)
+    store.write(kajabi_data.open_site, len(SITES), kajabi_data.BIG_SITE, kajabi_data.seeding_day())
+    store.write(
+        kajabi_data.insert_people,
+        len(SITES),
+        kajabi_data.BIG_SITE,
+        0,
+        10,
+        kajabi_data.seeding_day(),
+    )
+    progress = BuildProgress("big", 25)
+    kajabi_data.build_big_site(store, progress)  # resumes after the first batch
+    count = (
+        store.connect()
+        .execute(
+            "SELECT count(DISTINCT id) FROM kajabi_contacts WHERE site_id = ?",
+            (kajabi_data.BIG_SITE[0],),
+        )
+        .fetchone()[0]
+    )
+    assert (count, progress.done) == (25, 25) and store.seeded(kajabi_data.BIG_KEY)

@@ -1,10 +1,11 @@
-"""Kajabi sandbox: its tables and the demo account's data (two sites, contacts, customers, tags).
+"""Kajabi sandbox: its tables and the demo account's data (sites, contacts, customers, tags).
 
 The demo account has several sites on purpose: Kajabi then requires `filter[site_id]` on every
 contact and customer listing, the rule clients most often get wrong. People come from people.py
 (index ranges overlap the other platforms' lists and each other, so one lookup finds a person on
 both sites and elsewhere). Timestamps are spread over the three years before the seeding day, so
-the "in the last N days" filters have something to find.
+the "in the last N days" filters have something to find. Two small sites are seeded at once; with
+big lists on, a third site of 100 000 contacts fills up in the background.
 """
 
 from __future__ import annotations
@@ -13,15 +14,28 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from .people import chance, number, person, pick
-from .store import Store
+from .store import BuildProgress, Store
 
 SEED_KEY = "kajabi:v1"
+BIG_KEY = "kajabi:big:v1"
 # (site id, title, subdomain, first person index, contacts, custom_1 choices)
-SITES = (
+Site = tuple[int, str, str, int, int, tuple[str, ...]]
+SITES: tuple[Site, ...] = (
     (2147601, "Yoga Academy", "yoga-academy", 0, 1800, ("beginner", "intermediate", "advanced")),
     (2147602, "Photo Masterclass", "photo-masterclass", 1500, 420, ("canon", "nikon", "sony")),
 )
 TAGS = ("Newsletter", "Webinar 2024", "VIP", "Challenge", "Waitlist")
+# The demo's big site (only when the store builds big lists): built in the background.
+BIG_SITE: Site = (
+    2147603,
+    "Mindful Business Club",
+    "mindful-business",
+    0,
+    100_000,
+    ("starter", "growth", "scale"),
+)
+BIG_BATCH = 10_000
+SITE_ID_SPAN = 10_000_000  # contact and customer ids of site s start at BASE + s * SPAN
 CONTACT_ID_BASE = 880_000_000
 CUSTOMER_ID_BASE = 550_000_000
 TAG_ID_BASE = 77_000
@@ -105,72 +119,109 @@ def _contact_row(
     )
 
 
+def open_site(conn: sqlite3.Connection, s: int, site: Site, today: datetime) -> None:
+    """The site row and its tags (idempotent: a resumed build opens it again)."""
+    site_id, title, subdomain = site[:3]
+    opened = iso(today - timedelta(days=4 * 365 - 40 * s))
+    conn.execute(
+        "INSERT OR IGNORE INTO kajabi_sites VALUES (?, ?, ?, ?, ?)",
+        (site_id, title, subdomain, opened, opened),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO kajabi_tags VALUES (?, ?, ?)",
+        [(_tag_id(s, k), site_id, name) for k, name in enumerate(TAGS)],
+    )
+
+
+def _tag_id(s: int, k: int) -> int:
+    return TAG_ID_BASE + 10 * s + k
+
+
+def insert_people(
+    conn: sqlite3.Connection, s: int, site: Site, start: int, stop: int, today: datetime
+) -> None:
+    """Contacts start..stop (positions within the site) with their customers and tags."""
+    site_id, first, customs = site[0], site[3], site[5]
+    salt = f"kajabi{site_id}"
+    contacts, customers, tags = [], [], []
+    for position in range(start, stop):
+        index = first + position
+        contact_id = CONTACT_ID_BASE + s * SITE_ID_SPAN + position + 1
+        buyer = chance(index, salt + "customer", 22)
+        row = _contact_row(contact_id, site_id, index, customs, today, buyer)
+        tags += [
+            (contact_id, _tag_id(s, k))
+            for k in range(len(TAGS))
+            if chance(index, f"{salt}tag{k}", 18)
+        ]
+        paying = 0
+        if buyer:
+            revenue = pick(index, salt + "revenue", [str(r) for r in REVENUES])
+            # Some buyers pay by instalments: Kajabi refuses to delete them (422).
+            paying = int(float(revenue) >= 497 and contact_id % 3 == 0)
+            created = row[-2]
+            customers.append(
+                (
+                    CUSTOMER_ID_BASE + s * SITE_ID_SPAN + position + 1,
+                    contact_id,
+                    revenue,
+                    number(index, salt + "signins", 240),
+                    iso(today - timedelta(hours=number(index, salt + "seen", 24 * 400))),
+                    None,
+                    person(index).city,
+                    created,
+                    created,
+                )
+            )
+        contacts.append((*row, paying))
+    conn.executemany(
+        "INSERT INTO kajabi_contacts (id, site_id, person, name, email, phone_number,"
+        " business_number, mobile_phone_number, subscribed, ever_subscribed, subscribed_at,"
+        " unsubscribed_at, address_line_1, address_line_2, address_city, address_state,"
+        " address_country, address_zip, external_user_id, custom_1, custom_2, custom_3,"
+        " created_at, updated_at, active_payments) VALUES (" + ", ".join("?" * 25) + ")",
+        contacts,
+    )
+    conn.executemany("INSERT INTO kajabi_customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", customers)
+    conn.executemany("INSERT INTO kajabi_contact_tags VALUES (?, ?)", tags)
+
+
+def seeding_day() -> datetime:
+    return datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 def seed(conn: sqlite3.Connection, store: Store) -> None:
     """The small demo data, in one transaction (well under a second)."""
-    today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-    next_contact = CONTACT_ID_BASE
-    next_customer = CUSTOMER_ID_BASE
-    for s, (site_id, title, subdomain, first, count, customs) in enumerate(SITES):
-        opened = iso(today - timedelta(days=4 * 365 - 40 * s))
-        conn.execute(
-            "INSERT INTO kajabi_sites VALUES (?, ?, ?, ?, ?)",
-            (site_id, title, subdomain, opened, opened),
-        )
-        tag_ids = [TAG_ID_BASE + 10 * s + k for k in range(len(TAGS))]
-        conn.executemany(
-            "INSERT INTO kajabi_tags VALUES (?, ?, ?)",
-            [(tag_id, site_id, name) for tag_id, name in zip(tag_ids, TAGS, strict=True)],
-        )
-        contacts, customers, tags = [], [], []
-        for index in range(first, first + count):
-            next_contact += 1
-            salt = f"kajabi{site_id}"
-            buyer = chance(index, salt + "customer", 22)
-            row = _contact_row(next_contact, site_id, index, customs, today, buyer)
-            contacts.append(row)
-            tags += [
-                (next_contact, tag_id)
-                for k, tag_id in enumerate(tag_ids)
-                if chance(index, f"{salt}tag{k}", 18)
-            ]
-            if buyer:
-                next_customer += 1
-                created = row[-2]
-                customers.append(
-                    (
-                        next_customer,
-                        next_contact,
-                        pick(index, salt + "revenue", [str(r) for r in REVENUES]),
-                        number(index, salt + "signins", 240),
-                        iso(today - timedelta(hours=number(index, salt + "seen", 24 * 400))),
-                        None,
-                        person(index).city,
-                        created,
-                        created,
-                    )
-                )
-        conn.executemany(
-            "INSERT INTO kajabi_contacts (id, site_id, person, name, email, phone_number,"
-            " business_number, mobile_phone_number, subscribed, ever_subscribed, subscribed_at,"
-            " unsubscribed_at, address_line_1, address_line_2, address_city, address_state,"
-            " address_country, address_zip, external_user_id, custom_1, custom_2, custom_3,"
-            " created_at, updated_at) VALUES (" + ", ".join("?" * 24) + ")",
-            contacts,
-        )
-        conn.executemany(
-            "INSERT INTO kajabi_customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", customers
-        )
-        conn.executemany("INSERT INTO kajabi_contact_tags VALUES (?, ?)", tags)
-        # Some buyers pay by instalments: Kajabi refuses to delete them (422).
-        conn.execute(
-            "UPDATE kajabi_contacts SET active_payments = 1 WHERE id IN (SELECT contact_id FROM"
-            " kajabi_customers WHERE net_revenue >= 497 AND contact_id % 3 = 0)"
-        )
+    today = seeding_day()
+    for s, site in enumerate(SITES):
+        open_site(conn, s, site, today)
+        insert_people(conn, s, site, 0, site[4], today)
     store.mark_seeded(conn, SEED_KEY)
 
 
+def build_big_site(store: Store, progress: BuildProgress) -> None:
+    """The big site's contacts in batches; resumes after the last batch an earlier run kept."""
+    s, site, today = len(SITES), BIG_SITE, seeding_day()
+    done = (
+        store.connect()
+        .execute("SELECT count(*) FROM kajabi_contacts WHERE site_id = ?", (site[0],))
+        .fetchone()[0]
+    )
+    progress.done = done
+    while done < site[4]:
+        stop = min(site[4], done + BIG_BATCH)
+        store.write(insert_people, s, site, done, stop, today)
+        done = progress.done = stop
+    store.write(store.mark_seeded, BIG_KEY)
+
+
 def install(store: Store) -> None:
-    """Create the tables and seed the demo account once."""
+    """Create the tables, seed the demo account once, and start the big site's build."""
     store.connect().executescript(SCHEMA)  # executescript commits: outside store.write
     if not store.seeded(SEED_KEY):
         store.write(seed, store)
+    if store.big_lists:
+        store.write(open_site, len(SITES), BIG_SITE, seeding_day())
+        store.build_in_background(
+            BIG_KEY, f"Kajabi: {BIG_SITE[1]}", BIG_SITE[4], lambda p: build_big_site(store, p)
+        )
