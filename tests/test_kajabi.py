@@ -57,6 +57,7 @@ async def walk(
 # --- authentication -----------------------------------------------------------------------------
 async def test_token_is_fetched_once_and_reused(kajabi: KajabiProvider) -> None:
     before = sandbox_kajabi.TOKENS.grants["client_credentials"]
+    await kajabi.verify()
     await kajabi.audiences()
     await kajabi.lookup("nobody@example.com")
     assert sandbox_kajabi.TOKENS.grants["client_credentials"] == before + 1

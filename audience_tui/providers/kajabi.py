@@ -47,6 +47,7 @@ from .kajabi_wire import (
 
 MEDIA_TYPE = "application/vnd.api+json"
 MAX_PAGE = 100  # documented for contact notes only; assumed for contacts, customers and sites
+MAX_COLLECT_PAGES = 1000  # a guard against a listing whose `next` never ends
 CUSTOMERS_SUFFIX = ":customers"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -126,6 +127,10 @@ class KajabiProvider(Provider):
         )
 
     # --- reading ------------------------------------------------------------------------------
+    async def verify(self) -> None:
+        """GET /v1/me: one cheap call that needs a token (so it proves the credentials)."""
+        await self.http.json("GET", "/v1/me")
+
     async def _page(self, resource: str, params: dict[str, str], number: int, size: int) -> Listing:
         path = f"/v1/{resource}"
         query = {**params, "page[number]": str(number), "page[size]": str(size)}
@@ -135,14 +140,13 @@ class KajabiProvider(Provider):
     async def _collect(self, resource: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """Every resource of a listing, page by page until Kajabi says there is no next."""
         items: list[dict[str, Any]] = []
-        number = 1
-        while True:
+        for number in range(1, MAX_COLLECT_PAGES + 1):
             listing = await self._page(resource, params, number, MAX_PAGE)
             items += listing.items
             done = listing.total is not None and len(items) >= listing.total
             if done or not listing.items or not listing.has_next:
-                return items
-            number += 1
+                break
+        return items
 
     async def _count(self, site_id: str, resource: str) -> int | None:
         """meta.total_count of a one-row page carrying one attribute (sparse fieldset)."""
