@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -186,11 +186,18 @@ class FilterPlan:
         return bool(self.local)
 
 
-def plan(filter: Filter, fields: Sequence[FieldSpec], server_logic: Iterable[str]) -> FilterPlan:
+def plan(
+    filter: Filter,
+    fields: Sequence[FieldSpec],
+    server_logic: Iterable[str],
+    accepts: Callable[[Condition, FieldSpec], bool] | None = None,
+) -> FilterPlan:
     """Split `filter` by what the platform evaluates itself.
 
-    With `and`, each condition goes where it can; with `or`, a single app-side condition makes the
-    whole filter app-side (the server cannot return a superset otherwise).
+    A condition goes to the server when its operator is among the field's server_operators and
+    `accepts` (the adapter's say on particular values) agrees. With `and`, each condition goes
+    where it can; with `or`, a single app-side condition makes the whole filter app-side (the
+    server cannot return a superset otherwise).
     """
     specs = {s.name: s for s in fields}
     local: list[Condition] = []
@@ -198,7 +205,11 @@ def plan(filter: Filter, fields: Sequence[FieldSpec], server_logic: Iterable[str
     reasons: list[str] = []
     for condition in filter.conditions:
         spec = specs.get(condition.field)
-        if spec is not None and condition.op in spec.server_operators:
+        if (
+            spec is not None
+            and condition.op in spec.server_operators
+            and (accepts is None or accepts(condition, spec))
+        ):
             server.append(condition)
         else:
             label = spec.label if spec else condition.field

@@ -18,6 +18,7 @@ from .models import (
     Aggregate,
     Audience,
     Capabilities,
+    Condition,
     CredentialSpec,
     FieldSpec,
     Filter,
@@ -80,6 +81,11 @@ class Provider:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    def accepts(self, condition: Condition, spec: FieldSpec) -> bool:
+        """Whether the platform evaluates this condition itself, beyond its operator being in
+        `spec.server_operators` (e.g. Kajabi filters `subscribed eq true` but not `eq false`)."""
+        return True
 
     def paging_for(self, query: Query) -> PagingKind:
         """How `members` pages for this query (Placewise answers filtered queries by cursor)."""
