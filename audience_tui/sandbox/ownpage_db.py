@@ -86,14 +86,14 @@ def subscribers(
 def counts(conn: sqlite3.Connection, list_id: int) -> dict[str, Any]:
     """The count endpoint: subscribed, unsubscribed and the unsubscribed by cause."""
     out: dict[str, Any] = {"subscribed": 0, "unsubscribed": 0, "cause": dict.fromkeys(CAUSES, 0)}
-    rows = conn.execute(
-        "SELECT subscribed, unsubscribed_cause, COUNT(*) FROM ownpage_subscribers "
-        "WHERE list_id = ? GROUP BY subscribed, unsubscribed_cause",
-        (list_id,),
-    )
-    for subscribed, cause, n in rows:
+    where = "FROM ownpage_subscribers WHERE list_id = ?"
+    for subscribed, n in conn.execute(
+        f"SELECT subscribed, COUNT(*) {where} GROUP BY 1", (list_id,)
+    ):
         out["subscribed" if subscribed else "unsubscribed"] += n
-        if not subscribed and cause in out["cause"]:
+    causes = f"SELECT unsubscribed_cause, COUNT(*) {where} AND subscribed = 0 GROUP BY 1"
+    for cause, n in conn.execute(causes, (list_id,)):
+        if cause in out["cause"]:
             out["cause"][cause] += n
     return out
 

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .people import chance, number, person, pick
+from .people import person
 from .store import BuildProgress, Store
 
 SCHEMA = """
@@ -45,8 +45,7 @@ CREATE TABLE IF NOT EXISTS ownpage_subscribers (
 CREATE UNIQUE INDEX IF NOT EXISTS ownpage_subscribers_email
     ON ownpage_subscribers (list_id, email_key);
 CREATE INDEX IF NOT EXISTS ownpage_subscribers_list ON ownpage_subscribers (list_id);
-CREATE INDEX IF NOT EXISTS ownpage_subscribers_status
-    ON ownpage_subscribers (list_id, subscribed, unsubscribed_cause);
+CREATE INDEX IF NOT EXISTS ownpage_subscribers_status ON ownpage_subscribers (list_id, subscribed);
 CREATE TABLE IF NOT EXISTS ownpage_tokens (
     token TEXT PRIMARY KEY,
     client TEXT NOT NULL,
@@ -99,8 +98,8 @@ HOSTILE_INDEX = 7  # one reader of Le Quotidien whose name is markup: the UI mus
 
 
 def iso(moment: datetime) -> str:
-    """Ownpage's timestamp form (as on the lists endpoint): milliseconds and a Z."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Ownpage's timestamp form (as on the lists endpoint) of a UTC time: milliseconds and a Z."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def default_guid(email: str) -> str:
@@ -108,33 +107,54 @@ def default_guid(email: str) -> str:
     return hashlib.md5(email.encode()).hexdigest()
 
 
+class _Coins:
+    """Every draw one subscriber row needs, from a single hash (the million-row build is hot)."""
+
+    def __init__(self, list_id: int, index: int) -> None:
+        self._bytes = hashlib.blake2b(f"ownpage{list_id}:{index}".encode(), digest_size=40).digest()
+        self._next = 0
+
+    def below(self, high: int) -> int:
+        at = self._next
+        self._next += 3
+        return int.from_bytes(self._bytes[at : at + 3]) % max(high, 1)
+
+    def percent(self, percent: float) -> bool:
+        return self.below(10000) < percent * 100
+
+    def pick(self, choices: tuple[str, ...]) -> str:
+        return choices[self.below(len(choices))]
+
+
 def subscriber_row(spec: ListSpec, index: int) -> tuple[object, ...]:
     """The INSERT values of person `index` on list `spec` (a pure function of both)."""
     p = person(index)
-    salt = f"ownpage{spec.id}"
-    guid = f"OP{100000 + index}" if chance(index, "ownpage-guid", 30) else default_guid(p.email)
+    coins = _Coins(spec.id, index)
+    # The same person has the same publisher id (or none) and the same name on every list.
+    guid = f"OP{100000 + index}" if index % 10 in (1, 4, 7) else default_guid(p.email)
     joined = min(
-        p.created_at + timedelta(days=number(index, salt + "joined", 500)),
-        _LAST_SEND - timedelta(days=30 + number(index, salt + "late", 60)),
+        p.created_at + timedelta(days=coins.below(500)),
+        _LAST_SEND - timedelta(days=30 + coins.below(60)),
     )
-    out = chance(index, salt + "out", spec.unsub_percent)
-    left = joined + timedelta(days=1 + number(index, salt + "left", 700)) if out else None
-    sent = number(index, salt + "sent", 25 if out else 400)
-    opened = number(index, salt + "opened", sent + 1)
-    clicked = number(index, salt + "clicked", opened // 3 + 1)
-    last_sent = (left or _LAST_SEND) - timedelta(days=number(index, salt + "last", 20))
+    out = coins.percent(spec.unsub_percent)
+    left = joined + timedelta(days=1 + coins.below(700)) if out else None
+    sent = coins.below(25 if out else 400)
+    opened = coins.below(sent + 1)
+    clicked = coins.below(opened // 3 + 1)
+    last_sent = (left or _LAST_SEND) - timedelta(days=coins.below(20))
+    seen = iso(last_sent)
     data: dict[str, str] = {}
-    if not chance(index, "ownpage-noname", 6):
+    if index % 17 != 5:
         data["data_firstname"] = p.first_name
         data["data_lastname"] = p.last_name
     data["data_city"] = p.city
     if spec.extra == "edition":
-        data["data_edition"] = pick(index, salt + "edition", EDITIONS)
-        data["data_abonne_papier"] = "oui" if chance(index, salt + "paper", 20) else "non"
+        data["data_edition"] = coins.pick(EDITIONS)
+        data["data_abonne_papier"] = "oui" if coins.percent(20) else "non"
     elif spec.extra == "sport":
-        data["data_sport_favori"] = pick(index, salt + "sport", SPORTS)
+        data["data_sport_favori"] = coins.pick(SPORTS)
     elif spec.extra == "culture":
-        data["data_centres_interet"] = pick(index, salt + "culture", CULTURE)
+        data["data_centres_interet"] = coins.pick(CULTURE)
     if spec.id == SMALL_LISTS[0].id and index == HOSTILE_INDEX:
         data["data_lastname"] = "[@click=app.quit]Dupont[/b]\x1b[31m"
     return (
@@ -145,9 +165,9 @@ def subscriber_row(spec: ListSpec, index: int) -> tuple[object, ...]:
         0 if out else 1,
         iso(joined),
         iso(left) if left else None,
-        pick(index, salt + "cause", CAUSES) if out else None,
-        iso(last_sent) if sent else None,
-        iso(last_sent) if opened else None,
+        coins.pick(CAUSES) if out else None,
+        seen if sent else None,
+        seen if opened else None,
         iso(last_sent + timedelta(minutes=5)) if clicked else None,
         sent,
         opened,
