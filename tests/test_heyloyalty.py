@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from audience_tui.core.errors import (
@@ -48,8 +49,8 @@ async def _list(hl: Provider, name: str) -> Audience:
     return next(a for a in await hl.audiences() if a.name == name)
 
 
-async def _all(hl: Provider, audience: Audience, query: Query = Query()) -> list[Member]:
-    page = await hl.members(audience, query, ALL)
+async def _all(hl: Provider, audience: Audience, query: Query | None = None) -> list[Member]:
+    page = await hl.members(audience, query or Query(), ALL)
     assert page.total == len(page.members)
     return page.members
 
@@ -60,7 +61,9 @@ async def test_verify_accepts_the_demo_credentials(hl: Provider) -> None:
 
 async def test_wrong_secret_is_an_auth_error(sandbox: Sandbox) -> None:
     account, secrets = next(a for a in demo_accounts() if a[0].platform == "heyloyalty")
-    wrong = create(account, {**secrets, "api_secret": "not-the-secret"}, transport=sandbox.transport)
+    wrong = create(
+        account, {**secrets, "api_secret": "not-the-secret"}, transport=sandbox.transport
+    )
     async with wrong:
         with pytest.raises(AuthError) as caught:
             await wrong.verify()
@@ -98,8 +101,13 @@ async def test_paging_reaches_the_end_seeing_everyone_once(hl: Provider) -> None
     assert set(seen) == everyone
 
 
-def _conditions() -> list[Condition]:
+def _conditions(birthdate: str, points: int) -> list[Condition]:
+    """Every operator on every format it applies to; `birthdate`, `points`: values held."""
+    numbers = [Condition("points", op, points) for op in ("eq", "neq", "gt", "gte", "lt", "lte")]
     return [
+        *numbers,
+        Condition("points", "ie"),
+        Condition("tier", "eq", "3"),
         Condition("firstname", "eq", "ANNA"),
         Condition("firstname", "neq", "anna"),
         Condition("lastname", "sw", "SØ"),
@@ -111,7 +119,7 @@ def _conditions() -> list[Condition]:
         Condition("birthdate", "gte", "1980-01-01"),
         Condition("birthdate", "lt", "1960-06-30"),
         Condition("birthdate", "lte", "1960-06-30"),
-        Condition("birthdate", "eq", "1959-01-12"),
+        Condition("birthdate", "eq", birthdate),
         Condition("birthdate", "ie"),
         Condition("sex", "eq", "2"),
         Condition("sex", "neq", "2"),
@@ -146,23 +154,21 @@ async def _check_against_reference(
 
 
 async def test_every_operator_matches_the_reference_evaluation(hl: Provider) -> None:
-    newsletter = await _list(hl, "Newsletter DK")
     vip = await _list(hl, "VIP Club")
-    conditions = _conditions()
-    held = next(m.fields["points"] for m in await _all(hl, vip) if m.fields["points"])
-    numbers = [Condition("points", op, held) for op in ("eq", "neq", "gt", "gte", "lt", "lte")]
-    numbers += [Condition("points", "ie"), Condition("tier", "eq", "3")]
-    assert {c.op for c in conditions + numbers} == set(OPERATORS)
-    sizes = await _check_against_reference(hl, newsletter, [Filter((c,)) for c in conditions])
-    sizes += await _check_against_reference(hl, vip, [Filter((c,)) for c in numbers])
+    sample = next(m for m in await _all(hl, vip) if m.fields["points"] and m.fields["birthdate"])
+    conditions = _conditions(sample.fields["birthdate"], sample.fields["points"])
+    assert {c.op for c in conditions} == set(OPERATORS)
+    types = {s.name: s.type for s in await hl.fields(vip)}
+    assert {types[c.field] for c in conditions} == set(FieldType)
+    sizes = await _check_against_reference(hl, vip, [Filter((c,)) for c in conditions])
     # not vacuous: every condition selects some but not all members
-    vacuous = [c for c, n in zip(conditions + numbers, sizes, strict=True) if n <= 0]
+    vacuous = [c for c, n in zip(conditions, sizes, strict=True) if n <= 0]
     assert not vacuous, [f"{c.field} {c.op} {c.value}" for c in vacuous]
 
 
 @pytest.mark.parametrize("logic", ["and", "or"])
 async def test_both_logics_match_the_reference_evaluation(hl: Provider, logic: str) -> None:
-    newsletter = await _list(hl, "Newsletter DK")
+    vip = await _list(hl, "VIP Club")
     filter = Filter(
         (
             Condition("sex", "eq", "2"),
@@ -171,7 +177,7 @@ async def test_both_logics_match_the_reference_evaluation(hl: Provider, logic: s
         ),
         logic,  # type: ignore[arg-type]
     )
-    assert (await _check_against_reference(hl, newsletter, [filter]))[0] > 0
+    assert (await _check_against_reference(hl, vip, [filter]))[0] > 0
 
 
 async def test_conditions_on_unknown_fields_are_refused(hl: Provider) -> None:
@@ -221,6 +227,27 @@ async def test_opt_out_reads_back_and_is_idempotent(hl: Provider) -> None:
     again = await hl.opt_out(out)
     assert again.status is MemberStatus.OPTED_OUT
     assert again.raw["unsubscribed_at"] == out.raw["unsubscribed_at"]
+
+
+class _ByIdHidesRemoved(httpx.AsyncBaseTransport):
+    """A server whose GET-by-id does not show unsubscribed members (undocumented either way)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and "/members/" in request.url.path:
+            return httpx.Response(404, json={"message": "member not found", "code": 404})
+        return await self.inner.handle_async_request(request)
+
+
+async def test_opt_out_reads_back_from_the_removed_view_when_needed(sandbox: Sandbox) -> None:
+    account, secrets = next(a for a in demo_accounts() if a[0].platform == "heyloyalty")
+    async with create(account, secrets, transport=_ByIdHidesRemoved(sandbox.transport)) as hl:
+        vip = await _list(hl, "VIP Club")
+        target = (await hl.members(vip, Query(), PageRequest(1, 5))).members[0]
+        out = await hl.opt_out(target)
+    assert out.id == target.id and out.status is MemberStatus.OPTED_OUT
 
 
 async def test_import_is_untracked_and_members_appear(hl: Provider) -> None:

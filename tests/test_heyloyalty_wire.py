@@ -20,7 +20,9 @@ from audience_tui.providers.heyloyalty_wire import (
 )
 
 VECTOR_TS = "Fri, 24 May 2013 13:16:26 GMT"
-VECTOR_SIG = "MjgwYTMxNTM2NjkwMzRmMTM0NTUyZWRkOTNkMzVhNmQ2OGZlNGFjM2MwNzg1ZGQ3MmU0YzdiNGRmODJiNjI3Mg=="
+VECTOR_SIG = (
+    "MjgwYTMxNTM2NjkwMzRmMTM0NTUyZWRkOTNkMzVhNmQ2OGZlNGFjM2MwNzg1ZGQ3MmU0YzdiNGRmODJiNjI3Mg=="
+)
 
 # "List members" response of the seed, minus its "..." placeholder.
 SEED_LIST = {

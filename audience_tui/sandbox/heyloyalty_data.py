@@ -99,7 +99,17 @@ DEMO_LISTS: tuple[tuple[int, str, str, range, tuple[str, ...], bool], ...] = (
         "VIP Club",
         "2019-06-14 14:02:10",
         range(1200, 1600),
-        (*_BASIC, "sex", "birthdate", "city", "points", "tier", "interests"),
+        (
+            *_BASIC,
+            "sex",
+            "birthdate",
+            "city",
+            "country",
+            "points",
+            "tier",
+            "interests",
+            "sms_consent",
+        ),
         False,
     ),
     (
@@ -135,6 +145,20 @@ CREATE TABLE IF NOT EXISTS heyloyalty_members (
     open_rate INTEGER NOT NULL DEFAULT 0, click_rate INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL, unsubscribed_at TEXT,
     {_TYPES});
+CREATE TABLE IF NOT EXISTS heyloyalty_counts (
+    list_id INTEGER NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, changes INTEGER NOT NULL,
+    PRIMARY KEY (list_id, status));
+CREATE TRIGGER IF NOT EXISTS heyloyalty_count_insert AFTER INSERT ON heyloyalty_members BEGIN
+    INSERT INTO heyloyalty_counts VALUES (new.list_id, new.status, 1, 1)
+    ON CONFLICT (list_id, status) DO UPDATE SET n = n + 1, changes = changes + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS heyloyalty_count_status AFTER UPDATE OF status ON heyloyalty_members
+WHEN old.status IS NOT new.status BEGIN
+    UPDATE heyloyalty_counts SET n = n - 1, changes = changes + 1
+    WHERE list_id = old.list_id AND status = old.status;
+    INSERT INTO heyloyalty_counts VALUES (new.list_id, new.status, 1, 1)
+    ON CONFLICT (list_id, status) DO UPDATE SET n = n + 1, changes = changes + 1;
+END;
 CREATE INDEX IF NOT EXISTS heyloyalty_members_page
     ON heyloyalty_members (list_id, status, position);
 CREATE INDEX IF NOT EXISTS heyloyalty_members_email

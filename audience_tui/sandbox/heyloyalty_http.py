@@ -52,3 +52,42 @@ async def form(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
             else:
                 files[key] = value
     return brackets(pairs), files
+
+
+def _value(spec: dict[str, Any], stored: Any, *, detail: bool) -> Any:
+    """A stored value as the API shows it: the listing has {value, id} choices and
+    'Y-m-d 00:00:00' dates, the detail shape bare option ids."""
+    fmt, options = spec["format"], spec.get("options") or {}
+    if fmt == "multi":
+        ids = [i for i in (stored or "").split(",") if i]
+        if detail:
+            return [int(i) for i in ids]
+        return [{"value": options.get(i), "id": int(i)} for i in ids]
+    if fmt == "choice" and stored not in (None, ""):
+        return int(stored) if detail else {"value": options.get(stored), "id": int(stored)}
+    if fmt == "date" and stored and not detail:
+        return f"{stored} 00:00:00"
+    return stored
+
+
+def member_json(row: sqlite3.Row, fields: dict[str, dict[str, Any]], *, detail: bool) -> dict:
+    """A member in the listing shape (values at top level) or the detail shape (`fields`)."""
+    doc: dict[str, Any] = {
+        "id": row["id"],
+        "status": {"status": row["status"], "email": row["email_status"], "mobile": None},
+        "opt_in": None,
+        "opt_in_date": None,
+        "sent_mail": row["sent_mail"],
+        "sent_sms": 0,
+        "open_rate": row["open_rate"],
+        "click_rate": row["click_rate"],
+        "imported": bool(row["imported"]),
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "unsubscribed_at": row["unsubscribed_at"],
+    }
+    values = {name: _value(spec, row[name], detail=detail) for name, spec in fields.items()}
+    if detail:
+        doc["fields"] = {name: {**spec, "value": values[name]} for name, spec in fields.items()}
+        return doc
+    return doc | values

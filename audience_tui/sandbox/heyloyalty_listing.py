@@ -1,0 +1,142 @@
+"""GET /lists/{id}/members in the Heyloyalty sandbox: paging, `show`, ordering, filters.
+
+Unfiltered pages in the default order (created_at, which is `position` order) are served at any
+offset without SQLite walking past every row before it: the total comes from the counts table
+the triggers keep, and the start row from checkpoints (the position of every STEP-th member of
+the view), rebuilt when the view's `changes` counter moves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Any
+
+from .heyloyalty_http import list_fields, list_row, member_json
+from .heyloyalty_query import BadRequest, prepare, where
+
+MAX_PER_PAGE = 5000
+SHOW = {"active": "active", "removed": "unsubscribed", "temporary": "temporary"}
+# created_at order is insertion order (`position`), which the paging index covers
+SORT_COLUMNS = {"created_at": "position", "updated_at": "updated_at"}
+STEP = 2000
+_VIEW = "FROM heyloyalty_members WHERE list_id = ? AND status = ?"
+_checkpoints: dict[tuple[str, int, str], tuple[int, list[int]]] = {}
+_lock = threading.Lock()
+
+
+def _int_param(query: dict[str, Any], name: str, default: int) -> int:
+    try:
+        return int(query.get(name, default))
+    except (TypeError, ValueError):
+        raise BadRequest(f"The {name} parameter must be a number") from None
+
+
+def _view_count(conn: sqlite3.Connection, list_id: int, status: str) -> tuple[int, int]:
+    """(members, changes) of one status view, from the trigger-kept counts table."""
+    row = conn.execute(
+        "SELECT n, changes FROM heyloyalty_counts WHERE list_id = ? AND status = ?",
+        (list_id, status),
+    ).fetchone()
+    return (row["n"], row["changes"]) if row else (0, 0)
+
+
+def _anchor(
+    conn: sqlite3.Connection, db: str, list_id: int, status: str, index: int, changes: int
+) -> int:
+    """The position of the view's `index`-th member (ascending), via the checkpoints."""
+    if index < STEP:
+        return _nth_from(conn, list_id, status, 0, index)
+    key = (db, list_id, status)
+    with _lock:
+        cached = _checkpoints.get(key)
+    if cached is None or cached[0] != changes:
+        marks = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT position FROM (SELECT position, row_number() OVER (ORDER BY position) "
+                f"- 1 AS r {_VIEW}) WHERE r % {STEP} = 0 ORDER BY position",
+                (list_id, status),
+            )
+        ]
+        cached = (changes, marks)
+        with _lock:
+            _checkpoints[key] = cached
+    return _nth_from(conn, list_id, status, cached[1][index // STEP], index % STEP)
+
+
+def _nth_from(conn: sqlite3.Connection, list_id: int, status: str, start: int, n: int) -> int:
+    return conn.execute(
+        f"SELECT position {_VIEW} AND position >= ? ORDER BY position LIMIT 1 OFFSET ?",
+        (list_id, status, start, n),
+    ).fetchone()[0]
+
+
+def _page_rows(
+    conn: sqlite3.Connection,
+    db: str,
+    list_id: int,
+    status: str,
+    count: tuple[int, int],
+    offset: int,
+    limit: int,
+    desc: bool,
+) -> list[sqlite3.Row]:
+    """An unfiltered page in position order, started at its anchor instead of an OFFSET."""
+    total, changes = count
+    if offset >= total:
+        return []
+    start = _anchor(conn, db, list_id, status, total - 1 - offset if desc else offset, changes)
+    return conn.execute(
+        f"SELECT * {_VIEW} AND position {'<=' if desc else '>='} ? "
+        f"ORDER BY position {'DESC' if desc else 'ASC'} LIMIT ?",
+        (list_id, status, start, limit),
+    ).fetchall()
+
+
+def listing(conn: sqlite3.Connection, db: str, list_id: str, query: dict[str, Any]) -> dict | None:
+    """The members page for the parsed query string, or None when the list does not exist."""
+    conn.execute("BEGIN")  # one snapshot for the total and the rows
+    try:
+        return _listing(prepare(conn), db, list_id, query)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _listing(conn: sqlite3.Connection, db: str, list_id: str, query: dict[str, Any]) -> dict | None:
+    row = list_row(conn, list_id)
+    if row is None:
+        return None
+    fields = list_fields(row)
+    page, per_page = _int_param(query, "page", 1), _int_param(query, "perpage", 50)
+    if page < 1 or per_page < 1:
+        raise BadRequest("page and perpage must be at least 1")
+    if per_page > MAX_PER_PAGE:
+        raise BadRequest("Maximum perpage is 5.000")
+    show = query.get("show", "active")
+    if show not in SHOW:
+        raise BadRequest("The show parameter must be one of active, removed, temporary")
+    orderby = str(query.get("orderby", "created_at"))
+    column = SORT_COLUMNS.get(orderby) or (orderby if orderby in fields else None)
+    if column is None:
+        raise BadRequest(f"Cannot order by {orderby}: no such field on the list")
+    desc = str(query.get("order", "1")) == "-1"
+    formats = {name: spec["format"] for name, spec in fields.items()}
+    sql, args = where(query.get("filter"), str(query.get("logic", "and")).lower(), formats)
+    view = (row["id"], SHOW[show])
+    offset = (page - 1) * per_page
+    if not sql and column == "position":
+        count = _view_count(conn, *view)
+        total = count[0]
+        rows = _page_rows(conn, db, *view, count, offset, per_page, desc)
+    else:
+        base = f"{_VIEW} AND {sql}" if sql else _VIEW
+        params = [*view, *args]
+        total = conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+        direction = "DESC" if desc else "ASC"
+        rows = conn.execute(
+            f"SELECT * {base} ORDER BY {column} {direction}, position {direction} LIMIT ? OFFSET ?",
+            [*params, per_page, offset],
+        ).fetchall()
+    members = [member_json(r, fields, detail=False) for r in rows]
+    return {"page": page, "per_page": per_page, "total": total, "members": members}

@@ -1,0 +1,96 @@
+"""The Heyloyalty sandbox at the HTTP level: auth, error bodies, limits and member writes, as a
+client other than ours would see them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
+from audience_tui.sandbox.demo import Sandbox
+from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
+from audience_tui.sandbox.heyloyalty_query import brackets
+
+VIP = "/loyalty/v1/lists/2"
+
+
+@pytest.fixture
+async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    auth = HeyloyaltyAuth(DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
+    async with httpx.AsyncClient(
+        transport=sandbox.transport, base_url=f"http://sandbox.invalid{PREFIX}", auth=auth
+    ) as client:
+        yield client
+
+
+def test_brackets_nest_like_php() -> None:
+    pairs = [("filter[firstname][eq][]", "john"), ("filter[firstname][eq][]", "jane"),
+             ("filter[sex][ie]", ""), ("logic", "or"), ("interests[]", "1")]  # fmt: skip
+    assert brackets(pairs) == {
+        "filter": {"firstname": {"eq": ["john", "jane"]}, "sex": {"ie": ""}},
+        "logic": "or",
+        "interests": ["1"],
+    }
+
+
+async def test_unsigned_and_badly_signed_requests_get_the_401_body(
+    api: httpx.AsyncClient,
+) -> None:
+    unsigned = await api.get("/loyalty/v1/lists", auth=None)
+    assert unsigned.status_code == 401
+    assert unsigned.json() == {"message": "Unauthorized", "code": 401}
+    wrong = await api.get("/loyalty/v1/lists", auth=HeyloyaltyAuth("demo-heyloyalty-key", "x"))
+    assert wrong.status_code == 401
+
+
+async def test_perpage_cap_and_unknown_operator_are_400s(api: httpx.AsyncClient) -> None:
+    capped = await api.get(f"{VIP}/members", params={"perpage": 5000})
+    assert capped.status_code == 200 and capped.json()["per_page"] == 5000
+    over = await api.get(f"{VIP}/members", params={"perpage": 5001})
+    assert over.status_code == 400 and "error" in over.json()
+    bad = await api.get(f"{VIP}/members", params={"filter[points][sw][]": "1"})
+    assert bad.status_code == 400 and "sw" in bad.json()["error"]
+
+
+async def test_unknown_list_and_member_are_404s(api: httpx.AsyncClient) -> None:
+    gone = await api.get("/loyalty/v1/lists/999/members")
+    assert gone.status_code == 404 and gone.json() == {"message": "list not found", "code": 404}
+    member = await api.get(f"{VIP}/members/no-such-member")
+    assert member.json() == {"message": "member not found", "code": 404}
+
+
+async def test_member_create_patch_put_delete(api: httpx.AsyncClient) -> None:
+    missing = await api.post(f"{VIP}/members", data={"firstname": "Nobody"})
+    assert missing.status_code == 400
+    assert missing.json() == {"error": "Either email or mobile field must be filled"}
+    created = await api.post(
+        f"{VIP}/members",
+        data={"email": "kim@example.dk", "firstname": "Kim", "interests[]": ["1", "9"]},
+    )
+    assert created.status_code == 201
+    path = f"{VIP}/members/{created.json()['id']}"
+    assert (await api.patch(path, data={"points": "12"})).status_code == 204
+    fields = (await api.get(path)).json()["fields"]
+    assert fields["firstname"]["value"] == "Kim" and fields["points"]["value"] == 12
+    assert fields["interests"]["value"] == [1, 9]
+    assert (await api.delete(path)).status_code == 204
+    assert (await api.delete(path)).status_code == 204  # unsubscribing again changes nothing
+    gone = (await api.get(path)).json()
+    assert gone["status"]["status"] == "unsubscribed" and gone["unsubscribed_at"]
+    active = await api.get(f"{VIP}/members", params={"filter[email][eq][]": "KIM@example.dk"})
+    assert active.json()["total"] == 0
+    # PUT replaces every field and re-activates
+    assert (await api.put(path, data={"email": "kim@example.dk"})).status_code == 204
+    back = (await api.get(path)).json()
+    assert back["status"]["status"] == "active" and back["fields"]["firstname"]["value"] is None
+
+
+async def test_lists_count_active_members_live(api: httpx.AsyncClient) -> None:
+    def vip_count(doc: list[dict]) -> int:
+        return next(item["members"] for item in doc if item["id"] == 2)
+
+    before = vip_count((await api.get("/loyalty/v1/lists")).json())
+    await api.post(f"{VIP}/members", data={"email": "new@example.dk", "skipOptIn": "1"})
+    assert vip_count((await api.get("/loyalty/v1/lists")).json()) == before + 1
