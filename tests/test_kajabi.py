@@ -19,6 +19,7 @@ from audience_tui.core.models import (
     Query,
     Sort,
 )
+from audience_tui.core.scan import collect, prepare
 from audience_tui.providers import create
 from audience_tui.providers.kajabi import KajabiProvider
 from audience_tui.sandbox import kajabi as sandbox_kajabi
@@ -311,3 +312,12 @@ async def test_opt_out_of_a_customer_unsubscribes_its_contact(kajabi) -> None:
     out = await kajabi.opt_out(buyer)
     assert out.id == buyer.raw["relationships"]["contact"]["data"]["id"]
     assert out.status is MemberStatus.OPTED_OUT and out.audience_id == PHOTO
+
+
+async def test_subscribed_false_is_planned_app_side(kajabi: KajabiProvider) -> None:
+    audience = (await kajabi.audiences())[0]
+    wanted = Filter((Condition("subscribed", "eq", "false"),))
+    view = await prepare(kajabi, audience, Query(filter=wanted))
+    assert not view.plan.server and view.plan.local
+    members = await collect(view, limit=30)
+    assert members and all(m.fields.get("subscribed") is not True for m in members)

@@ -45,9 +45,8 @@ async def prepare(provider: Provider, audience: Audience, query: Query) -> View:
     fields = await provider.fields(audience)
     resolved = resolve(query.filter, fields)
     logic = provider.capabilities.filter_logic
-    return View(
-        provider, audience, fields, replace(query, filter=resolved), plan(resolved, fields, logic)
-    )
+    split = plan(resolved, fields, logic, provider.accepts)
+    return View(provider, audience, fields, replace(query, filter=resolved), split)
 
 
 def page_size(provider: Provider) -> int:

@@ -16,10 +16,12 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from ..core.errors import UnsupportedError, ValidationError
+from ..core.filters import parse_bool
 from ..core.http import ApiClient
 from ..core.models import (
     Audience,
     Capabilities,
+    Condition,
     CredentialSpec,
     FieldSpec,
     Member,
@@ -175,6 +177,13 @@ class KajabiProvider(Provider):
                 ),
             ]
         return audiences
+
+    def accepts(self, condition: Condition, spec: FieldSpec) -> bool:
+        """`subscribed eq true` is a Kajabi filter; nothing documented lists the unsubscribed,
+        so every other subscribed condition is checked by the app."""
+        if condition.field == "subscribed":
+            return condition.op == "eq" and parse_bool(condition.value) is True
+        return True
 
     async def fields(self, audience: Audience) -> list[FieldSpec]:
         return list(FIELDS[target(audience)[1]])
