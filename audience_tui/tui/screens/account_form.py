@@ -28,10 +28,12 @@ FormResult = tuple[Account, dict[str, str]] | None
 
 
 def _field(key: str, label: str, field: Widget) -> list[Widget]:
-    """A labelled one-line field, and under it the line where its problem is shown."""
+    """A label, its one-line field, and under it the line where its problem is shown."""
     field.compact = True  # type: ignore[attr-defined]  (Input and Select both have it)
+    field.add_class("field")
     return [
-        Horizontal(Label(Text(label), classes="field-label"), field, classes="field"),
+        Label(Text(label), classes="field-label"),
+        field,
         Static("", id=f"error-{key}", classes="field-error"),
     ]
 
@@ -53,12 +55,10 @@ class AccountFormScreen(ModalScreen[FormResult]):
     }
     AccountFormScreen #heading { text-style: bold; }
     AccountFormScreen #credentials { height: auto; }
-    AccountFormScreen .field { height: auto; margin-top: 1; }
-    AccountFormScreen .field-label { width: 20; }
-    AccountFormScreen .field Input, AccountFormScreen .field Select { width: 1fr; }
-    AccountFormScreen .field Input { background: $boost; }
-    AccountFormScreen .field-error { color: $error; height: auto; margin-left: 20; display: none; }
-    AccountFormScreen #error-form { margin-left: 0; }
+    AccountFormScreen .field-label { margin-top: 1; }
+    AccountFormScreen .field { width: 1fr; }
+    AccountFormScreen Input.field { background: $boost; }
+    AccountFormScreen .field-error { color: $error; height: auto; display: none; }
     AccountFormScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     AccountFormScreen #buttons Button { margin-left: 1; }
     """
