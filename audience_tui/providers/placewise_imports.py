@@ -2,7 +2,7 @@
 import id, their status, and the session's list of imports.
 
 Placewise documents no endpoint listing a club's imports, so `imports()` shows the import ids this
-process started (kept per account); `import_status` of any other id asks every club for it.
+adapter started; `import_status` of any other id asks every club for it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from ..core.errors import ValidationError
 from ..core.http import ApiClient
-from ..core.models import Account, Audience, ImportJob, ImportRequest, ImportState
+from ..core.models import Audience, ImportJob, ImportRequest, ImportState
 from . import placewise_parse as parse
 from .placewise_fields import READ_ONLY, TITLE
 
@@ -24,15 +24,11 @@ IMPORT_NOTE = (
     "Placewise documents no endpoint listing imports: this shows the imports started from this "
     "session. Each bulk of up to 1000 members is a part; rows refused are listed by identifier."
 )
-# Import ids started in this process, per account: import id -> club slug.
-_STARTED: dict[str, dict[str, str]] = {}
 
 
 class PlacewiseImports:
     """Mixed into PlacewiseProvider: needs its management client and club list."""
 
-    account: Account
-    base_url: str
     http: ApiClient
 
     async def _clubs(self) -> list[Audience]:
@@ -40,7 +36,10 @@ class PlacewiseImports:
 
     @property
     def _started(self) -> dict[str, str]:
-        return _STARTED.setdefault(f"{self.account.name}|{self.base_url}", {})
+        """Import ids this adapter started (its session), with their club slug."""
+        if not hasattr(self, "_started_imports"):
+            self._started_imports: dict[str, str] = {}
+        return self._started_imports
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
         """POST the rows in bulks of at most 1000 under one import id (request_number 1..n)."""

@@ -76,9 +76,12 @@ def _count(value: Any, what: str, label: str) -> int:
     return number
 
 
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def _scalar(value: Any) -> Any:
-    """A field value as the app shows it: scalars kept, anything else dropped."""
-    return value if isinstance(value, str | int | float | bool) else None
+    """A field value as the app shows it: scalars kept, anything else (lists, objects) dropped."""
+    return value if type(value) in _SCALARS else None
 
 
 def _when(value: Any) -> datetime | None:

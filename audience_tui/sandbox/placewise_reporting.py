@@ -70,7 +70,12 @@ _SCALAR_SQL = {
     "city": "m.city_place_id",
     "location": "m.place_id",
 }
-_FROM = "FROM placewise_members m JOIN placewise_clubs c ON c.id = m.club_id"
+# Scans walk a club in position order (rowid order, near sequential); the planner would
+# otherwise pick the (club_id, email) index and read a million rows in random order.
+_FROM = (
+    "FROM placewise_members m INDEXED BY placewise_members_position "
+    "JOIN placewise_clubs c ON c.id = m.club_id"
+)
 FIXED_STEPS = {"5m": 300, "1h": 3600, "1d": 86400, "1w": 7 * 86400}
 _MONDAY = 4 * 86400  # 1970-01-05, a Monday: weekly buckets start on Mondays
 
@@ -322,13 +327,14 @@ def _counts(
     interval: str,
 ) -> list[int]:
     """How many members' `column` falls in each bucket (the last runs to the query's end)."""
-    size = 16 if interval == "5m" else 13  # group by minute or by hour, then into buckets
+    # Group by minute, hour or (UTC) day, whichever the buckets' edges fall on, then bucket.
+    size = {"5m": 16, "1h": 13}.get(interval, 10)
     sql = f"SELECT substr({column}, 1, {size}) AS t, COUNT(*) {_FROM} WHERE {scope} "
     sql += f"AND {column} >= ? GROUP BY t"
     starts = [b.timestamp() for b in buckets]
     out = [0] * len(buckets)
     for moment, count in conn.execute(sql, [*params, stamp(buckets[0])]):
-        moment = moment + (":00" if size == 16 else ":00:00")
+        moment = moment + {16: ":00", 13: ":00:00", 10: "T00:00:00"}[size]
         index = bisect_right(starts, _moment(moment, column).timestamp()) - 1
         out[max(index, 0)] += count
     return out
