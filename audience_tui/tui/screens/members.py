@@ -83,7 +83,7 @@ class MembersScreen(Screen[None]):
 
     async def settle(self) -> None:
         """Wait for the fields and the pages on screen (tests and screenshots)."""
-        await self.app.workers.wait_for_complete()
+        await asyncio.gather(*(w.wait() for w in self.app.workers if w.node is self))
         if self.cache is not None:
             await self.cache.settle()
 
@@ -171,9 +171,9 @@ class MembersScreen(Screen[None]):
 
     def action_sort(self) -> None:
         column = self.table.current_column
-        if column is None or column.spec is None:
+        if column is None:
             return
-        if not column.sortable:
+        if column.spec is None or not column.sortable:
             self.notify(
                 f"{self.provider.title} cannot sort by {clean(column.label)}.", markup=False
             )

@@ -316,7 +316,7 @@ class MemberTable(ScrollView, can_focus=True):
         if cache.total == 0:
             text, name = "(no members in this view)", "member-table--placeholder"
         elif failure is not None:
-            text = f"⚠ rows near {index + 1:,} could not be loaded: {failure} — press r to retry"
+            text = f"⚠ press r to retry · rows near {index + 1:,} could not be loaded: {failure}"
             name = "member-table--error"
         else:
             text, name = "…loading", "member-table--placeholder"

@@ -1,0 +1,283 @@
+"""Pilot tests of the member table on the demo sandbox: first paint, scrolling by keys, mouse and
+jumps, sort, a failing page and its retry, detail, opt-out with read-back, copy, lookup, back, and
+hostile member data."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from textual import events
+from textual.app import App
+from textual.pilot import Pilot
+
+from audience_tui.core.models import Audience, MemberStatus, PageRequest, Query, Sort
+from audience_tui.core.paging import page_size_for
+from audience_tui.core.session import Session
+from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
+from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.faults import FaultSpec
+from audience_tui.tui import app as app_module
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.lookup import LookupScreen
+from audience_tui.tui.screens.member_detail import MemberDetailScreen
+from audience_tui.tui.screens.members import MembersScreen
+from audience_tui.tui.screens.opt_out import OptOutScreen
+from audience_tui.tui.widgets.member_table import MemberTable, fit_widths
+
+SIZE = (120, 40)
+HOSTILE_NAME = "[@click=app.quit]x[/]"
+HOSTILE_TAIL = "\x1b]0;pwned\x07"
+
+
+@pytest.fixture
+async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
+    session = demo_session(sandbox)
+    yield session
+    await session.aclose()
+
+
+class Host(App[None]):
+    """Just the members screen (the whole app is only needed for its `/` key)."""
+
+    CSS_PATH = app_module.__file__.replace("app.py", "app.tcss")
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """The screen on top done with its work (other screens' workers are not waited for)."""
+    await pilot.pause()
+    screen = pilot.app.screen
+    if isinstance(screen, MembersScreen):
+        await screen.settle()
+    else:
+        await asyncio.gather(*(w.wait() for w in pilot.app.workers if w.node is screen))
+    await pilot.pause()
+
+
+async def open_members(pilot: Pilot[None], session: Session, account: str) -> MembersScreen:
+    """The members screen of the account's first list, loaded."""
+    await settle(pilot)
+    audience = (await session.provider(account).audiences())[0]
+    screen = MembersScreen(session, account, audience)
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+    return screen
+
+
+def lines(table: MemberTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def status(screen: MembersScreen) -> str:
+    return str(screen.query_one("#status").render())
+
+
+def notifications(app: App[None]) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+@pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-emma", "demo-ownpage"])
+async def test_first_screen_then_keys_and_jumps(session: Session, account: str) -> None:
+    provider = session.provider(account)
+    audience = (await provider.audiences())[0]
+    first = await provider.members(audience, Query(), PageRequest(limit=5))
+    total = first.total
+    last = await provider.members(audience, Query(), PageRequest(1, offset=total - 1))
+    async with Host(session).run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, account)
+        table = screen.table
+        shown = lines(table)
+        assert shown[0].startswith("Email") and "Name" in shown[0] and "Status" in shown[0]
+        for y, member in enumerate(first.members, start=1):
+            assert shown[y].startswith(member.email[:16])
+        assert status(screen) == f"row 1 of {total:,}"
+        # only the page on screen and the one after it were fetched
+        assert screen.cache.fetches <= 2 and len(screen.cache.pages_held) <= 2
+        assert table.virtual_size.height == total + 1
+
+        await pilot.press("down", "down", "pagedown")
+        await settle(pilot)
+        assert table.cursor_row == 2 + table.size.height - 2  # a page: the rows shown, less one
+
+        await pilot.press("G")
+        await settle(pilot)
+        assert status(screen) == f"row {total:,} of {total:,}"
+        assert table.current_member.id == last.members[0].id
+        assert lines(table)[-1].startswith(last.members[0].email[:16])
+        size = page_size_for(provider.capabilities)
+        assert set(screen.cache.pages_held) <= {0, 1, (total - 1) // size, (total - 1) // size - 1}
+
+        await pilot.press("g")
+        await settle(pilot)
+        assert table.cursor_row == 0 and table.scroll_y == 0
+
+
+async def test_mouse_click_selects_wheel_scrolls_and_y_copies(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied: list[str] = []
+    app = Host(session)
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        table = screen.table
+        await pilot.click(MemberTable, offset=(3, 5))
+        await settle(pilot)
+        assert table.cursor_row == 4 and status(screen).startswith("row 5 of")
+        email = table.current_member.email
+        await pilot.press("y")
+        assert copied == [email]
+        assert f"Copied {email}" in notifications(app)  # shown too: the terminal may not copy
+        for _ in range(30):
+            table.post_message(events.MouseScrollDown(table, 3, 5, 0, 0, 0, False, False, False))
+        await settle(pilot)
+        assert table.scroll_y > 0
+        first = round(table.scroll_y)
+        assert table.cache.row(first) is not None
+        assert lines(table)[1].startswith(table.cache.row(first).email[:16])
+
+
+async def test_sort_by_column_under_the_cursor(session: Session) -> None:
+    provider = session.provider("demo-heyloyalty")
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        for descending in (False, True):
+            await pilot.press("s")
+            await settle(pilot)
+            query = Query(sort=Sort("email", descending))
+            expected = await provider.members(screen.audience, query, PageRequest(limit=1))
+            assert screen.table.current_member.email == expected.members[0].email
+            arrow = "▼" if descending else "▲"
+            assert status(screen).endswith(f"sorted by Email {arrow}")
+            assert lines(screen.table)[0].startswith(f"Email {arrow}")
+
+        await pilot.press("right", "right")  # Status: our own column, no platform field behind it
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.view.sort == Sort("email", True)
+        assert any("cannot sort by Status" in n for n in notifications(app))
+
+
+async def test_failed_page_shows_error_line_and_r_retries(
+    session: Session, sandbox: Sandbox
+) -> None:
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        sandbox.app.spec = FaultSpec(malformed=1.0)
+        await pilot.press("G")
+        await settle(pilot)
+        shown = lines(screen.table)
+        assert "could not be loaded" in shown[-1] and "press r to retry" in shown[-1]
+        assert "this page failed: r retries" in status(screen)
+        assert screen.table.current_member is None
+
+        sandbox.app.spec = FaultSpec()
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.table.current_member is not None
+        assert "could not be loaded" not in "".join(lines(screen.table))
+
+
+async def test_enter_opens_detail_and_o_opts_out_with_read_back(session: Session) -> None:
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        await pilot.press("down")
+        member = screen.table.current_member
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MemberDetailScreen) and app.screen.member.id == member.id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OptOutScreen)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.current_member.status is MemberStatus.OPTED_OUT
+        assert "opted out" in lines(screen.table)[2]
+    actions = [e["action"] for e in session.audit.read() if e.get("email") == member.email]
+    assert actions == ["opt_out.attempt", "opt_out.confirmed"]
+
+
+async def test_slash_looks_up_in_this_account_and_escape_goes_back(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert "demo-heyloyalty" in str(app.screen.query_one("#heading").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not screen and not screen.is_attached
+
+
+async def test_hostile_member_renders_literally_and_click_is_not_live(session: Session) -> None:
+    provider = session.provider("demo-heyloyalty")
+    await provider.http.request(
+        "POST",
+        f"{HEYLOYALTY_API}/lists/1/members",
+        data={
+            "firstname": HOSTILE_NAME,
+            "lastname": HOSTILE_TAIL,
+            "email": "0h@example.com",
+            "skipOptIn": "1",
+        },
+    )
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        audience = Audience(id="1", name=f"{HOSTILE_NAME}{HOSTILE_TAIL}")
+        screen = MembersScreen(session, "demo-heyloyalty", audience)
+        await app.push_screen(screen)
+        await settle(pilot)
+        await pilot.press("s")  # by email: "0h@…" comes first
+        await settle(pilot)
+        table = screen.table
+        assert table.current_member.email == "0h@example.com"
+        strips = [table.render_line(y) for y in range(table.size.height)]
+        assert HOSTILE_NAME in strips[1].text  # the name column holds it, literally
+        rendered = "".join(s.text for s in strips)
+        assert "\x1b" not in rendered and "\x07" not in rendered
+        assert not any(seg.style and seg.style.meta for s in strips for seg in s)
+        await pilot.click(MemberTable, offset=(33, 1))
+        await settle(pilot)
+        assert app.is_running and app.screen is screen
+        title = str(screen.query_one("#title").render())
+        assert HOSTILE_NAME in title and "]0;pwned" in title and "\x1b" not in title
+
+
+def test_widths_fit_the_terminal_and_keep_leading_columns() -> None:
+    from audience_tui.core.columns import columns_for
+    from audience_tui.core.models import FieldSpec, FieldType
+
+    fields = [FieldSpec("email", "Email"), FieldSpec("firstname", "First name")]
+    fields += [FieldSpec(f"f{i}", f"Field {i}", FieldType.NUMBER) for i in range(10)]
+    columns = columns_for(fields)
+    assert [c.key for c in columns[:4]] == ["email", "name", "status", "f0"]
+    wide = fit_widths(columns, 200)
+    assert wide[0] == 40 and wide[1] == 30  # spare room widens email and name
+    narrow = fit_widths(columns, 60)
+    visible = 0
+    for count, _ in enumerate(narrow, start=1):
+        if sum(narrow[:count]) + count - 1 <= 60:
+            visible = count
+    assert visible >= 3 and sum(narrow[:visible]) + visible - 1 <= 60
+    tiny = fit_widths(columns, 40)
+    assert sum(tiny[:3]) + 2 <= 40 and tiny[0] >= 16
