@@ -101,6 +101,22 @@ async def test_paging_reaches_the_end_seeing_everyone_once(hl: Provider) -> None
     assert set(seen) == everyone
 
 
+async def test_pages_past_the_paging_checkpoints_match_the_full_list(hl: Provider) -> None:
+    """Newsletter DK is longer than the sandbox's checkpoint step (2000), both directions."""
+    newsletter = await _list(hl, "Newsletter DK")
+    full = [m.id for m in await _all(hl, newsletter)]
+    assert len(full) > 2100
+    newest_first = Query(sort=Sort("created_at", descending=True))
+    for query, expected in ((Query(), full), (newest_first, full[::-1])):
+        for offset, limit in ((1990, 50), (2100, 100), (len(full) - 7, 50)):
+            page = await hl.members(newsletter, query, PageRequest(limit, offset))
+            assert [m.id for m in page.members] == expected[offset : offset + limit]
+    gone = (await hl.members(newsletter, Query(), PageRequest(1, 5))).members[0]
+    await hl.opt_out(gone)
+    page = await hl.members(newsletter, Query(), PageRequest(100, 2100))
+    assert [m.id for m in page.members] == [i for i in full if i != gone.id][2100:2200]
+
+
 def _conditions(birthdate: str, points: int) -> list[Condition]:
     """Every operator on every format it applies to; `birthdate`, `points`: values held."""
     numbers = [Condition("points", op, points) for op in ("eq", "neq", "gt", "gte", "lt", "lte")]
