@@ -1,0 +1,176 @@
+"""The scriptable CLI end to end against the in-process sandbox (`--demo`)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from audience_tui.cli import main
+from audience_tui.core.audit import AuditLog
+from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.people import person
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--demo", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def shared_email(sandbox: Sandbox) -> str:
+    """An email that is active on two or more demo platforms."""
+
+    async def find() -> str | None:
+        session = demo_session(sandbox)
+        try:
+            for index in range(200):
+                email = person(index).email
+                results = await session.lookup(email)
+                if sum(1 for r in results if r.members) >= 2:
+                    return email
+        finally:
+            await session.aclose()
+        return None
+
+    email = asyncio.run(find())
+    if email is None:
+        pytest.fail("no demo person is on two platforms")
+    return email
+
+
+def test_lists_jsonl_has_stable_keys(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lists", "demo-heyloyalty", "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and rows
+    assert all({"id", "name", "members"} <= row.keys() for row in rows)
+
+
+@pytest.mark.parametrize("platform", ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"])
+def test_members_of_every_platform(
+    platform: str, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(capsys, "lists", f"demo-{platform}", "--format", "jsonl")
+    first = json.loads(out.splitlines()[0])
+    code, out, err = run(
+        capsys, "members", f"demo-{platform}", first["id"], "--limit", "7", "--format", "jsonl"
+    )
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0, err
+    assert len(rows) == 7
+    assert list(rows[0])[:5] == ["account", "list", "id", "email", "status"]
+    assert rows[0]["account"] == f"demo-{platform}"
+
+
+def test_members_app_side_filter_is_announced_and_applied(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys,
+        "members",
+        "demo-emma",
+        "All members",
+        "--filter",
+        "email ct .org",
+        "--limit",
+        "20",
+        "--format",
+        "jsonl",
+    )
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0, err
+    assert rows and all(".org" in row["email"] for row in rows)
+    assert "page by page" in err
+
+
+def test_bad_filter_value_is_refused_before_any_request(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "members", "demo-emma", "All members", "--filter", "email gt x")
+    assert code == 2
+    assert "does not apply" in err
+
+
+def test_lookup_finds_a_person_on_several_platforms(
+    shared_email: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "lookup", shared_email, "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert len({row["platform"] for row in rows}) >= 2
+    assert {row["email"].casefold() for row in rows} == {shared_email.casefold()}
+
+
+def test_lookup_unknown_and_invalid(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "lookup", "nobody-at-all@example.invalid")
+    assert code == 5 and "not found" in err
+    code, _, err = run(capsys, "lookup", "not an email")
+    assert code == 2 and "not an email address" in err
+
+
+def test_optout_everywhere_confirms_and_audits(
+    shared_email: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, out, err = run(capsys, "optout", shared_email)
+    assert code == 2 and "--yes" in err  # no terminal, no --yes: nothing sent
+    code, out, _ = run(capsys, "optout", shared_email, "--dry-run")
+    assert code == 0 and "dry run" in out
+    code, out, err = run(capsys, "optout", shared_email, "--yes")
+    assert code == 0, err
+    assert out.count("opted out (read back") >= 2
+    actions = [e["action"] for e in AuditLog().read()]
+    assert actions.count("opt_out.attempt") == actions.count("opt_out.confirmed") >= 2
+    code, out, _ = run(capsys, "optout", shared_email, "--yes")
+    assert code == 0 and "already opted out" in out
+    code, out, _ = run(capsys, "lookup", shared_email, "--format", "jsonl")
+    assert {json.loads(line)["status"] for line in out.splitlines()} == {"opted_out"}
+
+
+def test_aggregate_prints_counts(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "lists", "demo-ownpage", "--format", "jsonl")
+    first = json.loads(out.splitlines()[0])
+    code, out, err = run(
+        capsys, "aggregate", "demo-ownpage", first["id"], "subscribed", "--format", "jsonl"
+    )
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0, err
+    assert sum(row["members"] for row in rows) > 0
+
+
+def test_import_dry_run_then_real(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("email,first_name\nnew.person@example.com,New\nbroken,Nope\n")
+    code, out, _ = run(capsys, "import", "demo-emma", "All members", str(csv_file), "--dry-run")
+    assert code == 0 and "1 row(s) to import" in out and "line 3: rejected" in out
+    code, out, err = run(capsys, "import", "demo-emma", "All members", str(csv_file), "--yes")
+    assert code == 0, err
+    code, out, _ = run(capsys, "lookup", "new.person@example.com", "--account", "demo-emma")
+    assert code == 0 and "new.person@example.com" in out
+
+
+def test_bad_faults_spec_is_a_usage_error(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "--faults", "explode=1", "lists", "demo-emma")
+    assert code == 2 and "unknown fault" in err
+
+
+def test_no_accounts_without_demo_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["lookup", "a@example.com"])
+    assert code == 2
+    assert "accounts add" in capsys.readouterr().err
+
+
+def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["members", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "FIELD OP VALUE" in out and "examples:" in out
