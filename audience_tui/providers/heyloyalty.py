@@ -192,7 +192,9 @@ class HeyloyaltyProvider(Provider):
         return members
 
     async def opt_out(self, member: Member) -> Member:
-        """DELETE (unsubscribe), then read back; already-removed members are only read back."""
+        """DELETE (unsubscribe), then read back. Repeating it is harmless: the sandbox answers
+        204 again and a 404 from a platform that hides removed members is accepted, since the
+        read-back is what decides the outcome."""
         if member.audience_id is None:
             raise ValidationError("the member's list is not known", platform=PLATFORM)
         audience = Audience(id=member.audience_id, name="")
