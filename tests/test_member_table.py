@@ -117,6 +117,36 @@ async def test_first_screen_then_keys_and_jumps(session: Session, account: str) 
         assert table.cursor_row == 0 and table.scroll_y == 0
 
 
+async def test_cursor_paged_view_loads_in_order_and_G_says_why(session: Session) -> None:
+    provider = session.provider("demo-placewise")
+    audience = (await provider.audiences())[0]
+    query = Query(status=MemberStatus.ACTIVE)  # Placewise's reporting view: cursor paging
+    assert provider.paging_for(query) == "cursor"
+    size = page_size_for(provider.capabilities)
+    first = await provider.members(audience, query, PageRequest(limit=3))
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = MembersScreen(session, "demo-placewise", audience, query)
+        await app.push_screen(screen)
+        await settle(pilot)
+        table = screen.table
+        assert [table.cache.row(i).id for i in range(3)] == [m.id for m in first.members]
+        # page 0, then page 1 with the cursor page 0 gave; the rest is not known yet
+        assert status(screen) == f"row 1 · {2 * size:,} loaded, more…"
+        assert table.virtual_size.height == 2 * size + 2  # the rows, the "more" row, the header
+
+        await pilot.press("G")
+        await pilot.pause()
+        assert table.cursor_row == 0
+        assert any("no jumping to the end" in n for n in notifications(app))
+
+        table.move_to(2 * size - 1)  # the last loaded row: the next page is fetched, in order
+        await settle(pilot)
+        assert screen.cache.paging.discovered > 2 * size
+        assert status(screen).startswith(f"row {2 * size:,}")
+
+
 async def test_mouse_click_selects_wheel_scrolls_and_y_copies(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,13 +49,20 @@ class MembersScreen(Screen[None]):
         Binding("escape", "back", "Back", id="table.back"),
     ]
 
-    def __init__(self, session: Session, account_name: str, audience: Audience) -> None:
+    def __init__(
+        self,
+        session: Session,
+        account_name: str,
+        audience: Audience,
+        query: Query | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.account_name = account_name  # the app's `/` looks up in this account
         self.audience = audience
         self.provider = session.provider(account_name)
-        self.view = Query()  # what is shown: sort (and, later, filter and status view)
+        # what is shown: the sort, and the filter/status view the screen was opened with
+        self.view = query or Query()
         self.columns: list[Column] = columns_for([])
         self.cache: PageCache | None = None
         self.notice: Text | None = None  # a problem with the list itself (its fields)
@@ -105,6 +112,7 @@ class MembersScreen(Screen[None]):
         self.cache = PageCache(
             self._fetcher(self.view), self._paging(self.view, size), spawn=self.table.spawn
         )
+        self.table.sort = self.view.sort
         self.table.attach(self.cache, self.columns)
 
     def _requery(self, query: Query) -> None:
