@@ -55,15 +55,13 @@ class AudienceApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(AccountsScreen(self.session, self.first_run_hint))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """No lookup or help stacked on a dialog (the dialog's own keys are what matter there)."""
-        if action == "lookup" and isinstance(self.screen, ModalScreen):
-            return False
-        return not (action == "help" and isinstance(self.screen, HelpScreen))
-
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.screen))
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def action_lookup(self) -> None:
+        """Not over a dialog: the dialog's own question comes first."""
+        if isinstance(self.screen, ModalScreen):
+            return
         account = getattr(self.screen, "account_name", None)
         self.push_screen(LookupScreen(self.session, account))

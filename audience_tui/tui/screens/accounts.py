@@ -25,21 +25,11 @@ from ...core.errors import (
 )
 from ...core.models import Account
 from ...core.session import Session
-from ..widgets.cells import error_text, text
+from ..widgets.cells import error_text, platform_title, text
 from .confirm import ConfirmScreen
 from .lists import ListsScreen
 
 CHECKING = Text("checking…", style="dim")
-
-
-def platform_title(platform: str) -> str:
-    """The adapter's name for the platform, or the bare word if its adapter cannot load."""
-    try:
-        from ...core.accounts import platform_title as title
-
-        return title(platform)
-    except Exception:  # a missing adapter shows as an error in the status column instead
-        return platform
 
 
 def status_of(error: BaseException | None) -> Text:
@@ -190,7 +180,8 @@ class AccountsScreen(Screen[None]):
         except ImportError:
             self.notify("Use `audience-tui accounts add PLATFORM NAME` for now.", markup=False)
             return
-        self.app.push_screen(AccountFormScreen(), self._added)
+        existing = [account.name for account in self.session.accounts]
+        self.app.push_screen(AccountFormScreen(existing), self._added)
 
     def _added(self, result: tuple[Account, dict[str, str]] | None) -> None:
         if result is None:

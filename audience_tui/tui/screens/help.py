@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Label, Markdown, Static
+from textual.widgets import Label, Static
 
 from ..actions import screen_actions
 
@@ -43,6 +44,6 @@ class HelpScreen(ModalScreen[None]):
         title = getattr(self.about, "TITLE", None) or type(self.about).__name__
         with VerticalScroll(id="dialog"):
             yield Label(Text(f"Help: {title}", style="bold"), id="heading")
-            yield Markdown(self.about.HELP or "", id="about")
+            yield Static(Markdown(self.about.HELP or ""), id="about")
             yield Static(bindings_table(self.about), id="keys")
             yield Label(Text("escape or ? closes this help", style="dim"))

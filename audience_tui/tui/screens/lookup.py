@@ -25,7 +25,7 @@ from ...core.models import Member, MemberStatus
 from ...core.sanitize import clean
 from ...core.session import LookupResult, OptOutOutcome, Session, check_email
 from ..memberships import Target, targets, targets_of
-from ..widgets.cells import error_text, status_text, text
+from ..widgets.cells import error_text, platform_title, status_text, text
 from .member_detail import MemberDetailScreen
 from .opt_out import OptOutScreen
 
@@ -160,9 +160,10 @@ class LookupResultsScreen(Screen[None]):
             heading.append(f"; {len(failed)} account(s) could not be searched", style="red")
         self.query_one("#heading", Label).update(heading)
         table = self.query_one("#results", DataTable)
-        table.add_columns("Account", "Platform", "List", "Status", "Member id")
+        for column in ("Account", "Platform", "List", "Status", "Member id"):
+            table.add_column(column, key=column)
         for index, target in enumerate(self.found):
-            platform = self.session.account(target.account_name).platform
+            platform = platform_title(self.session.account(target.account_name).platform)
             table.add_row(
                 text(target.account_name),
                 text(platform),
@@ -180,10 +181,10 @@ class LookupResultsScreen(Screen[None]):
                 )
                 table.add_row(
                     text(result.account.name),
-                    text(result.account.platform),
-                    text(""),
+                    text(platform_title(result.account.platform)),
+                    Text(""),
                     outcome,
-                    text(""),
+                    Text(""),
                     key=f"account:{result.account.name}",
                 )
         table.focus()

@@ -20,7 +20,14 @@ from ...core.errors import AudienceError
 from ...core.models import Audience, Member
 from ...core.sanitize import clean
 from ...core.session import OptOutOutcome, Session
-from ..widgets.cells import error_text, person, status_label, status_text, text
+from ..widgets.cells import (
+    error_text,
+    person,
+    platform_title,
+    status_label,
+    status_text,
+    text,
+)
 from ..widgets.fields import fields_table, flatten
 from .opt_out import OptOutScreen
 
@@ -76,7 +83,7 @@ class MemberDetailScreen(Screen[Member]):
             ("Status", status_text(member)),
             ("Platform status", member.platform_status),
             ("List", f"{clean(self.audience.name)} ({clean(self.audience.id)})"),
-            ("Account", f"{self.account_name} ({platform})"),
+            ("Account", f"{self.account_name} ({platform_title(platform)})"),
             ("Member id", member.id),
             ("Created", member.created_at),
             ("Updated", member.updated_at),

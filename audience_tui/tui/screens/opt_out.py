@@ -24,7 +24,14 @@ from ...core.errors import AudienceError
 from ...core.models import Audience, Member
 from ...core.session import OptOutOutcome, Session
 from ..memberships import Target
-from ..widgets.cells import error_text, person, status_label, status_text, text
+from ..widgets.cells import (
+    error_text,
+    person,
+    platform_title,
+    status_label,
+    status_text,
+    text,
+)
 
 
 class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
@@ -79,25 +86,23 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
 
     def on_mount(self) -> None:
         table = self.query_one("#targets", DataTable)
-        table.add_columns("Person", "Platform", "Account", "List", "Status", "Result")
+        several = len({person(t.member) for t in self.targets}) > 1  # else the heading names them
+        columns = ("Person", "Platform", "Account", "List", "Status", "Result")
+        for column in columns[0 if several else 1 :]:
+            table.add_column(column, key=column)
         for index, target in enumerate(self.targets):
-            table.add_row(
+            platform = self.session.account(target.account_name).platform
+            cells = [
                 text(person(target.member)),
-                text(self._platform(target.account_name)),
+                text(platform_title(platform)),
                 text(target.account_name),
                 text(target.audience.name),
                 status_text(target.member),
                 Text("not sent", style="dim"),
-                key=str(index),
-            )
+            ]
+            table.add_row(*cells[0 if several else 1 :], key=str(index))
         self.query_one("#progress").display = False
         self.query_one("#confirm", Button).focus()
-
-    def _platform(self, account_name: str) -> str:
-        try:
-            return self.session.account(account_name).platform
-        except AudienceError:
-            return ""
 
     # --- actions ------------------------------------------------------------------------------
     @on(Button.Pressed, "#confirm")

@@ -29,6 +29,16 @@ def text(value: Any, style: str = "") -> Text:
     return Text(cleaned if cleaned else MISSING, style=style if cleaned else "dim")
 
 
+def platform_title(platform: str) -> str:
+    """The adapter's name for the platform, or the bare word if its adapter cannot load."""
+    try:
+        from ...core.accounts import platform_title as title
+
+        return title(platform)
+    except Exception:  # a missing adapter shows as an error in the status column instead
+        return platform
+
+
 def status_label(member: Member) -> str:
     """ "opted out (Unsubscribed)": our status word, then the platform's own when it differs."""
     ours = member.status.value.replace("_", " ")

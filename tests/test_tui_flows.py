@@ -1,0 +1,359 @@
+"""Pilot tests of the app shell's flows on the demo sandbox: accounts, lists, lookup (one
+account and every account), member detail, opt-out (confirm, failure and retry, everywhere),
+help, the command palette, and hostile member data."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList
+
+from audience_tui.core.models import MemberStatus
+from audience_tui.core.session import Session
+from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
+from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.faults import FaultSpec
+from audience_tui.sandbox.people import person
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.accounts import AccountsScreen
+from audience_tui.tui.screens.help import HelpScreen
+from audience_tui.tui.screens.lists import ListsScreen
+from audience_tui.tui.screens.lookup import LookupResultsScreen, LookupScreen
+from audience_tui.tui.screens.member_detail import MemberDetailScreen
+from audience_tui.tui.screens.opt_out import OptOutScreen
+
+SIZE = (120, 40)
+HOSTILE_NAME = "[@click=app.quit]x[/]"
+HOSTILE_TAIL = "\x1b]0;pwned\x07"
+
+
+@pytest.fixture
+async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
+    session = demo_session(sandbox)
+    yield session
+    await session.aclose()
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let every worker finish and the screen redraw."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app: AudienceApp) -> str:
+    """What the terminal shows, as plain text."""
+    console = Console(
+        width=app.size.width,
+        height=app.size.height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text(styles=False)
+
+
+def rows(table: DataTable) -> list[list[str]]:
+    return [
+        [str(getattr(c, "plain", c)) for c in table.get_row_at(i)] for i in range(table.row_count)
+    ]
+
+
+def result_column(dialog: OptOutScreen) -> list[str]:
+    """The Result column of an opt-out dialog, one entry per membership."""
+    table = dialog.query_one(DataTable)
+    return [table.get_cell(str(i), "Result").plain for i in range(table.row_count)]
+
+
+async def email_on(session: Session, account: str, lists: int) -> str:
+    """A demo person on exactly `lists` lists of `account`."""
+    provider = session.provider(account)
+    for index in range(1000, 3600, 97):
+        email = person(index).email
+        if len(await provider.lookup(email)) == lists:
+            return email
+    raise AssertionError(f"no demo person on {lists} lists of {account}")
+
+
+async def email_on_platforms(session: Session) -> str:
+    """A demo person active on at least two platforms (people overlap across the sandboxes)."""
+    for index in range(2400, 2600):
+        email = person(index).email
+        results = await session.lookup(email)
+        platforms = {
+            r.account.platform
+            for r in results
+            if any(m.status is MemberStatus.ACTIVE for m in r.members)
+        }
+        if len(platforms) >= 2:
+            return email
+    raise AssertionError("no demo person on two platforms")
+
+
+async def look_up(pilot: Pilot[None], email: str) -> None:
+    await pilot.press("slash")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LookupScreen)
+    pilot.app.screen.query_one(Input).value = email
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def open_lists(pilot: Pilot[None], account: str) -> None:
+    table = pilot.app.screen.query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(account))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_accounts_then_lists_with_counts_then_back(session: Session) -> None:
+    app = AudienceApp(session, first_run_hint="Demo data — hint")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+        table = app.screen.query_one(DataTable)
+        assert [r[0] for r in rows(table)] == [a.name for a in session.accounts]
+        assert all(r[3] == "✓ ok" for r in rows(table)), rows(table)
+        assert "Demo data — hint" in screen_text(app)
+
+        await open_lists(pilot, "demo-heyloyalty")
+        assert isinstance(app.screen, ListsScreen)
+        audiences = await session.provider("demo-heyloyalty").audiences()
+        shown = {r[0]: r[2] for r in rows(app.screen.query_one(DataTable))}
+        assert shown == {
+            a.name: f"{a.member_count:,}" if a.member_count is not None else "—" for a in audiences
+        }
+        assert any(count != "—" for count in shown.values())
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
+
+
+async def test_lookup_in_one_account_invalid_then_not_found_then_found(
+    session: Session,
+) -> None:
+    email = await email_on(session, "demo-heyloyalty", lists=1)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_lists(pilot, "demo-heyloyalty")
+        await look_up(pilot, "not-an-email")
+        prompt = app.screen
+        assert isinstance(prompt, LookupScreen)
+        assert "Not an email address: 'not-an-email'" in str(prompt.query_one("#message").render())
+
+        prompt.query_one(Input).value = "nobody.here@example.com"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is prompt
+        message = str(prompt.query_one("#message").render())
+        assert "No member with nobody.here@example.com in demo-heyloyalty" in message
+
+        prompt.query_one(Input).value = email
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MemberDetailScreen)
+        assert app.screen.member.email == email
+        assert email in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ListsScreen)
+
+
+async def test_lookup_on_several_lists_offers_a_choice(session: Session) -> None:
+    email = await email_on(session, "demo-heyloyalty", lists=2)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_lists(pilot, "demo-heyloyalty")
+        await look_up(pilot, email)
+        choices = app.screen.query_one(OptionList)
+        assert choices.display and choices.option_count == 2
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MemberDetailScreen)
+        assert app.screen.member.email == email
+
+
+async def test_lookup_across_accounts_lists_every_membership(session: Session) -> None:
+    email = await email_on_platforms(session)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await look_up(pilot, email)
+        assert isinstance(app.screen, LookupResultsScreen)
+        found = [r for r in rows(app.screen.query_one(DataTable)) if r[2]]
+        assert len({r[1] for r in found}) >= 2, found
+        assert all(r[3].split(" ")[0] in {"active", "opted", "pending"} for r in found), found
+        assert email in screen_text(app)
+
+
+async def confirm_opt_out(pilot: Pilot[None]) -> OptOutScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, OptOutScreen)
+    await pilot.click("#confirm")
+    await settle(pilot)
+    return screen
+
+
+def audit_actions(session: Session, email: str) -> list[str]:
+    return [e["action"] for e in session.audit.read() if e.get("email") == email]
+
+
+async def test_opt_out_from_detail_reads_back_and_is_audited(session: Session) -> None:
+    email = await email_on(session, "demo-heyloyalty", lists=1)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_lists(pilot, "demo-heyloyalty")
+        await look_up(pilot, email)
+        await pilot.press("o")
+        await pilot.pause()
+        assert (
+            "Opt out" in screen_text(app) and "Heyloyalty".casefold() in screen_text(app).casefold()
+        )
+        dialog = await confirm_opt_out(pilot)
+        assert result_column(dialog)[0].startswith("✓ confirmed: opted out")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MemberDetailScreen)
+        assert app.screen.member.status is MemberStatus.OPTED_OUT
+        assert "opted out" in screen_text(app)
+    assert audit_actions(session, email) == ["opt_out.attempt", "opt_out.confirmed"]
+
+
+async def test_opt_out_failure_is_shown_and_can_be_retried(
+    session: Session, sandbox: Sandbox
+) -> None:
+    email = await email_on(session, "demo-heyloyalty", lists=1)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_lists(pilot, "demo-heyloyalty")
+        await look_up(pilot, email)
+        await pilot.press("o")
+        await pilot.pause()
+        sandbox.app.spec = FaultSpec(server_error=1.0)
+        dialog = await confirm_opt_out(pilot)
+        assert result_column(dialog)[0].startswith("✗ server")
+        assert dialog.query_one("#confirm").display
+        assert "press r" in screen_text(app)
+
+        sandbox.app.spec = FaultSpec()
+        await pilot.press("r")
+        await settle(pilot)
+        assert result_column(dialog)[0].startswith("✓ confirmed")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.member.status is MemberStatus.OPTED_OUT
+    assert audit_actions(session, email) == [
+        "opt_out.attempt",
+        "opt_out.failed",
+        "opt_out.attempt",
+        "opt_out.confirmed",
+    ]
+
+
+async def test_opt_out_everywhere_from_cross_account_results(session: Session) -> None:
+    email = await email_on_platforms(session)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await look_up(pilot, email)
+        results = app.screen
+        assert isinstance(results, LookupResultsScreen)
+        active = [t for t in results.found if t.member.status is MemberStatus.ACTIVE]
+        await pilot.press("O")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, OptOutScreen)
+        assert len(dialog.targets) == len(active) >= 2
+        listed = rows(dialog.query_one(DataTable))
+        assert {r[1] for r in listed} == {t.account_name for t in active}
+        await confirm_opt_out(pilot)
+        assert all(r.startswith("✓ confirmed") for r in result_column(dialog)), result_column(
+            dialog
+        )
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is results
+        shown = [r[3] for r in rows(results.query_one(DataTable)) if r[2]]
+        assert shown and all(s.startswith("opted out") for s in shown), shown
+    confirmed = [a for a in audit_actions(session, email) if a == "opt_out.confirmed"]
+    assert len(confirmed) == len(active)
+
+
+async def test_help_lists_the_screen_bindings(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = screen_text(app)
+        for binding_id, description in [
+            ("accounts.open", "Open lists"),
+            ("accounts.remove", "Remove account"),
+            ("app.lookup", "Look up email"),
+            ("app.quit", "Quit"),
+        ]:
+            assert binding_id in shown and description in shown
+        assert "d del" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
+
+
+async def test_command_palette_lists_and_runs_actions(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        shown = screen_text(app)
+        for name in ("Open lists (⏎)", "Add account (a)", "Test connection (t)", "Help (?)"):
+            assert name in shown, shown
+        await pilot.press(*"help")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_hostile_member_data_renders_literally(session: Session) -> None:
+    email = "hostile@example.com"
+    provider = session.provider("demo-heyloyalty")
+    await provider.http.request(
+        "POST",
+        f"{HEYLOYALTY_API}/lists/1/members",
+        data={
+            "firstname": HOSTILE_NAME,
+            "lastname": HOSTILE_TAIL,
+            "email": email,
+            "skipOptIn": "1",
+        },
+    )
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_lists(pilot, "demo-heyloyalty")
+        await look_up(pilot, email)
+        assert isinstance(app.screen, MemberDetailScreen)
+        await pilot.click("#title")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert HOSTILE_NAME in shown
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "]0;pwned" in shown
+        assert app.is_running
