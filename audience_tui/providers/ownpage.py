@@ -62,6 +62,10 @@ STATUS_VIEWS = {
     MemberStatus.ACTIVE: "subscribed",
     MemberStatus.OPTED_OUT: "unsubscribed",
 }
+NO_HISTORY = (
+    "Ownpage imports synchronously (the summary is shown when the upload finishes) "
+    "and has no import history"
+)
 WRITABLE = frozenset({"email", "guid", "subscribed", "unsubscribed_cause"})
 Row = dict[str, Any]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -250,15 +254,10 @@ class OwnpageProvider(Provider):
         )
 
     async def imports(self) -> list[ImportJob]:
-        raise UnsupportedError(self._no_history, platform=self.title)
+        raise UnsupportedError(NO_HISTORY, platform=self.title)
 
     async def import_status(self, import_id: str) -> ImportJob:
-        raise UnsupportedError(self._no_history, platform=self.title)
-
-    _no_history = (
-        "Ownpage imports synchronously (the summary is shown when the upload finishes) "
-        "and has no import history"
-    )
+        raise UnsupportedError(NO_HISTORY, platform=self.title)
 
     # --- requests --------------------------------------------------------------------------------
     def _invalid(self, method: str, path: str) -> parse.Invalid:
