@@ -89,7 +89,9 @@ async def aggregate(view: View, field: str, on_update: UpdateCallback | None = N
     """Counts of the view's members by `field`; asks the platform first when it can answer."""
     spec = field_spec(view, field)
     capabilities = view.provider.capabilities
-    if capabilities.server_aggregates and spec.aggregatable and not view.plan.local:
+    # Server-side counts cover the whole list under the server filter: not a status view.
+    server_can = not view.plan.local and view.query.status is None
+    if capabilities.server_aggregates and spec.aggregatable and server_can:
         try:
             result = await view.provider.aggregate(view.audience, spec.name, view.plan.server)
         except UnsupportedError:

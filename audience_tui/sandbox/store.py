@@ -52,6 +52,7 @@ class Store:
     builds: dict[str, BuildProgress] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _build_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, path: Path | None = None, *, big_lists: bool | None = None) -> Store:
@@ -129,7 +130,8 @@ class Store:
 
         def target() -> None:
             try:
-                build(progress)
+                with self._build_lock:  # one at a time: builds share two cores with the UI
+                    build(progress)
             except Exception as exc:  # reported to the UI through progress.error
                 progress.error = f"{type(exc).__name__}: {exc}"
             else:
