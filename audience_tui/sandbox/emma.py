@@ -42,7 +42,14 @@ from .emma_data import (
     member_doc,
     stamp,
 )
-from .emma_imports import MAX_PAYLOAD, ImportRefused, count_poll, create_import, finish_due
+from .emma_imports import (
+    MAX_PAYLOAD,
+    ImportRefused,
+    count_poll,
+    create_import,
+    finish_due,
+    running_imports,
+)
 from .store import Store
 
 __all__ = ["DEMO_SECRETS", "DEMO_SETTINGS", "PREFIX", "install", "routes", "throttle"]
@@ -71,7 +78,6 @@ class Throttle:
     refuse_next: int = 0
     per_minute: int | None = None
     calls: deque[float] = field(default_factory=deque)
-    pending_imports: bool = True  # unknown at start: the first call checks the database
 
     def allow(self, now: float) -> bool:
         if self.refuse_next > 0:
@@ -87,16 +93,16 @@ class Throttle:
         return True
 
 
-_STATES: dict[str, Throttle] = {}
+_THROTTLES: dict[str, Throttle] = {}
 
 
 def throttle(store: Store) -> Throttle:
-    """The throttle (and import bookkeeping) of the sandbox using `store`."""
+    """The throttle of the sandbox serving `store` (tests and the demo flip its switches)."""
     key = str(store.path)
-    if key not in _STATES:
+    if key not in _THROTTLES:
         limit = os.environ.get(RATE_LIMIT_ENV, "")
-        _STATES[key] = Throttle(per_minute=int(limit) if limit.isdigit() else None)
-    return _STATES[key]
+        _THROTTLES[key] = Throttle(per_minute=int(limit) if limit.isdigit() else None)
+    return _THROTTLES[key]
 
 
 def _authorised(header: str | None) -> bool:
@@ -143,20 +149,25 @@ def _one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], what: str) -
 
 def routes(store: Store) -> list[BaseRoute]:
     """Emma's routes, relative to PREFIX."""
-    state = throttle(store)
+    limiter = throttle(store)
+    imports_pending = True  # unknown at start: the first call looks in the database
 
     def endpoint(
         handler: Callable[[Request], Awaitable[Any]],
     ) -> Callable[[Request], Awaitable[Response]]:
         async def serve(request: Request) -> Response:
+            nonlocal imports_pending
             if not _authorised(request.headers.get("authorization")):
                 return JSONResponse({"error": "Authentication failed"}, status_code=403)
-            if not state.allow(time.monotonic()):
+            if not limiter.allow(time.monotonic()):
                 return PlainTextResponse("Rate Limit Exceeded", status_code=403)
             if request.path_params["account_id"] != str(ACCOUNT_ID):
                 return JSONResponse({"error": "Account not found"}, status_code=404)
-            if state.pending_imports:
-                state.pending_imports = bool(await store.run_write(finish_due, time.time()))
+            if imports_pending:  # read first: a write would queue behind background builds
+                running, due = await store.run(running_imports, time.time())
+                if due:
+                    running = await store.run_write(finish_due, time.time())
+                imports_pending = running > 0
             try:
                 result = await handler(request)
             except HttpError as exc:
@@ -167,35 +178,38 @@ def routes(store: Store) -> list[BaseRoute]:
 
     async def listing(
         request: Request,
-        select: str,
         source: str,
         args: tuple[Any, ...],
-        order: str,
         doc: Callable[[sqlite3.Row], Any],
+        page_sql: str | None = None,
         exists: tuple[str, tuple[Any, ...], str] | None = None,
     ) -> Any:
-        """A paged list: rows `start`..`end` or, with count=true, their number (a bare int)."""
+        """A paged list: rows `start`..`end` or, with count=true, their number (a bare int).
+
+        `source` is "table WHERE ... ORDER BY ..." (the count drops the ORDER BY); `page_sql`, for
+        big tables, selects the window itself: its last two parameters are the LIMIT and OFFSET.
+        """
         counting = _flag(request, "count")
         offset, limit = _window(request)
+        rows_from, _, _ = source.partition(" ORDER BY ")
+        page_sql = page_sql or f"SELECT * FROM {source} LIMIT ? OFFSET ?"
 
         def run(conn: sqlite3.Connection) -> Any:
             if exists is not None:
                 _one(conn, *exists)
             if counting:
-                return conn.execute(f"SELECT COUNT(*) FROM {source}", args).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT {select} FROM {source} ORDER BY {order} LIMIT ? OFFSET ?",
-                (*args, limit, offset),
-            )
-            return [doc(r) for r in rows]
+                return conn.execute(f"SELECT COUNT(*) FROM {rows_from}", args).fetchone()[0]
+            return [doc(r) for r in conn.execute(page_sql, (*args, limit, offset))]
 
         return await store.run(run)
 
     # --- members ---------------------------------------------------------------------------
     async def list_members(request: Request) -> Any:
-        where = _deleted_clause(request)
+        source = f"emma_members m WHERE {_deleted_clause(request)} ORDER BY m.member_id"
+        # The window is cut from the (partial) index first: deep pages of a million stay fast.
+        page = f"SELECT * FROM emma_members WHERE member_id IN (SELECT m.member_id FROM {source} "
         return await listing(
-            request, "m.*", f"emma_members m WHERE {where}", (), "m.member_id", member_doc
+            request, source, (), member_doc, f"{page}LIMIT ? OFFSET ?) ORDER BY member_id"
         )
 
     async def member_by(request: Request, column: str, value: Any) -> Any:
@@ -263,6 +277,7 @@ def routes(store: Store) -> list[BaseRoute]:
 
     # --- imports ---------------------------------------------------------------------------
     async def start_import(request: Request) -> Any:
+        nonlocal imports_pending
         body = await request.body()
         if len(body) > MAX_PAYLOAD:
             raise HttpError(400, "JSON payload exceeds 10 MB")
@@ -274,18 +289,19 @@ def routes(store: Store) -> list[BaseRoute]:
             import_id = await store.run_write(create_import, document, time.time())
         except ImportRefused as exc:
             raise HttpError(exc.status, exc.message) from None
-        state.pending_imports = True
+        imports_pending = True
         return {"import_id": import_id}
 
     async def list_imports(request: Request) -> Any:
-        return await listing(request, "*", "emma_imports", (), "import_id DESC", import_doc)
+        return await listing(request, "emma_imports ORDER BY import_id DESC", (), import_doc)
 
     async def get_import(request: Request) -> Any:
         import_id = request.path_params["import_id"]
 
         def read(conn: sqlite3.Connection) -> dict[str, Any]:
+            nonlocal imports_pending
             count_poll(conn, import_id)
-            state.pending_imports = bool(finish_due(conn, time.time()))
+            imports_pending = finish_due(conn, time.time()) > 0
             sql = "SELECT * FROM emma_imports WHERE import_id = ?"
             return import_doc(_one(conn, sql, (import_id,), "Import"))
 
@@ -299,15 +315,8 @@ def routes(store: Store) -> list[BaseRoute]:
             return {**out, "error": row["error"]} if row["error"] else out
 
         exists = ("SELECT 1 FROM emma_imports WHERE import_id = ?", (import_id,), "Import")
-        return await listing(
-            request,
-            "*",
-            "emma_import_members WHERE import_id = ?",
-            (import_id,),
-            "seq",
-            doc,
-            exists,
-        )
+        source = "emma_import_members WHERE import_id = ? ORDER BY seq"
+        return await listing(request, source, (import_id,), doc, exists=exists)
 
     # --- groups and fields -----------------------------------------------------------------
     async def list_groups(request: Request) -> Any:
@@ -315,27 +324,33 @@ def routes(store: Store) -> list[BaseRoute]:
         if "all" in kinds:
             kinds = ["g", "t", "h"]
         marks = ",".join("?" * len(kinds))
-        source = f"emma_groups WHERE deleted_at IS NULL AND group_type IN ({marks})"
-        return await listing(request, "*", source, tuple(kinds), "member_group_id", group_doc)
+        source = (
+            f"emma_groups WHERE deleted_at IS NULL AND group_type IN ({marks}) "
+            "ORDER BY member_group_id"
+        )
+        return await listing(request, source, tuple(kinds), group_doc)
 
     async def get_group(request: Request) -> Any:
         sql = "SELECT * FROM emma_groups WHERE member_group_id = ? AND deleted_at IS NULL"
         return group_doc(await store.run(_one, sql, (request.path_params["group_id"],), "Group"))
 
     async def group_members(request: Request) -> Any:
+        """Archived members belong to no group here, so `deleted` changes nothing."""
         group_id = request.path_params["group_id"]
-        where = _deleted_clause(request)
-        source = (
-            "emma_group_members gm JOIN emma_members m USING (member_id) "
-            f"WHERE gm.member_group_id = ? AND {where}"
-        )
+        source = "emma_group_members WHERE member_group_id = ? ORDER BY member_id"
+        page = f"SELECT * FROM emma_members WHERE member_id IN (SELECT member_id FROM {source} "
         exists = ("SELECT 1 FROM emma_groups WHERE member_group_id = ?", (group_id,), "Group")
         return await listing(
-            request, "m.*", source, (group_id,), "gm.member_id", member_doc, exists
+            request,
+            source,
+            (group_id,),
+            member_doc,
+            f"{page}LIMIT ? OFFSET ?) ORDER BY member_id",
+            exists,
         )
 
     async def list_fields(request: Request) -> Any:
-        return await listing(request, "*", "emma_fields", (), "column_order", field_doc)
+        return await listing(request, "emma_fields ORDER BY column_order", (), field_doc)
 
     async def get_field(request: Request) -> Any:
         sql = "SELECT * FROM emma_fields WHERE field_id = ?"

@@ -4,6 +4,8 @@ One demo account (a charity's audience): a few thousand members over six groups,
 some members opted out (with their opt-out record), some in error, a few archived. Member ids are
 above int32 as on the real platform. Group counts are kept in the group rows and moved with every
 write (`bump_counts`), so `GET /groups` stays cheap even on the million-member group.
+Archived members belong to no group (the sandbox's choice; the documents do not say), which lets
+group pages be cut straight from the membership index.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ CREATE TABLE IF NOT EXISTS emma_members (
     status TEXT NOT NULL, fields TEXT NOT NULL, member_since TEXT NOT NULL,
     last_modified_at TEXT, deleted_at TEXT, bounce_count INTEGER NOT NULL DEFAULT 0,
     email_error TEXT);
+CREATE INDEX IF NOT EXISTS emma_members_live ON emma_members (member_id)
+    WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS emma_members_archived ON emma_members (member_id)
+    WHERE deleted_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS emma_groups (
     member_group_id INTEGER PRIMARY KEY, group_name TEXT NOT NULL, group_type TEXT NOT NULL,
     active_count INTEGER NOT NULL DEFAULT 0, optout_count INTEGER NOT NULL DEFAULT 0,

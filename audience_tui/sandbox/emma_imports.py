@@ -76,6 +76,16 @@ def count_poll(conn: sqlite3.Connection, import_id: int) -> None:
     conn.execute("UPDATE emma_imports SET polls = polls + 1 WHERE import_id = ?", (import_id,))
 
 
+def running_imports(conn: sqlite3.Connection, now: float) -> tuple[int, bool]:
+    """(how many imports are still running, whether one of them is due to finish)."""
+    running, due = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(due <= ? OR polls >= ?), 0) FROM emma_imports "
+        "WHERE import_finished IS NULL",
+        (now, POLLS),
+    ).fetchone()
+    return running, bool(due)
+
+
 def finish_due(conn: sqlite3.Connection, now: float) -> int:
     """Carry out every import whose time has come; returns how many are still running."""
     due = conn.execute(
@@ -85,9 +95,7 @@ def finish_due(conn: sqlite3.Connection, now: float) -> int:
     ).fetchall()
     for row in due:
         _apply(conn, row["import_id"], json.loads(row["payload"]))
-    return conn.execute(
-        "SELECT COUNT(*) FROM emma_imports WHERE import_finished IS NULL"
-    ).fetchone()[0]
+    return running_imports(conn, now)[0]
 
 
 def _values(item: Mapping[str, Any], known: set[str]) -> dict[str, Any]:
