@@ -28,6 +28,7 @@ from ...core.columns import Column
 from ...core.models import FieldType, Member, Sort
 from ...core.paging import PageCache
 from ...core.sanitize import clean
+from .cells import STATUS_STYLES
 
 GAP = 1  # cells between columns
 # Preferred and minimum widths per kind of value; labels may ask for a little more.
@@ -191,12 +192,17 @@ class MemberTable(ScrollView, can_focus=True):
     def _want(self) -> None:
         if self.cache is not None:
             first = round(self.scroll_y)
-            self.cache.want(first, first + max(self.size.height - 2, 0), self._direction)
+            self.cache.want(first, first + self.visible_rows - 1, self._direction)
 
     # --- reading ----------------------------------------------------------------------------
     @property
     def rows(self) -> int:
         return self.cache.rows if self.cache is not None else 0
+
+    @property
+    def visible_rows(self) -> int:
+        """Rows on screen: the height under the header, less a horizontal scrollbar."""
+        return max(self.scrollable_content_region.height - 1, 1)
 
     @property
     def current_member(self) -> Member | None:
@@ -216,7 +222,7 @@ class MemberTable(ScrollView, can_focus=True):
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         self._direction = 1 if new >= old else -1
-        height = max(self.size.height - 1, 1)  # rows under the header
+        height = self.visible_rows
         if new < self.scroll_y:
             self.scroll_to(y=new, animate=False, immediate=True)
         elif new >= self.scroll_y + height:
@@ -245,7 +251,7 @@ class MemberTable(ScrollView, can_focus=True):
         self.move_to(self.cursor_row + step)
 
     def action_page(self, step: int) -> None:
-        self.move_to(self.cursor_row + step * max(self.size.height - 2, 1))
+        self.move_to(self.cursor_row + step * max(self.visible_rows - 1, 1))
 
     def action_column(self, step: int) -> None:
         self.cursor_column = max(0, min(self.cursor_column + step, len(self.columns) - 1))
@@ -283,11 +289,11 @@ class MemberTable(ScrollView, can_focus=True):
     def _style(self, base: Style, name: str) -> Style:
         return base + self.get_component_rich_style(name)
 
-    def _cells(self, values: Sequence[Any], style: Style, current: Style | None = None) -> Strip:
+    def _cells(self, values: Sequence[Any], style: Style, special: dict[int, Style]) -> Strip:
+        """One line of cells in `style`, the cells of `special` columns in their own style."""
         segments = []
         for index, (value, width) in enumerate(zip(values, self.widths, strict=False)):
-            here = current if current is not None and index == self.cursor_column else style
-            segments.append(Segment(cell(value, width), here))
+            segments.append(Segment(cell(value, width), special.get(index, style)))
             segments.append(Segment(" " * GAP, style))
         return Strip(segments)
 
@@ -299,11 +305,16 @@ class MemberTable(ScrollView, can_focus=True):
                 mark = " ▼" if self.sort.descending else " ▲"
             labels.append(clean(column.label) + mark)
         header = self._style(base, "member-table--header")
-        return self._cells(labels, header, self._style(header, "member-table--header-cursor"))
+        current = {self.cursor_column: self._style(header, "member-table--header-cursor")}
+        return self._cells(labels, header, current)
 
     def _row(self, index: int, member: Member, base: Style) -> Strip:
-        style = self._style(base, "member-table--cursor") if index == self.cursor_row else base
-        return self._cells([column.value(member) for column in self.columns], style)
+        values = [column.value(member) for column in self.columns]
+        if index == self.cursor_row:
+            return self._cells(values, self._style(base, "member-table--cursor"), {})
+        colour = Style.parse(STATUS_STYLES.get(member.status, "") or "none")
+        status = {i: base + colour for i, c in enumerate(self.columns) if c.key == "status"}
+        return self._cells(values, base, status)
 
     def _note(self, index: int, base: Style) -> Strip:
         """What stands in for a row not loaded: "…loading", the error of its page, or nothing."""
@@ -315,8 +326,11 @@ class MemberTable(ScrollView, can_focus=True):
         failure = cache.failure(index)
         if cache.total == 0:
             text, name = "(no members in this view)", "member-table--placeholder"
-        elif failure is not None:
-            text = f"⚠ press r to retry · rows near {index + 1:,} could not be loaded: {failure}"
+        elif failure is not None:  # the reason once, on the page's first row on screen
+            start = cache.paging.start(cache.paging.page_of(index))
+            first = index == max(start, round(self.scroll_y))
+            reason = f": {failure}" if first else ""
+            text = f"⚠ not loaded, press r to retry{reason}"
             name = "member-table--error"
         else:
             text, name = "…loading", "member-table--placeholder"
