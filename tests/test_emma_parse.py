@@ -134,7 +134,9 @@ def test_finished_import_with_member_rows() -> None:
     assert job.state is ImportState.FINISHED and job.audience_id == "150"
     assert (job.added, job.skipped, job.errors) == (1, 1, 1)
     assert [e.row for e in job.row_errors] == ["b@x.org"]
-    assert parse_import({**done, "status": "e", "error_message": "bad"}, "x").note.startswith("bad")
+    assert job.note == ""
+    failed = parse_import({**done, "status": "e", "error_message": "bad", "num_duplicates": 2}, "x")
+    assert failed.state is ImportState.FAILED and failed.note == "bad; 2 duplicate rows ignored"
     assert parse_import({**IMPORT, "status": "q"}, "x").state is ImportState.QUEUED
 
 

@@ -227,10 +227,10 @@ def parse_import(doc: Any, label: str, rows: list[Mapping[str, Any]] | None = No
     first_group = groups[0] if isinstance(groups, list) and groups else None
     if isinstance(first_group, dict):
         first_group = first_group.get("member_group_id")
-    notes = [f"{counters['num_duplicates']} duplicate rows ignored"]
     message = doc.get("error_message")
-    if isinstance(message, str) and message:
-        notes.insert(0, message)
+    notes = [message] if isinstance(message, str) and message else []
+    if counters["num_duplicates"]:
+        notes.append(f"{counters['num_duplicates']} duplicate rows ignored")
     return ImportJob(
         id=ident(doc, "import_id", label),
         state=state,
