@@ -224,7 +224,9 @@ async def test_opt_out_from_detail_reads_back_and_is_audited(session: Session) -
             "Opt out" in screen_text(app) and "Heyloyalty".casefold() in screen_text(app).casefold()
         )
         dialog = await confirm_opt_out(pilot)
-        assert result_column(dialog)[0].startswith("✓ confirmed: opted out")
+        assert result_column(dialog) == ["✓ confirmed"]
+        status = dialog.query_one(DataTable).get_cell("0", "Status").plain
+        assert status.startswith("opted out")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MemberDetailScreen)

@@ -41,6 +41,8 @@ def launch(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
     if found is None:
+        # The first start seeds the demo database; say so rather than show a blank terminal.
+        print("Starting the demo sandbox…", file=sys.stderr, flush=True)
         sandbox: Sandbox | None = Sandbox.start(faults=faults)
         session = demo_session(sandbox)
         hint: str | None = DEMO_HINT

@@ -153,7 +153,9 @@ class AccountsScreen(Screen[None]):
             return
         account = self.session.account(name)
         if account.demo:
-            self.notify("Demo accounts are built in and cannot be removed.", severity="warning")
+            refusal = "Demo accounts are built in and cannot be removed."
+            self.query_one("#detail", Label).update(Text(refusal, style="yellow"))
+            self.notify(refusal, severity="warning")
             return
         question = Text("Remove the account ").append_text(text(name, "bold"))
         question.append(f" ({platform_title(account.platform)}) and its stored secrets?")

@@ -6,6 +6,7 @@ start; while it does, this screen shows how far each build has come and refreshe
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -19,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Label
 from ...core.models import Audience
 from ...core.sanitize import clean
 from ...core.session import Session
-from ..widgets.cells import count_text, error_text, text
+from ..widgets.cells import count_text, error_text, platform_title, text
 
 if TYPE_CHECKING:
     from ...sandbox.store import BuildProgress
@@ -28,9 +29,14 @@ BUILD_POLL = 0.5  # seconds between progress redraws while a demo list is being 
 RECOUNT_EVERY = 6  # polls between re-reading the member counts during a build
 
 
+def base_name(name: str) -> str:
+    """A list name without its trailing note: "Mega Mall (1M members)" -> "mega mall"."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", name).strip().casefold()
+
+
 def build_name(build: BuildProgress) -> str:
     """The list a build fills, from its label ("Emma: Supporters archive" -> the part after)."""
-    return build.label.split(": ", 1)[-1].casefold()
+    return base_name(build.label.split(": ", 1)[-1])
 
 
 class ListsScreen(Screen[None]):
@@ -63,7 +69,7 @@ class ListsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         account = self.session.account(self.account_name)
-        self.sub_title = f"{account.name} ({account.platform})"
+        self.sub_title = f"{account.name} ({platform_title(account.platform)})"
         table = self.query_one("#lists", DataTable)
         table.add_column("List", key="name")
         table.add_column("Kind", key="kind")
@@ -121,8 +127,8 @@ class ListsScreen(Screen[None]):
         return [b for key, b in sandbox.store.builds.items() if key.startswith(platform)]
 
     def _build_of(self, audience: Audience) -> BuildProgress | None:
-        name = audience.name.casefold()
-        return next((b for b in self._builds() if name.startswith(build_name(b))), None)
+        name = base_name(audience.name)
+        return next((b for b in self._builds() if build_name(b) == name), None)
 
     def _track_builds(self) -> None:
         running = [b for b in self._builds() if not b.finished]

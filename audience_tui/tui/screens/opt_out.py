@@ -28,7 +28,6 @@ from ..widgets.cells import (
     error_text,
     person,
     platform_title,
-    status_label,
     status_text,
     text,
 )
@@ -152,9 +151,10 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
                 table.update_cell(str(index), "Result", Text("sending…", style="cyan"))
                 outcome = await self._opt_out(target)
                 self.outcomes[index] = outcome
-                table.update_cell(str(index), "Result", self._result(outcome))
+                table.update_cell(str(index), "Result", self._result(outcome), update_width=True)
                 if outcome.after is not None:
-                    table.update_cell(str(index), "Status", status_text(outcome.after))
+                    status = status_text(outcome.after)
+                    table.update_cell(str(index), "Status", status, update_width=True)
                 progress.advance(1)
         finally:
             self.sending = False
@@ -170,8 +170,8 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
 
     @staticmethod
     def _result(outcome: OptOutOutcome) -> Text:
-        if outcome.confirmed and outcome.after is not None:
-            return Text(f"✓ confirmed: {status_label(outcome.after)}", style="green")
+        if outcome.confirmed:
+            return Text("✓ confirmed", style="green")
         return Text("✗ ").append_text(error_text(outcome.error or AudienceError("not confirmed")))
 
     def _finished(self) -> None:
