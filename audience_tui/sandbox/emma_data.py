@@ -307,7 +307,7 @@ def install(store: Store) -> None:
     conn.executescript(SCHEMA)
     if not store.seeded(SEED_KEY):
         store.write(_seed_small, store)
-    if store.big_lists:
+    if store.wants_big("emma"):
         store.write(
             lambda conn: conn.execute(
                 "INSERT OR IGNORE INTO emma_groups (member_group_id, group_name, group_type) "

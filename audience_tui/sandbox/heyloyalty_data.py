@@ -319,7 +319,7 @@ def install(store: Store) -> None:
     conn.executescript(SCHEMA)
     if not store.seeded(SEED_KEY):
         store.write(_seed_small, store)
-    if store.big_lists:
+    if store.wants_big("heyloyalty"):
         store.write(_insert_list, BIG_LIST)
         store.build_in_background(
             BIG_KEY, BIG_LIST[1], BIG_TOTAL, lambda progress: _build_big(store, progress)

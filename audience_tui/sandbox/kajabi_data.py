@@ -220,7 +220,7 @@ def install(store: Store) -> None:
     store.connect().executescript(SCHEMA)  # executescript commits: outside store.write
     if not store.seeded(SEED_KEY):
         store.write(seed, store)
-    if store.big_lists:
+    if store.wants_big("kajabi"):
         store.write(open_site, len(SITES), BIG_SITE, seeding_day())
         store.build_in_background(
             BIG_KEY, f"Kajabi: {BIG_SITE[1]}", BIG_SITE[4], lambda p: build_big_site(store, p)

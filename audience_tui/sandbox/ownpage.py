@@ -68,7 +68,7 @@ def install(store: Store) -> None:
             store.mark_seeded(conn, SMALL_KEY)
 
         store.write(seed)
-    if store.big_lists:
+    if store.wants_big("ownpage"):
         store.write(add_list, BIG_LIST)
         store.build_in_background(
             BIG_KEY,

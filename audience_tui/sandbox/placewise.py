@@ -314,7 +314,7 @@ def install(store: Store) -> None:
     conn.executescript(data.SCHEMA + imports.SCHEMA)
     if not store.seeded(data.SEED_KEY):
         store.write(data.seed_small, store)
-    if store.big_lists:
+    if store.wants_big("placewise"):
         store.write(data.insert_club, data.BIG_CLUB)
         store.build_in_background(
             data.BIG_KEY,

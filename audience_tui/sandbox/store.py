@@ -12,7 +12,7 @@ import asyncio
 import os
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +21,10 @@ import platformdirs
 
 T = TypeVar("T")
 SCHEMA_VERSION = "1"  # bump to rebuild every user's demo database
+ALL_PLATFORMS = frozenset({"placewise", "ownpage", "kajabi", "emma", "heyloyalty"})
+# The big lists the demo builds by default: one offset-paged million (Heyloyalty) and Placewise's.
+# The others (Ownpage 1M, Emma 1M, Kajabi 100k) on request: AUDIENCE_TUI_SANDBOX_BIG=all.
+DEFAULT_BIG = frozenset({"heyloyalty", "placewise"})
 
 
 def default_path() -> Path:
@@ -28,6 +32,21 @@ def default_path() -> Path:
     if override:
         return Path(override)
     return Path(platformdirs.user_cache_dir("audience-tui")) / f"sandbox-v{SCHEMA_VERSION}.sqlite"
+
+
+def _big_platforms(choice: bool | Iterable[str] | None) -> frozenset[str]:
+    if choice is None:
+        if os.environ.get("AUDIENCE_TUI_SANDBOX_SMALL"):
+            return frozenset()
+        named = os.environ.get("AUDIENCE_TUI_SANDBOX_BIG", "").strip()
+        if not named:
+            return DEFAULT_BIG
+        choice = ALL_PLATFORMS if named == "all" else named.split(",")
+    if choice is True:
+        return ALL_PLATFORMS
+    if choice is False:
+        return frozenset()
+    return frozenset(name.strip() for name in choice) & ALL_PLATFORMS
 
 
 @dataclass
@@ -48,24 +67,28 @@ class BuildProgress:
 @dataclass
 class Store:
     path: Path
-    big_lists: bool = True  # False in tests: small lists only, built at once
+    big: frozenset[str] = DEFAULT_BIG  # platforms whose big demo list is built
     builds: dict[str, BuildProgress] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _build_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, path: Path | None = None, *, big_lists: bool | None = None) -> Store:
+    def open(
+        cls, path: Path | None = None, *, big_lists: bool | Iterable[str] | None = None
+    ) -> Store:
         """The store at `path` (default: the user cache dir, or $AUDIENCE_TUI_SANDBOX_DB).
 
-        `big_lists` defaults to true unless $AUDIENCE_TUI_SANDBOX_SMALL is set (CI and tests,
-        where the million-member lists would only cost time).
+        `big_lists`: True for every platform's big list, False for none, or platform names.
+        By default: none when $AUDIENCE_TUI_SANDBOX_SMALL is set (tests, CI), the platforms named
+        in $AUDIENCE_TUI_SANDBOX_BIG ("all" or a comma-separated list), else DEFAULT_BIG.
         """
         path = path or default_path()
-        if big_lists is None:
-            big_lists = not os.environ.get("AUDIENCE_TUI_SANDBOX_SMALL")
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(path=path, big_lists=big_lists)
+        return cls(path=path, big=_big_platforms(big_lists))
+
+    def wants_big(self, platform: str) -> bool:
+        return platform in self.big
 
     def connect(self) -> sqlite3.Connection:
         """This thread's connection (one per thread; SQLite connections are not shared)."""
