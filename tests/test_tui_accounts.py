@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from test_tui_flows import SIZE, rows, screen_text, settle
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input, Select
 
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.models import Account
@@ -56,6 +56,29 @@ async def test_status_then_remove_with_confirmation(configured: Session) -> None
         assert AccountStore().names() == ["shop"]
         assert [r[0] for r in rows(app.screen.query_one(DataTable))] == ["shop"]
         assert [a.name for a in configured.accounts] == ["shop"]
+
+
+async def test_add_account_saves_it_and_checks_it(configured: Session) -> None:
+    app = AudienceApp(configured)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#platform", Select).value = "heyloyalty"
+        await settle(pilot)
+        for field, value in {
+            "name": "shop2",
+            "base_url": f"http://localhost{PREFIX}",
+            **DEMO_SECRETS,
+        }.items():
+            form.query_one(f"#field-{field}", Input).value = value
+        await pilot.click("#save")
+        await settle(pilot)
+        assert AccountStore().names() == ["shop", "wrong", "shop2"]
+        assert AccountStore().secrets(AccountStore().get("shop2")) == DEMO_SECRETS
+        shown = {r[0]: r[3] for r in rows(app.screen.query_one(DataTable))}
+        assert shown["shop2"] == "✓ ok"
 
 
 async def test_demo_accounts_cannot_be_removed(sandbox: Sandbox) -> None:

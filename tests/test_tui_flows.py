@@ -163,9 +163,20 @@ async def test_lookup_in_one_account_invalid_then_not_found_then_found(
         prompt.query_one(Input).value = email
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, MemberDetailScreen)
-        assert app.screen.member.email == email
+        detail = app.screen
+        assert isinstance(detail, MemberDetailScreen)
+        assert detail.member.email == email
         assert email in screen_text(app)
+
+        await pilot.press("y")
+        assert app.clipboard == email
+
+        # Changed elsewhere: `r` reads the member again and shows what the platform says now.
+        await session.provider("demo-heyloyalty").opt_out(detail.member)
+        await pilot.press("r")
+        await settle(pilot)
+        assert detail.member.status is MemberStatus.OPTED_OUT
+        assert "Read again just now." in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ListsScreen)

@@ -10,7 +10,6 @@ import asyncio
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from ..core.errors import AudienceError
 from ..core.models import Audience, Member
 from ..core.session import LookupResult, Session
 
@@ -27,7 +26,7 @@ async def audiences_by_id(session: Session, account_name: str) -> dict[str, Audi
     """The account's audiences by id; empty when they cannot be read (ids then stand in)."""
     try:
         audiences = await session.provider(account_name).audiences()
-    except AudienceError:
+    except Exception:  # list names are a nicety here: the memberships matter, ids stand in
         return {}
     return {audience.id: audience for audience in audiences}
 

@@ -79,7 +79,11 @@ class LookupScreen(ModalScreen[None]):
     @work(exclusive=True, group="lookup")
     async def _look_up(self, email: str) -> None:
         names = [self.account_name] if self.account_name else None
-        results = await self.session.lookup(email, names)
+        try:
+            results = await self.session.lookup(email, names)
+        except Exception as exc:  # an adapter bug: say so at the input, keep the app alive
+            self._message(error_text(exc))
+            return
         if not any(result.members or result.error for result in results):
             where = self.account_name or "any account"
             self._message(Text(f"No member with {email} in {where}.", style="yellow"))

@@ -16,7 +16,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from ...core.errors import AudienceError
 from ...core.models import Audience, Member
 from ...core.sanitize import clean
 from ...core.session import OptOutOutcome, Session
@@ -140,7 +139,7 @@ class MemberDetailScreen(Screen[Member]):
             member = await self.session.provider(self.account_name).member(
                 self.audience, self.member.id
             )
-        except AudienceError as exc:
+        except Exception as exc:  # shown under the title; the member shown stays as it was
             self._message(error=exc)
             return
         self.show(member)
