@@ -61,9 +61,11 @@ def test_placewise_report_loads_more_in_order(snap_compare, sandbox: Sandbox) ->
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_ownpage_failed_page_says_r_retries(snap_compare, sandbox: Sandbox) -> None:
+def test_failed_page_says_r_retries(snap_compare, sandbox: Sandbox) -> None:
+    """On Heyloyalty a page is one request, so the reason shown is always the same."""
+
     def fail() -> None:
         sandbox.app.spec = FaultSpec(malformed=1.0)
 
-    app, run_before = members_app(sandbox, "demo-ownpage", "G", before_keys=fail)
+    app, run_before = members_app(sandbox, "demo-heyloyalty", "G", before_keys=fail)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -19,8 +19,10 @@ from audience_tui.core.paging import (
 
 
 def people(count: int, tag: str = "m") -> list[Member]:
-    return [Member(id=f"{tag}{i}", email=f"{tag}{i}@x.test", status=MemberStatus.ACTIVE)
-            for i in range(count)]
+    return [
+        Member(id=f"{tag}{i}", email=f"{tag}{i}@x.test", status=MemberStatus.ACTIVE)
+        for i in range(count)
+    ]
 
 
 class Source:
@@ -54,8 +56,11 @@ class Source:
 
 
 def test_page_size_within_platform_cap() -> None:
-    assert page_size_for(Capabilities(paging="offset", max_page_size=100, totals_known=True)) == 100
-    assert page_size_for(Capabilities(paging="offset", max_page_size=5000, totals_known=True)) == 250
+    def cap(size: int) -> Capabilities:
+        return Capabilities(paging="offset", max_page_size=size, totals_known=True)
+
+    assert page_size_for(cap(100)) == 100
+    assert page_size_for(cap(5000)) == 250
 
 
 async def test_offset_fetches_visible_page_and_prefetches_next_once() -> None:

@@ -220,9 +220,6 @@ class PageCache:
         """Why the page holding row `index` could not be fetched, if it could not."""
         return self._errors.get(self.paging.page_of(index))
 
-    def loading(self, index: int) -> bool:
-        return self.paging.page_of(index) in self._in_flight
-
     # --- asking -----------------------------------------------------------------------------
     def want(self, first: int, last: int, direction: int = 1) -> None:
         """Rows first..last are on screen; fetch what they need and `prefetch` pages beyond."""
