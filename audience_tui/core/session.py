@@ -8,6 +8,7 @@ needs no secret and a broken account does not stop the others.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from .audit import AuditLog
 from .errors import AudienceError, NotFoundError, ValidationError
 from .models import Account, Audience, Member, MemberStatus
 from .provider import Provider
+from .redact import redact
+
+log = logging.getLogger("audience_tui.session")
 
 # Deliberately permissive (the platforms validate too): one @, no spaces, a dot in the domain.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -32,6 +36,14 @@ def check_email(email: str) -> str:
     if not EMAIL.match(email):
         raise ValidationError(f"{email!r} is not an email address")
     return email
+
+
+def unexpected(exc: Exception, account: Account) -> AudienceError:
+    """An error the adapter did not map, as an AudienceError the UI can show and keep."""
+    log.exception("%s: unexpected error", account.name)
+    return AudienceError(
+        f"unexpected error ({type(exc).__name__}): {redact(str(exc))}", platform=account.platform
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +127,8 @@ class Session:
                 return LookupResult(account, await self.provider(name).lookup(email))
             except AudienceError as exc:
                 return LookupResult(account, error=exc)
+            except Exception as exc:  # a defect in one adapter must not hide the others
+                return LookupResult(account, error=unexpected(exc, account))
 
         return list(await asyncio.gather(*(one(name) for name in names)))
 
@@ -140,9 +154,10 @@ class Session:
         self.audit.record("opt_out.attempt", **base)
         try:
             after = await self.provider(account_name).opt_out(member)
-        except AudienceError as exc:
-            self.audit.record("opt_out.failed", **base, error=str(exc), error_kind=exc.kind)
-            return OptOutOutcome(account, member, None, error=exc)
+        except Exception as exc:  # every attempt gets an outcome in the record
+            error = exc if isinstance(exc, AudienceError) else unexpected(exc, account)
+            self.audit.record("opt_out.failed", **base, error=str(error), error_kind=error.kind)
+            return OptOutOutcome(account, member, None, error=error)
         outcome = OptOutOutcome(account, member, after)
         if outcome.confirmed:
             self.audit.record("opt_out.confirmed", **base, status=after.platform_status)
