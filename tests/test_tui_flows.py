@@ -12,7 +12,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
-from audience_tui.core.models import MemberStatus
+from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
 from audience_tui.sandbox.demo import Sandbox, demo_session
@@ -370,3 +370,18 @@ async def test_hostile_member_data_renders_literally(session: Session) -> None:
         assert "\x1b" not in shown and "\x07" not in shown
         assert "]0;pwned" in shown
         assert app.is_running
+
+
+async def test_detail_shows_field_labels_and_choice_labels(session: Session) -> None:
+    provider = session.provider("demo-heyloyalty")
+    audience = next(a for a in await provider.audiences() if a.name == "Newsletter DK")
+    page = await provider.members(audience, Query(), PageRequest(50))
+    member = next(m for m in page.members if m.fields.get("sex"))
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(MemberDetailScreen(session, "demo-heyloyalty", audience, member))
+        await settle(pilot)
+        shown = screen_text(app)
+    expected = {"1": "Male", "2": "Female"}[str(member.fields["sex"])]
+    assert any(line.split()[:2] == ["Sex", expected] for line in shown.splitlines())

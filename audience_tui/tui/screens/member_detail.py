@@ -16,7 +16,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
-from ...core.models import Audience, Member
+from ...core.columns import display_value
+from ...core.models import Audience, FieldSpec, Member
 from ...core.sanitize import clean
 from ...core.session import OptOutOutcome, Session
 from ..widgets.cells import (
@@ -53,6 +54,7 @@ class MemberDetailScreen(Screen[Member]):
         self.account_name = account_name
         self.audience = audience
         self.member = member
+        self.specs: dict[str, FieldSpec] = {}  # the list's fields, once loaded: labels, options
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,6 +70,26 @@ class MemberDetailScreen(Screen[Member]):
         self.sub_title = f"{self.account_name} · {clean(self.audience.name)}"
         self.show(self.member)
         self.query_one("#detail").focus()
+        self.load_fields()
+
+    @work(exclusive=True, group="detail-fields")
+    async def load_fields(self) -> None:
+        """The list's field labels and choice options, so values read as the platform shows them.
+        Without them (an error) the fields keep their names and raw values."""
+        try:
+            specs = await self.session.provider(self.account_name).fields(self.audience)
+        except Exception:  # the detail is still complete without labels
+            return
+        self.specs = {spec.name: spec for spec in specs}
+        self.show(self.member)
+
+    def field_rows(self, member: Member) -> list[tuple[str, object]]:
+        rows: list[tuple[str, object]] = []
+        for name, value in member.fields.items():
+            spec = self.specs.get(name)
+            label = spec.label if spec is not None else name
+            rows += flatten(display_value(spec, value), label)
+        return rows
 
     def show(self, member: Member) -> None:
         """Render `member` (the first one, or as read back after a write or a refresh)."""
@@ -88,7 +110,7 @@ class MemberDetailScreen(Screen[Member]):
             ("Updated", member.updated_at),
         ]
         self.query_one("#summary", Static).update(fields_table("Member", summary))
-        self.query_one("#fields", Static).update(fields_table("Fields", flatten(member.fields)))
+        self.query_one("#fields", Static).update(fields_table("Fields", self.field_rows(member)))
         self.query_one("#record", Static).update(
             fields_table("Platform record", flatten(member.raw))
         )
