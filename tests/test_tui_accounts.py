@@ -126,3 +126,25 @@ def test_launch_uses_the_configured_accounts(sandbox: Sandbox, ran: dict[str, Au
 def test_launch_refuses_a_bad_fault_spec(ran: dict[str, AudienceApp]) -> None:
     assert launch(argparse.Namespace(demo=True, faults="nonsense=1")) == 2
     assert "app" not in ran
+
+
+async def test_add_account_with_wrong_credentials_saves_nothing(configured: Session) -> None:
+    app = AudienceApp(configured)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#platform", Select).value = "heyloyalty"
+        await settle(pilot)
+        for field, value in {
+            "name": "typo",
+            "base_url": f"http://localhost{PREFIX}",
+            **DEMO_SECRETS,
+            "api_secret": "not-the-secret",
+        }.items():
+            form.query_one(f"#field-{field}", Input).value = value
+        await pilot.click("#save")
+        await settle(pilot)
+        assert AccountStore().names() == ["shop", "wrong"]
+        assert "typo" not in {r[0] for r in rows(app.screen.query_one(DataTable))}

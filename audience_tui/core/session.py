@@ -104,6 +104,13 @@ class Session:
             )
         return self._providers[name]
 
+    async def check(self, account: Account, secrets: Mapping[str, str]) -> None:
+        """Verify credentials not yet saved, through the transport this session would use."""
+        from ..providers import create
+
+        async with create(account, secrets, transport=self._transport_for(account)) as provider:
+            await provider.verify()
+
     async def audience(self, account: str, key: str) -> Audience:
         """An audience of `account` by id or by name (case-insensitive)."""
         audiences = await self.provider(account).audiences()

@@ -55,6 +55,6 @@ def demo_session(sandbox: Sandbox | None = None, **options: object) -> Session:
     return Session(
         [account for account, _ in pairs],
         lambda account: secrets[account.name],
-        transport_for=lambda account: sandbox.transport,
+        transport_for=lambda account: sandbox.transport if account.demo else None,
         **options,  # type: ignore[arg-type]
     )

@@ -177,43 +177,44 @@ class AccountsScreen(Screen[None]):
         self._describe()
 
     def action_add(self) -> None:
-        try:
-            from .account_form import AccountFormScreen
-        except ImportError:
-            self.notify("Use `audience-tui accounts add PLATFORM NAME` for now.", markup=False)
-            return
+        from .account_form import AccountFormScreen
+
         existing = [account.name for account in self.session.accounts]
         self.app.push_screen(AccountFormScreen(existing), self._added)
 
     def _added(self, result: tuple[Account, dict[str, str]] | None) -> None:
-        if result is None:
-            return
+        if result is not None:
+            self._verify_and_save(*result)
+
+    @work(group="verify-new")
+    async def _verify_and_save(self, account: Account, secrets: dict[str, str]) -> None:
+        """Check the credentials with one cheap real call, and save only when they work (as
+        `accounts add` does), so a typo never lands in the accounts file or the keyring."""
         from ...core.accounts import AccountStore
 
-        account, secrets = result
+        self.notify(f"Checking {account.name}…", markup=False)
+        try:
+            await self.session.check(account, secrets)
+        except Exception as exc:  # shown to the user: nothing was saved
+            self.notify(
+                f"{account.name}: {error_text(exc).plain}; nothing was saved.",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+            return
         try:
             where = AccountStore().add(account, secrets)
         except AudienceError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(str(exc), severity="error", markup=False, timeout=10)
             return
-        self.notify(f"Saved {account.name}; its secrets are in {where}.", markup=False)
+        self.notify(f"{account.name} answers: saved; its secrets are in {where}.", markup=False)
         if any(existing.demo for existing in self.session.accounts):
-            # The demo session talks to the sandbox only: check the new account on its own.
-            self._verify_saved(account, secrets)
+            # The demo session talks to the sandbox only: the account is for the next start.
+            self.notify(
+                f"{account.name} is used when you start audience-tui without --demo.",
+                markup=False,
+            )
             return
         self.session.accounts.append(account)
         self._add_row(account)
-
-    @work(group="verify-new")
-    async def _verify_saved(self, account: Account, secrets: dict[str, str]) -> None:
-        from ...core.accounts import verify
-
-        try:
-            await verify(account, secrets)
-        except Exception as exc:  # shown to the user; the saved account stays for them to fix
-            self.notify(f"{account.name}: {error_text(exc).plain}", severity="error", markup=False)
-        else:
-            self.notify(f"{account.name} answers: ok.", markup=False)
-        self.notify(
-            f"{account.name} is used when you start audience-tui without --demo.", markup=False
-        )
