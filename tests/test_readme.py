@@ -31,3 +31,12 @@ def test_every_documented_subcommand_exists() -> None:
     ):
         assert name in commands
         assert f"audience-tui {name}" in README
+
+
+def test_every_screenshot_the_readme_shows_exists() -> None:
+    import re
+
+    shown = re.findall(r"\]\((screenshots/[^)]+\.png)\)", README)
+    assert shown
+    root = Path(__file__).parent.parent
+    assert [path for path in shown if not (root / path).exists()] == []
