@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from audience_tui.cli import build_parser
@@ -34,8 +35,6 @@ def test_every_documented_subcommand_exists() -> None:
 
 
 def test_every_screenshot_the_readme_shows_exists() -> None:
-    import re
-
     shown = re.findall(r"\]\((screenshots/[^)]+\.png)\)", README)
     assert shown
     root = Path(__file__).parent.parent
