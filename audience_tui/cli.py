@@ -11,12 +11,18 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+import platformdirs
 
 from . import __version__
 from .core.errors import AudienceError
 from .core.redact import redact
+from .core.settings import settings_path
 
-COMMAND_MODULES = ("accounts", "browse", "writes", "sandbox_cmd")
+COMMAND_MODULES = ("accounts", "browse", "writes", "sandbox_cmd", "config", "serve")
+LOG_BYTES, LOG_BACKUPS = 1_000_000, 3  # rotated: at most 4 MB of logs are kept
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = """\
@@ -29,14 +35,57 @@ e.g. `audience-tui --demo lookup ola.nordmann@example.com`.
 EPILOG = """\
 exit codes: 0 ok, 2 usage or invalid input, 3 authentication, 4 network or platform error,
 5 not found.  Run `audience-tui COMMAND --help` for each command's options and examples.
+settings: {settings}  (`audience-tui config show`)
+log file: {log}  (secrets masked, rotated; --debug makes it verbose)
 """
+
+
+def log_path() -> Path:
+    return Path(platformdirs.user_state_dir("audience-tui")) / "logs" / "audience-tui.log"
+
+
+class Redacting(logging.Filter):
+    """Every record masked by core.redact before any handler writes it, tracebacks included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def setup_logging(debug: bool, *, console: bool) -> Path:
+    """Log to the rotated file under the state dir; with `console`, warnings also to stderr.
+
+    The terminal app gets no stderr handler: a line written there would tear its screen.
+    """
+    path = log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "audience_tui", False)]:
+        root.removeHandler(handler)  # main() called again in one process (tests)
+        handler.close()
+    handlers: list[logging.Handler] = [
+        RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    ]
+    handlers[0].setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if console:
+        handlers.append(logging.StreamHandler(sys.stderr))
+        handlers[1].setLevel(logging.DEBUG if debug else logging.WARNING)
+        handlers[1].setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for handler in handlers:
+        handler.addFilter(Redacting())
+        handler.audience_tui = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="audience-tui",
         description=DESCRIPTION,
-        epilog=EPILOG,
+        epilog=EPILOG.format(settings=settings_path(), log=log_path()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"audience-tui {__version__}")
@@ -51,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --demo: make the sandbox misbehave, e.g. 'latency=50ms,429=0.1'",
     )
-    parser.add_argument("--debug", action="store_true", help="verbose log on stderr")
+    parser.add_argument(
+        "--debug", action="store_true", help="verbose log (the log file is named below)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__package__}.commands.{name}").register(sub)
@@ -61,14 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(args.debug, console=args.command is not None)
     if args.command is None:
         from .tui.launch import launch
 
         return launch(args)
+    if (run := getattr(args, "run", None)) is not None:
+        return run(args)  # a command that runs its own event loop (serve)
     from .commands.context import Context
 
     try:

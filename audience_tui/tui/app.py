@@ -1,31 +1,45 @@
-"""The Textual application: global keys, the command palette, and the first screen.
+"""The Textual application: global keys, the command palette, the settings, the first screen.
 
 Screens hold the session they were given; the app only knows which screen is on top, so `/`
 looks in that screen's account (its `account_name`) or, where there is none, in every account.
+
+The settings (core.settings) apply here: the theme (a choice made in the palette is written back
+to the settings file), the [keys] table as Textual's keymap (so the footer, `?` help and the
+palette show the remapped keys), the default account; screens read `app.settings` for the rest.
+Every problem with the file is shown once at start, and the app runs on the defaults.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
+from textual.theme import Theme
 
+from ..core.errors import ConfigError
 from ..core.session import Session
-from .palette import ActionsProvider
+from ..core.settings import Loaded, load, remember
+from .actions import keymap_problems
+from .palette import ActionsProvider, ThemesProvider
 from .screens.accounts import AccountsScreen
 from .screens.help import HelpScreen
+from .screens.lists import ListsScreen
 from .screens.lookup import LookupScreen
 
 if TYPE_CHECKING:
     from ..sandbox.demo import Sandbox
 
+log = logging.getLogger(__name__)
+
 
 class AudienceApp(App[None]):
     TITLE = "audience-tui"
     CSS_PATH = "app.tcss"
-    COMMANDS: ClassVar = {ActionsProvider}
+    COMMANDS: ClassVar = {ActionsProvider, ThemesProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
@@ -46,14 +60,53 @@ class AudienceApp(App[None]):
         *,
         sandbox: Sandbox | None = None,
         first_run_hint: str | None = None,
+        settings: Loaded | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.sandbox = sandbox  # demo mode: the in-process sandbox, for its build progress
         self.first_run_hint = first_run_hint
+        self.loaded = settings or load()
+        self.settings = self.loaded.settings
+        self.problems = [*self.loaded.problems, *keymap_problems(self.loaded)]
+        self.set_keymap(dict(self.settings.keys))
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            known = ", ".join(sorted(self.available_themes))
+            message = f"unknown theme {self.settings.theme!r}; using {self.theme} (known: {known})"
+            self.problems.append(self.loaded.problem("theme", message))
 
     def on_mount(self) -> None:
         self.push_screen(AccountsScreen(self.session, self.first_run_hint))
+        self._open_default_account()
+        for problem in self.problems:
+            log.warning("settings: %s", problem)
+            self.notify(
+                str(problem), title="Settings", severity="warning", markup=False, timeout=12
+            )
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _open_default_account(self) -> None:
+        name = self.settings.default_account
+        if not name:
+            return
+        if name not in {account.name for account in self.session.accounts}:
+            problem = self.loaded.problem("default_account", f"no account named {name!r}")
+            self.notify(str(problem), title="Settings", severity="warning", markup=False)
+            return
+        self.push_screen(ListsScreen(self.session, name))
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme chosen in the palette is the theme next time (other settings untouched)."""
+        if theme.name == self.settings.theme:
+            return
+        try:
+            remember(self.loaded.path, "theme", theme.name)
+        except (ConfigError, OSError) as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)
+            return
+        self.settings = replace(self.settings, theme=theme.name)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

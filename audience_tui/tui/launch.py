@@ -1,7 +1,8 @@
 """`audience-tui` without a subcommand: build the session, run the app, close the session.
 
 With `--demo`, or when no account is configured yet, the app runs on the in-process sandbox's
-demo accounts and says how to add a real one.
+demo accounts and says how to add a real one. The settings file gives the session its request
+timeout and audit file, and the app everything else (see core/settings.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping
 from ..core.errors import AudienceError
 from ..core.models import Account
 from ..core.session import Session
+from ..core.settings import load
 
 DEMO_HINT = "Demo data — add your own account with `audience-tui accounts add PLATFORM NAME`"
 
@@ -40,16 +42,18 @@ def launch(args: argparse.Namespace) -> int:
     except (AudienceError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
+    loaded = load()
+    options = loaded.settings.session_options()
     if found is None:
         # The first start seeds the demo database; say so rather than show a blank terminal.
         print("Starting the demo sandbox…", file=sys.stderr, flush=True)
         sandbox: Sandbox | None = Sandbox.start(faults=faults)
-        session = demo_session(sandbox)
+        session = demo_session(sandbox, **options)
         hint: str | None = DEMO_HINT
     else:
         sandbox, hint = None, None
-        session = Session(*found)
-    app = AudienceApp(session, sandbox=sandbox, first_run_hint=hint)
+        session = Session(*found, **options)
+    app = AudienceApp(session, sandbox=sandbox, first_run_hint=hint, settings=loaded)
 
     async def run() -> None:
         try:

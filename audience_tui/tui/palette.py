@@ -1,4 +1,5 @@
-"""The ctrl+p command palette: every action of the current screen and of the app, by name."""
+"""The ctrl+p command palette: every action of the current screen and of the app, by name, and
+the themes."""
 
 from __future__ import annotations
 
@@ -36,3 +37,34 @@ class ActionsProvider(Provider):
                 yield Hit(
                     score, matcher.highlight(title), partial(run_action, action), title, action.id
                 )
+
+
+CHOICE_KEPT = "the choice is kept in the settings file"
+
+
+class ThemesProvider(Provider):
+    """ "Theme: NAME" for each of Textual's themes; the choice is remembered in the settings."""
+
+    def _themes(self) -> list[tuple[str, str]]:
+        current = self.app.theme
+        return [
+            (f"Theme: {name}" + (" (current)" if name == current else ""), name)
+            for name in sorted(self.app.available_themes)
+        ]
+
+    def _choose(self, name: str) -> None:
+        self.app.theme = name
+
+    async def discover(self) -> Hits:
+        """One entry (the list of actions stays short); typing "theme" lists every theme."""
+        yield DiscoveryHit(
+            f"Change theme (now {self.app.theme})", self.app.search_themes, help=CHOICE_KEPT
+        )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, name in self._themes():
+            score = matcher.match(title)
+            if score > 0:
+                choose = partial(self._choose, name)
+                yield Hit(score, matcher.highlight(title), choose, title, CHOICE_KEPT)

@@ -4,7 +4,8 @@ The screen names every person, platform and list before anything is sent; `escap
 then. Each opt-out goes through `Session.opt_out`, which writes the audit record and reads the
 member back, so the result column shows the status the platform now reports, or the error, and
 failed ones can be retried without closing. Dismisses with the latest outcome of every membership
-that was sent (empty when cancelled).
+that was sent (empty when cancelled). With `confirm_bulk_opt_out = false` in the settings, an
+opt-out of several people is sent as soon as it opens (one person is always asked about).
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
             table.add_row(*cells[0 if several else 1 :], key=str(index))
         self.query_one("#progress").display = False
         self.query_one("#confirm", Button).focus()
+        if several and not self.app.settings.confirm_bulk_opt_out:  # type: ignore[attr-defined]
+            self._send(range(len(self.targets)))  # the user's setting: several people, no question
 
     # --- actions ------------------------------------------------------------------------------
     @on(Button.Pressed, "#confirm")
