@@ -51,47 +51,46 @@ def label_of(spec: FieldSpec, key: Hashable) -> str:
 
 
 def to_aggregate(
-    spec: FieldSpec, counts: Counter[Hashable], scanned: int, total: int | None, complete: bool
+    spec: FieldSpec, counts: Counter[Hashable], read: int, total: int | None, complete: bool
 ) -> Aggregate:
+    """A scan's result so far: `read` members read of `total` (the view's size, when known);
+    once complete, `total` is the members counted (app-side conditions may keep fewer)."""
     buckets = [Bucket(label_of(spec, key), count, key) for key, count in counts.most_common()]
-    return Aggregate(
-        spec.name,
-        buckets,
-        total=scanned if complete else total,
-        source="scan",
-        complete=complete,
-        scanned=scanned,
-    )
+    return Aggregate(spec.name, buckets, total, source="scan", complete=complete, scanned=read)
 
 
 async def scan(view: View, spec: FieldSpec, on_update: UpdateCallback | None = None) -> Aggregate:
     counts: Counter[Hashable] = Counter()
-    scanned = 0
+    kept = read = 0
     total: int | None = None
 
     def progress(seen: int, known_total: int | None) -> None:
-        nonlocal total
-        total = known_total
+        nonlocal read, total
+        read, total = seen, known_total
         if on_update is not None:
-            on_update(to_aggregate(spec, counts, scanned, total, complete=False))
+            on_update(to_aggregate(spec, counts, read, total, complete=False))
 
     member: Member
     async for member in iterate(view, progress=progress):
-        scanned += 1
+        kept += 1
         counts.update(bucket_keys(spec, member.fields.get(spec.name)))
-    result = to_aggregate(spec, counts, scanned, total, complete=True)
+    result = to_aggregate(spec, counts, read, kept, complete=True)
     if on_update is not None:
         on_update(result)
     return result
 
 
+def counted_by_platform(view: View, spec: FieldSpec) -> bool:
+    """Whether the platform is asked for these counts (it may still decline, then we scan)."""
+    # Server-side counts cover the whole list under the server filter: not a status view.
+    server_can = not view.plan.local and view.query.status is None
+    return view.provider.capabilities.server_aggregates and spec.aggregatable and server_can
+
+
 async def aggregate(view: View, field: str, on_update: UpdateCallback | None = None) -> Aggregate:
     """Counts of the view's members by `field`; asks the platform first when it can answer."""
     spec = field_spec(view, field)
-    capabilities = view.provider.capabilities
-    # Server-side counts cover the whole list under the server filter: not a status view.
-    server_can = not view.plan.local and view.query.status is None
-    if capabilities.server_aggregates and spec.aggregatable and server_can:
+    if counted_by_platform(view, spec):
         try:
             result = await view.provider.aggregate(view.audience, spec.name, view.plan.server)
         except UnsupportedError:

@@ -21,6 +21,7 @@ from ...core.models import Audience
 from ...core.sanitize import clean
 from ...core.session import Session
 from ..widgets.cells import count_text, error_text, platform_title, text
+from .charts import ChartsScreen
 
 if TYPE_CHECKING:
     from ...sandbox.store import BuildProgress
@@ -43,12 +44,13 @@ class ListsScreen(Screen[None]):
     TITLE = "Lists"
     HELP = (
         "The account's lists with their member counts (— where the platform does not say). "
-        "`enter` opens a list's members; `/` looks an email up in this account; `escape` goes "
-        "back to the accounts."
+        "`enter` opens a list's members; `c` charts its members by a field; `/` looks an email "
+        "up in this account; `escape` goes back to the accounts."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="lists.back"),
         Binding("enter", "open", "Open list", id="lists.open", priority=True),
+        Binding("c", "charts", "Charts", id="lists.charts"),
         Binding("r", "refresh", "Refresh", id="lists.refresh"),
     ]
 
@@ -183,6 +185,12 @@ class ListsScreen(Screen[None]):
             self.notify("The member table is not available in this build yet.")
             return
         self.app.push_screen(MembersScreen(self.session, self.account_name, audience))
+
+    def action_charts(self) -> None:
+        audience = self.selected()
+        if audience is None:
+            return
+        self.app.push_screen(ChartsScreen(self.session, self.account_name, audience))
 
     @on(DataTable.RowSelected, "#lists")
     def _clicked(self) -> None:
