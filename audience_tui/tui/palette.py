@@ -3,6 +3,7 @@ the themes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -43,28 +44,27 @@ CHOICE_KEPT = "the choice is kept in the settings file"
 
 
 class ThemesProvider(Provider):
-    """ "Theme: NAME" for each of Textual's themes; the choice is remembered in the settings."""
+    """ "Change theme" (Textual's theme picker), and "Theme: NAME" for each theme when searching;
+    the choice is remembered in the settings."""
 
-    def _themes(self) -> list[tuple[str, str]]:
+    def _entries(self) -> list[tuple[str, Callable[[], object]]]:
         current = self.app.theme
-        return [
-            (f"Theme: {name}" + (" (current)" if name == current else ""), name)
-            for name in sorted(self.app.available_themes)
+        entries: list[tuple[str, Callable[[], object]]] = [
+            (f"Change theme (now {current})", self.app.search_themes)
         ]
-
-    def _choose(self, name: str) -> None:
-        self.app.theme = name
+        for name in sorted(self.app.available_themes):
+            title = f"Theme: {name}" + (" (current)" if name == current else "")
+            entries.append((title, partial(setattr, self.app, "theme", name)))
+        return entries
 
     async def discover(self) -> Hits:
-        """One entry (the list of actions stays short); typing "theme" lists every theme."""
-        yield DiscoveryHit(
-            f"Change theme (now {self.app.theme})", self.app.search_themes, help=CHOICE_KEPT
-        )
+        """One entry, so the list of actions stays short; typing "theme" lists every theme."""
+        title, choose = self._entries()[0]
+        yield DiscoveryHit(title, choose, help=CHOICE_KEPT)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, name in self._themes():
+        for title, choose in self._entries():
             score = matcher.match(title)
             if score > 0:
-                choose = partial(self._choose, name)
                 yield Hit(score, matcher.highlight(title), choose, title, CHOICE_KEPT)

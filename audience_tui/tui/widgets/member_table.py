@@ -320,7 +320,7 @@ class MemberTable(ScrollView, can_focus=True):
         """What stands in for a row not loaded: "…loading", the error of its page, or nothing."""
         cache = self.cache
         if cache is None or index >= max(cache.rows, 1):
-            return Strip.blank(0)
+            return Strip.blank(0, base)  # a style even when empty: NO_COLOR filters every segment
         if index == self.cursor_row:
             base = self._style(base, "member-table--cursor")
         failure = cache.failure(index)
