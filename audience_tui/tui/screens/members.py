@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from functools import partial
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,9 +18,11 @@ from textual.widgets import Footer, Header, Label
 from ...core.columns import Column, columns_for
 from ...core.errors import AudienceError
 from ...core.export import ExportFormat, ExportResult, Progress, export_view
-from ...core.models import Audience, Member, Query, Sort
-from ...core.paging import PageCache, PageFetcher, Paging, page_size_for, paging_for
+from ...core.filters import FilterPlan, describe
+from ...core.models import Audience, Filter, Member, Query, Sort
+from ...core.paging import PageCache, ScanPaging, page_size_for, source_for
 from ...core.sanitize import clean
+from ...core.scan import View, prepare
 from ...core.session import OptOutOutcome, Session
 from ..widgets.cells import error_text
 from ..widgets.member_table import MemberTable
@@ -35,7 +37,12 @@ class MembersScreen(Screen[None]):
         "and the mouse move; `g`/`G` go to the first/last row (`G` only where the platform can "
         "jump: lists paged by cursor arrive in order). `s` sorts by the column under the cursor "
         "where the platform can; `enter` shows every field; `o` opts out (after a confirmation); "
-        "`y` copies the email; `e` exports every member of the view; `r` fetches again."
+        "`y` copies the email; `e` exports every member of the view; `r` fetches again.\n\n"
+        "`f` builds a filter: the platform evaluates what it can, and the count shows where it "
+        "counts; conditions it cannot evaluate are checked by the app, which scans the list "
+        "page by page and shows the matches as it finds them (`x` or `escape` stops the scan "
+        "and keeps what was found). The active filter is shown above the table. `c` shows "
+        "charts of the current view."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="table.open"),
@@ -43,6 +50,9 @@ class MembersScreen(Screen[None]):
         Binding("y", "copy_email", "Copy email", id="table.copy_email"),
         Binding("e", "export", "Export", id="table.export"),
         Binding("s", "sort", "Sort by column", id="table.sort"),
+        Binding("f", "filter", "Filter", id="table.filter"),
+        Binding("x", "stop_scan", "Stop scan", show=False, id="table.stop_scan"),
+        Binding("c", "charts", "Charts", show=False, id="table.charts"),
         Binding("r", "refresh", "Refresh", id="table.refresh"),
         Binding("g,home", "first", "First row", show=False, id="table.first"),
         Binding("G,end", "last", "Last row", show=False, id="table.last"),
@@ -64,12 +74,14 @@ class MembersScreen(Screen[None]):
         # what is shown: the sort, and the filter/status view the screen was opened with
         self.view = query or Query()
         self.columns: list[Column] = columns_for([])
+        self.current: View | None = None  # the query resolved against the fields, and planned
         self.cache: PageCache | None = None
         self.notice: Text | None = None  # a problem with the list itself (its fields)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(id="title")
+        yield Label(id="filter")
         yield MemberTable(id="members")
         yield Label(id="status")
         yield Footer()
@@ -81,6 +93,7 @@ class MembersScreen(Screen[None]):
             (clean(self.audience.name), "bold"), f" ({clean(self.audience.kind)})",
         )  # fmt: skip
         self.query_one("#title", Label).update(title)
+        self.query_one("#filter", Label).display = False
         self.table.focus()
         self._start()
 
@@ -94,35 +107,60 @@ class MembersScreen(Screen[None]):
         if self.cache is not None:
             await self.cache.settle()
 
-    # --- loading ----------------------------------------------------------------------------
-    def _fetcher(self, query: Query) -> PageFetcher:
-        return partial(self.provider.members, self.audience, query)
-
-    def _paging(self, query: Query, size: int) -> Paging:
-        return paging_for(self.provider.paging_for(query), size)
-
+    # --- loading ---------------------------------------------------------------------------
     @work(exclusive=True, group="members-fields")
     async def _start(self) -> None:
-        """Read the list's fields (for the columns), then let the table fetch what it shows."""
+        """Read the list's fields (for the columns and the filter), then let the table fetch."""
         try:
-            self.columns = columns_for(await self.provider.fields(self.audience))
+            view = await prepare(self.provider, self.audience, self.view)
         except AudienceError as exc:
             self.notice = Text("Columns limited: ").append_text(error_text(exc))
+            view = View(self.provider, self.audience, [], self.view, FilterPlan(Filter(), Filter()))
+        self.columns = columns_for(view.fields)
         size = page_size_for(self.provider.capabilities)
-        self.cache = PageCache(
-            self._fetcher(self.view), self._paging(self.view, size), spawn=self.table.spawn
-        )
+        fetch, paging = source_for(view, size)
+        self.current = view
+        self.cache = PageCache(fetch, paging, spawn=self.table.spawn)
         self.table.sort = self.view.sort
         self.table.attach(self.cache, self.columns)
+        self._show_filter()
 
-    def _requery(self, query: Query) -> None:
-        """Show `query` from the first row; what the old query still returns is ignored."""
-        self.view = query
-        self.table.sort = query.sort
+    def _show(self, view: View) -> None:
+        """Show `view` from the first row; what the old view still returns is ignored."""
+        self.current, self.view = view, view.query
+        self.table.sort = view.query.sort
         if self.cache is not None:
-            self.cache.reset(self._fetcher(query), self._paging(query, self.cache.paging.size))
+            self.cache.reset(*source_for(view, self.cache.paging.size))
         self.table.move_to(0)
         self.table.refresh()
+        self._show_filter()
+
+    def _requery(self, query: Query) -> None:
+        """The same filter in another order (the plan does not change)."""
+        if self.current is not None:
+            self._show(replace(self.current, query=replace(query, filter=self.view.filter)))
+
+    @work(exclusive=True, group="members-filter")
+    async def _filter(self, filter: Filter) -> None:
+        try:
+            view = await prepare(self.provider, self.audience, replace(self.view, filter=filter))
+        except AudienceError as exc:
+            self.notify(clean(str(exc)), title="Filter not applied", severity="error", markup=False)
+            return
+        self._show(view)
+
+    def _show_filter(self) -> None:
+        """The active filter above the table, and who evaluates it."""
+        label = self.query_one("#filter", Label)
+        view = self.current
+        label.display = view is not None and bool(view.query.filter)
+        if view is None or not view.query.filter:
+            return
+        from .filter_builder import plan_note
+
+        line = Text.assemble(("Filter: ", "bold"), clean(describe(view.query.filter, view.fields)))
+        line.append("  ·  ").append(plan_note(self.provider.title, view.plan, view.fields), "dim")
+        label.update(line)
 
     # --- the status line --------------------------------------------------------------------
     @on(MemberTable.Changed)
@@ -131,7 +169,9 @@ class MembersScreen(Screen[None]):
         line = Text()
         if cache is not None:
             here = min(table.cursor_row + 1, max(cache.rows, 1))
-            if cache.total == 0:
+            if isinstance(cache.paging, ScanPaging):
+                line.append_text(self._scan_status(cache.paging, here))
+            elif cache.total == 0:
                 line.append("no members")
             elif cache.total is not None:
                 line.append(f"row {here:,} of {cache.total:,}")
@@ -147,6 +187,19 @@ class MembersScreen(Screen[None]):
         if self.notice is not None:
             line.append(" · ").append_text(self.notice)
         self.query_one("#status", Label).update(line)
+
+    @staticmethod
+    def _scan_status(scan: ScanPaging, here: int) -> Text:
+        """Where a scan of the list stands: matches found, rows checked, and what keys do."""
+        of = f" of {scan.view_total:,}" if scan.view_total is not None else ""
+        found = f"{scan.discovered:,} matches in {scan.scanned:,}{of} scanned"
+        if scan.scanning:
+            return Text(f"row {here:,} · {found}, scanning… ").append("x stops", "bold")
+        if scan.stopped:
+            return Text(f"row {here:,} of {scan.discovered:,} · {found}; stopped: r scans again")
+        if not scan.discovered:
+            return Text(f"no matches · {found}")
+        return Text(f"row {here:,} of {found}")
 
     def _sorted_column(self) -> Column | None:
         field = self.view.sort.field if self.view.sort else None
@@ -188,7 +241,36 @@ class MembersScreen(Screen[None]):
             return
         field, current = column.spec.name, self.view.sort
         descending = current is not None and current.field == field and not current.descending
-        self._requery(Query(self.view.filter, Sort(field, descending), self.view.status))
+        self._requery(replace(self.view, sort=Sort(field, descending)))
+
+    def action_filter(self) -> None:
+        view = self.current
+        if view is None:
+            return
+        from .filter_builder import FilterBuilder
+
+        builder = FilterBuilder(
+            self.provider, self.account_name, self.audience, view.fields, view.query.filter
+        )
+        self.app.push_screen(builder, self._filtered)
+
+    def _filtered(self, filter: Filter | None) -> None:
+        if filter is not None and filter != self.view.filter:
+            self._filter(filter)
+
+    def action_stop_scan(self) -> bool:
+        """Stop a running scan, keeping the matches found; False when none was running."""
+        if self.cache is None or not self.cache.stop_scan():
+            return False
+        self.notify("Scan stopped: the table shows the matches found so far; r scans again.")
+        return True
+
+    def action_charts(self) -> None:
+        from .charts import ChartsScreen
+
+        self.app.push_screen(
+            ChartsScreen(self.session, self.account_name, self.audience, self.view)
+        )
 
     def action_refresh(self) -> None:
         """Fetch the failed page again; with none failed, everything on screen afresh."""
@@ -198,7 +280,8 @@ class MembersScreen(Screen[None]):
             self.cache.retry()
             return
         row = self.table.cursor_row
-        self.cache.reset()
+        if self.current is not None:
+            self.cache.reset(*source_for(self.current, self.cache.paging.size))
         self.table.move_to(row)
 
     def action_open(self) -> None:
@@ -253,10 +336,10 @@ class MembersScreen(Screen[None]):
     async def _run_export(
         self, path: Path, fmt: ExportFormat, progress: Progress, stop: asyncio.Event
     ) -> ExportResult:
-        query = self.view
-        paging = self._paging(query, self.provider.capabilities.max_page_size)
+        assert self.current is not None  # the export is offered once the view is loaded
+        fetch, paging = source_for(self.current, self.provider.capabilities.max_page_size)
         return await export_view(
-            self._fetcher(query), paging, self.columns, path, fmt, progress=progress, cancel=stop
+            fetch, paging, self.columns, path, fmt, progress=progress, cancel=stop
         )
 
     def _exported(self, result: ExportResult | None) -> None:
@@ -268,4 +351,6 @@ class MembersScreen(Screen[None]):
             self.notify(f"Exported {result.rows:,} members to {result.path}", markup=False)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Stop a running scan first; else back to the lists."""
+        if not self.action_stop_scan():
+            self.app.pop_screen()
