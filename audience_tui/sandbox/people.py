@@ -9,6 +9,8 @@ and fast enough to generate a million people in a few seconds.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -260,3 +262,98 @@ def pick(index: int, salt: str, choices: tuple[str, ...] | list[str]) -> str:
 def number(index: int, salt: str, high: int) -> int:
     """A deterministic integer in [0, high)."""
     return int.from_bytes(_draws(index, salt)[:6]) % max(high, 1)
+
+
+# --- the crowd beyond EXACT, drawn in SQL -------------------------------------------------------
+# The million-member demo lists are built by INSERT ... SELECT over a recursive CTE: Python
+# generation (a blake2b digest per person) takes ~15 s per million before a row is written. People
+# below EXACT are `person(i)` exactly (the small lists and the cross-platform overlap live there);
+# people from EXACT on come from `crowd_sql`: the same name, city, domain and interest tables and
+# similar shares, drawn from a cheap integer hash (two squarings modulo a prime below sqrt(2**63),
+# so SQLite's 64-bit integers never overflow). Deterministic too, but not equal to `person(i)`.
+EXACT = 20_000
+_PRIME = 3_000_000_019
+_BIRTH_SPAN = 365 * 60
+BUILD_CACHE_KIB = -65536  # negative: KiB, so 64 MB
+
+
+def sql_draw(column: str, salt: int) -> str:
+    """A SQL expression: a pseudo-random integer in [0, 3e9) from the integer `column`."""
+    x = f"((({column}) * 2654435761 + {salt * 97_531 + 12_345}) % {_PRIME})"
+    y = f"(({x} * {x} + {salt}) % {_PRIME})"
+    return f"(({y} * {y} + {salt + 7}) % {_PRIME})"
+
+
+def sql_choice(draw: str, choices: Sequence[str]) -> str:
+    """A SQL expression: one of `choices` (plain words) picked by the integer expression `draw`."""
+    cases = " ".join(f"WHEN {k} THEN '{choice}'" for k, choice in enumerate(choices))
+    return f"CASE {draw} % {len(choices)} {cases} END"
+
+
+def prepare_crowd(conn: sqlite3.Connection) -> None:
+    """Ready a builder thread's connection: the lookup tables `crowd_sql` joins (temporary: they
+    live as long as the connection) and a page cache big enough for the indexes' random inserts."""
+    conn.execute(f"PRAGMA cache_size = {BUILD_CACHE_KIB}")
+    conn.executescript(
+        """
+        CREATE TEMP TABLE IF NOT EXISTS people_first (k INTEGER PRIMARY KEY, name, ascii, female);
+        CREATE TEMP TABLE IF NOT EXISTS people_last (k INTEGER PRIMARY KEY, name, ascii);
+        CREATE TEMP TABLE IF NOT EXISTS people_domain (k INTEGER PRIMARY KEY, name);
+        CREATE TEMP TABLE IF NOT EXISTS people_city (k INTEGER PRIMARY KEY, city, country);
+        DELETE FROM people_first; DELETE FROM people_last;
+        DELETE FROM people_domain; DELETE FROM people_city;
+        """
+    )
+    firsts = [(n, 1) for n in FIRST_F] + [(n, 0) for n in FIRST_M]
+    conn.executemany(
+        "INSERT INTO people_first VALUES (?, ?, ?, ?)",
+        [(k, n, _ascii(n), female) for k, (n, female) in enumerate(firsts)],
+    )
+    conn.executemany(
+        "INSERT INTO people_last VALUES (?, ?, ?)", [(k, n, _ascii(n)) for k, n in enumerate(LAST)]
+    )
+    conn.executemany("INSERT INTO people_domain VALUES (?, ?)", list(enumerate(DOMAINS)))
+    conn.executemany(
+        "INSERT INTO people_city VALUES (?, ?, ?)", [(k, *c) for k, c in enumerate(CITIES)]
+    )
+
+
+def _ascii(name: str) -> str:
+    return name.lower().translate(_ASCII).replace(" ", "")
+
+
+def crowd_sql(salt: int) -> str:
+    """A SELECT of people :start <= i < :stop (all >= EXACT) for INSERT ... SELECT.
+
+    Columns: i, first_name, last_name, email, gender, birthdate, city, city_k (index into
+    CITIES), country, phone, interests (bit mask over INTERESTS), channel, platform, and three
+    more draws x, y, z (integers in [0, 3e9), salted by `salt`) for a platform's own coin tosses.
+    """
+    salts = (1, 2, 3, 4 + 3 * salt, 5 + 3 * salt, 6 + 3 * salt)
+    first = ", ".join(sql_draw(":start", salt) for salt in salts)
+    step = ", ".join(sql_draw("i + 1", salt) for salt in salts)
+    picks = " | ".join(
+        f"(CASE WHEN (b / 5040) % 4 > {k} THEN 1 << ((b / {20160 * 12**k}) % 12) ELSE 0 END)"
+        for k in range(3)
+    )
+    return f"""
+    WITH RECURSIVE d(i, a, b, c, x, y, z) AS (  -- each draw computed once per row, in the queue
+        SELECT :start, {first} UNION ALL SELECT i + 1, {step} FROM d WHERE i + 1 < :stop)
+    SELECT d.i AS i, f.name AS first_name, l.name AS last_name,
+        f.ascii || '.' || l.ascii || d.i || '@' || dm.name AS email,
+        CASE WHEN (a / 60) % 17 = 0 THEN '' WHEN f.female THEN 'female' ELSE 'male' END AS gender,
+        CASE WHEN (a / 1020) % 11 = 0 THEN NULL
+             ELSE date('1945-01-01', '+' || ((a / 11220) % {_BIRTH_SPAN}) || ' days')
+        END AS birthdate,
+        ct.city AS city, ct.k AS city_k, ct.country AS country,
+        '47' || (40000000 + c % 9999999) AS phone,
+        {picks} AS interests,
+        {sql_choice("(c / 9999999)", CHANNELS)} AS channel,
+        {sql_choice("z", PLATFORMS)} AS platform,
+        x, y, z
+    FROM d
+    JOIN people_first f ON f.k = a % 60
+    JOIN people_last l ON l.k = b % {len(LAST)}
+    JOIN people_domain dm ON dm.k = (b / 40) % {len(DOMAINS)}
+    JOIN people_city ct ON ct.k = (b / 280) % {len(CITIES)}
+    """
