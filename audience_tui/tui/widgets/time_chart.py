@@ -42,5 +42,5 @@ class TimeChart(PlotextPlot):
             for name in series.series:
                 dates, values = points_of(series, name, form)
                 if dates:
-                    plt.plot(dates, values, label=clean(name), marker="braille")
+                    plt.plot(dates, values, label=clean(name), marker="hd")
         self.refresh()
