@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -16,6 +17,15 @@ from ..core.sanitize import clean, one_line, spreadsheet_safe
 
 FORMATS = ("table", "csv", "jsonl")
 MAX_CELL = 40
+# JSON escapes C0 controls itself; DEL, C1 codes (0x9b is an 8-bit CSI) and bidi overrides it
+# would print raw to the terminal, so they are written as \u escapes too (the data is unchanged).
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_line(row: Mapping[str, Any]) -> str:
+    """One JSON Lines record that is safe to print to a terminal."""
+    text = json.dumps(row, ensure_ascii=False, default=str)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def add_format_option(parser: Any, default: str = "table") -> None:
@@ -61,7 +71,7 @@ def emit(
     if fmt == "jsonl":
         count = 0
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            out.write(json_line(row))
             count += 1
         return count
     materialised = list(rows)
