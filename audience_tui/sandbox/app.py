@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from . import hostile
 from .faults import FaultMiddleware, FaultSpec
 from .store import Store
 
@@ -40,6 +41,7 @@ def create_app(
     modules = [platform_module(name) for name in PLATFORMS]
     for module in modules:
         module.install(store)
+    hostile.install(store)  # only with AUDIENCE_TUI_SANDBOX_HOSTILE=1
 
     async def index(request: Request) -> JSONResponse:
         return JSONResponse(
