@@ -30,6 +30,7 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
+from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
 from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp
@@ -275,6 +276,26 @@ async def test_a_filtered_view_counts_only_its_members(session: Session) -> None
         text = screen_text(app)
         assert "where Country equals Danmark" in text
         assert "counted by scanning every member" in text  # the field list says so
+
+
+async def test_hostile_values_chart_literally(session: Session) -> None:
+    provider = session.provider("demo-heyloyalty")
+    await provider.http.request(
+        "POST",
+        f"{HEYLOYALTY_API}/lists/2/members",
+        data={"firstname": "x", "city": HOSTILE, "email": "hostile@example.com", "skipOptIn": "1"},
+    )
+    app = ChartsApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_charts(pilot, "demo-heyloyalty", "VIP Club")
+        await choose(pilot, "#fields", "city")
+        assert screen.result is not None and HOSTILE in {b.label for b in screen.result.buckets}
+        await pilot.click(BarChart)
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "[@click=app.quit]x[/]" in shown  # cut to the label column, but literal
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert app.is_running
 
 
 # --- over time ---------------------------------------------------------------------------------

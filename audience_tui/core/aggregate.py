@@ -16,7 +16,7 @@ from .filters import parse_date
 from .models import Aggregate, Bucket, FieldSpec, FieldType, Member
 from .scan import View, iterate
 
-EMPTY = "(empty)"
+EMPTY = "(not set)"  # as Placewise labels a missing value in its own counts
 UpdateCallback = Callable[[Aggregate], None]
 
 

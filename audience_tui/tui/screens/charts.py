@@ -266,6 +266,8 @@ class ChartsScreen(Screen[None]):
             line.append(", counted by scanning every page")
         else:
             line.append(f", counted by scanning {read} members")
+        if spec.type is FieldType.MULTI:
+            line.append(" · a member can have several values", style="dim")
         if self.cached:
             line.append("   (kept from before; r: count again)", style="dim")
         return line

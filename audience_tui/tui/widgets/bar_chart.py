@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from ...core.aggregate import EMPTY
 from ...core.models import Aggregate
 from ...core.sanitize import clean
 
@@ -39,7 +40,7 @@ def chart_text(aggregate: Aggregate, width: int, style: str = "cyan") -> Text:
     rest = aggregate.buckets[MAX_BARS:]
     if not buckets:
         return Text("No members to count.", style="dim")
-    labels = [Text(clean(bucket.label) or "(empty)") for bucket in buckets]
+    labels = [Text(clean(bucket.label) or EMPTY) for bucket in buckets]
     label_width = min(max(label.cell_len for label in labels), LABEL_MAX, max(width // 3, 4))
     bar_width = max(width - label_width - 2 - COUNT_WIDTH - PERCENT_WIDTH, 4)
     whole = denominator(aggregate) or 1
