@@ -49,8 +49,9 @@ class Redacting(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = redact(record.getMessage()), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        if record.exc_info:  # formatted here, as another handler may have cached it unmasked
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(text)
         return True
 
 
@@ -130,6 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a defect: one redacted line here, the traceback in a private file
+        from .core import crash
+
+        print(f"error: {crash.message(exc, crash.report(exc))}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":
