@@ -94,22 +94,22 @@ class FilterBuilder(ModalScreen[Filter | None]):
     ]
     DEFAULT_CSS = """
     FilterBuilder #dialog { height: auto; }
-    FilterBuilder #conditions { height: 7; }
-    FilterBuilder Horizontal { height: auto; margin-top: 1; }
+    FilterBuilder .row { height: auto; margin-top: 1; }
     FilterBuilder #field { width: 30; }
     FilterBuilder #op { width: 32; margin-left: 1; }
     FilterBuilder #value-box { width: 1fr; height: auto; margin-left: 1; }
+    FilterBuilder Input { height: 1; border: none; padding: 0 1; background: $boost; }
     FilterBuilder #text { width: 1fr; }
     FilterBuilder #choice { width: 1fr; }
     FilterBuilder #multi { width: 1fr; max-height: 6; }
     FilterBuilder #message, FilterBuilder #where, FilterBuilder #plan,
     FilterBuilder #saved-message { width: 100%; }
     FilterBuilder #message { color: $text-error; }
-    FilterBuilder Button { margin-right: 1; }
+    FilterBuilder Button { width: auto; min-width: 10; margin-right: 2; }
     FilterBuilder #saved { width: 36; }
     FilterBuilder #name { width: 28; margin-left: 1; }
     FilterBuilder #logic { width: 30; }
-    FilterBuilder .label { padding: 0 1 0 0; }
+    FilterBuilder .label { padding: 0 1 0 2; }
     """
 
     def __init__(
@@ -147,7 +147,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
         with Vertical(id="dialog"):
             yield Label(title, id="heading")
             yield OptionList(id="conditions")
-            with Horizontal(id="editor"):
+            with Horizontal(id="editor", classes="row"):
                 yield Select(fields, id="field", allow_blank=not fields, compact=True)
                 yield Select(ops, id="op", allow_blank=not ops, compact=True)
                 with Vertical(id="value-box"):
@@ -157,7 +157,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
                     yield Label(Text("(no value)", style="dim"), id="none")
             yield Label(id="message")
             yield Label(id="where")
-            with Horizontal(id="condition-buttons"):
+            with Horizontal(id="condition-buttons", classes="row"):
                 yield Button("Add condition", id="add", variant="primary", compact=True)
                 yield Button("Remove", id="remove", compact=True)
                 yield Button("Clear all", id="clear", compact=True)
@@ -167,18 +167,22 @@ class FilterBuilder(ModalScreen[Filter | None]):
                     id="logic", value=self.logic, allow_blank=False, compact=True,
                 )  # fmt: skip
             yield Label(id="plan")
-            with Horizontal(id="saved-row"):
+            with Horizontal(id="saved-row", classes="row"):
                 yield Select([], id="saved", prompt="saved filters", compact=True)
                 yield Button("Open", id="open", compact=True)
                 yield Button("Delete", id="delete", compact=True)
                 yield Input(id="name", placeholder="name to save as", compact=True)
                 yield Button("Save", id="save", compact=True)
             yield Label(id="saved-message")
-            with Horizontal(id="actions"):
+            with Horizontal(id="actions", classes="row"):
                 yield Button("Apply", id="apply", variant="success", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        # app.tcss spaces out a dialog's inputs and lists (and wins over DEFAULT_CSS): not here
+        for widget in self.query("Input, OptionList"):
+            widget.styles.margin = 0
+        self.query_one("#conditions").styles.height = 7
         if self.fields:
             self._show_field(self.fields[0])
         self._refresh_conditions()

@@ -31,6 +31,7 @@ from .export_dialog import ExportDialog, ExportProgress
 
 class MembersScreen(Screen[None]):
     TITLE = "Members"
+    DEFAULT_CSS = "MembersScreen #filter { width: 100%; }"
     HELP = (
         "The members of the list, a page at a time: only what is on screen is fetched, and a few "
         "thousand rows at most are kept in memory however far you scroll. Arrow keys, page keys "
@@ -159,7 +160,7 @@ class MembersScreen(Screen[None]):
         from .filter_builder import plan_note
 
         line = Text.assemble(("Filter: ", "bold"), clean(describe(view.query.filter, view.fields)))
-        line.append("  ·  ").append(plan_note(self.provider.title, view.plan, view.fields), "dim")
+        line.append("\n").append(plan_note(self.provider.title, view.plan, view.fields), "dim")
         label.update(line)
 
     # --- the status line --------------------------------------------------------------------
