@@ -278,6 +278,24 @@ async def test_a_filtered_view_counts_only_its_members(session: Session) -> None
         assert "counted by scanning every member" in text  # the field list says so
 
 
+async def test_a_view_the_app_checks_is_scanned_even_where_the_platform_counts(
+    session: Session,
+) -> None:
+    query = Query(Filter((parse_condition("first_name sw a"),)))  # not a Placewise filter
+    app = ChartsApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_charts(pilot, "demo-placewise", "City Lade", query)
+        assert screen.result is None  # no field is counted by the platform for this view
+        await choose(pilot, "#fields", "gender")
+        result = screen.result
+        assert result is not None and result.source == "scan" and result.complete
+        members = await every_member(session.provider("demo-placewise"), screen.audience)
+        kept = [m for m in members if str(m.fields.get("first_name")).lower().startswith("a")]
+        assert 0 < result.total == len(kept) < len(members)  # type: ignore[operator]
+        assert sum(counts(result).values()) == len(kept)
+        assert f"Gender: {len(kept):,} members, counted by scanning" in screen_text(app)
+
+
 async def test_hostile_values_chart_literally(session: Session) -> None:
     provider = session.provider("demo-heyloyalty")
     await provider.http.request(

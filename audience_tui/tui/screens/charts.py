@@ -251,12 +251,13 @@ class ChartsScreen(Screen[None]):
         line = Text(clean(spec.label), style="bold")
         if result is None:
             return line.append(": counting…", style="dim")
-        read, total = f"{result.scanned:,}", "?" if result.total is None else f"{result.total:,}"
+        # Cursor-paged views do not say how many members they hold.
+        read = f"{result.scanned:,}" + ("" if result.total is None else f" of {result.total:,}")
         if not result.complete and not self.stopped:
-            line.append(f": counting by scanning, {read} of {total} members read… ", "yellow")
+            line.append(f": counting by scanning, {read} members read… ", "yellow")
             return line.append("escape stops", style="dim")
         if not result.complete:
-            line.append(f": partial, stopped after {read} of {total} members", "yellow")
+            line.append(f": partial, stopped after {read} members", "yellow")
             return line.append("   r: count again", style="dim")
         if result.total is not None:
             line.append(f": {result.total:,} members")
@@ -265,7 +266,7 @@ class ChartsScreen(Screen[None]):
         elif result.scanned == result.total:
             line.append(", counted by scanning every page")
         else:
-            line.append(f", counted by scanning {read} members")
+            line.append(f", counted by scanning {result.scanned:,} members")
         if spec.type is FieldType.MULTI:
             line.append(" · a member can have several values", style="dim")
         if self.cached:
