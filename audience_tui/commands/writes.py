@@ -13,13 +13,13 @@ from typing import Any
 
 from ..core.csvimport import plan_import, read_csv
 from ..core.errors import NotFoundError, ValidationError
-from ..core.models import ImportJob, ImportRequest, ImportState, Member, MemberStatus
+from ..core.importer import FINAL, start_import
+from ..core.models import ImportJob, ImportState, Member, MemberStatus
 from ..core.sanitize import clean
 from .context import Context
 from .output import add_format_option, emit
 
 POLL_SECONDS = 5.0
-FINAL = (ImportState.FINISHED, ImportState.FAILED, ImportState.UNTRACKED)
 
 
 def register(sub: Any) -> None:
@@ -196,20 +196,7 @@ async def run_import(args: argparse.Namespace, ctx: Context) -> int:
     if not confirm(ctx, f"Import {len(plan.rows)} row(s)?", args.yes):
         print("cancelled: nothing sent", file=ctx.out)
         return 1
-    base = {
-        "account": args.account,
-        "platform": provider.platform,
-        "audience": audience.id,
-        "file": str(args.file),
-        "rows": len(plan.rows),
-    }
-    ctx.session.audit.record("import.attempt", **base)
-    try:
-        job = await provider.start_import(ImportRequest(audience, plan.rows, args.file.name))
-    except Exception as exc:
-        ctx.session.audit.record("import.failed", **base, error=str(exc))
-        raise
-    ctx.session.audit.record("import.started", **base, import_id=job.id, state=str(job.state))
+    job = (await start_import(ctx.session, args.account, audience, plan.rows, args.file)).job
     while not args.no_wait and job.state not in FINAL:
         await asyncio.sleep(min(POLL_SECONDS, 1.0))
         job = await provider.import_status(job.id)

@@ -49,14 +49,14 @@ def read_csv(source: Path | str) -> CsvTable:
     if isinstance(source, Path):
         try:
             size = source.stat().st_size
-        except OSError as exc:
+            if size > MAX_BYTES:
+                raise ValidationError(
+                    f"{source} is {size // 1_048_576} MB; split it into files under "
+                    f"{MAX_BYTES // 1_048_576} MB"
+                )
+            raw = source.read_bytes()
+        except OSError as exc:  # missing, a folder, or no permission
             raise ValidationError(f"cannot read {source}: {exc.strerror}") from None
-        if size > MAX_BYTES:
-            raise ValidationError(
-                f"{source} is {size // 1_048_576} MB; split it into files under "
-                f"{MAX_BYTES // 1_048_576} MB"
-            )
-        raw = source.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -65,6 +65,8 @@ def read_csv(source: Path | str) -> CsvTable:
         text = source
     if not text.strip():
         raise ValidationError("the file is empty: nothing to import")
+    if "\x00" in text:
+        raise ValidationError("the file is not CSV text (it holds binary data)")
     sample = text[:20000]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter

@@ -27,6 +27,7 @@ from ...core.models import Account
 from ...core.session import Session
 from ..widgets.cells import error_text, platform_title, text
 from .confirm import ConfirmScreen
+from .imports import ImportsScreen
 from .lists import ListsScreen
 
 CHECKING = Text("checking…", style="dim")
@@ -50,13 +51,15 @@ class AccountsScreen(Screen[None]):
     HELP = (
         "Your accounts on Placewise MPC, Ownpage, Kajabi, Emma and Heyloyalty, each checked in "
         "the background. `enter` opens an account's lists. `/` looks an email up in **every** "
-        "account at once and shows where the person is and their status there."
+        "account at once and shows where the person is and their status there. `i` opens the "
+        "account's import monitor."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open lists", id="accounts.open", priority=True),
         Binding("a", "add", "Add account", id="accounts.add"),
         Binding("t", "test", "Test connection", id="accounts.test"),
         Binding("d,delete", "remove", "Remove account", id="accounts.remove"),
+        Binding("i", "imports", "Imports", id="accounts.imports"),
     ]
     account_name = None  # `/` here looks in every account
 
@@ -141,6 +144,11 @@ class AccountsScreen(Screen[None]):
     @on(DataTable.RowSelected, "#accounts")
     def _clicked(self) -> None:
         self.action_open()
+
+    def action_imports(self) -> None:
+        name = self.selected()
+        if name is not None:
+            self.app.push_screen(ImportsScreen(self.session, name))
 
     def action_test(self) -> None:
         name = self.selected()

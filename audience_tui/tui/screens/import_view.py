@@ -1,0 +1,99 @@
+"""How an import reads on screen: its state word and the detail panel of the import monitor.
+
+Everything here comes from a platform (ids, notes, row errors) or a file (its name), so it is
+built as plain Text from cleaned values, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from rich.text import Text
+
+from ...core.importer import StartedImport
+from ...core.models import ImportJob, ImportState
+from ..widgets.cells import text
+
+STATE_STYLES = {
+    ImportState.QUEUED: "cyan",
+    ImportState.RUNNING: "cyan",
+    ImportState.FINISHED: "green",
+    ImportState.FAILED: "red",
+    ImportState.UNTRACKED: "yellow",
+}
+ROW_ERRORS_SHOWN = 100
+
+
+def state_text(state: ImportState) -> Text:
+    return Text(state.value, style=STATE_STYLES.get(state, ""))
+
+
+def stamp(moment: datetime | None, form: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A time in the user's zone, to the second."""
+    return moment.astimezone().strftime(form) if moment else "—"
+
+
+def when(moment: datetime | None) -> Text:
+    """A table cell: the time without the year, or a dim dash."""
+    return Text(stamp(moment, "%b %d %H:%M:%S"), style="" if moment else "dim")
+
+
+def counts(job: ImportJob) -> str:
+    """ "sent 4 · added 2 · …" for the counts the platform gave (— for those it did not)."""
+    pairs = (
+        ("sent", job.submitted),
+        ("added", job.added),
+        ("updated", job.updated),
+        ("skipped", job.skipped),
+        ("errors", job.errors),
+    )
+    return " · ".join(f"{word} {'—' if n is None else f'{n:,}'}" for word, n in pairs)
+
+
+def job_detail(job: ImportJob, names: Mapping[str, str], entry: StartedImport | None) -> Text:
+    """The whole story of one import: times, counts, the platform's note, parts, refused rows."""
+    out = Text().append("Import ", style="bold").append_text(text(job.id, "bold"))
+    if job.audience_id:
+        out.append(" into ").append_text(text(names.get(job.audience_id, job.audience_id)))
+    out.append("  ").append_text(state_text(job.state))
+    out.append(f"\nstarted {stamp(job.started_at)}, finished {stamp(job.finished_at)}\n")
+    out.append(counts(job))
+    if entry is not None:
+        out.append("\nfrom ").append_text(text(entry.file)).append(f" ({entry.rows:,} rows)")
+    if job.note:
+        out.append("\n").append_text(text(job.note, "italic"))
+    if job.state is ImportState.UNTRACKED and entry is not None:
+        out.append_text(_member_counts(entry))
+    for part in job.parts:
+        if part is job.parts[0]:
+            out.append(f"\n\nParts ({len(job.parts)}):", style="bold")
+        out.append("\n  ").append_text(text(part.note or part.id))
+        out.append(" ").append_text(state_text(part.state)).append(f"  {counts(part)}")
+    if job.row_errors:
+        shown = job.row_errors[:ROW_ERRORS_SHOWN]
+        out.append(f"\n\nRows the platform refused ({len(job.row_errors):,}):", style="bold")
+        for error in shown:
+            out.append("\n  ").append_text(text(error.row, "bold")).append(": ")
+            out.append_text(text(error.message, "red"))
+        if len(job.row_errors) > len(shown):
+            out.append(f"\n  … and {len(job.row_errors) - len(shown):,} more", style="dim")
+    elif job.state is ImportState.FINISHED and job.errors == 0:
+        out.append("\n\nNo row was refused.", style="green")
+    return out
+
+
+def _member_counts(entry: StartedImport) -> Text:
+    """What an untracked platform does report: the list's member count before and since."""
+    before, now = entry.count_before, entry.count_now
+    out = Text("\n\nWhat the platform does report: the list's member count, ", style="yellow")
+    if before is None or now is None:
+        return out.append("which it did not give.", style="yellow")
+    change = now - before
+    out.append(f"{before:,} before the import, {now:,} now ({change:+,}).", style="yellow")
+    out.append(
+        "\nIt cannot say which rows were added, updated or refused "
+        "(updates do not change the count).",
+        style="dim",
+    )
+    return out
