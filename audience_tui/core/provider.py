@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from .errors import UnsupportedError
+from .accounts import base_url_problem
+from .errors import ConfigError, UnsupportedError
 from .http import ApiClient
 from .models import (
     Account,
@@ -63,6 +64,10 @@ class Provider:
             if spec.secret:
                 register_secret(self.secrets.get(spec.key))
         self.base_url = account.base_url or self.default_base_url
+        # Secrets travel with every request: only over TLS, unless they never leave this machine
+        # (loopback, or a transport in this process such as the demo sandbox).
+        if transport is None and (problem := base_url_problem(self.base_url)) is not None:
+            raise ConfigError(f"account {account.name!r}: the base URL {problem}")
         self.http = self.make_client(transport=transport, **client_options)
 
     def make_client(self, **options: Any) -> ApiClient:

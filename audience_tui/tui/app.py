@@ -12,14 +12,17 @@ Every problem with the file is shown once at start, and the app runs on the defa
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.theme import Theme
 
+from ..core import crash
 from ..core.errors import ConfigError
 from ..core.session import Session
 from ..core.settings import Loaded, load, remember
@@ -107,6 +110,17 @@ class AudienceApp(App[None]):
             self.notify(f"Theme not saved: {exc}", severity="warning", markup=False)
             return
         self.settings = replace(self.settings, theme=theme.name)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash output prints every local variable (secrets, member data): show one
+        redacted line instead, and keep the redacted traceback in a private file."""
+        error = sys.exc_info()[1] or self._exception
+        if error is None:
+            super()._fatal_error()
+            return
+        self.bell()
+        self._exit_renderables.append(Text(crash.message(error, crash.report(error))))
+        self._close_messages_no_wait()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
