@@ -22,6 +22,7 @@ from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lists import ListsScreen
+from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
 
 
@@ -115,3 +116,19 @@ async def test_bulk_opt_out_confirmation_follows_the_setting(
         else:
             assert sent == ["✓ confirmed", "✓ confirmed"]
             assert [e["action"] for e in session.audit.read()].count("opt_out.confirmed") == 2
+
+
+@pytest.mark.parametrize("prefetch", [0, 3])
+async def test_prefetch_depth_reaches_the_member_table(session: Session, prefetch: int) -> None:
+    write_settings(f"prefetch = {prefetch}\n")
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        audience = max(
+            await session.provider("demo-heyloyalty").audiences(), key=lambda a: a.member_count or 0
+        )
+        screen = MembersScreen(session, "demo-heyloyalty", audience)
+        await app.push_screen(screen)
+        await screen.settle()
+        assert screen.cache is not None
+        assert screen.cache.pages_held == list(range(prefetch + 1))  # on screen + ahead

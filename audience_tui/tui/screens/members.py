@@ -121,7 +121,8 @@ class MembersScreen(Screen[None]):
         size = page_size_for(self.provider.capabilities)
         fetch, paging = source_for(view, size)
         self.current = view
-        self.cache = PageCache(fetch, paging, spawn=self.table.spawn)
+        prefetch = self.app.settings.prefetch  # type: ignore[attr-defined]
+        self.cache = PageCache(fetch, paging, spawn=self.table.spawn, prefetch=prefetch)
         self.table.sort = self.view.sort
         self.table.attach(self.cache, self.columns)
         self._show_filter()
