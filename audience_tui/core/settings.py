@@ -82,6 +82,9 @@ class Settings:
         return values
 
 
+DEFAULTS = Settings()  # for screens hosted by an app without settings (tests, embedding)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     path: Path

@@ -24,6 +24,7 @@ from ...core.paging import PageCache, ScanPaging, page_size_for, source_for
 from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import OptOutOutcome, Session
+from ...core.settings import DEFAULTS
 from ..widgets.cells import error_text
 from ..widgets.member_table import MemberTable
 from .export_dialog import ExportDialog, ExportProgress
@@ -121,7 +122,7 @@ class MembersScreen(Screen[None]):
         size = page_size_for(self.provider.capabilities)
         fetch, paging = source_for(view, size)
         self.current = view
-        prefetch = self.app.settings.prefetch  # type: ignore[attr-defined]
+        prefetch = getattr(self.app, "settings", DEFAULTS).prefetch
         self.cache = PageCache(fetch, paging, spawn=self.table.spawn, prefetch=prefetch)
         self.table.sort = self.view.sort
         self.table.attach(self.cache, self.columns)

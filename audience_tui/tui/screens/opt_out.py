@@ -24,6 +24,7 @@ from textual.widgets import Button, DataTable, Label, ProgressBar
 from ...core.errors import AudienceError
 from ...core.models import Audience, Member
 from ...core.session import OptOutOutcome, Session
+from ...core.settings import DEFAULTS
 from ..memberships import Target
 from ..widgets.cells import (
     error_text,
@@ -103,7 +104,7 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
             table.add_row(*cells[0 if several else 1 :], key=str(index))
         self.query_one("#progress").display = False
         self.query_one("#confirm", Button).focus()
-        if several and not self.app.settings.confirm_bulk_opt_out:  # type: ignore[attr-defined]
+        if several and not getattr(self.app, "settings", DEFAULTS).confirm_bulk_opt_out:
             self._send(range(len(self.targets)))  # the user's setting: several people, no question
 
     # --- actions ------------------------------------------------------------------------------
