@@ -14,7 +14,7 @@ import pytest
 from rich.text import Text
 from test_tui_flows import SIZE, open_lists, screen_text, settle
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import Label, OptionList
 
 from audience_tui.core.aggregate import EMPTY
 from audience_tui.core.filters import parse_condition, parse_date
@@ -35,7 +35,7 @@ from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import charts
-from audience_tui.tui.screens.charts import ChartsScreen
+from audience_tui.tui.screens.charts import ChartsScreen, chart_cache
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.widgets.bar_chart import MAX_BARS, BarChart, chart_text
 from audience_tui.tui.widgets.time_chart import TimeChart
@@ -149,7 +149,7 @@ async def test_ownpage_subscribed_counted_by_the_platform(session: Session) -> N
         assert "counted by the platform" in screen_text(app)
 
 
-async def test_emma_group_status_counted_by_the_platform(session: Session) -> None:
+async def test_emma_group_status_counted_by_the_platform_and_no_time_tab(session: Session) -> None:
     app = ChartsApp(session)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_charts(pilot, "demo-emma", "Donors")
@@ -159,6 +159,8 @@ async def test_emma_group_status_counted_by_the_platform(session: Session) -> No
         text = screen_text(app)
         assert f"Status: {screen.result.total:,} members, counted by the platform" in text
         assert "Active" in text
+        assert screen.check_action("switch", ()) is False  # Emma has no reports over time
+        assert "Over time" not in text
 
 
 # --- counted by scanning -----------------------------------------------------------------------
@@ -240,6 +242,22 @@ async def test_escape_stops_a_scan_and_keeps_the_partial_chart(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is not screen
+
+
+async def test_a_field_with_too_many_values_is_not_charted(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(charts, "MAX_VALUES", 150)
+    app = ChartsApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_charts(pilot, "demo-kajabi", "Photo Masterclass")
+        await choose(pilot, "#fields", "email")
+        status = str(screen.query_one("#chart-status", Label).render())
+        assert "Email: validation: Email has more than 150 different values" in status
+        assert "more than 150 different values" in screen_text(app)
+        assert screen.result is not None and not screen.result.complete
+        assert screen.result.scanned < (screen.audience.member_count or 0)  # it stopped
+        assert chart_cache(session) == {}
 
 
 async def test_counts_are_kept_until_r(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -337,14 +355,6 @@ async def test_placewise_reports_over_time(session: Session) -> None:
         assert isinstance(plot, Text) and "members" in plot.plain
         await pilot.press("t")
         assert screen.query_one("#fields", OptionList).has_focus
-
-
-async def test_no_reports_over_time_no_t(session: Session) -> None:
-    app = ChartsApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_charts(pilot, "demo-emma", "Donors")
-        assert screen.check_action("switch", ()) is False
-        assert "Over time" not in screen_text(app)
 
 
 # --- from the lists ----------------------------------------------------------------------------

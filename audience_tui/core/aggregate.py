@@ -59,7 +59,15 @@ def to_aggregate(
     return Aggregate(spec.name, buckets, total, source="scan", complete=complete, scanned=read)
 
 
-async def scan(view: View, spec: FieldSpec, on_update: UpdateCallback | None = None) -> Aggregate:
+async def scan(
+    view: View,
+    spec: FieldSpec,
+    on_update: UpdateCallback | None = None,
+    max_values: int | None = None,
+) -> Aggregate:
+    """Count by reading every member; with `max_values`, give up (ValidationError) once the
+    field has more different values than that (an email or id: no chart, and each partial
+    result would cost more than the page it counts)."""
     counts: Counter[Hashable] = Counter()
     kept = read = 0
     total: int | None = None
@@ -74,6 +82,10 @@ async def scan(view: View, spec: FieldSpec, on_update: UpdateCallback | None = N
     async for member in iterate(view, progress=progress):
         kept += 1
         counts.update(bucket_keys(spec, member.fields.get(spec.name)))
+        if max_values is not None and len(counts) > max_values:
+            raise ValidationError(
+                f"{spec.label} has more than {max_values:,} different values: too many to chart"
+            )
     result = to_aggregate(spec, counts, read, kept, complete=True)
     if on_update is not None:
         on_update(result)
@@ -87,8 +99,14 @@ def counted_by_platform(view: View, spec: FieldSpec) -> bool:
     return view.provider.capabilities.server_aggregates and spec.aggregatable and server_can
 
 
-async def aggregate(view: View, field: str, on_update: UpdateCallback | None = None) -> Aggregate:
-    """Counts of the view's members by `field`; asks the platform first when it can answer."""
+async def aggregate(
+    view: View,
+    field: str,
+    on_update: UpdateCallback | None = None,
+    max_values: int | None = None,
+) -> Aggregate:
+    """Counts of the view's members by `field`; asks the platform first when it can answer
+    (see `scan` for `max_values`)."""
     spec = field_spec(view, field)
     if counted_by_platform(view, spec):
         try:
@@ -99,4 +117,4 @@ async def aggregate(view: View, field: str, on_update: UpdateCallback | None = N
             if on_update is not None:
                 on_update(result)
             return result
-    return await scan(view, spec, on_update)
+    return await scan(view, spec, on_update, max_values)

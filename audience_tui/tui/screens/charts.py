@@ -35,6 +35,7 @@ from ..widgets.cells import error_text
 from ..widgets.time_chart import TimeChart
 
 REDRAW_EVERY = 0.2  # seconds between redraws while a scan grows
+MAX_VALUES = 5_000  # a scan stops beyond this many different values (emails, ids)
 # The time-series vocabulary of Provider.timeseries (Placewise's reporting API).
 INTERVALS = ("auto", "1h", "1d", "1w", "1mo")
 PERIODS = (("30 days", 30), ("90 days", 90), ("1 year", 365), ("5 years", 1826), ("10 years", 3652))
@@ -48,6 +49,10 @@ _caches: WeakKeyDictionary[Session, dict[CacheKey, Aggregate]] = WeakKeyDictiona
 def chart_cache(session: Session) -> dict[CacheKey, Aggregate]:
     """Finished counts of this session, kept while it lives (until `r` replaces one)."""
     return _caches.setdefault(session, {})
+
+
+def failed(error: BaseException) -> Text:
+    return error_text(error).append("   r: try again", style="dim")
 
 
 def report_title(report: str) -> str:
@@ -95,6 +100,7 @@ class ChartsScreen(Screen[None]):
         self.result: Aggregate | None = None
         self.cached = False  # the result shown came from the cache
         self.stopped = False  # the user stopped the scan: the result shown is partial
+        self.failure: Text | None = None  # why the last count failed
         self.series_asked = False
         self.counting: Worker[None] | None = None
         self._drawn_at = 0.0
@@ -156,7 +162,7 @@ class ChartsScreen(Screen[None]):
         try:
             self.view = await prepare(self.provider, self.audience, self.view_query)
         except Exception as exc:  # shown with the way out; the screen stays usable
-            status.update(error_text(exc).append("   r: try again", style="dim"))
+            status.update(failed(exc))
             return
         self._title()
         view = self.view
@@ -208,7 +214,7 @@ class ChartsScreen(Screen[None]):
             self.result, self.cached = found, True
             self._draw()
             return
-        self.result, self.cached, self.stopped = None, False, False
+        self.result, self.cached, self.stopped, self.failure = None, False, False, None
         self._draw()
         self.counting = self._count(spec)
 
@@ -225,11 +231,10 @@ class ChartsScreen(Screen[None]):
                 self._redraw = self.set_timer(wait, self._draw)
 
         try:
-            result = await aggregate(self.view, spec.name, update)
+            result = await aggregate(self.view, spec.name, update, MAX_VALUES)
         except Exception as exc:  # shown with the way out; the screen stays usable
-            self.query_one("#chart-status", Label).update(
-                error_text(exc).append("   r: try again", style="dim")
-            )
+            self.failure = failed(exc)
+            self._draw()
             return
         chart_cache(self.session)[self._key(spec)] = result
         self.result = result
@@ -249,6 +254,8 @@ class ChartsScreen(Screen[None]):
         if spec is None:
             return Text("")
         line = Text(clean(spec.label), style="bold")
+        if self.failure is not None:
+            return line.append(": ").append_text(self.failure)
         if result is None:
             return line.append(": counting…", style="dim")
         # Cursor-paged views do not say how many members they hold.
@@ -302,7 +309,7 @@ class ChartsScreen(Screen[None]):
         try:
             series = await self.provider.timeseries(self.audience, report, interval, days)
         except Exception as exc:  # shown with the way out; the screen stays usable
-            status.update(error_text(exc).append("   r: try again", style="dim"))
+            status.update(failed(exc))
             return
         title = f"{report_title(report)}, last {period}, by {clean(series.interval) or interval}"
         self.series = series
