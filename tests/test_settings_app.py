@@ -4,6 +4,7 @@ a question only when the settings say so."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from test_tui_flows import SIZE, settle
 from textual.widgets import DataTable
 
+from audience_tui.cli import main
+from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import NetworkError
 from audience_tui.core.http import RetryPolicy
 from audience_tui.core.models import MemberStatus
@@ -132,3 +135,14 @@ async def test_prefetch_depth_reaches_the_member_table(session: Session, prefetc
         await screen.settle()
         assert screen.cache is not None
         assert screen.cache.pages_held == list(range(prefetch + 1))  # on screen + ahead
+
+
+async def test_command_line_opt_out_records_in_the_configured_audit_file(
+    session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_settings(f'audit_file = "{tmp_path}/elsewhere.jsonl"\n')
+    [(_, _, member)] = (await two_people(session))[:1]
+    code = await asyncio.to_thread(main, ["--demo", "optout", member.email, "--yes"])
+    assert code == 0, capsys.readouterr()
+    actions = [event["action"] for event in AuditLog(tmp_path / "elsewhere.jsonl").read()]
+    assert "opt_out.confirmed" in actions

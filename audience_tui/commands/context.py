@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..core.errors import ConfigError
 from ..core.session import Session
+from ..core.settings import Settings, load
 
 if TYPE_CHECKING:
     import argparse
@@ -64,6 +65,14 @@ class Context:
             raise ConfigError(f"--faults: {exc}") from None
         return Sandbox.start(faults=faults)
 
+    @cached_property
+    def settings(self) -> Settings:
+        """The settings file's values (its request timeout and audit file apply here too)."""
+        loaded = load()
+        for problem in loaded.problems:
+            print(f"warning: {problem}", file=self.err)
+        return loaded.settings
+
     @property
     def session(self) -> Session:
         """The demo accounts with --demo, else the configured accounts."""
@@ -71,7 +80,7 @@ class Context:
             if self.demo:
                 from ..sandbox.demo import demo_session
 
-                self._session = demo_session(self.sandbox)
+                self._session = demo_session(self.sandbox, **self.settings.session_options())
             else:
                 accounts = self.store.accounts()
                 if not accounts:
@@ -79,7 +88,8 @@ class Context:
                         "no accounts yet: add one with `audience-tui accounts add PLATFORM NAME`,"
                         " or try everything on the built-in sandbox with --demo"
                     )
-                self._session = Session(accounts, self.store.secrets)
+                options = self.settings.session_options()
+                self._session = Session(accounts, self.store.secrets, **options)
         return self._session
 
     async def run(self, handler: Handler) -> int:
