@@ -19,6 +19,7 @@ from audience_tui.core.scan import collect, prepare
 from audience_tui.core.session import Session
 from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.sandbox.faults import FaultSpec
+from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.filter_builder import FilterBuilder
 from audience_tui.tui.screens.members import MembersScreen
 from tests.test_member_table import SIZE, Host, settle, status
@@ -256,6 +257,11 @@ async def test_kajabi_mixed_filter(session: Session) -> None:
         assert expected and status(screen).startswith(f"row 1 of {len(expected):,} matches in")
         assert [screen.cache.row(i).id for i in range(len(expected))] == [m.id for m in expected]
         assert all(not m.fields["subscribed"] for m in expected)
+
+        await pilot.press("c")  # charts of the view: the same filter
+        await pilot.pause()
+        charts = pilot.app.screen
+        assert isinstance(charts, ChartsScreen) and charts.view_query == screen.view
 
 
 async def test_placewise_filtered_view_pages_by_cursor(session: Session) -> None:

@@ -37,7 +37,7 @@ from ...core.models import (
 from ...core.provider import Provider
 from ...core.sanitize import clean
 from ...core.saved_filters import SavedFilters
-from ..widgets.cells import error_text
+from ..widgets.saved_filters import SavedFilterBar
 
 PLACEHOLDERS = {
     FieldType.NUMBER: "a number, e.g. 42",
@@ -84,11 +84,13 @@ class FilterBuilder(ModalScreen[Filter | None]):
         "those marked *app checks* are checked by the app page by page, and the table then "
         "shows the matches as the scan finds them. `enter` on a condition edits it, `delete` "
         "removes it. **Match** joins the conditions with *all* (and) or *any* (or). **Apply** "
-        "shows the filtered table; an empty filter shows every member. Filters are saved by "
-        "name for this list (`w` or **Save**) and reopened or deleted from the saved list."
+        "(`a`) shows the filtered table; an empty filter shows every member. Filters are saved "
+        "by name for this list (`w` or **Save**) and reopened or deleted from the saved list. "
+        "The letter keys act outside text fields (after Add, the focus is on the conditions)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel", id="filter.cancel"),
+        Binding("a", "apply", "Apply filter", id="filter.apply"),
         Binding("w", "save", "Save filter", id="filter.save"),
         Binding("delete", "remove", "Remove condition", id="filter.remove"),
     ]
@@ -102,12 +104,9 @@ class FilterBuilder(ModalScreen[Filter | None]):
     FilterBuilder #text { width: 1fr; }
     FilterBuilder #choice { width: 1fr; }
     FilterBuilder #multi { width: 1fr; max-height: 6; }
-    FilterBuilder #message, FilterBuilder #where, FilterBuilder #plan,
-    FilterBuilder #saved-message { width: 100%; }
+    FilterBuilder #message, FilterBuilder #where, FilterBuilder #plan { width: 100%; }
     FilterBuilder #message { color: $text-error; }
     FilterBuilder Button { width: auto; min-width: 10; margin-right: 2; }
-    FilterBuilder #saved { width: 36; }
-    FilterBuilder #name { width: 28; margin-left: 1; }
     FilterBuilder #logic { width: 30; }
     FilterBuilder .label { padding: 0 1 0 2; }
     """
@@ -167,16 +166,18 @@ class FilterBuilder(ModalScreen[Filter | None]):
                     id="logic", value=self.logic, allow_blank=False, compact=True,
                 )  # fmt: skip
             yield Label(id="plan")
-            with Horizontal(id="saved-row", classes="row"):
-                yield Select([], id="saved", prompt="saved filters", compact=True)
-                yield Button("Open", id="open", compact=True)
-                yield Button("Delete", id="delete", compact=True)
-                yield Input(id="name", placeholder="name to save as", compact=True)
-                yield Button("Save", id="save", compact=True)
-            yield Label(id="saved-message")
+            yield SavedFilterBar(
+                self.saved, self.account_name, self.audience.id, lambda: self.filter
+            )
             with Horizontal(id="actions", classes="row"):
                 yield Button("Apply", id="apply", variant="success", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
+                yield Label(
+                    Text(
+                        "a applies · w saves · escape cancels (outside a text field)", style="dim"
+                    ),
+                    classes="label",
+                )
 
     def on_mount(self) -> None:
         # app.tcss spaces out a dialog's inputs and lists (and wins over DEFAULT_CSS): not here
@@ -186,7 +187,6 @@ class FilterBuilder(ModalScreen[Filter | None]):
         if self.fields:
             self._show_field(self.fields[0])
         self._refresh_conditions()
-        self._refresh_saved()
         self.query_one("#field", Select).focus()
 
     # --- the editor -------------------------------------------------------------------------
@@ -338,14 +338,20 @@ class FilterBuilder(ModalScreen[Filter | None]):
             self.query_one("#message", Label).update(Text(exc.detail))
             return
         if self.editing is not None and self.editing < len(self.conditions):
-            self.conditions[self.editing] = condition
+            index = self.editing
+            self.conditions[index] = condition
         else:
+            index = len(self.conditions)
             self.conditions.append(condition)
         self.editing = None
         self.query_one("#add", Button).label = "Add condition"
         if self.spec is not None and self.op is not None:
             self._show_value(self.spec, self.op)
         self._refresh_conditions()
+        # on the list: `a` applies, `w` saves, `enter` edits, tab goes on to the next condition
+        conditions = self.query_one("#conditions", OptionList)
+        conditions.highlighted = index
+        conditions.focus()
 
     @on(OptionList.OptionSelected, "#conditions")
     def _edit(self, event: OptionList.OptionSelected) -> None:
@@ -402,79 +408,20 @@ class FilterBuilder(ModalScreen[Filter | None]):
         self.query_one("#plan", Label).update(Text(clean(note), style="italic"))
 
     # --- saved filters ----------------------------------------------------------------------
-    def _saved_message(self, message: Text | str) -> None:
-        self.query_one("#saved-message", Label).update(message)
-
-    def _refresh_saved(self, chosen: str | None = None) -> None:
-        select = self.query_one("#saved", Select)
-        try:
-            names = self.saved.names(self.account_name, self.audience.id)
-        except AudienceError as exc:
-            select.set_options([])
-            self._saved_message(error_text(exc))
-            return
-        select.set_options((Text(name), name) for name in names)
-        if chosen in names:
-            select.value = chosen
-
-    def _chosen(self) -> str | None:
-        value = self.query_one("#saved", Select).value
-        if not isinstance(value, str):
-            self._saved_message(Text("Choose a saved filter first.", style="yellow"))
-            return None
-        return value
-
-    @on(Button.Pressed, "#save")
-    @on(Input.Submitted, "#name")
     def action_save(self) -> None:
-        name_field = self.query_one("#name", Input)
-        name = name_field.value.strip()
-        if not name:
-            name_field.focus()
-            self._saved_message(Text("Type a name to save this filter as.", style="yellow"))
-            return
-        try:
-            self.saved.save(self.account_name, self.audience.id, name, self.filter)
-        except AudienceError as exc:
-            self._saved_message(error_text(exc))
-            return
-        self._refresh_saved(name)
-        self._saved_message(Text.assemble("Saved as ", (name, "bold"), "."))
+        self.query_one(SavedFilterBar).save()
 
-    @on(Button.Pressed, "#open")
-    def _open(self) -> None:
-        name = self._chosen()
-        if name is None:
-            return
-        try:
-            found = self.saved.get(self.account_name, self.audience.id, name)
-        except AudienceError as exc:
-            self._saved_message(error_text(exc))
-            return
-        self.conditions = list(found.conditions)
-        self.logic = found.logic
-        self.query_one("#logic", Select).value = found.logic
-        self.query_one("#name", Input).value = name
+    @on(SavedFilterBar.Opened)
+    def _opened(self, event: SavedFilterBar.Opened) -> None:
+        self.conditions = list(event.filter.conditions)
+        self.logic = event.filter.logic
+        self.query_one("#logic", Select).value = event.filter.logic
         self.editing = None
         self._refresh_conditions()
-        self._saved_message(Text.assemble("Opened ", (name, "bold"), ": Apply shows it."))
-
-    @on(Button.Pressed, "#delete")
-    def _delete(self) -> None:
-        name = self._chosen()
-        if name is None:
-            return
-        try:
-            self.saved.delete(self.account_name, self.audience.id, name)
-        except AudienceError as exc:
-            self._saved_message(error_text(exc))
-            return
-        self._refresh_saved()
-        self._saved_message(Text.assemble("Deleted ", (name, "bold"), "."))
 
     # --- leaving ----------------------------------------------------------------------------
     @on(Button.Pressed, "#apply")
-    def _apply(self) -> None:
+    def action_apply(self) -> None:
         self.dismiss(self.filter)
 
     @on(Button.Pressed, "#cancel")
