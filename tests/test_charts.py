@@ -36,6 +36,7 @@ from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import charts
 from audience_tui.tui.screens.charts import ChartsScreen, chart_cache
+from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.widgets.bar_chart import MAX_BARS, BarChart, chart_text
 from audience_tui.tui.widgets.time_chart import TimeChart
@@ -358,7 +359,7 @@ async def test_placewise_reports_over_time(session: Session) -> None:
 
 
 # --- from the lists ----------------------------------------------------------------------------
-async def test_c_on_the_lists_charts_the_selected_list(session: Session) -> None:
+async def test_c_and_i_on_the_lists(session: Session) -> None:
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -372,6 +373,11 @@ async def test_c_on_the_lists_charts_the_selected_list(session: Session) -> None
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ListsScreen)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportsScreen)
+        assert app.screen.account_name == "demo-ownpage"
+        assert app.screen.audience is not None and app.screen.audience.name == "Sport Hebdo"
 
 
 # --- the bars ----------------------------------------------------------------------------------

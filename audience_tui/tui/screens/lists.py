@@ -22,6 +22,7 @@ from ...core.sanitize import clean
 from ...core.session import Session
 from ..widgets.cells import count_text, error_text, platform_title, text
 from .charts import ChartsScreen
+from .imports import ImportsScreen
 
 if TYPE_CHECKING:
     from ...sandbox.store import BuildProgress
@@ -44,13 +45,15 @@ class ListsScreen(Screen[None]):
     TITLE = "Lists"
     HELP = (
         "The account's lists with their member counts (— where the platform does not say). "
-        "`enter` opens a list's members; `c` charts its members by a field; `/` looks an email "
-        "up in this account; `escape` goes back to the accounts."
+        "`enter` opens a list's members; `c` charts its members by a field; `i` shows the "
+        "account's imports (a new one goes to the selected list); `/` looks an email up in this "
+        "account; `escape` goes back to the accounts."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="lists.back"),
         Binding("enter", "open", "Open list", id="lists.open", priority=True),
         Binding("c", "charts", "Charts", id="lists.charts"),
+        Binding("i", "imports", "Imports", id="lists.imports"),
         Binding("r", "refresh", "Refresh", id="lists.refresh"),
     ]
 
@@ -191,6 +194,10 @@ class ListsScreen(Screen[None]):
         if audience is None:
             return
         self.app.push_screen(ChartsScreen(self.session, self.account_name, audience))
+
+    def action_imports(self) -> None:
+        screen = ImportsScreen(self.session, self.account_name, audience=self.selected())
+        self.app.push_screen(screen)
 
     @on(DataTable.RowSelected, "#lists")
     def _clicked(self) -> None:
