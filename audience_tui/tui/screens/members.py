@@ -195,14 +195,13 @@ class MembersScreen(Screen[None]):
     def _scan_status(scan: ScanPaging, here: int) -> Text:
         """Where a scan of the list stands: matches found, rows checked, and what keys do."""
         of = f" of {scan.view_total:,}" if scan.view_total is not None else ""
-        found = f"{scan.discovered:,} matches in {scan.scanned:,}{of} scanned"
+        matches = f"{scan.discovered:,}" if scan.discovered else "no"
+        found = f"{matches} matches in {scan.scanned:,}{of} scanned"
         if scan.scanning:
             return Text(f"row {here:,} · {found}, scanning… ").append("x stops", "bold")
         if scan.stopped:
             return Text(f"row {here:,} of {scan.discovered:,} · {found}; stopped: r scans again")
-        if not scan.discovered:
-            return Text(f"no matches · {found}")
-        return Text(f"row {here:,} of {found}")
+        return Text(f"row {here:,} of {found}" if scan.discovered else found)
 
     def _sorted_column(self) -> Column | None:
         field = self.view.sort.field if self.view.sort else None
