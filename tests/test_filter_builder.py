@@ -340,3 +340,29 @@ async def test_save_reopen_edit_and_delete(session: Session) -> None:
         await pilot.pause()
         assert "not valid TOML" in text(builder.query_one("#saved-message"))
         assert saved.path.read_text() == "not = [toml"
+
+
+async def test_scan_halted_by_a_failed_page_resumes_with_r(
+    sandbox: Sandbox, session: Session
+) -> None:
+    async with Host(session).run_test(size=SIZE) as pilot:
+        screen = await open_list(pilot, session, "demo-emma")
+        builder = await open_builder(pilot)
+        await add(pilot, builder, "city", "ct", "o")
+        sandbox.app.spec = FaultSpec(latency=0.2)
+        await pilot.click("#apply")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            paging = getattr(screen.cache, "paging", None)
+            if isinstance(paging, ScanPaging) and paging.discovered > 0:
+                break
+        sandbox.app.spec = FaultSpec(malformed=1.0)  # the next page of the scan fails
+        await settle(pilot)
+        assert "a page failed: r retries" in status(screen)
+        found = screen.cache.paging.discovered
+        sandbox.app.spec = FaultSpec()
+        await pilot.press("r")  # the failed page again, and the scan goes on from there
+        await settle(pilot)
+        everything = await collect(screen.current)
+        assert screen.cache.total == len(everything) > found
+        assert status(screen).startswith(f"row 1 of {len(everything):,} matches in")

@@ -115,13 +115,15 @@ class MembersScreen(Screen[None]):
         """Read the list's fields (for the columns and the filter), then let the table fetch."""
         try:
             view = await prepare(self.provider, self.audience, self.view)
-        except AudienceError as exc:
-            self.notice = Text("Columns limited: ").append_text(error_text(exc))
-            view = View(self.provider, self.audience, [], self.view, FilterPlan(Filter(), Filter()))
+        except AudienceError as exc:  # without the fields, a filter cannot be checked either
+            dropped = ", filter not applied" if self.view.filter else ""
+            self.notice = Text(f"Columns limited{dropped}: ").append_text(error_text(exc))
+            query = replace(self.view, filter=Filter())
+            view = View(self.provider, self.audience, [], query, FilterPlan(Filter(), Filter()))
         self.columns = columns_for(view.fields)
         size = page_size_for(self.provider.capabilities)
         fetch, paging = source_for(view, size)
-        self.current = view
+        self.current, self.view = view, view.query
         prefetch = getattr(self.app, "settings", DEFAULTS).prefetch
         self.cache = PageCache(fetch, paging, spawn=self.table.spawn, prefetch=prefetch)
         self.table.sort = self.view.sort
@@ -173,7 +175,7 @@ class MembersScreen(Screen[None]):
         if cache is not None:
             here = min(table.cursor_row + 1, max(cache.rows, 1))
             if isinstance(cache.paging, ScanPaging):
-                line.append_text(self._scan_status(cache.paging, here))
+                line.append_text(self._scan_status(cache.paging, here, self._halted()))
             elif cache.total == 0:
                 line.append("no members")
             elif cache.total is not None:
@@ -191,12 +193,19 @@ class MembersScreen(Screen[None]):
             line.append(" · ").append_text(self.notice)
         self.query_one("#status", Label).update(line)
 
+    def _halted(self) -> bool:
+        """Whether a scan waits on a page that failed (its next page, past the rows found)."""
+        cache = self.cache
+        return cache is not None and cache.failure(cache.paging.discovered) is not None
+
     @staticmethod
-    def _scan_status(scan: ScanPaging, here: int) -> Text:
+    def _scan_status(scan: ScanPaging, here: int, halted: bool) -> Text:
         """Where a scan of the list stands: matches found, rows checked, and what keys do."""
         of = f" of {scan.view_total:,}" if scan.view_total is not None else ""
         matches = f"{scan.discovered:,}" if scan.discovered else "no"
         found = f"{matches} matches in {scan.scanned:,}{of} scanned"
+        if scan.scanning and halted:
+            return Text(f"row {here:,} · {found}; a page failed: ").append("r retries", "bold")
         if scan.scanning:
             return Text(f"row {here:,} · {found}, scanning… ").append("x stops", "bold")
         if scan.stopped:
@@ -278,7 +287,7 @@ class MembersScreen(Screen[None]):
         """Fetch the failed page again; with none failed, everything on screen afresh."""
         if self.cache is None:
             return
-        if self.table.failed():
+        if self.table.failed() or self._halted():
             self.cache.retry()
             return
         row = self.table.cursor_row
