@@ -41,18 +41,6 @@ def shown(spec: FieldSpec | None, value: object) -> str:
 class MappingStep(Widget):
     """Column -> field choices with a live preview; posts `Confirmed(plan)` on "Import N rows"."""
 
-    DEFAULT_CSS = """
-    MappingStep { height: 1fr; }
-    MappingStep #columns { width: 54; height: 1fr; border: round $panel; padding: 0 1; }
-    MappingStep .column { height: 1; margin: 0 0 1 0; }
-    MappingStep .column Label { width: 20; }
-    MappingStep .column Select { width: 1fr; }
-    MappingStep #outcome { width: 1fr; height: 1fr; padding: 0 0 0 1; }
-    MappingStep DataTable { height: auto; max-height: 9; margin: 0 0 1 0; }
-    MappingStep #rejected { max-height: 1fr; }
-    MappingStep #summary { width: 100%; }
-    """
-
     class Confirmed(Message):
         def __init__(self, plan: ImportPlan) -> None:
             super().__init__()

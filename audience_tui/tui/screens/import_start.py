@@ -75,7 +75,16 @@ class ImportStartScreen(Screen[ImportDraft | None]):
         "that will be refused, with the reason. Nothing is sent until you press **Import N "
         "rows**. `escape` goes back a step."
     )
-    DEFAULT_CSS = """
+    CSS = """
+    MappingStep { height: 1fr; }
+    MappingStep #columns { width: 54; height: 1fr; border: round $panel; padding: 0 1; }
+    MappingStep .column { height: 1; margin: 0 0 1 0; }
+    MappingStep .column Label { width: 20; }
+    MappingStep .column Select { width: 1fr; }
+    MappingStep #outcome { width: 1fr; height: 1fr; padding: 0 0 0 1; }
+    MappingStep DataTable { height: auto; max-height: 9; margin: 0 0 1 0; }
+    MappingStep #rejected { max-height: 14; }
+    MappingStep #summary { width: 100%; }
     ImportStartScreen #file-step { height: 1fr; padding: 0 1; }
     ImportStartScreen #file-step Select { width: 60; margin: 1 0 0 0; }
     ImportStartScreen #file-step Input { margin: 1 0 0 0; }

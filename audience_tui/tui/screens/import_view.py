@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 
 from rich.text import Text
 
@@ -60,7 +61,8 @@ def job_detail(job: ImportJob, names: Mapping[str, str], entry: StartedImport | 
     out.append(f"\nstarted {stamp(job.started_at)}, finished {stamp(job.finished_at)}\n")
     out.append(counts(job))
     if entry is not None:
-        out.append("\nfrom ").append_text(text(entry.file)).append(f" ({entry.rows:,} rows)")
+        out.append("\nfrom ").append_text(text(Path(entry.file).name))
+        out.append(f" ({entry.rows:,} rows sent)")
     if job.note:
         out.append("\n").append_text(text(job.note, "italic"))
     if job.state is ImportState.UNTRACKED and entry is not None:

@@ -57,8 +57,8 @@ class ImportsScreen(Screen[None]):
         "is sent before you confirm. Where a platform cannot report on imports this screen says "
         "so and shows what it does report."
     )
-    DEFAULT_CSS = """
-    ImportsScreen #imports { height: 1fr; }
+    CSS = """
+    ImportsScreen #imports { height: auto; max-height: 50%; }
     ImportsScreen #job { height: 1fr; border-top: solid $panel; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -133,6 +133,8 @@ class ImportsScreen(Screen[None]):
         if self._polling:
             self._again = True
             return
+        if not self._alive():
+            return
         self._polling = True
         self._poll()
 
@@ -140,13 +142,19 @@ class ImportsScreen(Screen[None]):
     async def _poll(self) -> None:
         self.polls += 1
         try:
-            await self._read()
+            problem = await self._read(self.selected())
+            if self._alive():
+                self._draw(problem)
         finally:
             self._polling = False
             self._schedule()
 
+    def _alive(self) -> bool:
+        """Still on screen (a poll may end while the app is closing it)."""
+        return self.is_attached and bool(self.query("#imports"))
+
     def _schedule(self) -> None:
-        if not self.is_attached:
+        if not self._alive():
             return
         if self._again:
             self._again = False
@@ -159,9 +167,9 @@ class ImportsScreen(Screen[None]):
             map(watching, started_imports(self.session, self.account_name))
         )
 
-    async def _read(self) -> None:
+    async def _read(self, selected: str | None) -> Text | None:
         """One poll: the platform's list (or its reason for having none), the imports started
-        here that it does not list, and the selected import's detail."""
+        here that it does not list, and the selected import's detail; returns the problem."""
         if not self.names:
             with suppress(Exception):  # the ids are shown instead; the imports may still load
                 self.names = {a.id: a.name for a in await self.provider.audiences()}
@@ -178,11 +186,10 @@ class ImportsScreen(Screen[None]):
         for entry in started_imports(self.session, self.account_name):
             if entry.job.id not in jobs:
                 jobs[entry.job.id] = await self._follow(entry)
-        selected = self.selected()
         if selected in jobs and self.platform_says == "" and problem is None:
             jobs[selected] = await self._detail(jobs[selected])
         self.jobs = {key: self._sent(job) for key, job in jobs.items()}
-        self._draw(problem)
+        return problem
 
     async def _follow(self, entry: StartedImport) -> ImportJob:
         """An import started here that the platform does not list: its status, if it has one,
@@ -226,29 +233,39 @@ class ImportsScreen(Screen[None]):
 
     # --- drawing ------------------------------------------------------------------------------
     def _draw(self, problem: Text | None) -> None:
+        """The table brought up to date: cells changed in place, rebuilt only when the set of
+        imports changed (newest first), so a poll that found nothing new changes nothing."""
         table = self.query_one("#imports", DataTable)
         keep = self.followed or self.selected()
-        table.clear()
         ordered = sorted(
             self.jobs.values(),
             key=lambda job: job.started_at or datetime.max.replace(tzinfo=UTC),
             reverse=True,
         )
-        for job in ordered:
-            table.add_row(
-                text(one_line(job.id, 14)),
-                text(one_line(self.names.get(job.audience_id or "", job.audience_id), 24)),
-                state_text(job.state),
-                when(job.started_at),
-                when(job.finished_at),
-                *(count_text(getattr(job, key)) for key in COUNTS),
-                key=job.id,
-            )
+        shown = [key.value for key in table.rows]
+        if shown != [job.id for job in ordered]:
+            table.clear()
+            for job in ordered:
+                table.add_row(*self._cells(job), key=job.id)
+        else:
+            for job in ordered:
+                for column, cell in zip(table.columns, self._cells(job), strict=True):
+                    table.update_cell(job.id, column, cell, update_width=True)
         if keep in self.jobs:
             table.move_cursor(row=table.get_row_index(keep))
         self.followed = None
         self._say(problem or self._summary())
         self._describe()
+
+    def _cells(self, job: ImportJob) -> list[Text]:
+        return [
+            text(one_line(job.id, 14)),
+            text(one_line(self.names.get(job.audience_id or "", job.audience_id), 24)),
+            state_text(job.state),
+            when(job.started_at),
+            when(job.finished_at),
+            *(count_text(getattr(job, key)) for key in COUNTS),
+        ]
 
     def _summary(self) -> Text:
         count = len(self.jobs)
@@ -288,7 +305,7 @@ class ImportsScreen(Screen[None]):
     async def _load_detail(self, key: str) -> None:
         """The detail of an import the user moved to (the polls keep it fresh afterwards)."""
         job = await self._detail(self.jobs[key])
-        if job is not self.jobs[key] and self.selected() == key:
+        if job is not self.jobs[key] and self._alive() and self.selected() == key:
             self._describe()
 
     # --- a new import -------------------------------------------------------------------------
