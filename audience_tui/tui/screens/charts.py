@@ -204,7 +204,7 @@ class ChartsScreen(Screen[None]):
 
     def count(self, spec: FieldSpec, again: bool = False) -> None:
         """Show the counts of `spec`: from the cache unless `again`, else counted afresh."""
-        self.field = spec
+        self.field, self.stopped, self.failure = spec, False, None
         cache = chart_cache(self.session)
         if again:
             cache.pop(self._key(spec), None)
@@ -214,7 +214,7 @@ class ChartsScreen(Screen[None]):
             self.result, self.cached = found, True
             self._draw()
             return
-        self.result, self.cached, self.stopped, self.failure = None, False, False, None
+        self.result, self.cached = None, False
         self._draw()
         self.counting = self._count(spec)
 
