@@ -180,8 +180,9 @@ async def test_emma_import_maps_previews_refuses_then_follows_to_the_end(
 async def test_placewise_import_in_two_bulks_shows_its_parts(
     session: Session, files: Callable[..., Path]
 ) -> None:
-    lines = [f"pw{i}.import@example.com,Pia{i}" for i in range(1001)]
-    path = files("club.csv", "email,first_name\n" + "\n".join(lines) + "\n")
+    lines = [f"pw{i}.import@example.com,Pia{i},{4790000000 + i}" for i in range(1001)]
+    lines[7] = "pw7.import@example.com,Pia7,call me"  # the platform refuses this number
+    path = files("club.csv", "email,first_name,msisdn\n" + "\n".join(lines) + "\n")
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
         monitor = await open_monitor(pilot, "demo-placewise")
@@ -193,9 +194,11 @@ async def test_placewise_import_in_two_bulks_shows_its_parts(
             (1000, ImportState.FINISHED),
             (1, ImportState.FINISHED),
         ]
-        assert job.added == 1001
+        assert (job.added, job.errors) == (1000, 1)
+        assert [e.row for e in job.row_errors] == ["pw7.import@example.com"]
         text = screen_text(app)
         assert "Parts (2):" in text and "bulk 2" in text
+        assert "Rows the platform refused (1):" in text and "pw7.import@example.com" in text
         assert "imports started from this session" in text
 
         # The session keeps it: leaving the monitor and coming back shows it again.
