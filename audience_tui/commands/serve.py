@@ -82,5 +82,5 @@ def run_serve(args: argparse.Namespace) -> int:
         title="audience-tui",
         public_url=args.public_url,
     )
-    server.serve(debug=args.debug)
+    server.serve()  # its debug= turns on Textual devtools; our --debug is the verbose log
     return 0
