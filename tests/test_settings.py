@@ -11,6 +11,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audience_tui.cli import main
 from audience_tui.core.errors import ConfigError
 from audience_tui.core.settings import PARSERS, Settings, load, remember, settings_path, show
 
@@ -151,3 +152,15 @@ def test_any_text_loads_without_raising(tmp_path: Path, text: str) -> None:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         assert [p.key for p in loaded.problems] == ["(file)"]
+
+
+def test_config_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('prefetch = 2\n[keys]\n"table.nope" = "z"\n', encoding="utf-8")
+    assert main(["config", "path"]) == 0
+    assert capsys.readouterr().out == f"{path}\n"
+    assert main(["config", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert f"# problem: {path}:3: [keys] table.nope: no binding has this id" in shown
+    assert tomllib.loads(shown)["prefetch"] == 2
