@@ -113,14 +113,21 @@ async def test_opt_out_under_a_fault_is_recorded_failed_then_retried(
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-async def test_opt_out_waits_out_429_and_is_confirmed(
-    platform: str, sandbox: Sandbox, recorded: tuple[Session, Recording]
-) -> None:
-    session, _ = recorded
-    member = await active_member(session, platform)
-    sandbox.app.spec = FaultSpec(rate_limit=0.5, retry_after=0, latency=0.01, seed=7)
-    outcome = await session.opt_out(f"demo-{platform}", member)
-    sandbox.app.spec = FaultSpec()
+async def test_opt_out_waits_out_429_and_is_confirmed(platform: str, sandbox: Sandbox) -> None:
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:  # the Retry-After passes, and so does the limit
+        waits.append(seconds)
+        sandbox.app.spec = FaultSpec()
+
+    session = session_over(sandbox, sandbox.transport, sleep=wait)
+    try:
+        member = await active_member(session, platform)
+        sandbox.app.spec = FaultSpec(rate_limit=1.0, retry_after=3)
+        outcome = await session.opt_out(f"demo-{platform}", member)
+        assert waits == [3.0]
+    finally:
+        await session.aclose()
     assert outcome.confirmed, outcome.error
     assert [e["action"] for e in session.audit.read()] == ["opt_out.attempt", "opt_out.confirmed"]
 
