@@ -1,0 +1,104 @@
+"""`python -m bench`: every measurement, each in a child process, then a table and results.md.
+
+Run from the repository root. The first run builds bench/out/sandbox.sqlite (the two
+million-member lists) and exports the 1M list to CSV for the VisiData baseline; later runs reuse
+both. `--quick` holds the down key for 300 rows instead of 3,000 (the targets are read the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .build import ensure
+from .common import Row
+from .report import write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(module: str, *args: str) -> list[Row]:
+    """Run `python -m bench.<module> args` and read its rows (its last stdout line)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
+               os.environ.get("PYTHONPATH")])))  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    took = time.perf_counter() - started
+    name = " ".join((module, *args))
+    print(f"  {name}: {took:.0f} s", file=sys.stderr, flush=True)
+    lines = done.stdout.strip().splitlines()
+    try:
+        return [Row(**row) for row in json.loads(lines[-1])]
+    except (IndexError, ValueError, TypeError):
+        error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return [Row(f"{name}: failed", math.nan, "", note=error[:200])]
+
+
+def find(rows: list[Row], start: str) -> Row | None:
+    return next((row for row in rows if row.figure.startswith(start)), None)
+
+
+def cross(rows: list[Row]) -> list[Row]:
+    """Ratios between children: our table against the DataTable and VisiData baselines."""
+    out = []
+    ours = find(rows, "1. first rows, 1M (heyloyalty, 0 ms")
+    table = find(rows, "DataTable baseline: 100k rows")
+    vd = find(rows, "VisiData baseline: open")
+    for other, name in ((table, "DataTable holding 100k rows"), (vd, "VisiData opening the CSV")):
+        if ours and other and other.value == other.value and other.value:
+            out.append(Row(f"1. first rows vs {name}", ours.value, "ms",
+                           f"{name}: {other.value:.0f} ms", round(ours.value / other.value, 3),
+                           "< 1.0x", ours.value < other.value))  # fmt: skip
+    grown = find(rows, "4. RSS growth after scrolling and jumping over 1M (heyloyalty, 50")
+    held = find(rows, "DataTable baseline: RSS growth")
+    if grown and held and held.value:
+        out.append(Row("4. RSS growth over 1M vs DataTable holding 100k", grown.value, "MB",
+                       f"DataTable: {held.value:.0f} MB", round(grown.value / held.value, 3),
+                       "< 1.0x", grown.value < held.value))  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="hold down for 300 rows, not 3,000")
+    args = parser.parse_args()
+    holds = "300" if args.quick else "3000"
+    started = time.perf_counter()
+    print("building or reusing bench/out/sandbox.sqlite…", file=sys.stderr, flush=True)
+    built = ensure()
+    rows = []
+    if built is not None:
+        rows.append(Row("sandbox build of the two 1M lists (and the demo data)", round(built, 1),
+                        "s", note="once; later runs reuse bench/out/sandbox.sqlite"))  # fmt: skip
+    runs = [
+        ("table_figures", "heyloyalty", "0", "--holds", "300"),
+        ("table_figures", "heyloyalty", "0.05", "--holds", holds),
+        ("table_figures", "placewise", "0.05", "--holds", "300"),
+        ("datatable",),
+        ("visidata",),
+        ("lookup",),
+        ("aggregate",),
+        ("startup",),
+    ]
+    for run in runs:
+        rows.extend(child(*run))
+    rows.extend(cross(rows))
+    took = time.perf_counter() - started
+    machine = (f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, suite took {took:.0f} s")  # fmt: skip
+    print(write(rows, machine, args.quick))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The member table under measurement: the real app, the real MembersScreen, a paint recorder.
+
+`MemberTable.render_line` is wrapped to record each frame the table paints: when its last row
+was drawn, where the cursor was, and whether any row on screen was a "…loading" placeholder.
+A full paint of row R is the first frame, after the action, with the cursor on R and no
+placeholder. Keys go through the terminal driver as a real keyboard's would, at a fixed rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import events
+from textual.strip import Strip
+
+from audience_tui.core.models import Audience
+from audience_tui.tui.widgets.member_table import MemberTable
+
+from .common import sandbox, set_latency
+
+SIZE = (120, 40)
+HEYLOYALTY_1M = ("demo-heyloyalty", "All customers (1M)")
+PLACEWISE_1M = ("demo-placewise", "Mega Mall (1M)")
+
+
+@dataclass
+class Frame:
+    end: float  # perf_counter when its last row was drawn
+    cursor: int
+    top: int
+    placeholder: bool
+
+
+@dataclass
+class Recorder:
+    frames: list[Frame] = field(default_factory=list)
+    _placeholder: bool = False
+
+    def install(self) -> Callable[[], None]:
+        original = MemberTable.render_line
+        recorder = self
+
+        def render_line(table: MemberTable, y: int) -> Strip:
+            strip = original(table, y)
+            recorder.line(table, y)
+            return strip
+
+        MemberTable.render_line = render_line  # type: ignore[method-assign]
+
+        def uninstall() -> None:
+            MemberTable.render_line = original  # type: ignore[method-assign]
+
+        return uninstall
+
+    def line(self, table: MemberTable, y: int) -> None:
+        if y == 0:
+            self._placeholder = False
+            return
+        top = round(table.scroll_y)
+        cache = table.cache
+        index = top + y - 1
+        if (
+            cache is None
+            or cache.total is None
+            or (index < cache.rows and cache.row(index) is None)
+        ):
+            self._placeholder = True
+        if y == table.visible_rows:
+            self.frames.append(Frame(time.perf_counter(), table.cursor_row, top, self._placeholder))
+
+    def mark(self) -> int:
+        return len(self.frames)
+
+    async def painted(self, row: int, since: int, timeout: float = 30.0) -> Frame:
+        """The first frame from `since` on showing `row` under the cursor, fully loaded."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            for frame in self.frames[since:]:
+                if frame.cursor == row and not frame.placeholder:
+                    return frame
+            await asyncio.sleep(0.001)
+        raise TimeoutError(f"row {row} never painted in full")
+
+    def placeholder_share(self, since: int, until: int | None = None) -> tuple[int, int]:
+        frames = self.frames[since:until]
+        return sum(f.placeholder for f in frames), len(frames)
+
+
+@dataclass
+class Bench:
+    app: Any
+    pilot: Any
+    session: Any
+    box: Any
+    account: str
+    audience: Audience
+    recorder: Recorder
+    screen: Any = None
+
+    @property
+    def table(self) -> MemberTable:
+        return self.screen.table
+
+    async def open(self) -> float:
+        """Open the list's members screen; seconds to its first full paint."""
+        from audience_tui.tui.screens.members import MembersScreen
+
+        since = self.recorder.mark()
+        start = time.perf_counter()
+        self.screen = MembersScreen(self.session, self.account, self.audience)
+        await self.app.push_screen(self.screen)
+        frame = await self.recorder.painted(0, since)
+        return frame.end - start
+
+    def key(self, key: str) -> float:
+        """Send `key` as the terminal would; returns when it was sent."""
+        event = events.Key(key, None)
+        event.set_sender(self.app)
+        self.app._driver.send_message(event)
+        return time.perf_counter()
+
+    async def jump(self, row: int) -> float:
+        """Move the cursor to `row` (as `G` does for the last); seconds to its full paint."""
+        since = self.recorder.mark()
+        start = time.perf_counter()
+        if row == self.table.rows - 1:
+            self.key("G")
+        else:
+            self.table.move_to(row)
+        frame = await self.recorder.painted(row, since)
+        return frame.end - start
+
+
+@asynccontextmanager
+async def members_app(
+    target: tuple[str, str] = HEYLOYALTY_1M, latency: float = 0.0
+) -> AsyncIterator[Bench]:
+    """The app at 120x40 over the bench sandbox, with `target`'s list found (not yet opened)."""
+    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.tui.app import AudienceApp
+
+    box = sandbox()
+    session = demo_session(box)
+    account, name = target
+    audiences = await session.provider(account).audiences()
+    audience = next(a for a in audiences if a.name == name)
+    recorder = Recorder()
+    uninstall = recorder.install()
+    app = AudienceApp(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            set_latency(box, latency)
+            yield Bench(app, pilot, session, box, account, audience, recorder)
+    finally:
+        uninstall()
+        await session.aclose()
