@@ -25,7 +25,7 @@ from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import imports as imports_screen
 from audience_tui.tui.screens.accounts import AccountsScreen
 from audience_tui.tui.screens.import_mapping import IGNORE, MappingStep
-from audience_tui.tui.screens.import_start import ImportStartScreen
+from audience_tui.tui.screens.import_start import CsvTree, ImportStartScreen
 from audience_tui.tui.screens.imports import ImportsScreen
 
 HOSTILE = "[@click=app.quit]x[/] \x1b]0;pwned\x07"
@@ -373,7 +373,11 @@ async def test_monitor_is_on_the_accounts_screen_and_in_its_palette(session: Ses
         assert isinstance(app.screen, AccountsScreen)
 
 
-async def test_a_preselected_list_is_chosen_for_a_new_import(session: Session) -> None:
+async def test_a_preselected_list_and_a_file_picked_in_the_tree(
+    session: Session, files: Callable[..., Path]
+) -> None:
+    files("people.csv", EMMA_CSV)
+    files("notes.txt", "not offered")
     audience = await session.audience("demo-emma", "Volunteers")
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
@@ -382,5 +386,15 @@ async def test_a_preselected_list_is_chosen_for_a_new_import(session: Session) -
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
-        assert isinstance(app.screen, ImportStartScreen)
-        assert app.screen.chosen() == audience
+        start = app.screen
+        assert isinstance(start, ImportStartScreen)
+        assert start.chosen() == audience
+        tree = start.query_one(CsvTree)
+        await until(pilot, lambda: bool(tree.root.children))
+        assert [str(node.label) for node in tree.root.children] == ["people.csv"]
+        tree.focus()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert start.query_one("#path", Input).value == str(Path.cwd() / "people.csv")
+        assert start.query(MappingStep)
+        assert "fields of Volunteers" in screen_text(app)

@@ -131,7 +131,8 @@ class ImportStartScreen(Screen[ImportDraft | None]):
         account = self.session.account(self.account_name)
         self.sub_title = f"{account.name} ({platform_title(account.platform)})"
         self._heading("Step 1 of 2: the list and the CSV file")
-        self.query_one("#path", Input).focus()
+        first = "#list" if self.audience is None else "#path"
+        self.query_one(first).focus()
         self._load_lists()
 
     def _heading(self, words: str | Text) -> None:
