@@ -17,7 +17,7 @@ from .table import HEYLOYALTY_1M, PLACEWISE_1M, Bench, members_app
 
 TARGETS = {"heyloyalty": HEYLOYALTY_1M, "placewise": PLACEWISE_1M}
 KEY_RATE = 30  # keys per second, a terminal's key repeat
-SWEEP = 200  # screens shown across the whole list before memory is read
+SWEEP = 100  # screens shown across the whole list before memory is read
 SLACK = 0.05  # the 50 ms the targets allow on top of the platform's round trip
 
 
