@@ -110,6 +110,8 @@ async def test_heyloyalty_two_conditions_evaluated_by_the_platform(session: Sess
         assert not screen.query_one("#filter").display
         builder = await open_builder(pilot)
         assert "no condition" in text(builder.query_one("#conditions", OptionList), 0)
+        await pilot.press("enter")  # on "no condition": on to the editor
+        assert builder.focused is builder.query_one("#field", Select)
         await add(pilot, builder, "sex", "eq", "2")  # offered by label: Female
         await edit(pilot, builder, "city", "ct")
         await pilot.click("#text")

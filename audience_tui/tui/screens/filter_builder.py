@@ -187,7 +187,8 @@ class FilterBuilder(ModalScreen[Filter | None]):
         if self.fields:
             self._show_field(self.fields[0])
         self._refresh_conditions()
-        self.query_one("#field", Select).focus()
+        # the conditions first (keys work there: ? a w); tab goes on to the editor
+        self.query_one("#conditions", OptionList).focus()
 
     # --- the editor -------------------------------------------------------------------------
     @property
@@ -355,6 +356,10 @@ class FilterBuilder(ModalScreen[Filter | None]):
 
     @on(OptionList.OptionSelected, "#conditions")
     def _edit(self, event: OptionList.OptionSelected) -> None:
+        """`enter` on a condition: edit it; on the "no condition" line: start one."""
+        if event.option_index >= len(self.conditions):
+            self.query_one("#field", Select).focus()
+            return
         condition = self.conditions[event.option_index]
         spec = self.specs.get(condition.field)
         if spec is None:
@@ -401,9 +406,8 @@ class FilterBuilder(ModalScreen[Filter | None]):
             line = Text(clean(describe(Filter((condition,)), self.fields)))
             conditions.add_option(line.append(f"  · {who}", style="dim"))
         if not self.conditions:
-            conditions.add_option(Text("(no condition: Add one below)", style="dim"))
-        elif highlighted is not None:
-            conditions.highlighted = min(highlighted, len(self.conditions) - 1)
+            conditions.add_option(Text("(no condition: enter or tab to add one)", style="dim"))
+        conditions.highlighted = min(highlighted or 0, max(len(self.conditions) - 1, 0))
         note = plan_note(self.provider.title, split, self.fields)
         self.query_one("#plan", Label).update(Text(clean(note), style="italic"))
 
