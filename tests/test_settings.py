@@ -110,7 +110,7 @@ def test_show_is_valid_toml_of_the_effective_settings(tmp_path: Path) -> None:
     shown = show(load(path))
     assert shown.startswith(f"# {path}\n# problem: {path}:4: prefetch")
     data = tomllib.loads(shown)
-    assert data["prefetch"] == 1 and data["theme"] == "textual-light"
+    assert data["prefetch"] == Settings().prefetch and data["theme"] == "textual-light"
     assert data["keys"]["app.lookup"] == ["slash", "ctrl+f"]
 
 
@@ -157,10 +157,10 @@ def test_any_text_loads_without_raising(tmp_path: Path, text: str) -> None:
 def test_config_commands(capsys: pytest.CaptureFixture[str]) -> None:
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('prefetch = 2\n[keys]\n"table.nope" = "z"\n', encoding="utf-8")
+    path.write_text('prefetch = 4\n[keys]\n"table.nope" = "z"\n', encoding="utf-8")
     assert main(["config", "path"]) == 0
     assert capsys.readouterr().out == f"{path}\n"
     assert main(["config", "show"]) == 0
     shown = capsys.readouterr().out
     assert f"# problem: {path}:3: [keys] table.nope: no binding has this id" in shown
-    assert tomllib.loads(shown)["prefetch"] == 2
+    assert tomllib.loads(shown)["prefetch"] == 4

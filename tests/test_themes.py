@@ -58,7 +58,7 @@ def test_members_screen(snap_compare: Callable[..., bool], sandbox: Sandbox, loo
 async def test_theme_chosen_in_the_palette_is_remembered(session: Session) -> None:
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('# mine\nprefetch = 2\n\n[keys]\n"app.quit" = "f10"\n', encoding="utf-8")
+    path.write_text('# mine\nprefetch = 4\n\n[keys]\n"app.quit" = "f10"\n', encoding="utf-8")
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -78,7 +78,7 @@ async def test_theme_chosen_in_the_palette_is_remembered(session: Session) -> No
     loaded = load(path)
     assert loaded.problems == []
     assert loaded.settings.theme == "textual-light"
-    assert (loaded.settings.prefetch, dict(loaded.settings.keys)) == (2, {"app.quit": "f10"})
+    assert (loaded.settings.prefetch, dict(loaded.settings.keys)) == (4, {"app.quit": "f10"})
     assert path.read_text(encoding="utf-8").startswith("# mine\n")
 
 

@@ -57,7 +57,7 @@ def settings_path() -> Path:
 class Settings:
     theme: str = "textual-dark"
     default_account: str = ""  # "" = start on the accounts screen
-    prefetch: int = 1
+    prefetch: int = 2  # pages ahead of the table's cursor: one fell behind page-down (bench/)
     request_timeout: float = 30.0
     audit_file: Path = field(default_factory=default_audit_path)
     confirm_bulk_opt_out: bool = True

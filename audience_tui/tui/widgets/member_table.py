@@ -28,13 +28,15 @@ from ...core.columns import Column
 from ...core.models import FieldType, Member, Sort
 from ...core.paging import PageCache
 from ...core.sanitize import clean
+from ...core.settings import DEFAULTS
 from .cells import STATUS_STYLES
 
 GAP = 1  # cells between columns
-# Pages fetched ahead of the screen: page down held at 30 keys/s crosses a 250-row page in about
-# 0.2 s, faster than a fetch at 50 ms latency lands with one page ahead (bench/: 35% of frames
-# showed "…loading"); two keep ahead, and 20 held pages leave room for them.
-PREFETCH = 2
+# Pages fetched ahead of the screen by default (the settings' `prefetch` changes it): page down
+# held at 30 keys/s crosses a 250-row page in about 0.2 s, faster than a fetch at 50 ms latency
+# lands with one page ahead (bench/: 35% of frames showed "…loading"); two keep ahead, and 20
+# held pages leave room for them.
+PREFETCH = DEFAULTS.prefetch
 # Preferred and minimum widths per kind of value; labels may ask for a little more.
 WIDTHS: dict[str, tuple[int, int]] = {
     "email": (30, 16),
@@ -162,7 +164,6 @@ class MemberTable(ScrollView, can_focus=True):
         """Show `cache`'s rows in `columns` (the cache tells this table when pages land)."""
         self.cache = cache
         cache.on_change = self._page_changed
-        cache.prefetch = max(cache.prefetch, PREFETCH)
         self.columns = list(columns)
         self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
         self._fit()
