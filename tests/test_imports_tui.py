@@ -16,6 +16,8 @@ from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Label, Select
 from textual.worker import WorkerState
 
+from audience_tui.cli import main
+from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import NetworkError
 from audience_tui.core.models import ImportJob, ImportRequest, ImportState
 from audience_tui.core.session import Session
@@ -398,3 +400,16 @@ async def test_a_preselected_list_and_a_file_picked_in_the_tree(
         assert start.query_one("#path", Input).value == str(Path.cwd() / "people.csv")
         assert start.query(MappingStep)
         assert "fields of Volunteers" in screen_text(app)
+
+
+def test_the_command_line_records_the_same_audit_events(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One audited start for both: `audience-tui import` writes attempt, then started."""
+    path = tmp_path / "cli.csv"
+    path.write_text(EMMA_CSV, encoding="utf-8")
+    assert main(["--demo", "import", "demo-emma", "Donors", str(path), "--yes", "--no-wait"]) == 0
+    events = list(AuditLog().read())
+    assert [e["action"] for e in events] == ["import.attempt", "import.started"]
+    assert events[1]["rows"] == 2 and events[1]["platform"] == "emma"
+    assert "2 row(s) to import" in capsys.readouterr().out
