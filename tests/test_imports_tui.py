@@ -18,8 +18,8 @@ from textual.worker import WorkerState
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
-from audience_tui.core.errors import NetworkError
-from audience_tui.core.models import ImportJob, ImportRequest, ImportState
+from audience_tui.core.errors import ConfigError, NetworkError
+from audience_tui.core.models import Account, ImportJob, ImportRequest, ImportState
 from audience_tui.core.session import Session
 from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.sandbox.faults import FaultSpec
@@ -413,3 +413,19 @@ def test_the_command_line_records_the_same_audit_events(
     assert [e["action"] for e in events] == ["import.attempt", "import.started"]
     assert events[1]["rows"] == 2 and events[1]["platform"] == "emma"
     assert "2 row(s) to import" in capsys.readouterr().out
+
+
+async def test_an_account_without_its_secrets_says_so_and_the_app_goes_on(
+    sandbox: Sandbox,
+) -> None:
+    def no_secrets(account: Account) -> dict[str, str]:
+        raise ConfigError(f"no secrets stored for {account.name}")
+
+    session = Session([Account("broken", "emma")], no_secrets)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        monitor = await open_monitor(pilot, "broken")
+        assert "no secrets stored for broken" in screen_text(app)
+        await pilot.press("n", "r")
+        await settle(pilot)
+        assert app.screen is monitor and monitor.polls == 0

@@ -24,7 +24,8 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from ...core.errors import UnsupportedError
 from ...core.importer import FINAL, StartedImport, member_count, start_import, started_imports
-from ...core.models import Audience, ImportJob, ImportState
+from ...core.models import Audience, ImportJob, ImportKind, ImportState
+from ...core.provider import Provider
 from ...core.sanitize import one_line
 from ...core.session import Session
 from ..widgets.cells import count_text, error_text, platform_title, text
@@ -74,7 +75,8 @@ class ImportsScreen(Screen[None]):
         self.session = session
         self.account_name = account_name
         self.audience = audience  # preselected for a new import
-        self.provider = session.provider(account_name)
+        self.provider: Provider  # set on mount, when the account's adapter can be made
+        self.kind: ImportKind = "none"
         self.jobs: dict[str, ImportJob] = {}  # by id, as last read
         self.details: dict[str, ImportJob] = {}  # import_status answers (row errors, parts)
         self.names: dict[str, str] = {}  # list id -> name
@@ -105,7 +107,14 @@ class ImportsScreen(Screen[None]):
         for key in COUNTS:
             table.add_column("Sent" if key == "submitted" else key.capitalize(), key=key)
         table.focus()
-        if self.provider.capabilities.imports == "none":
+        try:
+            self.provider = self.session.provider(self.account_name)
+        except Exception as exc:  # e.g. its secrets are missing: said here, the app goes on
+            self._say(error_text(exc))
+            self.query_one("#job").display = False
+            return
+        self.kind = self.provider.capabilities.imports
+        if self.kind == "none":
             self._say(
                 Text(
                     f"{self.provider.title} has no bulk import: there is nothing to start or "
@@ -117,7 +126,7 @@ class ImportsScreen(Screen[None]):
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new", "refresh") and self.provider.capabilities.imports == "none":
+        if action in ("new", "refresh") and self.kind == "none":
             return None
         return True
 
