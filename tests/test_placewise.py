@@ -23,6 +23,7 @@ from audience_tui.core.models import (
     Sort,
 )
 from audience_tui.core.provider import Provider
+from audience_tui.core.scan import collect, prepare
 from audience_tui.providers.placewise_fields import FIELDS, SPECS
 from audience_tui.sandbox import people
 from audience_tui.sandbox import placewise as pw_sandbox
@@ -127,8 +128,8 @@ CONDITIONS = [
     Condition("birth_year_group", "lt", 1960),
     Condition("birth_year_group", "lte", 1960),
     Condition("birth_year_group", "ie"),
-    Condition("optin_channel", "eq", "webforms"),
-    Condition("optin_channel", "neq", "webforms"),
+    Condition("optin_channel", "ie"),
+    Condition("optin_channel", "nie"),
     Condition("optin_subchannel", "ie"),
     Condition("optin_subchannel", "nie"),
     Condition("optin_platform", "nin", ["ios", "android"]),
@@ -136,7 +137,7 @@ CONDITIONS = [
     Condition("marketing_via_email", "neq", "yes"),
     Condition("marketing_via_anything", "eq", "no"),
     Condition("email_status", "in", ["hard_bounced", "disabled"]),
-    Condition("location_country", "eq", "NO"),
+    Condition("location_country", "nie"),
     Condition("city_place_id", "lte", 4),
     Condition("place_id", "ie"),
     Condition("created_at", "gt", "2021-06-30"),
@@ -180,6 +181,18 @@ async def test_every_operator_and_both_logics_match_the_reference(
         assert len(got) == len(set(got))
         assert set(got) == expected, filter
         assert 0 < len(expected) < 1000 or filter.conditions[0].op in ("ie", "nie")
+
+
+async def test_text_equality_is_checked_by_the_app(provider_for: Make) -> None:
+    """The reporting filter compares text with case; the vocabulary does not: the app checks it."""
+    provider = provider_for("placewise")
+    lade = await club(provider, "City Lade")
+    view = await prepare(
+        provider, lade, Query(filter=Filter((Condition("optin_channel", "eq", "WEBFORMS"),)))
+    )
+    assert not view.plan.server and view.plan.local
+    found = await collect(view, limit=5)
+    assert found and all(m.fields["optin_channel"] == "webforms" for m in found)
 
 
 async def test_status_views_and_unsupported_queries(provider_for: Make) -> None:

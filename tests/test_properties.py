@@ -37,9 +37,6 @@ from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.store import Store
 
 SERVER_FILTERING = ["heyloyalty", "kajabi", "placewise", "ownpage"]
-# Known disagreement (reported): Placewise's reporting filter compares text `eq`/`neq` with case,
-# the app's reference evaluation without; values in another case are not drawn there.
-EXACT_CASE = {("placewise", "eq"), ("placewise", "neq")}
 SETTINGS = settings(
     max_examples=15,
     deadline=None,
@@ -111,8 +108,6 @@ def conditions(platform: Platform) -> st.SearchStrategy[Condition]:
         values = sorted(spec.options or {str(v) for v in flat if v not in (None, "")})
         near = st.sampled_from(values) if values else st.text(max_size=4)
         variants = [near, near.map(lambda v: v[: max(1, len(v) // 2)]), near.map(str.upper)]
-        if (platform.account.platform, op) in EXACT_CASE:
-            variants = variants[:2]  # known: this platform compares text case-sensitively
         one = st.one_of(*variants)
         if op in UNARY_OPERATORS:
             return Condition(spec.name, op)

@@ -49,7 +49,9 @@ INTERESTS = (
 CONSENT_SLUGS = ("email_marketing", "sms_marketing", "dmp_profiling", "cookie_tracking")
 
 _CHOICE = frozenset({"eq", "neq", "in", "nin", "ie", "nie"})
-_TEXT = frozenset({"eq", "neq", "ie", "nie"})
+# Text eq/neq stay with the app: the reporting filter compares case-sensitively, and the one
+# vocabulary (Heyloyalty's) is case-insensitive, so sending them would change their meaning.
+_TEXT = frozenset({"ie", "nie"})
 _ORDERED = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "ie", "nie"})
 _BOOL = frozenset({"eq", "neq", "ie", "nie"})
 
