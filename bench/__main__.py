@@ -95,8 +95,10 @@ def main() -> None:
         rows.extend(child(*run))
     rows.extend(cross(rows))
     took = time.perf_counter() - started
+    load = " / ".join(f"{n:.1f}" for n in os.getloadavg())
     machine = (f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, suite took {took:.0f} s")  # fmt: skip
+               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load} at the end, "
+               f"suite took {took:.0f} s")  # fmt: skip
     print(write(rows, machine, args.quick))
 
 
