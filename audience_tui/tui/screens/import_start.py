@@ -32,7 +32,7 @@ from textual.widgets import (
 )
 
 from ...core.csvimport import ImportPlan, plan_import, read_csv
-from ...core.errors import AudienceError
+from ...core.errors import ValidationError
 from ...core.models import Audience
 from ...core.session import Session
 from ..widgets.cells import error_text, platform_title, text
@@ -61,7 +61,7 @@ class CsvTree(DirectoryTree):
 
 def problem(error: Exception) -> Text:
     """A file or list problem as one sentence (a ValidationError is the user's to fix)."""
-    if isinstance(error, AudienceError) and error.kind == "validation":
+    if isinstance(error, ValidationError):
         return Text(error.detail, style="red")
     return error_text(error)
 
