@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from test_member_table import SIZE, Host, settle, status
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList, Select, SelectionList
 
@@ -22,7 +23,6 @@ from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.filter_builder import FilterBuilder
 from audience_tui.tui.screens.members import MembersScreen
-from tests.test_member_table import SIZE, Host, settle, status
 
 FEMALE_IN_A = "Filter: Sex equals Female and City contains a"
 HOSTILE = "[@click=app.quit]x[/]"
@@ -248,9 +248,9 @@ async def test_kajabi_mixed_filter(session: Session) -> None:
         await add(pilot, builder, "subscribed", "eq", False)
         conditions = builder.query_one("#conditions", OptionList)
         assert text(conditions, 0) == "Name contains an  · platform"
-        assert text(conditions, 1) == "Subscribed equals False  · app checks"
+        assert text(conditions, 1) == "Subscribed equals no  · app checks"
         assert text(builder.query_one("#plan")) == (
-            "Kajabi evaluates Name contains an; the app checks Subscribed equals False page by "
+            "Kajabi evaluates Name contains an; the app checks Subscribed equals no page by "
             "page (x stops the scan)."
         )
         screen = await apply(pilot, builder)

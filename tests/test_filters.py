@@ -164,6 +164,7 @@ def test_and_or_logic() -> None:
 def test_describe_shows_labels() -> None:
     f = Filter((Condition("sex", "eq", "2"), Condition("points", "ie")), "or")
     assert describe(f, FIELDS) == "Sex equals Female or Points is empty"
+    assert describe(Filter((Condition("vip", "eq", False),)), FIELDS) == "VIP equals no"
 
 
 values = st.one_of(

@@ -6,6 +6,7 @@ memory bounded; a scan can be stopped and keeps what it found."""
 from __future__ import annotations
 
 import pytest
+from test_paging_providers import walk
 
 from audience_tui.core.models import Condition, Filter, Query
 from audience_tui.core.paging import (
@@ -18,7 +19,6 @@ from audience_tui.core.paging import (
 )
 from audience_tui.core.provider import Provider
 from audience_tui.core.scan import View, collect, prepare
-from tests.test_paging_providers import walk
 
 CASES = {
     # platform: (conditions, logic, paging the table uses, scans)

@@ -319,6 +319,8 @@ def describe(filter: Filter, fields: Sequence[FieldSpec] = ()) -> str:
             ids = value if isinstance(value, list) else [value]
             value = [spec.options.get(str(v), str(v)) for v in ids if v is not None]
             value = value if c.op in LIST_OPERATORS else (value[0] if value else None)
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
         if c.op in UNARY_OPERATORS:
             parts.append(f"{label} {OPERATOR_LABELS[c.op]}")
         elif isinstance(value, list):
