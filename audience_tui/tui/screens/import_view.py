@@ -36,8 +36,8 @@ def stamp(moment: datetime | None, form: str = "%Y-%m-%d %H:%M:%S") -> str:
 
 
 def when(moment: datetime | None) -> Text:
-    """A table cell: the time without the year, or a dim dash."""
-    return Text(stamp(moment, "%b %d %H:%M:%S"), style="" if moment else "dim")
+    """A table cell: the time to the minute without the year (the detail has seconds)."""
+    return Text(stamp(moment, "%b %d %H:%M"), style="" if moment else "dim")
 
 
 def counts(job: ImportJob) -> str:

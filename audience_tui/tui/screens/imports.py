@@ -100,12 +100,17 @@ class ImportsScreen(Screen[None]):
         account = self.session.account(self.account_name)
         self.sub_title = f"{account.name} ({platform_title(account.platform)})"
         table = self.query_one("#imports", DataTable)
-        for key, label in (("id", "Import"), ("list", "List"), ("state", "State")):
-            table.add_column(label, key=key)
-        table.add_column("Started", key="started")
-        table.add_column("Finished", key="finished")
+        # Fixed widths (the cells are cut to them): nothing to measure as polls change cells.
+        for key, label, width in (
+            ("id", "Import", 12),
+            ("list", "List", 18),
+            ("state", "State", 9),
+            ("started", "Started", 12),
+            ("finished", "Finished", 12),
+        ):
+            table.add_column(label, key=key, width=width)
         for key in COUNTS:
-            table.add_column("Sent" if key == "submitted" else key.capitalize(), key=key)
+            table.add_column("Sent" if key == "submitted" else key.capitalize(), key=key, width=7)
         table.focus()
         try:
             self.provider = self.session.provider(self.account_name)
@@ -259,7 +264,7 @@ class ImportsScreen(Screen[None]):
         else:
             for job in ordered:
                 for column, cell in zip(table.columns, self._cells(job), strict=True):
-                    table.update_cell(job.id, column, cell, update_width=True)
+                    table.update_cell(job.id, column, cell)
         if keep in self.jobs:
             table.move_cursor(row=table.get_row_index(keep))
         self.followed = None
@@ -268,8 +273,8 @@ class ImportsScreen(Screen[None]):
 
     def _cells(self, job: ImportJob) -> list[Text]:
         return [
-            text(one_line(job.id, 14)),
-            text(one_line(self.names.get(job.audience_id or "", job.audience_id), 24)),
+            text(one_line(job.id, 12)),
+            text(one_line(self.names.get(job.audience_id or "", job.audience_id), 18)),
             state_text(job.state),
             when(job.started_at),
             when(job.finished_at),
