@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 from typing import Any
 
+from ..core.accounts import is_loopback
 from ..core.errors import ConfigError
 from .context import Context
 
@@ -36,15 +36,6 @@ def register(sub: Any) -> None:
     serve.set_defaults(func=run_serve)
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 async def run_serve(args: argparse.Namespace, ctx: Context) -> int:
     import uvicorn
 
@@ -52,7 +43,7 @@ async def run_serve(args: argparse.Namespace, ctx: Context) -> int:
     from ..sandbox.faults import FaultSpec
     from ..sandbox.store import Store
 
-    if not _loopback(args.host) and not args.allow_remote:
+    if not is_loopback(args.host) and not args.allow_remote:
         raise ConfigError(f"--host {args.host} is not loopback; add --allow-remote to serve it")
     try:
         faults = FaultSpec.parse(args.serve_faults or args.faults)

@@ -15,8 +15,8 @@ import shlex
 import sys
 from typing import Any
 
+from ..core.accounts import is_loopback
 from ..core.errors import ConfigError
-from .sandbox_cmd import _loopback
 
 DEFAULT_PORT = 8000
 REMOTE_WARNING = """\
@@ -64,7 +64,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from textual_serve.server import Server
 
     url = args.public_url or f"http://{args.host}:{args.port}"
-    if not _loopback(args.host):
+    if not is_loopback(args.host):
         if not args.allow_remote:
             print(
                 f"error: --host {args.host} is not loopback; whoever reaches it would act with "

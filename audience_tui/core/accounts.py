@@ -81,12 +81,12 @@ def base_url_problem(url: str) -> str | None:
         return "must not contain a query string or fragment"
     if parts.scheme not in ("http", "https") or not host:
         return "must be a full URL such as https://api.example.com"
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         return f"must use https (http is allowed only for 127.0.0.1, localhost or ::1, not {host})"
     return None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host in LOOPBACK_HOSTS:
         return True
     try:
