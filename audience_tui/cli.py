@@ -30,7 +30,7 @@ Browse, filter, chart and opt out members of email and loyalty audiences on Plac
 Ownpage, Kajabi, Emma and Heyloyalty. Without a subcommand, opens the terminal app.
 
 Try it with no account at all: every command works against a built-in sandbox with --demo,
-e.g. `audience-tui --demo lookup ola.nordmann@example.com`.
+e.g. `audience-tui --demo lookup henrik.johnsen2100@mail.example.no`.
 """
 EPILOG = """\
 exit codes: 0 ok, 2 usage or invalid input, 3 authentication, 4 network or platform error,

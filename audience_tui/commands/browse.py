@@ -176,6 +176,10 @@ async def run_aggregate(args: argparse.Namespace, ctx: Context) -> int:
         for b in result.buckets
     ]
     emit(rows, args.format, ctx.out, ["value", "members", "percent"])
-    where = "on the platform" if result.source == "server" else f"by scanning {result.scanned}"
-    print(f"counted {where} members", file=ctx.err)
+    how = (
+        "counted by the platform"
+        if result.source == "server"
+        else f"counted by scanning {result.scanned:,} members"
+    )
+    print(how, file=ctx.err)
     return 0
