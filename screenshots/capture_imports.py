@@ -70,6 +70,7 @@ async def start(pilot: Pilot[None], list_name: str, path: Path) -> None:
     screen.query_one("#list", Select).value = ids[list_name]
     screen.query_one("#path", Input).value = str(path)
     screen.query_one("#path", Input).cursor_blink = False
+    screen.query_one("#path", Input).focus()  # enter in the path goes on to the mapping
     await settle(pilot)
 
 
@@ -99,18 +100,18 @@ async def capture(out: Path) -> None:
                 await settle(pilot)
                 await monitor(pilot, "demo-emma")
                 await start(pilot, "Monthly Newsletter", folder / "people.csv")
-                save(app, out, "13-import-file")
+                save(app, out, "17-import-file")
                 await pilot.press("enter")
                 await settle(pilot)
-                save(app, out, "14-import-mapping")
+                save(app, out, "18-import-mapping")
                 await finish(pilot)
-                save(app, out, "15-import-monitor")
+                save(app, out, "19-import-monitor")
                 await monitor(pilot, "demo-placewise")
                 await start(pilot, "City Lade", folder / "club-members.csv")
                 await pilot.press("enter")
                 await settle(pilot)
                 await finish(pilot)
-                save(app, out, "16-import-monitor-bulks")
+                save(app, out, "20-import-monitor-bulks")
                 await monitor(pilot, "demo-heyloyalty")
                 await start(pilot, "VIP Club", folder / "people.csv")
                 await pilot.press("enter")
@@ -121,7 +122,7 @@ async def capture(out: Path) -> None:
                 await settle(pilot)
                 pilot.app.clear_notifications()
                 await settle(pilot)
-                save(app, out, "17-import-untracked")
+                save(app, out, "21-import-untracked")
         finally:
             await session.aclose()
 
