@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList, Select, SelectionList
 
 from audience_tui.core.models import Audience, Condition, Filter, PageRequest, Query
-from audience_tui.core.paging import ScanPaging
+from audience_tui.core.paging_scan import ScanPaging
 from audience_tui.core.saved_filters import SavedFilters
 from audience_tui.core.scan import collect, prepare
 from audience_tui.core.session import Session

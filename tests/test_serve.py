@@ -267,3 +267,4 @@ async def test_in_headless_chromium(served: str, browser: str) -> None:
         shot = await tools.call("Page.captureScreenshot", format="png")
         out = Path(tempfile.gettempdir()) / "audience-tui-serve-chromium.png"
         out.write_bytes(base64.b64decode(str(shot["data"])))
+        assert out.read_bytes().startswith(b"\x89PNG")

@@ -11,12 +11,7 @@ Three strategies say where a page lies:
 - `CursorPaging`: page k can only be fetched with the cursor page k - 1 returned, so pages are
   discovered in order; the cursors (and start rows) of every discovered page are kept, so a page
   evicted from the cache can be fetched again; the total is known once the last page arrived.
-- `ScanPaging`: the matches of a filter the app checks itself (core.filters.plan's local half).
-  The underlying view is scanned in order, one page at a time, by `scan_fetcher`; page k of the
-  table holds the matches of one underlying page, and its `ScanPoint` (where that page lies in
-  the view) is kept like a cursor, so an evicted page is fetched and checked again. The scan goes
-  on to the end of the view whatever is on screen (`frontier`) until `stop()`; memory holds the
-  cached pages plus one small point per page that had a match.
+- `ScanPaging` (core.paging_scan): the matches of a filter the app checks itself.
 
 Pure asyncio: no Textual here. The screen gives `on_change` to repaint when a page lands.
 """
@@ -25,16 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
-from dataclasses import dataclass
-from functools import partial
 from typing import Any, Protocol
 
 from .models import Capabilities, Member, Page, PageRequest, PagingKind
-from .scan import View
 
 UI_PAGE_SIZE = 250  # rows per request for the table: a few screens' worth, cheap on every platform
 MAX_PAGES = 20  # pages kept in memory: 5 000 rows at the UI page size, whatever the list holds
@@ -154,117 +145,8 @@ class CursorPaging:
             self.total = end
 
 
-@dataclass(frozen=True, slots=True)
-class ScanPoint:
-    """Where a page of the underlying view lies: rows before it, and its cursor (cursor views)."""
-
-    position: int
-    cursor: str | None = None
-
-    def token(self) -> str:
-        return json.dumps([self.position, self.cursor])
-
-    @classmethod
-    def parse(cls, token: str | None) -> ScanPoint:
-        if token is None:
-            return cls(0)
-        position, cursor = json.loads(token)
-        return cls(int(position), cursor)
-
-
-@dataclass(frozen=True, slots=True)
-class ScanChunk(Page):
-    """The matches of one underlying page, and how far the scan has come with it."""
-
-    scanned: int = 0  # rows of the underlying view up to the end of this page
-    view_total: int | None = None  # rows of the underlying view, where the platform counts
-
-
-def scan_fetcher(
-    fetch: PageFetcher, kind: PagingKind, keep: Callable[[Member], bool]
-) -> PageFetcher:
-    """A fetcher of ScanChunks: the underlying page at a ScanPoint token, only the rows `keep`s.
-
-    `fetch` reads the underlying (server-filtered) view, paged by `kind`; the chunk's next_cursor
-    is the token of the next underlying page, None at the end of the view.
-    """
-
-    async def chunk(request: PageRequest) -> Page:
-        point = ScanPoint.parse(request.cursor)
-        if kind == "offset":
-            page = await fetch(PageRequest(request.limit, offset=point.position))
-        else:
-            page = await fetch(PageRequest(request.limit, cursor=point.cursor))
-        end = point.position + len(page.members)
-        if kind == "offset":
-            more = bool(page.members) and (
-                end < page.total if page.total is not None else len(page.members) >= request.limit
-            )
-            following = ScanPoint(end)
-        else:
-            more = bool(page.next_cursor)
-            following = ScanPoint(end, page.next_cursor)
-        return ScanChunk(
-            members=[member for member in page.members if keep(member)],
-            next_cursor=following.token() if more else None,
-            has_more=more,
-            scanned=end,
-            view_total=page.total,
-        )
-
-    return chunk
-
-
-class ScanPaging(CursorPaging):
-    """Pages of matches (see `scan_fetcher`), discovered in order; a page without a match is
-    not a page of the table: the scan just moves its frontier on."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self._cursors[0] = ScanPoint(0).token()
-        self.scanned = 0  # rows of the underlying view checked so far
-        self.view_total: int | None = None
-        self.stopped = False
-
-    @property
-    def frontier(self) -> int | None:  # type: ignore[override]
-        return None if self.total is not None else len(self._starts) - 1
-
-    @property
-    def scanning(self) -> bool:
-        return self.total is None
-
-    def record(self, page: int, result: Page) -> None:
-        if page != len(self._starts) - 1 or self.total is not None:
-            return
-        if isinstance(result, ScanChunk):
-            self.scanned, self.view_total = result.scanned, result.view_total
-        if result.members or result.next_cursor is None:
-            super().record(page, result)
-        else:
-            self._cursors[-1] = result.next_cursor
-
-    def stop(self) -> bool:
-        """End the scan where it is: the matches found so far are the view. False if ended."""
-        if self.total is not None:
-            return False
-        self.stopped = True
-        self.total = self._starts[-1]
-        return True
-
-
 def paging_for(kind: PagingKind, size: int) -> Paging:
     return OffsetPaging(size) if kind == "offset" else CursorPaging(size)
-
-
-def source_for(view: View, size: int) -> tuple[PageFetcher, Paging]:
-    """How to page through `view`: the platform's own paging, or a scan where the app filters."""
-    query = view.server_query
-    kind = view.provider.paging_for(query)
-    fetch = partial(view.provider.members, view.audience, query)
-    if view.plan.scans:
-        return scan_fetcher(fetch, kind, view.keep), ScanPaging(size)
-    return fetch, paging_for(kind, size)
 
 
 async def iter_pages(fetch: PageFetcher, paging: Paging) -> AsyncIterator[list[Member]]:

@@ -20,7 +20,8 @@ from ...core.errors import AudienceError
 from ...core.export import ExportFormat, ExportResult, Progress, export_view
 from ...core.filters import FilterPlan, describe
 from ...core.models import Audience, Filter, Member, Query, Sort
-from ...core.paging import PageCache, ScanPaging, page_size_for, source_for
+from ...core.paging import PageCache, page_size_for
+from ...core.paging_scan import ScanPaging, source_for
 from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import OptOutOutcome, Session
