@@ -14,6 +14,7 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import cairosvg
@@ -58,25 +59,37 @@ def save(app: AudienceApp, out: Path, name: str) -> None:
     print(f"{svg} (+ .png)")
 
 
-async def capture(out: Path) -> None:
+Shoot = Callable[[Pilot[None], AudienceApp, Path], Awaitable[None]]
+
+
+async def on_demo(out: Path, shoot: Shoot) -> None:
+    """Run `shoot` on the app over a throwaway sandbox with the small demo lists."""
     with tempfile.TemporaryDirectory() as tmp:
         sandbox = Sandbox.start(Store.open(Path(tmp) / "sandbox.sqlite", big_lists=False))
         session = demo_session(sandbox)
         try:
-            email = await someone_everywhere(session)
             app = AudienceApp(session, sandbox=sandbox, first_run_hint=DEMO_HINT)
             async with app.run_test(size=SIZE) as pilot:
-                await shoot(pilot, app, out, email)
+                await shoot(pilot, app, out)
         finally:
             await session.aclose()
 
 
-async def shoot(pilot: Pilot[None], app: AudienceApp, out: Path, email: str) -> None:
+def main_for(shoot: Shoot) -> int:
+    """The command line of a capture script: `[OUTPUT_DIR]`, default this folder."""
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+    out.mkdir(parents=True, exist_ok=True)
+    asyncio.run(on_demo(out.resolve(), shoot))
+    return 0
+
+
+async def shoot(pilot: Pilot[None], app: AudienceApp, out: Path) -> None:
     async def keys(*pressed: str) -> None:
         await pilot.press(*pressed)
         await settle(pilot)
 
     await settle(pilot)
+    email = await someone_everywhere(app.session)
     save(app, out, "01-accounts")
     await keys("question_mark")
     save(app, out, "02-help")
@@ -105,12 +118,5 @@ async def shoot(pilot: Pilot[None], app: AudienceApp, out: Path, email: str) -> 
     save(app, out, "12-lookup-after-opt-out")
 
 
-def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    out.mkdir(parents=True, exist_ok=True)
-    asyncio.run(capture(out.resolve()))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_for(shoot))

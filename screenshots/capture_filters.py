@@ -10,31 +10,14 @@ checks page by page, then the table of the matches the scan found.
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
-from capture import HERE, SIZE, save, settle
+from capture import main_for, save, settle
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from audience_tui.sandbox.demo import Sandbox, demo_session
-from audience_tui.sandbox.store import Store
 from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.launch import DEMO_HINT
-
-
-async def capture(out: Path) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        sandbox = Sandbox.start(Store.open(Path(tmp) / "sandbox.sqlite", big_lists=False))
-        session = demo_session(sandbox)
-        try:
-            app = AudienceApp(session, sandbox=sandbox, first_run_hint=DEMO_HINT)
-            async with app.run_test(size=SIZE) as pilot:
-                await shoot(pilot, app, out)
-        finally:
-            await session.aclose()
 
 
 async def shoot(pilot: Pilot[None], app: AudienceApp, out: Path) -> None:
@@ -71,12 +54,5 @@ async def shoot(pilot: Pilot[None], app: AudienceApp, out: Path) -> None:
     save(app, out, "16-filtered-table")
 
 
-def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    out.mkdir(parents=True, exist_ok=True)
-    asyncio.run(capture(out.resolve()))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_for(shoot))
