@@ -255,3 +255,12 @@ async def test_malformed_answer_is_an_invalid_response(
     sandbox.app.spec = FaultSpec(malformed=1.0)
     with pytest.raises(InvalidResponseError):
         await provider.audiences()
+
+
+async def test_status_counts_are_offered_for_groups_only(provider_for: Make) -> None:
+    emma = provider_for("emma")
+    everyone, group = (await emma.audiences())[:2]
+    assert everyone.id == "all"
+    aggregatable = {s.name for s in await emma.fields(group) if s.aggregatable}
+    assert aggregatable == {"status"}
+    assert not any(s.aggregatable for s in await emma.fields(everyone))

@@ -218,7 +218,10 @@ class EmmaProvider(Provider):
     async def fields(self, audience: Audience) -> list[FieldSpec]:
         label = "GET /fields"
         docs = object_list(await self._get("/fields"), label, "the field list")
-        return [*BUILTIN_FIELDS, *(parse_field(doc, label) for doc in docs)]
+        builtin = BUILTIN_FIELDS
+        if audience.id == ALL_MEMBERS:  # status counts exist per group, not for the account
+            builtin = [replace(spec, aggregatable=False) for spec in BUILTIN_FIELDS]
+        return [*builtin, *(parse_field(doc, label) for doc in docs)]
 
     async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
         if query.filter:
