@@ -22,6 +22,7 @@ from audience_tui.sandbox.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.help import HelpScreen
 from audience_tui.tui.screens.members import MembersScreen
 
 PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]
@@ -212,5 +213,30 @@ async def test_table_shows_a_failure_in_words_and_recovers(platform: str, sandbo
             await screen.settle()
             await pilot.pause()
             assert not screen.table.failed() and screen.table.current_member is not None
+    finally:
+        await session.aclose()
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_the_ui_answers_keys_during_a_latency_spike(platform: str, sandbox: Sandbox) -> None:
+    session = session_over(sandbox, sandbox.transport)
+    account = f"demo-{platform}"
+    audience = (await session.provider(account).audiences())[0]
+    app = AudienceApp(session)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            sandbox.app.spec = FaultSpec(latency=1.5)
+            screen = MembersScreen(session, account, audience)
+            await app.push_screen(screen)
+            await pilot.pause()
+            assert screen.table.current_member is None  # the first page is still on its way
+            await pilot.press("question_mark")  # the screen still answers meanwhile
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            sandbox.app.spec = FaultSpec()
+            await screen.settle()
+            await pilot.pause()
+            assert app.screen is screen and screen.table.current_member is not None
     finally:
         await session.aclose()
