@@ -106,7 +106,7 @@ class ListsScreen(Screen[None]):
         self.audiences = {audience.id: audience for audience in audiences}
         for audience in audiences:
             if audience.id in known:
-                table.update_cell(audience.id, "members", self._count(audience))
+                table.update_cell(audience.id, "members", self._count(audience), update_width=True)
             else:
                 table.add_row(
                     text(audience.name),
