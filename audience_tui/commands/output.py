@@ -1,7 +1,8 @@
 """Printing rows as an aligned table, CSV or JSON Lines, with member data made safe.
 
 Every value passes `core.sanitize` (no control character reaches the terminal or a file); CSV
-values are also made spreadsheet-safe. JSONL keeps the raw values (JSON escapes them itself).
+values are also made spreadsheet-safe (core.export.csv_cell, as the TUI's export). JSONL keeps the
+raw values (JSON escapes them itself).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
+from ..core.export import csv_cell
 from ..core.models import Member
-from ..core.sanitize import clean, one_line, spreadsheet_safe
+from ..core.sanitize import clean, one_line
 
 FORMATS = ("table", "csv", "jsonl")
 MAX_CELL = 40
@@ -84,7 +86,7 @@ def emit(
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in materialised:
-            writer.writerow(spreadsheet_safe(_plain(row.get(c))) for c in columns)
+            writer.writerow(csv_cell(_plain(row.get(c))) for c in columns)
         return len(materialised)
     cells = [[one_line(_plain(row.get(c)), MAX_CELL) for c in columns] for row in materialised]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]

@@ -32,11 +32,3 @@ def one_line(value: Any, width: int | None = None) -> str:
         return text[: max(width - 1, 0)] + "…"
     return text
 
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """`clean` value that a spreadsheet will not run as a formula (OWASP CSV injection advice)."""
-    text = clean(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
