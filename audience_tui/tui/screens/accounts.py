@@ -27,7 +27,6 @@ from ...core.models import Account
 from ...core.session import Session
 from ..widgets.cells import error_text, platform_title, text
 from .confirm import ConfirmScreen
-from .imports import ImportsScreen
 from .lists import ListsScreen
 
 CHECKING = Text("checking…", style="dim")
@@ -146,6 +145,8 @@ class AccountsScreen(Screen[None]):
         self.action_open()
 
     def action_imports(self) -> None:
+        from .imports import ImportsScreen  # on first use: not needed to start
+
         name = self.selected()
         if name is not None:
             self.app.push_screen(ImportsScreen(self.session, name))

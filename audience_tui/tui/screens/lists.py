@@ -21,8 +21,6 @@ from ...core.models import Audience
 from ...core.sanitize import clean
 from ...core.session import Session
 from ..widgets.cells import count_text, error_text, platform_title, text
-from .charts import ChartsScreen
-from .imports import ImportsScreen
 
 if TYPE_CHECKING:
     from ...sandbox.store import BuildProgress
@@ -190,12 +188,16 @@ class ListsScreen(Screen[None]):
         self.app.push_screen(MembersScreen(self.session, self.account_name, audience))
 
     def action_charts(self) -> None:
+        from .charts import ChartsScreen  # on first use: plotext is not needed to start
+
         audience = self.selected()
         if audience is None:
             return
         self.app.push_screen(ChartsScreen(self.session, self.account_name, audience))
 
     def action_imports(self) -> None:
+        from .imports import ImportsScreen  # on first use, as charts
+
         screen = ImportsScreen(self.session, self.account_name, audience=self.selected())
         self.app.push_screen(screen)
 
