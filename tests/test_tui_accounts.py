@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from test_tui_flows import SIZE, rows, screen_text, settle
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
 from audience_tui.core.accounts import AccountStore
@@ -58,23 +59,24 @@ async def test_status_then_remove_with_confirmation(configured: Session) -> None
         assert [a.name for a in configured.accounts] == ["shop"]
 
 
+async def add_heyloyalty_account(pilot: Pilot[None], name: str, secrets: dict[str, str]) -> None:
+    """`a`, then the form filled for a Heyloyalty account on the test's sandbox, then Add."""
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    form = pilot.app.screen
+    form.query_one("#platform", Select).value = "heyloyalty"
+    await settle(pilot)
+    for field, value in {"name": name, "base_url": f"http://localhost{PREFIX}", **secrets}.items():
+        form.query_one(f"#field-{field}", Input).value = value
+    await pilot.click("#save")
+    await settle(pilot)
+
+
 async def test_add_account_saves_it_and_checks_it(configured: Session) -> None:
     app = AudienceApp(configured)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        form = app.screen
-        form.query_one("#platform", Select).value = "heyloyalty"
-        await settle(pilot)
-        for field, value in {
-            "name": "shop2",
-            "base_url": f"http://localhost{PREFIX}",
-            **DEMO_SECRETS,
-        }.items():
-            form.query_one(f"#field-{field}", Input).value = value
-        await pilot.click("#save")
-        await settle(pilot)
+        await add_heyloyalty_account(pilot, "shop2", DEMO_SECRETS)
         assert AccountStore().names() == ["shop", "wrong", "shop2"]
         assert AccountStore().secrets(AccountStore().get("shop2")) == DEMO_SECRETS
         shown = {r[0]: r[3] for r in rows(app.screen.query_one(DataTable))}
@@ -131,20 +133,6 @@ def test_launch_refuses_a_bad_fault_spec(ran: dict[str, AudienceApp]) -> None:
 async def test_add_account_with_wrong_credentials_saves_nothing(configured: Session) -> None:
     app = AudienceApp(configured)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        form = app.screen
-        form.query_one("#platform", Select).value = "heyloyalty"
-        await settle(pilot)
-        for field, value in {
-            "name": "typo",
-            "base_url": f"http://localhost{PREFIX}",
-            **DEMO_SECRETS,
-            "api_secret": "not-the-secret",
-        }.items():
-            form.query_one(f"#field-{field}", Input).value = value
-        await pilot.click("#save")
-        await settle(pilot)
+        await add_heyloyalty_account(pilot, "typo", {**DEMO_SECRETS, "api_secret": "not-it"})
         assert AccountStore().names() == ["shop", "wrong"]
         assert "typo" not in {r[0] for r in rows(app.screen.query_one(DataTable))}
