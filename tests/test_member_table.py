@@ -119,6 +119,35 @@ async def test_first_screen_then_keys_and_jumps(session: Session, account: str) 
         assert table.cursor_row == 0 and table.scroll_y == 0
 
 
+async def test_unfiltered_list_fetches_its_first_page_alongside_its_fields(
+    session: Session,
+) -> None:
+    """Opening a list costs one round trip: the rows do not wait for the field list."""
+    provider = session.provider("demo-heyloyalty")
+    audience = (await provider.audiences())[0]
+    gate = asyncio.Event()
+    fields = provider.fields
+
+    async def slow_fields(target: Audience) -> list:
+        await gate.wait()
+        return await fields(target)
+
+    provider.fields = slow_fields  # type: ignore[method-assign]
+    async with Host(session).run_test(size=SIZE) as pilot:
+        screen = MembersScreen(session, "demo-heyloyalty", audience)
+        await pilot.app.push_screen(screen)
+        for _ in range(200):  # the first page lands while the fields are held back
+            if screen.cache is not None and screen.cache.row(0) is not None:
+                break
+            await pilot.pause(0.01)
+        assert screen.cache is not None and screen.cache.row(0) is not None
+        assert screen.current is None  # the fields have not arrived
+        gate.set()
+        await settle(pilot)
+        assert lines(screen.table)[1].startswith(screen.cache.row(0).email[:16])
+        assert screen.cache.fetches <= 1 + PREFETCH
+
+
 async def test_cursor_paged_view_loads_in_order_and_G_says_why(session: Session) -> None:
     provider = session.provider("demo-placewise")
     audience = (await provider.audiences())[0]

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from .models import Member, Page, PageRequest, PagingKind
+from .models import Audience, Member, Page, PageRequest, PagingKind, Query
 from .paging import CursorPaging, PageFetcher, Paging, paging_for
+from .provider import Provider
 from .scan import View
 
 
@@ -120,9 +121,20 @@ class ScanPaging(CursorPaging):
 
 def source_for(view: View, size: int) -> tuple[PageFetcher, Paging]:
     """How to page through `view`: the platform's own paging, or a scan where the app filters."""
-    query = view.server_query
-    kind = view.provider.paging_for(query)
-    fetch = partial(view.provider.members, view.audience, query)
     if view.plan.scans:
-        return scan_fetcher(fetch, kind, view.keep), ScanPaging(size)
-    return fetch, paging_for(kind, size)
+        query = view.server_query
+        fetch = partial(view.provider.members, view.audience, query)
+        return scan_fetcher(fetch, view.provider.paging_for(query), view.keep), ScanPaging(size)
+    return plain_source(view.provider, view.audience, view.server_query, size)
+
+
+def plain_source(
+    provider: Provider, audience: Audience, query: Query, size: int
+) -> tuple[PageFetcher, Paging]:
+    """The platform's own paging of a query it evaluates whole (no app-side condition).
+
+    Needs no field list, so a view without a filter can fetch its first page while its fields
+    are still on their way.
+    """
+    fetch = partial(provider.members, audience, query)
+    return fetch, paging_for(provider.paging_for(query), size)

@@ -20,8 +20,8 @@ from ...core.errors import AudienceError
 from ...core.export import ExportFormat, ExportResult, Progress, export_view
 from ...core.filters import FilterPlan, describe
 from ...core.models import Audience, Filter, Member, Query, Sort
-from ...core.paging import PageCache, page_size_for
-from ...core.paging_scan import ScanPaging, source_for
+from ...core.paging import PageCache, PageFetcher, Paging, page_size_for
+from ...core.paging_scan import ScanPaging, plain_source, source_for
 from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import OptOutOutcome, Session
@@ -98,6 +98,10 @@ class MembersScreen(Screen[None]):
         self.query_one("#title", Label).update(title)
         self.query_one("#filter", Label).display = False
         self.table.focus()
+        if not self.view.filter:  # the rows do not need the fields: fetch them alongside
+            self._open_cache(
+                *plain_source(self.provider, self.audience, self.view, self._page_size)
+            )
         self._start()
 
     @property
@@ -113,7 +117,7 @@ class MembersScreen(Screen[None]):
     # --- loading ---------------------------------------------------------------------------
     @work(exclusive=True, group="members-fields")
     async def _start(self) -> None:
-        """Read the list's fields (for the columns and the filter), then let the table fetch."""
+        """Read the list's fields (for the columns and the filter) and show the rows."""
         try:
             view = await prepare(self.provider, self.audience, self.view)
         except AudienceError as exc:  # without the fields, a filter cannot be checked either
@@ -122,14 +126,22 @@ class MembersScreen(Screen[None]):
             query = replace(self.view, filter=Filter())
             view = View(self.provider, self.audience, [], query, FilterPlan(Filter(), Filter()))
         self.columns = columns_for(view.fields)
-        size = page_size_for(self.provider.capabilities)
-        fetch, paging = source_for(view, size)
+        cache = self.cache or self._open_cache(*source_for(view, self._page_size))
         self.current, self.view = view, view.query
+        self.table.sort = self.view.sort
+        self.table.attach(cache, self.columns)
+        self._show_filter()
+
+    @property
+    def _page_size(self) -> int:
+        return page_size_for(self.provider.capabilities)
+
+    def _open_cache(self, fetch: PageFetcher, paging: Paging) -> PageCache:
+        """The view's page cache, already fetching the first screen (the table attaches later)."""
         prefetch = getattr(self.app, "settings", DEFAULTS).prefetch
         self.cache = PageCache(fetch, paging, spawn=self.table.spawn, prefetch=prefetch)
-        self.table.sort = self.view.sort
-        self.table.attach(self.cache, self.columns)
-        self._show_filter()
+        self.cache.want(0, self.table.visible_rows - 1)
+        return self.cache
 
     def _show(self, view: View) -> None:
         """Show `view` from the first row; what the old view still returns is ignored."""
