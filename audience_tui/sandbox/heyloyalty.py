@@ -89,7 +89,9 @@ async def members(request: Request, store: Store) -> Response:
         return await create_member(request, store)
     query = brackets(request.query_params.multi_items())
     found = await store.run(listing, str(store.path), request.path_params["list_id"], query)
-    return error(404, "list not found") if found is None else JSONResponse(found)
+    if found is None:
+        return error(404, "list not found")
+    return Response(found, media_type="application/json")
 
 
 async def member(request: Request, store: Store) -> Response:
@@ -102,11 +104,7 @@ async def member(request: Request, store: Store) -> Response:
         if row is None:
             return "list not found"
         found = member_row(conn, list_id, member_id)
-        return (
-            "member not found"
-            if found is None
-            else member_json(found, list_fields(row), detail=True)
-        )
+        return "member not found" if found is None else member_json(found, list_fields(row))
 
     doc = await store.run(read)
     return error(404, doc) if isinstance(doc, str) else JSONResponse(doc)
