@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated home, an in-memory keyring, and a fresh sandbox per test.
+"""Shared fixtures: an isolated home, an in-memory keyring, a fresh sandbox per test (with the demo
+session over it), and the sandbox served over real HTTP in a subprocess.
 
 The sandbox's demo data (small lists only; the million-member lists are for the demo and bench/)
 is seeded once per test session into a template database, and each test gets its own copy, so
@@ -7,17 +8,24 @@ writes in one test never leak into another.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
 from audience_tui.core.provider import Provider
+from audience_tui.core.session import Session
 from audience_tui.providers import create
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
+from audience_tui.sandbox.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.store import Store
 
@@ -47,8 +55,12 @@ class MemoryKeyring(KeyringBackend):
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Config, cache, state and data dirs under tmp_path; no real account or setting is read."""
     home = tmp_path / "home"
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
-                     ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_DATA_HOME", "data"),
+    ):
         (home / sub).mkdir(parents=True)
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("HOME", str(home))
@@ -100,3 +112,49 @@ async def provider_for(sandbox: Sandbox) -> AsyncIterator[Callable[[str], Provid
     yield make
     for provider in made:
         await provider.aclose()
+
+
+@pytest.fixture
+async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
+    """The demo accounts' session over this test's sandbox."""
+    session = demo_session(sandbox)
+    yield session
+    await session.aclose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(sandbox_template: Path, tmp_path: Path) -> Iterator[str]:
+    """`audience-tui sandbox serve` in a subprocess; yields its base URL."""
+    db = tmp_path / "served.sqlite"
+    shutil.copy(sandbox_template, db)
+    port = free_port()
+    env = {**os.environ, "AUDIENCE_TUI_SANDBOX_DB": str(db), "AUDIENCE_TUI_SANDBOX_SMALL": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "audience_tui", "sandbox", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            process.kill()
+            pytest.fail(f"sandbox did not start: {process.communicate()[1]}")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

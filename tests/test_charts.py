@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.text import Text
-from test_tui_flows import SIZE, open_lists, screen_text, settle
 from textual.pilot import Pilot
 from textual.widgets import Label, OptionList
+from tui_helpers import SIZE, open_lists, screen_text, settle
 
 from audience_tui.core.aggregate import EMPTY
 from audience_tui.core.filters import parse_condition, parse_date
@@ -31,7 +30,6 @@ from audience_tui.core.models import (
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
-from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import charts
@@ -51,13 +49,6 @@ class ChartsApp(AudienceApp):
 
     def on_mount(self) -> None:
         pass
-
-
-@pytest.fixture
-async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
-    session = demo_session(sandbox)
-    yield session
-    await session.aclose()
 
 
 async def audience(session: Session, account: str, name: str) -> Audience:

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, tzinfo
 
 import pytest
 from test_charts import ChartsApp, audience, choose
-from test_tui_flows import SIZE, settle
 from textual.pilot import Pilot
+from tui_helpers import SIZE, settle
 
 from audience_tui.core.session import Session
 from audience_tui.providers import placewise

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from audience_tui.core.paging import OffsetPaging
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui import app as app_module
 from audience_tui.tui.screens.export_dialog import ExportDialog, ExportProgress
@@ -54,13 +53,6 @@ def test_csv_cell_neutralises_formulas_and_cleans(value: object, cell: str) -> N
 
 def test_json_value_keeps_types_and_cleans_text() -> None:
     assert json_value([1, 2.5, None, False, "a\x1bb"]) == [1, 2.5, None, False, "a\ufffdb"]
-
-
-@pytest.fixture
-async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
-    session = demo_session(sandbox)
-    yield session
-    await session.aclose()
 
 
 async def vip(provider: Provider) -> Audience:

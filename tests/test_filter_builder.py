@@ -5,20 +5,18 @@ and saved filters reopened and deleted."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from test_member_table import SIZE, Host, settle, status
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList, Select, SelectionList
+from tui_helpers import SIZE, Host, settle_top, status
 
 from audience_tui.core.models import Audience, Condition, Filter, PageRequest, Query
 from audience_tui.core.paging_scan import ScanPaging
 from audience_tui.core.saved_filters import SavedFilters
 from audience_tui.core.scan import collect, prepare
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.filter_builder import FilterBuilder
@@ -28,29 +26,22 @@ FEMALE_IN_A = "Filter: Sex equals Female and City contains a"
 HOSTILE = "[@click=app.quit]x[/]"
 
 
-@pytest.fixture
-async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
-    session = demo_session(sandbox)
-    yield session
-    await session.aclose()
-
-
 async def open_list(
     pilot: Pilot[None], session: Session, account: str, name: str = ""
 ) -> MembersScreen:
     """The members screen of the account's list called `name` (its first list by default)."""
-    await settle(pilot)
+    await settle_top(pilot)
     audiences = await session.provider(account).audiences()
     audience = next((a for a in audiences if a.name == name), audiences[0])
     screen = MembersScreen(session, account, audience)
     await pilot.app.push_screen(screen)
-    await settle(pilot)
+    await settle_top(pilot)
     return screen
 
 
 async def open_builder(pilot: Pilot[None]) -> FilterBuilder:
     await pilot.press("f")
-    await settle(pilot)
+    await settle_top(pilot)
     builder = pilot.app.screen
     assert isinstance(builder, FilterBuilder)
     return builder
@@ -80,10 +71,10 @@ async def add(pilot: Pilot[None], builder: FilterBuilder, field: str, op: str, v
 
 async def apply(pilot: Pilot[None], builder: FilterBuilder) -> MembersScreen:
     await pilot.click("#apply")
-    await settle(pilot)
+    await settle_top(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, MembersScreen)
-    await settle(pilot)
+    await settle_top(pilot)
     return screen
 
 
@@ -188,7 +179,7 @@ async def test_bad_values_are_messages_at_the_field(session: Session) -> None:
         assert text(message) == ""  # typing again clears it
         assert builder.conditions == []
         await pilot.click("#apply")  # the filter did not change: nothing is asked
-        await settle(pilot)
+        await settle_top(pilot)
         assert screen.cache.fetches == fetches
         assert screen.view.filter == Filter()
 
@@ -229,7 +220,7 @@ async def test_emma_scan_shows_matches_and_can_be_stopped(
 
         sandbox.app.spec = FaultSpec()
         await pilot.press("r")  # scans again, to the end this time
-        await settle(pilot)
+        await settle_top(pilot)
         everything = await collect(screen.current)
         assert status(screen) == (
             f"row 1 of {len(everything):,} matches in {screen.audience.member_count:,} of "
@@ -298,7 +289,7 @@ async def test_save_reopen_edit_and_delete(session: Session) -> None:
         assert saved.names(account, screen.audience.id) == ["women"]
         assert text(builder.query_one("#saved-message")) == "Saved as women."
         await pilot.click("#cancel")
-        await settle(pilot)
+        await settle_top(pilot)
         assert screen.view.filter == Filter()
 
         builder = await open_builder(pilot)  # reopen: the saved filter is offered by name
@@ -359,12 +350,12 @@ async def test_scan_halted_by_a_failed_page_resumes_with_r(
             if isinstance(paging, ScanPaging) and paging.discovered > 0:
                 break
         sandbox.app.spec = FaultSpec(malformed=1.0)  # the next page of the scan fails
-        await settle(pilot)
+        await settle_top(pilot)
         assert "a page failed: r retries" in status(screen)
         found = screen.cache.paging.discovered
         sandbox.app.spec = FaultSpec()
         await pilot.press("r")  # the failed page again, and the scan goes on from there
-        await settle(pilot)
+        await settle_top(pilot)
         everything = await collect(screen.current)
         assert screen.cache.total == len(everything) > found
         assert status(screen).startswith(f"row 1 of {len(everything):,} matches in")

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from test_tui_flows import SIZE, rows, screen_text
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Label, Select
 from textual.worker import WorkerState
+from tui_helpers import SIZE, rows, screen_text
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog

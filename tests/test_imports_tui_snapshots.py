@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from test_imports_tui import EMMA_CSV, choose_file, confirm, finished, open_monitor, settle
-from test_tui_flows import SIZE
 from textual.pilot import Pilot
+from tui_helpers import SIZE
 
 from audience_tui.core.session import Session
 from audience_tui.sandbox.demo import Sandbox, demo_session

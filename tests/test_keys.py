@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from rich.console import Console
-from test_tui_flows import SIZE, open_lists, screen_text, settle
 from textual.app import App
 from textual.screen import Screen
+from tui_helpers import SIZE, open_lists, screen_text, settle
 
 from audience_tui.cli import main
 from audience_tui.core.session import Session
 from audience_tui.core.settings import load, settings_path
-from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.tui.actions import (
     TAKEN_CHORDS,
     binding_owners,
@@ -30,13 +28,6 @@ from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.help import HelpScreen, bindings_table
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
-
-
-@pytest.fixture
-async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
-    session = demo_session(sandbox)
-    yield session
-    await session.aclose()
 
 
 def write_settings(text: str) -> Path:

@@ -9,8 +9,6 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from test_real_http import served  # noqa: F401 - the fixture: `audience-tui sandbox serve`
-
 from audience_tui.core.models import ImportRequest, MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
 from audience_tui.sandbox.demo import demo_accounts
@@ -22,7 +20,7 @@ TIME_LIMIT = 40.0
 
 
 async def test_concurrent_clients_get_correct_answers_and_writes_land_once(
-    served: str,  # noqa: F811
+    served: str,
     tmp_path: Path,
 ) -> None:
     pairs = demo_accounts(host=served)

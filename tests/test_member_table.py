@@ -5,80 +5,33 @@ hostile member data."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from textual import events
-from textual.app import App
-from textual.pilot import Pilot
+from tui_helpers import (
+    HOSTILE_NAME,
+    HOSTILE_TAIL,
+    SIZE,
+    Host,
+    lines,
+    notifications,
+    open_members,
+    settle_top,
+    status,
+)
 
 from audience_tui.core.models import Audience, MemberStatus, PageRequest, Query, Sort
 from audience_tui.core.paging import page_size_for
 from audience_tui.core.session import Session
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
-from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
 from audience_tui.tui.widgets.member_table import PREFETCH, MemberTable, fit_widths
-
-SIZE = (120, 40)
-HOSTILE_NAME = "[@click=app.quit]x[/]"
-HOSTILE_TAIL = "\x1b]0;pwned\x07"
-
-
-@pytest.fixture
-async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
-    session = demo_session(sandbox)
-    yield session
-    await session.aclose()
-
-
-class Host(App[None]):
-    """Just the members screen (the whole app is only needed for its `/` key)."""
-
-    CSS_PATH = app_module.__file__.replace("app.py", "app.tcss")
-
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.session = session
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """The screen on top done with its work (other screens' workers are not waited for)."""
-    await pilot.pause()
-    screen = pilot.app.screen
-    if isinstance(screen, MembersScreen):
-        await screen.settle()
-    else:
-        await asyncio.gather(*(w.wait() for w in pilot.app.workers if w.node is screen))
-    await pilot.pause()
-
-
-async def open_members(pilot: Pilot[None], session: Session, account: str) -> MembersScreen:
-    """The members screen of the account's first list, loaded."""
-    await settle(pilot)
-    audience = (await session.provider(account).audiences())[0]
-    screen = MembersScreen(session, account, audience)
-    await pilot.app.push_screen(screen)
-    await settle(pilot)
-    return screen
-
-
-def lines(table: MemberTable) -> list[str]:
-    return [table.render_line(y).text for y in range(table.visible_rows + 1)]
-
-
-def status(screen: MembersScreen) -> str:
-    return str(screen.query_one("#status").render())
-
-
-def notifications(app: App[None]) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 @pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-emma", "demo-ownpage"])
@@ -101,11 +54,11 @@ async def test_first_screen_then_keys_and_jumps(session: Session, account: str) 
         assert table.virtual_size.height == total + 1
 
         await pilot.press("down", "down", "pagedown")
-        await settle(pilot)
+        await settle_top(pilot)
         assert table.cursor_row == 2 + table.visible_rows - 1  # a page: the rows shown, less one
 
         await pilot.press("G")
-        await settle(pilot)
+        await settle_top(pilot)
         assert status(screen) == f"row {total:,} of {total:,}"
         assert table.current_member.id == last.members[0].id
         assert lines(table)[-1].startswith(last.members[0].email[:16])
@@ -115,7 +68,7 @@ async def test_first_screen_then_keys_and_jumps(session: Session, account: str) 
         assert set(screen.cache.pages_held) <= near
 
         await pilot.press("g")
-        await settle(pilot)
+        await settle_top(pilot)
         assert table.cursor_row == 0 and table.scroll_y == 0
 
 
@@ -143,7 +96,7 @@ async def test_unfiltered_list_fetches_its_first_page_alongside_its_fields(
         assert screen.cache is not None and screen.cache.row(0) is not None
         assert screen.current is None  # the fields have not arrived
         gate.set()
-        await settle(pilot)
+        await settle_top(pilot)
         assert lines(screen.table)[1].startswith(screen.cache.row(0).email[:16])
         assert screen.cache.fetches <= 1 + PREFETCH
 
@@ -157,10 +110,10 @@ async def test_cursor_paged_view_loads_in_order_and_G_says_why(session: Session)
     first = await provider.members(audience, query, PageRequest(limit=3))
     app = Host(session)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await settle_top(pilot)
         screen = MembersScreen(session, "demo-placewise", audience, query)
         await app.push_screen(screen)
-        await settle(pilot)
+        await settle_top(pilot)
         table = screen.table
         assert [table.cache.row(i).id for i in range(3)] == [m.id for m in first.members]
         # page 0, then the PREFETCH pages after it, each with the cursor the one before gave
@@ -174,7 +127,7 @@ async def test_cursor_paged_view_loads_in_order_and_G_says_why(session: Session)
         assert any("no jumping to the end" in n for n in notifications(app))
 
         table.move_to(2 * size - 1)  # the last loaded row: the next page is fetched, in order
-        await settle(pilot)
+        await settle_top(pilot)
         assert screen.cache.paging.discovered > 2 * size
         assert status(screen).startswith(f"row {2 * size:,}")
 
@@ -189,7 +142,7 @@ async def test_mouse_click_selects_wheel_scrolls_and_y_copies(
         screen = await open_members(pilot, session, "demo-heyloyalty")
         table = screen.table
         await pilot.click(MemberTable, offset=(3, 5))
-        await settle(pilot)
+        await settle_top(pilot)
         assert table.cursor_row == 4 and status(screen).startswith("row 5 of")
         email = table.current_member.email
         await pilot.press("y")
@@ -197,7 +150,7 @@ async def test_mouse_click_selects_wheel_scrolls_and_y_copies(
         assert f"Copied {email}" in notifications(app)  # shown too: the terminal may not copy
         for _ in range(30):
             table.post_message(events.MouseScrollDown(table, 3, 5, 0, 0, 0, False, False, False))
-        await settle(pilot)
+        await settle_top(pilot)
         assert table.scroll_y > 0
         first = round(table.scroll_y)
         assert table.cache.row(first) is not None
@@ -211,7 +164,7 @@ async def test_sort_by_column_under_the_cursor(session: Session) -> None:
         screen = await open_members(pilot, session, "demo-heyloyalty")
         for descending in (False, True):
             await pilot.press("s")
-            await settle(pilot)
+            await settle_top(pilot)
             query = Query(sort=Sort("email", descending))
             expected = await provider.members(screen.audience, query, PageRequest(limit=1))
             assert screen.table.current_member.email == expected.members[0].email
@@ -234,7 +187,7 @@ async def test_failed_page_shows_error_line_and_r_retries(
         screen = await open_members(pilot, session, "demo-heyloyalty")
         sandbox.app.spec = FaultSpec(malformed=1.0)
         await pilot.press("G")
-        await settle(pilot)
+        await settle_top(pilot)
         shown = lines(screen.table)
         assert shown[1].startswith("⚠ not loaded, press r to retry: Heyloyalty: GET")
         assert "not valid JSON" in shown[1]  # the reason, once
@@ -244,7 +197,7 @@ async def test_failed_page_shows_error_line_and_r_retries(
 
         sandbox.app.spec = FaultSpec()
         await pilot.press("r")
-        await settle(pilot)
+        await settle_top(pilot)
         assert screen.table.current_member is not None
         assert "not loaded" not in "".join(lines(screen.table))
 
@@ -256,19 +209,19 @@ async def test_enter_opens_detail_and_o_opts_out_with_read_back(session: Session
         await pilot.press("down")
         member = screen.table.current_member
         await pilot.press("enter")
-        await settle(pilot)
+        await settle_top(pilot)
         assert isinstance(app.screen, MemberDetailScreen) and app.screen.member.id == member.id
         await pilot.press("escape")
-        await settle(pilot)
+        await settle_top(pilot)
         assert app.screen is screen
 
         await pilot.press("o")
-        await settle(pilot)
+        await settle_top(pilot)
         assert isinstance(app.screen, OptOutScreen)
         await pilot.click("#confirm")
-        await settle(pilot)
+        await settle_top(pilot)
         await pilot.press("escape")
-        await settle(pilot)
+        await settle_top(pilot)
         assert app.screen is screen
         assert screen.table.current_member.status is MemberStatus.OPTED_OUT
         assert "opted out" in lines(screen.table)[2]
@@ -281,14 +234,14 @@ async def test_slash_looks_up_in_this_account_and_escape_goes_back(session: Sess
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_members(pilot, session, "demo-heyloyalty")
         await pilot.press("slash")
-        await settle(pilot)
+        await settle_top(pilot)
         assert isinstance(app.screen, LookupScreen)
         assert "demo-heyloyalty" in str(app.screen.query_one("#heading").render())
         await pilot.press("escape")
-        await settle(pilot)
+        await settle_top(pilot)
         assert app.screen is screen
         await pilot.press("escape")
-        await settle(pilot)
+        await settle_top(pilot)
         assert app.screen is not screen and not screen.is_attached
 
 
@@ -306,13 +259,13 @@ async def test_hostile_member_renders_literally_and_click_is_not_live(session: S
     )
     app = Host(session)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await settle_top(pilot)
         audience = Audience(id="1", name=f"{HOSTILE_NAME}{HOSTILE_TAIL}")
         screen = MembersScreen(session, "demo-heyloyalty", audience)
         await app.push_screen(screen)
-        await settle(pilot)
+        await settle_top(pilot)
         await pilot.press("s")  # by email: "0h@…" comes first
-        await settle(pilot)
+        await settle_top(pilot)
         table = screen.table
         assert table.current_member.email == "0h@example.com"
         strips = [table.render_line(y) for y in range(table.visible_rows + 1)]
@@ -321,7 +274,7 @@ async def test_hostile_member_renders_literally_and_click_is_not_live(session: S
         assert "\x1b" not in rendered and "\x07" not in rendered
         assert not any(seg.style and seg.style.meta for s in strips for seg in s)
         await pilot.click(MemberTable, offset=(33, 1))
-        await settle(pilot)
+        await settle_top(pilot)
         assert app.is_running and app.screen is screen
         title = str(screen.query_one("#title").render())
         assert HOSTILE_NAME in title and "]0;pwned" in title and "\x1b" not in title

@@ -3,45 +3,11 @@ a cursor-paged report still loading more, and a page that failed."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from textual.pilot import Pilot
+from tui_helpers import SIZE, members_app
 
 from audience_tui.core.models import MemberStatus, Query
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
-from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.screens.members import MembersScreen
-
-SIZE = (120, 40)
-
-
-def members_app(
-    sandbox: Sandbox,
-    account: str,
-    *keys: str,
-    query: Query | None = None,
-    before_keys: Callable[[], None] = lambda: None,
-) -> tuple[AudienceApp, Callable[[Pilot[None]], Awaitable[None]]]:
-    """The app showing `account`'s first list, after `keys` were pressed there."""
-    session = demo_session(sandbox)
-    app = AudienceApp(session)
-
-    async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
-        audience = (await session.provider(account).audiences())[0]
-        screen = MembersScreen(session, account, audience, query)
-        await app.push_screen(screen)
-        await pilot.pause()
-        await screen.settle()
-        before_keys()
-        for key in keys:
-            await pilot.press(key)
-            await screen.settle()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-    return app, run_before
 
 
 def test_emma_first_screen(snap_compare, sandbox: Sandbox) -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from test_real_http import served  # noqa: F401 - the fixture: `audience-tui sandbox serve`
 
 from audience_tui.cli import main
 from audience_tui.core.crash import crash_dir
@@ -64,7 +63,7 @@ def cli(home_env: dict[str, str], *args: str, stdout: Path | None = None) -> tup
 
 
 def test_a_session_with_known_secrets_leaves_none_behind(
-    served: str,  # noqa: F811
+    served: str,
     isolated_home: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from test_tui_flows import SIZE, settle
 from textual.widgets import DataTable
+from tui_helpers import SIZE, settle
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog

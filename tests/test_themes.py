@@ -8,8 +8,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
-from test_member_table_snapshots import SIZE, members_app
-from test_tui_flows import screen_text, settle
+from tui_helpers import SIZE, members_app, screen_text, settle
 
 from audience_tui.core.session import Session
 from audience_tui.core.settings import load, settings_path

@@ -7,9 +7,9 @@ import argparse
 from collections.abc import AsyncIterator
 
 import pytest
-from test_tui_flows import SIZE, rows, screen_text, settle
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
+from tui_helpers import SIZE, rows, screen_text, settle
 
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.models import Account

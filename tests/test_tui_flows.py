@@ -4,20 +4,26 @@ help, the command palette, and hostile member data."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import AsyncIterator
-
-import pytest
-from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
+from tui_helpers import (
+    HOSTILE_NAME,
+    HOSTILE_TAIL,
+    SIZE,
+    email_on,
+    email_on_platforms,
+    look_up,
+    open_lists,
+    rows,
+    screen_text,
+    settle,
+)
 
 from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
-from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.accounts import AccountsScreen
 from audience_tui.tui.screens.help import HelpScreen
@@ -26,94 +32,11 @@ from audience_tui.tui.screens.lookup import LookupResultsScreen, LookupScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
 
-SIZE = (120, 40)
-HOSTILE_NAME = "[@click=app.quit]x[/]"
-HOSTILE_TAIL = "\x1b]0;pwned\x07"
-
-
-@pytest.fixture
-async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
-    session = demo_session(sandbox)
-    yield session
-    await session.aclose()
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let every worker finish and the screen redraw."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def screen_text(app: AudienceApp) -> str:
-    """What the terminal shows, as plain text."""
-    console = Console(
-        width=app.size.width,
-        height=app.size.height,
-        file=io.StringIO(),
-        record=True,
-        force_terminal=True,
-        color_system="truecolor",
-        legacy_windows=False,
-        safe_box=False,
-    )
-    console.print(
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    )
-    return console.export_text(styles=False)
-
-
-def rows(table: DataTable) -> list[list[str]]:
-    return [
-        [str(getattr(c, "plain", c)) for c in table.get_row_at(i)] for i in range(table.row_count)
-    ]
-
 
 def result_column(dialog: OptOutScreen) -> list[str]:
     """The Result column of an opt-out dialog, one entry per membership."""
     table = dialog.query_one(DataTable)
     return [table.get_cell(str(i), "Result").plain for i in range(table.row_count)]
-
-
-async def email_on(session: Session, account: str, lists: int) -> str:
-    """A demo person on exactly `lists` lists of `account`."""
-    provider = session.provider(account)
-    for index in range(1000, 3600, 97):
-        email = person(index).email
-        if len(await provider.lookup(email)) == lists:
-            return email
-    raise AssertionError(f"no demo person on {lists} lists of {account}")
-
-
-async def email_on_platforms(session: Session) -> str:
-    """A demo person active on at least two platforms (people overlap across the sandboxes)."""
-    for index in range(2400, 2600):
-        email = person(index).email
-        results = await session.lookup(email)
-        platforms = {
-            r.account.platform
-            for r in results
-            if any(m.status is MemberStatus.ACTIVE for m in r.members)
-        }
-        if len(platforms) >= 2:
-            return email
-    raise AssertionError("no demo person on two platforms")
-
-
-async def look_up(pilot: Pilot[None], email: str) -> None:
-    await pilot.press("slash")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, LookupScreen)
-    pilot.app.screen.query_one(Input).value = email
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def open_lists(pilot: Pilot[None], account: str) -> None:
-    table = pilot.app.screen.query_one(DataTable)
-    table.move_cursor(row=table.get_row_index(account))
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 async def test_accounts_then_lists_with_counts_then_back(session: Session) -> None:

@@ -10,8 +10,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
-from test_tui_flows import SIZE, email_on, email_on_platforms, look_up, open_lists, settle
 from textual.pilot import Pilot
+from tui_helpers import SIZE, email_on, email_on_platforms, look_up, open_lists, settle
 
 from audience_tui.core.session import Session
 from audience_tui.sandbox.demo import Sandbox, demo_session

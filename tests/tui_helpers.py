@@ -1,0 +1,170 @@
+"""What the Pilot tests share: the terminal size, waiting for work, reading the screen, and the
+demo people and screens they start from. Plain helpers; the fixtures live in conftest.py."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from audience_tui.core.models import MemberStatus, Query
+from audience_tui.core.session import Session
+from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.sandbox.people import person
+from audience_tui.tui import app as app_module
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.lookup import LookupScreen
+from audience_tui.tui.screens.members import MembersScreen
+from audience_tui.tui.widgets.member_table import MemberTable
+
+SIZE = (120, 40)
+HOSTILE_NAME = "[@click=app.quit]x[/]"
+HOSTILE_TAIL = "\x1b]0;pwned\x07"
+
+
+class Host(App[None]):
+    """Just the members screen (the whole app is only needed for its `/` key)."""
+
+    CSS_PATH = app_module.__file__.replace("app.py", "app.tcss")
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let every worker finish and the screen redraw."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def settle_top(pilot: Pilot[None]) -> None:
+    """The screen on top done with its work (other screens' workers are not waited for)."""
+    await pilot.pause()
+    screen = pilot.app.screen
+    if isinstance(screen, MembersScreen):
+        await screen.settle()
+    else:
+        await asyncio.gather(*(w.wait() for w in pilot.app.workers if w.node is screen))
+    await pilot.pause()
+
+
+def screen_text(app: AudienceApp) -> str:
+    """What the terminal shows, as plain text."""
+    console = Console(
+        width=app.size.width,
+        height=app.size.height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text(styles=False)
+
+
+def rows(table: DataTable) -> list[list[str]]:
+    return [
+        [str(getattr(c, "plain", c)) for c in table.get_row_at(i)] for i in range(table.row_count)
+    ]
+
+
+def lines(table: MemberTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.visible_rows + 1)]
+
+
+def status(screen: MembersScreen) -> str:
+    return str(screen.query_one("#status").render())
+
+
+def notifications(app: App[None]) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def email_on(session: Session, account: str, lists: int) -> str:
+    """A demo person on exactly `lists` lists of `account`."""
+    provider = session.provider(account)
+    for index in range(1000, 3600, 97):
+        email = person(index).email
+        if len(await provider.lookup(email)) == lists:
+            return email
+    raise AssertionError(f"no demo person on {lists} lists of {account}")
+
+
+async def email_on_platforms(session: Session) -> str:
+    """A demo person active on at least two platforms (people overlap across the sandboxes)."""
+    for index in range(2400, 2600):
+        email = person(index).email
+        results = await session.lookup(email)
+        platforms = {
+            r.account.platform
+            for r in results
+            if any(m.status is MemberStatus.ACTIVE for m in r.members)
+        }
+        if len(platforms) >= 2:
+            return email
+    raise AssertionError("no demo person on two platforms")
+
+
+async def look_up(pilot: Pilot[None], email: str) -> None:
+    await pilot.press("slash")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LookupScreen)
+    pilot.app.screen.query_one(Input).value = email
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def open_lists(pilot: Pilot[None], account: str) -> None:
+    table = pilot.app.screen.query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(account))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def open_members(pilot: Pilot[None], session: Session, account: str) -> MembersScreen:
+    """The members screen of the account's first list, loaded."""
+    await settle_top(pilot)
+    audience = (await session.provider(account).audiences())[0]
+    screen = MembersScreen(session, account, audience)
+    await pilot.app.push_screen(screen)
+    await settle_top(pilot)
+    return screen
+
+
+def members_app(
+    sandbox: Sandbox,
+    account: str,
+    *keys: str,
+    query: Query | None = None,
+    before_keys: Callable[[], None] = lambda: None,
+) -> tuple[AudienceApp, Callable[[Pilot[None]], Awaitable[None]]]:
+    """The app showing `account`'s first list, after `keys` were pressed there."""
+    session = demo_session(sandbox)
+    app = AudienceApp(session)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        audience = (await session.provider(account).audiences())[0]
+        screen = MembersScreen(session, account, audience, query)
+        await app.push_screen(screen)
+        await pilot.pause()
+        await screen.settle()
+        before_keys()
+        for key in keys:
+            await pilot.press(key)
+            await screen.settle()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return app, run_before
