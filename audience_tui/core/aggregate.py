@@ -1,8 +1,9 @@
 """Member counts grouped by a field: server-side where the platform has it, else by scanning.
 
 The scan walks every page of the view (in parallel within the platform's limits, see core.scan),
-counts as it goes and reports the partial result after each page, so a chart can grow while the
-scan runs and a cancelled scan still shows what it counted.
+asking only for the field it counts and those of app-side conditions (an adapter may then parse
+nothing else), counts as it goes and reports the partial result after each page, so a chart can
+grow while the scan runs and a cancelled scan still shows what it counted.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 from .errors import UnsupportedError, ValidationError
 from .filters import parse_date
-from .models import Aggregate, Bucket, FieldSpec, FieldType, Member
-from .scan import View, iterate
+from .models import Aggregate, Bucket, FieldSpec, FieldType
+from .scan import View, pages
 
 EMPTY = "(not set)"  # as Placewise labels a missing value in its own counts
 UpdateCallback = Callable[[Aggregate], None]
@@ -78,14 +79,15 @@ async def scan(
         if on_update is not None:
             on_update(to_aggregate(spec, counts, read, total, complete=False))
 
-    member: Member
-    async for member in iterate(view, progress=progress):
-        kept += 1
-        counts.update(bucket_keys(spec, member.fields.get(spec.name)))
-        if max_values is not None and len(counts) > max_values:
-            raise ValidationError(
-                f"{spec.label} has more than {max_values:,} different values: too many to chart"
-            )
+    async for members in pages(view, progress=progress, fields=view.needs(spec.name)):
+        kept += len(members)
+        for member in members:
+            for key in bucket_keys(spec, member.fields.get(spec.name)):
+                counts[key] += 1
+            if max_values is not None and len(counts) > max_values:
+                raise ValidationError(
+                    f"{spec.label} has more than {max_values:,} different values: too many to chart"
+                )
     result = to_aggregate(spec, counts, read, kept, complete=True)
     if on_update is not None:
         on_update(result)

@@ -140,11 +140,17 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """Offset paging uses `offset`; cursor paging uses `cursor` (None = first page)."""
+    """Offset paging uses `offset`; cursor paging uses `cursor` (None = first page).
+
+    `fields`: the member fields the caller reads (a scan counting one field), None for all. An
+    adapter may then parse only those (plus id, email and status); such members are partial,
+    for counting, never shown. Adapters that ignore it return whole members.
+    """
 
     limit: int
     offset: int = 0
     cursor: str | None = None
+    fields: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

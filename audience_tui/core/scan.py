@@ -8,7 +8,7 @@ parallel within the platform's tolerated concurrency; cursor pages are necessari
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .filters import FilterPlan, matches, plan, resolve
@@ -40,6 +40,11 @@ class View:
         # Called once per member of a scan: skip building `types` when nothing is checked here.
         return not self.plan.local or matches(self.plan.local, member, self.types)
 
+    def needs(self, *names: str) -> frozenset[str]:
+        """The fields a scan that reads `names` asks the adapter for: those, and the fields of
+        the conditions checked here."""
+        return frozenset((*names, *(c.field for c in self.plan.local.conditions)))
+
 
 async def prepare(provider: Provider, audience: Audience, query: Query) -> View:
     """Resolve and plan `query` for `audience` (raises ValidationError on bad input)."""
@@ -54,32 +59,36 @@ def page_size(provider: Provider) -> int:
     return provider.capabilities.max_page_size
 
 
-async def _pages(view: View, on_page: Callable[[Page], None] | None = None) -> AsyncIterator[Page]:
+async def _pages(view: View, fields: frozenset[str] | None) -> AsyncIterator[Page]:
     provider, query = view.provider, view.server_query
     size = page_size(provider)
+
+    def page(offset: int = 0, cursor: str | None = None) -> Awaitable[Page]:
+        return provider.members(view.audience, query, PageRequest(size, offset, cursor, fields))
+
     if provider.paging_for(query) == "cursor":
         cursor: str | None = None
         while True:
-            page = await provider.members(view.audience, query, PageRequest(size, cursor=cursor))
-            yield page
-            if not page.next_cursor:
+            current = await page(cursor=cursor)
+            yield current
+            if not current.next_cursor:
                 return
-            cursor = page.next_cursor
-    first = await provider.members(view.audience, query, PageRequest(size, 0))
+            cursor = current.next_cursor
+    first = await page()
     yield first
     if first.total is None:
-        offset, page = len(first.members), first
-        while page.has_more and page.members:
-            page = await provider.members(view.audience, query, PageRequest(size, offset))
-            yield page
-            offset += len(page.members)
+        offset, current = len(first.members), first
+        while current.has_more and current.members:
+            current = await page(offset)
+            yield current
+            offset += len(current.members)
         return
     offsets = list(range(len(first.members), first.total, size)) if first.members else []
     semaphore = asyncio.Semaphore(max(1, provider.capabilities.scan_concurrency))
 
     async def fetch(offset: int) -> Page:
         async with semaphore:
-            return await provider.members(view.audience, query, PageRequest(size, offset))
+            return await page(offset)
 
     # Fetch ahead in parallel but yield in order, so output order is the platform's order.
     window = max(1, provider.capabilities.scan_concurrency) * 2
@@ -96,21 +105,33 @@ async def _pages(view: View, on_page: Callable[[Page], None] | None = None) -> A
             task.cancel()
 
 
+async def pages(
+    view: View, *, progress: ProgressCallback | None = None, fields: frozenset[str] | None = None
+) -> AsyncIterator[list[Member]]:
+    """The view's members page by page, app-side conditions applied (for loops that count
+    100k members, where one async step per member would cost more than the counting).
+
+    `fields` (see `View.needs`): the members may be partial, holding only those fields.
+    """
+    seen = 0
+    async for page in _pages(view, fields):
+        seen += len(page.members)
+        yield [m for m in page.members if view.keep(m)] if view.plan.local else page.members
+        if progress is not None:
+            progress(seen, page.total)
+
+
 async def iterate(
     view: View, *, limit: int | None = None, progress: ProgressCallback | None = None
 ) -> AsyncIterator[Member]:
     """Every member of the view (app-side conditions applied), at most `limit` of them."""
-    seen = kept = 0
-    async for page in _pages(view):
-        for member in page.members:
-            seen += 1
-            if view.keep(member):
-                kept += 1
-                yield member
-                if limit is not None and kept >= limit:
-                    return
-        if progress is not None:
-            progress(seen, page.total)
+    kept = 0
+    async for members in pages(view, progress=progress):
+        for member in members:
+            kept += 1
+            yield member
+            if limit is not None and kept >= limit:
+                return
 
 
 async def collect(view: View, limit: int | None = None) -> list[Member]:

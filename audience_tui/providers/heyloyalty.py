@@ -42,6 +42,8 @@ from .heyloyalty_wire import (
     parse_lists,
     parse_member,
     parse_page,
+    parse_projected_page,
+    projection,
 )
 
 API = "/loyalty/v1"
@@ -113,7 +115,7 @@ class HeyloyaltyProvider(Provider):
         first, last = offset // limit + 1, (offset + limit - 1) // limit + 1
         numbers = range(first, last + 1)
         pages = await asyncio.gather(
-            *(self._page(audience, query.status, params, n, limit) for n in numbers)
+            *(self._page(audience, query.status, params, n, limit, page.fields) for n in numbers)
         )
         rows = [m for members, _ in pages for m in members]
         skip = offset - (first - 1) * limit
@@ -158,12 +160,21 @@ class HeyloyaltyProvider(Provider):
         params: list[tuple[str, str]],
         number: int,
         size: int,
+        fields: frozenset[str] | None = None,
     ) -> tuple[list[Member], int | None]:
-        path = f"{API}/lists/{audience.id}/members"
+        """One listing page; with `fields`, decoded and parsed for those fields only (a page
+        that is not of the expected shape comes back as plain JSON and is parsed whole)."""
+        path, view = f"{API}/lists/{audience.id}/members", status or MemberStatus.ACTIVE
+        projected = projection(fields) if fields is not None else None
         doc = await self.http.json(
-            "GET", path, params=[("page", str(number)), ("perpage", str(size)), *params]
+            "GET",
+            path,
+            params=[("page", str(number)), ("perpage", str(size)), *params],
+            decoder=projected.decoder if projected else None,
         )
-        return parse_page(doc, f"GET {path}", audience.id, status or MemberStatus.ACTIVE)
+        if projected is not None and isinstance(doc, projected.page):
+            return parse_projected_page(doc, projected, f"GET {path}", audience.id, view)
+        return parse_page(doc, f"GET {path}", audience.id, view)
 
     async def member(self, audience: Audience, member_id: str) -> Member:
         path = f"{API}/lists/{audience.id}/members/{member_id}"
