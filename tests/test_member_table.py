@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rich.style import Style
 from textual import events
+from textual.strip import Strip
 from tui_helpers import (
     HOSTILE_NAME,
     HOSTILE_TAIL,
@@ -20,7 +22,7 @@ from tui_helpers import (
     status,
 )
 
-from audience_tui.core.models import Audience, MemberStatus, PageRequest, Query, Sort
+from audience_tui.core.models import Audience, Member, MemberStatus, PageRequest, Query, Sort
 from audience_tui.core.paging import page_size_for
 from audience_tui.core.session import Session
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
@@ -171,12 +173,40 @@ async def test_sort_by_column_under_the_cursor(session: Session) -> None:
             arrow = "▼" if descending else "▲"
             assert status(screen).endswith(f"sorted by Email {arrow}")
             assert lines(screen.table)[0].startswith(f"Email {arrow}")
+            assert lines(screen.table)[1].startswith(expected.members[0].email[:16])  # not stale
 
         await pilot.press("right", "right")  # Status: our own column, no platform field behind it
         await pilot.press("s")
         await pilot.pause()
         assert screen.view.sort == Sort("email", True)
         assert any("cannot sort by Status" in n for n in notifications(app))
+
+
+async def test_scrolling_one_row_draws_only_the_row_that_came_into_view(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every line is repainted on a scroll, but the rows already drawn are not drawn again."""
+    drawn: list[int] = []
+    draw = MemberTable._row
+
+    def counting(table: MemberTable, index: int, member: Member, base: Style) -> Strip:
+        drawn.append(index)
+        return draw(table, index, member, base)
+
+    monkeypatch.setattr(MemberTable, "_row", counting)
+    async with Host(session).run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        table = screen.table
+        bottom = table.visible_rows - 1
+        table.move_to(bottom)  # the cursor to the last row on screen: no scroll yet
+        await settle_top(pilot)
+        drawn.clear()
+        await pilot.press("down")  # scrolls by one row
+        await settle_top(pilot)
+        assert table.scroll_y == 1
+        # the cursor's new row (in the cursor's style) and the row that came in at the bottom
+        assert bottom + 1 in drawn and len(drawn) <= 3 and max(drawn) <= bottom + 2
+        assert lines(table)[-1].startswith(table.current_member.email[:16])
 
 
 async def test_failed_page_shows_error_line_and_r_retries(

@@ -17,7 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -32,6 +32,7 @@ from ...core.settings import DEFAULTS
 from .cells import STATUS_STYLES
 
 GAP = 1  # cells between columns
+LINES_KEPT = 512  # drawn lines remembered, a dozen screens' worth
 # Pages fetched ahead of the screen by default (the settings' `prefetch` changes it): page down
 # held at 30 keys/s crosses a 250-row page in about 0.2 s, faster than a fetch at 50 ms latency
 # lands with one page ahead (bench/: 35% of frames showed "…loading"); two keep ahead, and 20
@@ -154,6 +155,11 @@ class MemberTable(ScrollView, can_focus=True):
         self.widths: list[int] = []
         self.sort: Sort | None = None
         self._direction = 1
+        # Lines drawn, by row: (member, strip). Scrolling by one row redraws every line on
+        # screen, but only one of them shows something new. Valid while `_look` holds.
+        self._lines: dict[tuple[int, bool], tuple[Member, Strip]] = {}
+        self._look: tuple[Any, ...] = ()
+        self._base = Style()
 
     # --- wiring -----------------------------------------------------------------------------
     def spawn(self, fetch: Coroutine[Any, Any, None]) -> Worker[None]:
@@ -278,19 +284,46 @@ class MemberTable(ScrollView, can_focus=True):
             self.move_to(round(self.scroll_y) + offset.y - 1)
 
     # --- drawing ----------------------------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Work out the paint's style once (not per line) and drop drawn lines it outdates."""
         base = self.rich_style
-        width = self.scrollable_content_region.width
+        look = (
+            base,
+            self.scrollable_content_region.width,
+            round(self.scroll_x),
+            tuple(self.widths),
+            id(self.columns),
+            self.has_focus,
+            self._style(base, "member-table--cursor"),
+        )
+        if look != self._look or len(self._lines) > LINES_KEPT:
+            self._look, self._lines = look, {}
+        self._base = base
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        base = self._base
         if y == 0:
-            strip = self._header(base)
-        else:
-            index = round(self.scroll_y) + y - 1
-            member = self.cache.row(index) if self.cache is not None else None
-            if member is None:  # a placeholder or an error stays put when scrolled sideways
-                return self._note(index, base).adjust_cell_length(width, base)
-            strip = self._row(index, member, base)
+            return self._crop(self._header(base))
+        index = round(self.scroll_y) + y - 1
+        member = self.cache.row(index) if self.cache is not None else None
+        if member is None:  # a placeholder or an error stays put when scrolled sideways
+            width = self.scrollable_content_region.width
+            return self._note(index, base).adjust_cell_length(width, base)
+        key = (index, index == self.cursor_row)
+        drawn = self._lines.get(key)
+        if drawn is None or drawn[0] is not member:  # holding the member keeps `is` honest
+            drawn = (member, self._crop(self._row(index, member, base)))
+            self._lines[key] = drawn
+        return drawn[1]
+
+    def _crop(self, strip: Strip) -> Strip:
+        """The part of a full-width line inside the view, scrolled sideways."""
+        width = self.scrollable_content_region.width
         scroll_x = round(self.scroll_x)
-        return strip.extend_cell_length(scroll_x + width, base).crop(scroll_x, scroll_x + width)
+        return strip.extend_cell_length(scroll_x + width, self._base).crop(
+            scroll_x, scroll_x + width
+        )
 
     def _style(self, base: Style, name: str) -> Style:
         return base + self.get_component_rich_style(name)
