@@ -33,7 +33,7 @@ from .export_dialog import ExportDialog, ExportProgress
 
 class MembersScreen(Screen[None]):
     TITLE = "Members"
-    DEFAULT_CSS = "MembersScreen #filter { width: 100%; }"
+    DEFAULT_CSS = "MembersScreen #filter, MembersScreen #status { width: 100%; }"
     HELP = (
         "The members of the list, a page at a time: only what is on screen is fetched, and a few "
         "thousand rows at most are kept in memory however far you scroll. Arrow keys, page keys "
@@ -80,6 +80,7 @@ class MembersScreen(Screen[None]):
         self.current: View | None = None  # the query resolved against the fields, and planned
         self.cache: PageCache | None = None
         self.notice: Text | None = None  # a problem with the list itself (its fields)
+        self._status_fits = False  # the status line shown fits in one line
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -204,7 +205,12 @@ class MembersScreen(Screen[None]):
             line.append(" · sorted by ").append(clean(column.label), "bold").append(f" {arrow}")
         if self.notice is not None:
             line.append(" · ").append_text(self.notice)
-        self.query_one("#status", Label).update(line)
+        # Shown on every cursor move: a line as wide as the screen that stays one line high
+        # changes no layout, and a layout pass costs more than the rest of the frame.
+        label = self.query_one("#status", Label)
+        fits = line.cell_len < label.size.width
+        label.update(line, layout=not (fits and self._status_fits))
+        self._status_fits = fits
 
     def _halted(self) -> bool:
         """Whether a scan waits on a page that failed (its next page, past the rows found)."""
