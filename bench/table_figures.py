@@ -97,6 +97,7 @@ async def run_one(platform: str, latency: float, holds: int) -> list[Row]:
         # 3. G and random jumps
         total = table.rows
         if bench.screen.cache.paging.random_access:
+            await bench.screen.settle()  # G from rest: not beside the page-downs' last prefetches
             last = await bench.jump(total - 1)
             rows.append(
                 Row(
