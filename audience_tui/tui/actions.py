@@ -140,8 +140,14 @@ def key_entries(keymap: Mapping[str, str]) -> list[KeyEntry]:
 
 def keymap_problems(loaded: Loaded) -> list[Problem]:
     """What is wrong with the settings' [keys]: ids no binding has, chords terminals take, and a
-    remapped key that another action of the same screen (or the app) already uses."""
+    remapped key that another action of the same screen (or the app) already uses.
+
+    Without a [keys] table nothing can be wrong, and the check, which imports every screen of the
+    TUI (`binding_owners`), is skipped: the first frame needs only the accounts screen.
+    """
     keymap = {name: _normalize_key_list(keys) for name, keys in loaded.settings.keys.items()}
+    if not keymap:
+        return []
     known = {entry.id for entry in key_entries({})}
     found: dict[tuple[str, str], str] = {}  # (binding id, key) -> what is wrong
     for binding_id, keys in keymap.items():
