@@ -5,6 +5,9 @@ one JSON object), then in the account's environment variable, then in the 0600 s
 user opted into. Nothing here falls back to plaintext on its own: with no working keyring backend,
 saving fails with one sentence naming the two explicit ways out. No secret value ever appears in a
 message or a log line of this module.
+
+`keyring` is imported on first use: it loads its backends (tens of ms), and the demo, the crash
+report and the saved filters (which use `write_private`) never need it.
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keyring
 import tomli_w
-from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
 from .errors import ConfigError
 from .redact import register_secret
+
+if TYPE_CHECKING:
+    from keyring.errors import KeyringError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,7 @@ def _decode(text: str, where: str) -> dict[str, str]:
     return _checked(value, where)
 
 
-class PlaintextKeyringError(NoKeyringError):
+class PlaintextKeyringError(Exception):
     """The only backend keyring found writes secrets in plain text (keyrings.alt's file)."""
 
 
@@ -89,7 +93,7 @@ class SecretStore:
         self.path = config_dir / SECRETS_FILE
         self._environ = os.environ if environ is None else environ
 
-    def no_keyring(self, name: str, reason: KeyringError) -> ConfigError:
+    def no_keyring(self, name: str, reason: KeyringError | PlaintextKeyringError) -> ConfigError:
         """The one clear sentence for a machine where no keyring backend works."""
         return ConfigError(
             f"No working keyring to hold the secrets of account {name!r} "
@@ -110,6 +114,9 @@ class SecretStore:
 
     def load(self, name: str) -> dict[str, str]:
         """The secrets of `name`: keyring, else its environment variable, else the opted-in file."""
+        import keyring
+        from keyring.errors import KeyringError
+
         keyring_error: KeyringError | None = None
         try:
             stored = keyring.get_password(SERVICE, name)
@@ -144,16 +151,22 @@ class SecretStore:
             return f"the secrets file {self.path} (mode 0600)"
         if self.in_environment(name):
             return f"the environment variable {env_var(name)}"
+        import keyring
+        from keyring.errors import KeyringError
+
         try:
             _refuse_plaintext(keyring.get_keyring())
             keyring.set_password(SERVICE, name, json.dumps(dict(secrets)))
-        except KeyringError as exc:
+        except (KeyringError, PlaintextKeyringError) as exc:
             raise self.no_keyring(name, exc) from None
         log.debug("secrets of %s saved in the keyring", name)
         return "the OS keyring"
 
     def delete(self, name: str) -> None:
         """Forget the stored secrets of `name` (keyring and file; the environment is the user's)."""
+        import keyring
+        from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
         try:
             keyring.delete_password(SERVICE, name)
         except (PasswordDeleteError, NoKeyringError):
