@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,6 +40,8 @@ class HelpScreen(ModalScreen[None]):
         self.about = screen
 
     def compose(self) -> ComposeResult:
+        from rich.markdown import Markdown  # markdown-it on first use: not needed to start
+
         title = getattr(self.about, "TITLE", None) or type(self.about).__name__
         with VerticalScroll(id="dialog"):
             yield Label(Text(f"Help: {title}", style="bold"), id="heading")
