@@ -19,9 +19,12 @@ import platformdirs
 from . import __version__
 from .core.errors import AudienceError
 from .core.redact import redact
-from .core.settings import settings_path
 
 COMMAND_MODULES = ("accounts", "browse", "writes", "sandbox_cmd", "config", "serve")
+# The options of the terminal app itself: an argv of only these opens it without importing any
+# command's module (they bring the CLI's output, export and aggregation code: ~25 ms of start-up).
+APP_FLAGS = ("--demo", "--debug")
+APP_OPTIONS = ("--faults",)  # take a value
 LOG_BYTES, LOG_BACKUPS = 1_000_000, 3  # rotated: at most 4 MB of logs are kept
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -82,7 +85,34 @@ def setup_logging(debug: bool, *, console: bool) -> Path:
     return path
 
 
-def build_parser() -> argparse.ArgumentParser:
+def opens_app(argv: Sequence[str]) -> bool:
+    """Whether `argv` only opens the terminal app: no command, no --help or --version.
+
+    Anything else (abbreviations and mistakes included) goes to the full parser.
+    """
+    tokens = iter(argv)
+    for token in tokens:
+        name, equals, _ = token.partition("=")
+        if token in APP_FLAGS or (equals and name in APP_OPTIONS):
+            continue
+        if token in APP_OPTIONS and not next(tokens, "-").startswith("-"):
+            continue
+        return False
+    return True
+
+
+def skip_httpx_cli() -> None:
+    """httpx imports its own command-line client (click, pygments, rich.progress: ~30 ms of
+    start-up) whenever those happen to be installed; this program never runs it. A None entry in
+    sys.modules makes that import fail, and httpx defines its stub `httpx.main` instead (see
+    httpx/__init__.py). Called before anything imports httpx (core.settings imports core.http)."""
+    sys.modules.setdefault("httpx._main", None)
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The whole CLI; with `commands=False` only the app's own options (see `opens_app`)."""
+    from .core.settings import settings_path
+
     parser = argparse.ArgumentParser(
         prog="audience-tui",
         description=DESCRIPTION,
@@ -104,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="verbose log (the log file is named below)"
     )
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__package__}.commands.{name}").register(sub)
@@ -111,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    skip_httpx_cli()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(commands=not opens_app(argv))
     args = parser.parse_args(argv)
     setup_logging(args.debug, console=args.command is not None)
     if args.command is None:
