@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from ...core.errors import (
     AudienceError,
@@ -26,6 +26,7 @@ from ...core.errors import (
 from ...core.models import Account
 from ...core.session import Session
 from ..widgets.cells import error_text, platform_title, text
+from ..widgets.footer import Footer
 from .confirm import ConfirmScreen
 from .lists import ListsScreen
 
@@ -83,10 +84,11 @@ class AccountsScreen(Screen[None]):
         table.add_column("Kind", key="kind")
         table.add_column("Status", key="status")
         for account in self.session.accounts:
-            self._add_row(account)
+            self._add_row(account, check=False)
         table.focus()
+        self._check_all()
 
-    def _add_row(self, account: Account) -> None:
+    def _add_row(self, account: Account, *, check: bool = True) -> None:
         table = self.query_one("#accounts", DataTable)
         table.add_row(
             text(account.name),
@@ -95,7 +97,16 @@ class AccountsScreen(Screen[None]):
             CHECKING,
             key=account.name,
         )
-        self._check(account.name)
+        if check:
+            self._check(account.name)
+
+    @work(group="check-all")
+    async def _check_all(self) -> None:
+        """Every account checked once the list is on screen: creating the adapters (their HTTP
+        clients, the sandbox's first requests) would otherwise hold back the first frame."""
+        await self.wait_for_refresh()
+        for account in self.session.accounts:
+            self._check(account.name)
 
     # --- status -------------------------------------------------------------------------------
     def _check(self, name: str) -> None:

@@ -1,0 +1,42 @@
+"""The footer of every screen: Textual's, rebuilt only when the keys it shows have changed.
+
+Textual's Footer recomposes (one styled widget per key) on every bindings signal: each focus
+change, each change of the screen stack, each `refresh_bindings`. Opening a screen sends three,
+and the screen underneath gets one more as it is covered and again as it returns; profiles put a
+recompose at tens of ms (`Footer.recompose`, `Stylesheet.apply`). This footer recomposes at most
+once per refresh, and only when what it would show differs from what it shows.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer as TextualFooter
+
+
+class Footer(TextualFooter):
+    _keys_shown: tuple[object, ...] | None = None  # what the last recompose showed
+    _recompose_pending = False
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """As Textual's, but the recompose is coalesced and skipped when nothing changed."""
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._recompose_pending:
+            self._recompose_pending = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._recompose_pending = False
+        keys = self._keys()
+        if keys != self._keys_shown:
+            self._keys_shown = keys
+            await self.recompose()
+
+    def _keys(self) -> tuple[object, ...]:
+        """Everything `compose` reads: each active binding, whether it is enabled, its tooltip
+        and the key as displayed (remapped keys included)."""
+        return tuple(
+            (binding, enabled, tooltip, self.app.get_key_display(binding))
+            for _, binding, enabled, tooltip in self.screen.active_bindings.values()
+        )
