@@ -11,6 +11,7 @@ Every problem with the file is shown once at start, and the app runs on the defa
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from dataclasses import replace
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
 from ..core import crash
@@ -31,7 +32,6 @@ from .palette import ActionsProvider, ThemesProvider
 from .screens.accounts import AccountsScreen
 from .screens.help import HelpScreen
 from .screens.lists import ListsScreen
-from .screens.lookup import LookupScreen
 
 if TYPE_CHECKING:
     from ..sandbox.demo import Sandbox
@@ -80,8 +80,12 @@ class AudienceApp(App[None]):
             message = f"unknown theme {self.settings.theme!r}; using {self.theme} (known: {known})"
             self.problems.append(self.loaded.problem("theme", message))
 
+    def get_default_screen(self) -> Screen[None]:
+        """The accounts screen is the app's bottom screen, rather than pushed over Textual's
+        blank default one: one screen fewer to lay out and style before the first frame."""
+        return AccountsScreen(self.session, self.first_run_hint)
+
     def on_mount(self) -> None:
-        self.push_screen(AccountsScreen(self.session, self.first_run_hint))
         self._open_default_account()
         for problem in self.problems:
             log.warning("settings: %s", problem)
@@ -89,6 +93,13 @@ class AudienceApp(App[None]):
                 str(problem), title="Settings", severity="warning", markup=False, timeout=12
             )
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: resume the garbage collector if `launch` paused it,
+        with the objects of start-up set aside for good (they live as long as the app)."""
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def _open_default_account(self) -> None:
         name = self.settings.default_account
@@ -130,5 +141,7 @@ class AudienceApp(App[None]):
         """Not over a dialog: the dialog's own question comes first."""
         if isinstance(self.screen, ModalScreen):
             return
+        from .screens.lookup import LookupScreen  # on first use: the member detail and opt-out
+
         account = getattr(self.screen, "account_name", None)
         self.push_screen(LookupScreen(self.session, account))

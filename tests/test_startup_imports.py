@@ -1,0 +1,114 @@
+"""Start-up: `audience-tui --demo` loads what its first frame (the accounts list) shows, and not
+the screens, charts, markdown, keyring or CLI commands it may need later (bench figure 7).
+
+The app runs in a fresh interpreter, as `audience-tui --demo` starts, headless; the modules are
+read when its first frame is up (Textual's Ready event).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audience_tui.cli import opens_app
+
+PROBE = """
+import gc, importlib.util, json, sys
+from audience_tui import cli
+
+def first_frame(app):
+    paused = not gc.isenabled()
+    on_ready(app)
+    print(json.dumps({
+        "screen": type(app.screen).__name__,
+        "modules": sorted(sys.modules),
+        "collector paused until now": paused,
+        "collector running after": gc.isenabled(),
+    }))
+    app.exit()
+
+def patch(module):
+    # Headless, and report at the first frame; patched as it is imported, so that the probe
+    # imports nothing before cli.main does.
+    global on_ready
+    app, on_ready = module.AudienceApp, module.AudienceApp.on_ready
+    run_async = app.run_async
+    app.run_async = lambda self: run_async(self, headless=True, size=(120, 40))
+    app.on_ready = first_frame
+
+class Patcher:
+    def find_spec(self, name, path, target=None):
+        if name != "audience_tui.tui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        exec_module = spec.loader.exec_module
+        def patched(module):
+            exec_module(module)
+            patch(module)
+        spec.loader.exec_module = patched
+        return spec
+
+sys.meta_path.insert(0, Patcher())
+cli.main(["--demo"])
+"""
+
+# Loaded when first used, never for the first frame.
+NOT_AT_START = (
+    "plotext",  # charts
+    "textual_plotext",
+    "rich.markdown",  # help
+    "markdown_it",
+    "keyring",  # configured accounts' secrets; the demo has none
+    "click",  # httpx's own command-line client
+    "pygments",
+    "audience_tui.commands",  # the CLI's subcommands
+    "audience_tui.tui.screens.charts",
+    "audience_tui.tui.screens.imports",
+    "audience_tui.tui.screens.lookup",
+    "audience_tui.tui.screens.members",
+    "audience_tui.tui.screens.filter_builder",
+)
+
+
+def test_the_first_frame_loads_only_what_it_shows(sandbox_template: Path, tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite"
+    shutil.copy(sandbox_template, db)
+    env = {**os.environ, "AUDIENCE_TUI_SANDBOX_DB": str(db)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    frame = json.loads(done.stdout.strip().splitlines()[-1])
+    assert frame["screen"] == "AccountsScreen"
+    loaded = [
+        name
+        for name in frame["modules"]
+        if any(name == early or name.startswith(f"{early}.") for early in NOT_AT_START)
+    ]
+    assert loaded == []
+    assert frame["collector paused until now"] and frame["collector running after"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "app"),
+    [
+        ([], True),
+        (["--demo"], True),
+        (["--demo", "--faults", "latency=50ms", "--debug"], True),
+        (["--faults=latency=50ms"], True),
+        (["--demo", "lookup", "someone@example.com"], False),
+        (["--help"], False),
+        (["--version"], False),
+        (["--faults"], False),  # missing value: the full parser says so
+        (["--dem"], False),  # an abbreviation: the full parser resolves it
+    ],
+)
+def test_only_the_apps_own_options_skip_the_commands(argv: list[str], app: bool) -> None:
+    assert opens_app(argv) is app
