@@ -15,11 +15,19 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+from dataclasses import dataclass
 
 from .common import DB, OUT, Row, emit, isolate, ms
-from .terminal import run
+from .terminal import Run, run
 
-REPEATS = 3
+REPEATS = 5
+
+
+@dataclass(frozen=True)
+class Program:
+    argv: list[str]
+    markers: list[bytes]  # what only its full first screen shows
+    env: dict[str, str]
 
 
 def with_bytecode(env: dict[str, str]) -> dict[str, str]:
@@ -28,27 +36,38 @@ def with_bytecode(env: dict[str, str]) -> dict[str, str]:
     return env | {"PYTHONPYCACHEPREFIX": str(OUT / "pycache")}
 
 
-def median_run(argv: list[str], markers: list[bytes], env: dict[str, str]) -> tuple[float, float]:
-    run(argv, markers, env=env)  # untimed: fills the bytecode cache and the page cache
-    runs = [run(argv, markers, env=env) for _ in range(REPEATS)]
-    missing = [r for r in runs if r.seconds is None]
-    if missing:
-        tail = missing[0].output[-400:].decode(errors="replace")
-        raise SystemExit(f"{argv} never showed {markers}: ...{tail}")
-    return statistics.median(r.seconds or 0 for r in runs), max(r.peak_mb for r in runs)
+def timed(programs: list[Program]) -> list[tuple[float, float]]:
+    """(median seconds to first screen, peak MB) of each program, their runs taken in turn so
+    that a change of load on the machine weighs on both alike."""
+    for program in programs:  # untimed: fills the bytecode cache and the page cache
+        run(program.argv, program.markers, env=program.env)
+    runs: list[list[Run]] = [[] for _ in programs]
+    for _ in range(REPEATS):
+        for program, done in zip(programs, runs, strict=True):
+            done.append(run(program.argv, program.markers, env=program.env))
+    for program, done in zip(programs, runs, strict=True):
+        if missing := [r for r in done if r.seconds is None]:
+            tail = missing[0].output[-400:].decode(errors="replace")
+            raise SystemExit(f"{program.argv} never showed {program.markers}: ...{tail}")
+    return [
+        (statistics.median(r.seconds or 0 for r in done), max(r.peak_mb for r in done))
+        for done in runs
+    ]
 
 
 def main() -> None:
     isolate()
     env = with_bytecode(dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor"))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
-    minimal, minimal_peak = median_run(
-        [sys.executable, "-m", "bench.minimal_app"], [b"minimal app ready"], env
-    )
-    demo, demo_peak = median_run(
-        [sys.executable, "-m", "audience_tui", "--demo"],
-        [b"demo-heyloyalty", b"demo-placewise"],
-        env | {"AUDIENCE_TUI_SANDBOX_DB": str(DB)},
+    (minimal, minimal_peak), (demo, demo_peak) = timed(
+        [
+            Program([sys.executable, "-m", "bench.minimal_app"], [b"minimal app ready"], env),
+            Program(
+                [sys.executable, "-m", "audience_tui", "--demo"],
+                [b"demo-heyloyalty", b"demo-placewise"],
+                env | {"AUDIENCE_TUI_SANDBOX_DB": str(DB)},
+            ),
+        ]
     )
     emit(
         [
