@@ -74,35 +74,57 @@ async def _pages(view: View, fields: frozenset[str] | None) -> AsyncIterator[Pag
             if not current.next_cursor:
                 return
             cursor = current.next_cursor
-    first = await page()
-    yield first
-    if first.total is None:
-        offset, current = len(first.members), first
-        while current.has_more and current.members:
-            current = await page(offset)
-            yield current
-            offset += len(current.members)
-        return
-    offsets = list(range(len(first.members), first.total, size)) if first.members else []
-    semaphore = asyncio.Semaphore(max(1, provider.capabilities.scan_concurrency))
+    concurrency = max(1, provider.capabilities.scan_concurrency)
+    semaphore = asyncio.Semaphore(concurrency)
 
     async def fetch(offset: int) -> Page:
         async with semaphore:
             return await page(offset)
 
-    # Fetch ahead in parallel but yield in order, so output order is the platform's order.
-    window = max(1, provider.capabilities.scan_concurrency) * 2
+    early = {offset: asyncio.create_task(fetch(offset)) for offset in _hinted(view, size)}
     tasks: list[asyncio.Task[Page]] = []
     try:
+        first = await page()
+        yield first
+        if first.total is None:
+            offset, current = len(first.members), first
+            while current.has_more and current.members:
+                current = await page(offset)
+                yield current
+                offset += len(current.members)
+            return
+        offsets = range(len(first.members), first.total, size) if first.members else range(0)
+        # Fetch ahead in parallel but yield in order, so output order is the platform's order.
         for offset in offsets:
-            tasks.append(asyncio.create_task(fetch(offset)))
-            if len(tasks) >= window:
+            tasks.append(early.pop(offset, None) or asyncio.create_task(fetch(offset)))
+            if len(tasks) >= concurrency * 2:
                 yield await tasks.pop(0)
         while tasks:
             yield await tasks.pop(0)
     finally:
-        for task in tasks:
+        _discard([*tasks, *early.values()])
+
+
+def _hinted(view: View, size: int) -> range:
+    """Pages fetched beside the first one, before its total is known: when the audience's member
+    count is the view's size (no server filter, the default status) and the platform reports
+    totals, those the scan needs anyway, so its first round uses the platform's concurrency
+    instead of one page alone. Where the count proves wrong, the extra pages are dropped."""
+    provider, count = view.provider, view.audience.member_count
+    if count is None or view.plan.server or view.query.status is not None:
+        return range(0)
+    if provider.paging_for(view.server_query) != "offset" or not provider.capabilities.totals_known:
+        return range(0)
+    return range(size, min(count, max(1, provider.capabilities.scan_concurrency) * size), size)
+
+
+def _discard(tasks: list[asyncio.Task[Page]]) -> None:
+    """Cancel pages no longer wanted; the error of one that already failed is not reported."""
+    for task in tasks:
+        if not task.done():
             task.cancel()
+        elif not task.cancelled():
+            task.exception()
 
 
 async def pages(
