@@ -277,8 +277,8 @@ def _member(
         audience_id=audience_id,
         name=_name(fields.get("firstname"), fields.get("lastname")),
         platform_status=f"{word} (email: {channel})" if channel else word,
-        created_at=_timestamp(raw.get("created_at")),
-        updated_at=_timestamp(raw.get("updated_at")),
+        created_at=_timestamp(raw.get("created_at")) if raw else None,
+        updated_at=_timestamp(raw.get("updated_at")) if raw else None,
         fields=fields,
         raw=raw,
     )
@@ -359,12 +359,14 @@ def parse_projected_page(
     """A page read by `projected.decoder` -> (partial members, total), as `parse_page` would
     make them with only the projected fields (no name, dates or raw document)."""
     names, unset, members = projected.names, msgspec.UNSET, []
+    astuple, append = msgspec.structs.astuple, members.append  # 100k times: looked up once
     for member in page.members:
-        member_id, state, detail, *values = msgspec.structs.astuple(member)
-        fields = None if detail is unset else _detail_fields(detail, names)
+        values = astuple(member)  # id, status, fields, then the projected names' values
+        fields = None if values[2] is unset else _detail_fields(values[2], names)
         if fields is None:
-            fields = {
-                n: field_value(v) for n, v in zip(names, values, strict=True) if v is not unset
-            }
-        members.append(_member(member_id, state, fields, label, audience_id, view, _PARTIAL))
+            fields = {}
+            for name, value in zip(names, values[3:], strict=True):
+                if value is not unset:
+                    fields[name] = field_value(value)
+        append(_member(values[0], values[1], fields, label, audience_id, view, _PARTIAL))
     return members, _total(page.total)
