@@ -5,12 +5,19 @@ reports at 100,000: the demo has no list of that size, and a server filter selec
 would make the sandbox walk the list for every page), counted by interests, which Heyloyalty
 cannot count itself. The platform's limit: pages (members / max page size) x latency / the
 concurrency it tolerates.
+
+A second row splits the figure: the same pages fetched the same way (4 at once) but not decoded
+or parsed, so what remains of figure 6 is the app's own work (decode, parse, count). At 0 ms
+latency it is what the in-process sandbox's serving costs, CPU the limit counts as free but this
+machine's two cores share with the app. Each timing is the best of ROUNDS (the machine is shared).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +31,7 @@ from .table import HEYLOYALTY_1M
 LATENCY = 0.05
 MEMBERS = 100_000
 FIELD = "interests"
+ROUNDS = 3
 
 
 class FirstMembers:
@@ -42,6 +50,30 @@ class FirstMembers:
         return replace(page, members=page.members[:keep], total=total)
 
 
+async def fetch_only(provider: Any, audience: Audience, pages: int) -> None:
+    """The scan's pages as raw HTTP answers, as many at once as the scan fetches."""
+    capabilities = provider.capabilities
+    gate = asyncio.Semaphore(capabilities.scan_concurrency)
+    path = f"/loyalty/v1/lists/{audience.id}/members"
+
+    async def one(number: int) -> None:
+        async with gate:
+            params = [("page", str(number)), ("perpage", str(capabilities.max_page_size))]
+            await provider.http.request("GET", path, params=params)
+
+    await asyncio.gather(*(one(n) for n in range(1, pages + 1)))
+
+
+async def best(box: Any, latency: float, work: Callable[[], Awaitable[Any]]) -> float:
+    set_latency(box, latency)
+    took = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        await work()
+        took.append(time.perf_counter() - start)
+    return min(took)
+
+
 async def run() -> list[Row]:
     from audience_tui.sandbox.demo import demo_session
 
@@ -51,30 +83,43 @@ async def run() -> list[Row]:
     provider = session.provider(account)
     audience = next(a for a in await provider.audiences() if a.name == name)
     view = await prepare(FirstMembers(provider, MEMBERS), audience, Query())  # type: ignore[arg-type]
-    await aggregate(view, FIELD)  # the sandbox's statement cache and pages warm
-    took = {}
-    for latency in (0.0, LATENCY):  # at 0 ms: what the CPU alone costs (sandbox and adapter)
-        set_latency(box, latency)
-        start = time.perf_counter()
-        result = await aggregate(view, FIELD)
-        took[latency] = time.perf_counter() - start
-    await session.aclose()
+    result = await aggregate(view, FIELD)  # the sandbox's statement cache and pages warm
     capabilities = provider.capabilities
     pages = math.ceil((result.scanned or 0) / capabilities.max_page_size)
+    took, fetched = {}, {}
+    for latency in (0.0, LATENCY):  # at 0 ms: what the CPU alone costs (sandbox and adapter)
+        took[latency] = await best(box, latency, lambda: aggregate(view, FIELD))
+        fetched[latency] = await best(box, latency, lambda: fetch_only(provider, audience, pages))
+    await session.aclose()
     limit = pages * LATENCY / capabilities.scan_concurrency
     per_member = took[0.0] / max(result.scanned or 1, 1) * 1e6
+    baseline = (
+        f"platform limit {ms(limit)} ms ({pages} pages of "
+        f"{capabilities.max_page_size} x 50 ms / {capabilities.scan_concurrency} at once)"
+    )
     return [
         Row(
             f"6. aggregate by scan of {result.scanned:,} members ({label(LATENCY)})",
             ms(took[LATENCY]),
             "ms",
-            f"platform limit {ms(limit)} ms ({pages} pages of "
-            f"{capabilities.max_page_size} x 50 ms / {capabilities.scan_concurrency} at once)",
+            baseline,
             round(took[LATENCY] / limit, 2),
             "<= 1.5x",
             took[LATENCY] <= 1.5 * limit,
             f"source: {result.source}; at 0 ms latency {ms(took[0.0])} ms "
-            f"({per_member:.0f} µs of CPU per member)",
+            f"({per_member:.0f} µs of CPU per member); best of {ROUNDS}",
+        ),
+        Row(
+            f"6b. the same {pages} pages fetched, not parsed ({label(LATENCY)})",
+            ms(fetched[LATENCY]),
+            "ms",
+            baseline,
+            round(fetched[LATENCY] / limit, 2),
+            "",
+            None,
+            f"the platform's share of figure 6: at 0 ms latency {ms(fetched[0.0])} ms is the "
+            f"in-process sandbox serving {pages} pages of JSON on the app's cores; the rest "
+            f"({ms(took[LATENCY] - fetched[LATENCY])} ms) is the app: decode, parse, count",
         ),
     ]
 
