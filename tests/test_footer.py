@@ -84,3 +84,17 @@ async def test_the_footer_follows_keys_that_change() -> None:
         screen.refresh_bindings()
         await pilot.pause()
         assert ("Launch", True) in shown(screen) and ("Hidden", True) in shown(screen)
+
+
+async def test_a_footer_whose_screen_closed_before_its_refresh_came() -> None:
+    """The refresh a footer waits for can come after its screen has gone (seen over `serve`,
+    where the lookup switches screens): it then has nothing to show."""
+    app = App[None]()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = Switchable()
+        await app.push_screen(screen)
+        await pilot.pause()
+        footer = screen.query_one(Footer)
+        app.pop_screen()
+        await pilot.pause()
+        await footer._recompose_if_changed()  # the callback it had asked for, arriving late

@@ -28,6 +28,8 @@ class Footer(TextualFooter):
 
     async def _recompose_if_changed(self) -> None:
         self._recompose_pending = False
+        if not self.is_attached:  # its screen was closed before the refresh came
+            return
         keys = self._keys()
         if keys != self._keys_shown:
             self._keys_shown = keys
