@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Label, OptionList, TabbedContent, TabPane
+from textual.widgets import Header, Label, OptionList, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -32,6 +32,7 @@ from ...core.scan import View, prepare
 from ...core.session import Session
 from ..widgets.bar_chart import BarChart
 from ..widgets.cells import error_text
+from ..widgets.footer import Footer
 from ..widgets.time_chart import TimeChart
 
 REDRAW_EVERY = 0.2  # seconds between redraws while a scan grows

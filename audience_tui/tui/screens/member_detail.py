@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from ...core.columns import display_value
 from ...core.models import Audience, FieldSpec, Member
@@ -29,6 +29,7 @@ from ..widgets.cells import (
     text,
 )
 from ..widgets.fields import fields_table, flatten
+from ..widgets.footer import Footer
 from .opt_out import OptOutScreen
 
 

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label
+from textual.widgets import Header, Label
 
 from ...core.columns import Column, columns_for
 from ...core.errors import AudienceError
@@ -27,6 +27,7 @@ from ...core.scan import View, prepare
 from ...core.session import OptOutOutcome, Session
 from ...core.settings import DEFAULTS
 from ..widgets.cells import error_text
+from ..widgets.footer import Footer
 from ..widgets.member_table import MemberTable
 from .export_dialog import ExportDialog, ExportProgress
 
