@@ -9,6 +9,7 @@ placeholder. Keys go through the terminal driver as a real keyboard's would, at 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -151,6 +152,7 @@ async def members_app(
     audience = next(a for a in audiences if a.name == name)
     recorder = Recorder()
     uninstall = recorder.install()
+    gc.disable()  # as `audience-tui` starts: the app resumes it, start-up objects frozen
     app = AudienceApp(session)
     try:
         async with app.run_test(size=SIZE) as pilot:
