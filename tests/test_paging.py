@@ -118,6 +118,28 @@ async def test_fetches_of_pages_scrolled_past_are_cancelled() -> None:
     assert sorted(cache.pages_held) == [50, 51]
 
 
+async def test_arrival_waits_until_the_page_is_in_or_given_up() -> None:
+    source = Source(people(1000))
+    source.gate = asyncio.Event()
+    cache = PageCache(source, OffsetPaging(100))
+    cache.want(0, 30)
+    waiting = asyncio.ensure_future(cache.arrival(0))
+    await asyncio.sleep(0)
+    assert not waiting.done()  # page 0 is held at the gate
+    source.gate.set()
+    await waiting
+    assert cache.row(0).id == "m0"
+    await cache.arrival(7)  # a page nobody fetches: nothing to wait for
+
+    source.gate.clear()
+    cache.want(500, 530)
+    waiting = asyncio.ensure_future(cache.arrival(5))
+    await asyncio.sleep(0)
+    cache.want(900, 930)  # jumped away: page 5 is given up, and the wait ends with it
+    await asyncio.wait_for(waiting, 1)
+    assert cache.row(500) is None
+
+
 async def test_reset_ignores_stale_results() -> None:
     old = Source(people(500, "old"))
     old.gate = asyncio.Event()

@@ -196,6 +196,7 @@ class PageCache:
         self._tickets = itertools.count()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._landed = asyncio.Event()  # set whenever a fetch ends, whatever its outcome
         self._wanted: tuple[int, int, int] | None = None  # first row, last row, direction
         self.fetches = 0  # requests started, for the curious (and the tests)
 
@@ -260,6 +261,12 @@ class PageCache:
                     members[position] = member
                     found = True
         return found
+
+    async def arrival(self, page: int) -> None:
+        """Wait until `page` is no longer on its way: held, failed, or given up."""
+        while page in self._in_flight:
+            self._landed.clear()
+            await self._landed.wait()
 
     async def settle(self) -> None:
         """Wait until no fetch is running (including the prefetches that arrivals start)."""
@@ -335,6 +342,7 @@ class PageCache:
             _, fetch = self._in_flight.pop(page, (None, None))
             if fetch is not None:
                 fetch.cancel()
+                self._landed.set()
         if not self._in_flight:
             self._idle.set()
 
@@ -343,6 +351,7 @@ class PageCache:
         if self._in_flight.get(page, (None,))[0] != ticket:
             return False
         del self._in_flight[page]
+        self._landed.set()
         if not self._in_flight:
             self._idle.set()
         return True

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Coroutine
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -14,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Header, Label
+from textual.worker import Worker
 
 from ...core.columns import Column, columns_for
 from ...core.errors import AudienceError
@@ -30,6 +33,11 @@ from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.member_table import MemberTable
 from .export_dialog import ExportDialog, ExportProgress
+
+# How long the columns wait for the first rows once the fields are in: one paint with both,
+# rather than one of "…loading" rows replaced a moment later; a slow platform still gets
+# its columns drawn at once.
+ROWS_WAIT = 0.1
 
 
 class MembersScreen(Screen[None]):
@@ -82,8 +90,16 @@ class MembersScreen(Screen[None]):
         self.cache: PageCache | None = None
         self.notice: Text | None = None  # a problem with the list itself (its fields)
         self._status_fits = False  # the status line shown fits in one line
+        self._mounted = asyncio.Event()
 
     def compose(self) -> ComposeResult:
+        # The round trips start before the widgets are built: building them takes a while, and
+        # the platform's answer is on its way meanwhile.
+        if not self.view.filter:  # the rows do not need the fields: fetch them alongside
+            self._open_cache(
+                *plain_source(self.provider, self.audience, self.view, self._page_size)
+            )
+        self._start()
         yield Header()
         yield Label(id="title")
         yield Label(id="filter")
@@ -100,11 +116,7 @@ class MembersScreen(Screen[None]):
         self.query_one("#title", Label).update(title)
         self.query_one("#filter", Label).display = False
         self.table.focus()
-        if not self.view.filter:  # the rows do not need the fields: fetch them alongside
-            self._open_cache(
-                *plain_source(self.provider, self.audience, self.view, self._page_size)
-            )
-        self._start()
+        self._mounted.set()
 
     @property
     def table(self) -> MemberTable:
@@ -129,6 +141,9 @@ class MembersScreen(Screen[None]):
             view = View(self.provider, self.audience, [], query, FilterPlan(Filter(), Filter()))
         self.columns = columns_for(view.fields)
         cache = self.cache or self._open_cache(*source_for(view, self._page_size))
+        await self._mounted.wait()  # the fields can come back before the table is built
+        with suppress(TimeoutError):  # one paint with the rows, not one of "…loading" first
+            await asyncio.wait_for(cache.arrival(0), ROWS_WAIT)
         self.current, self.view = view, view.query
         self.table.sort = self.view.sort
         self.table.attach(cache, self.columns)
@@ -141,9 +156,13 @@ class MembersScreen(Screen[None]):
     def _open_cache(self, fetch: PageFetcher, paging: Paging) -> PageCache:
         """The view's page cache, already fetching the first screen (the table attaches later)."""
         prefetch = getattr(self.app, "settings", DEFAULTS).prefetch
-        self.cache = PageCache(fetch, paging, spawn=self.table.spawn, prefetch=prefetch)
-        self.cache.want(0, self.table.visible_rows - 1)
+        self.cache = PageCache(fetch, paging, spawn=self._spawn, prefetch=prefetch)
+        self.cache.want(0, 0)  # the table asks for the rows it shows once it is attached
         return self.cache
+
+    def _spawn(self, fetch: Coroutine[Any, Any, None]) -> Worker[None]:
+        """A page fetch runs as a worker of this screen, so it ends when the screen goes."""
+        return self.run_worker(fetch, group="member-pages", exit_on_error=False)
 
     def _show(self, view: View) -> None:
         """Show `view` from the first row; what the old view still returns is ignored."""

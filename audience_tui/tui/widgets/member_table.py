@@ -9,7 +9,7 @@ so no markup, link or click action in a name can come alive.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.worker import Worker
 
 from ...core.columns import Column
 from ...core.models import FieldType, Member, Sort
@@ -162,10 +161,6 @@ class MemberTable(ScrollView, can_focus=True):
         self._base = Style()
 
     # --- wiring -----------------------------------------------------------------------------
-    def spawn(self, fetch: Coroutine[Any, Any, None]) -> Worker[None]:
-        """Runs a page fetch as a worker of this table, so fetches end when the table goes."""
-        return self.run_worker(fetch, group="member-pages", exit_on_error=False)
-
     def attach(self, cache: PageCache, columns: Sequence[Column]) -> None:
         """Show `cache`'s rows in `columns` (the cache tells this table when pages land)."""
         self.cache = cache
