@@ -98,3 +98,28 @@ async def test_a_footer_whose_screen_closed_before_its_refresh_came() -> None:
         app.pop_screen()
         await pilot.pause()
         await footer._recompose_if_changed()  # the callback it had asked for, arriving late
+
+
+async def test_keys_are_made_plain_not_bound_to_the_footer(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual binds each key's `compact` to its footer's, restyling every key as it mounts;
+    ours are plain keys from the start, and look the same: the palette's key compact, as ever."""
+    bound: list[str] = []
+    data_bind = FooterKey.data_bind
+
+    def counted(self: FooterKey, *args: object, **kwargs: object) -> FooterKey:
+        bound.append(self.description)
+        return data_bind(self, *args, **kwargs)
+
+    monkeypatch.setattr(FooterKey, "data_bind", counted)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        keys = list(app.screen.query_one(Footer).query(FooterKey))
+        assert bound == []
+        assert [k.description for k in keys if k.compact] == ["Commands"]
+        assert keys[-1].has_class("-command-palette", "-compact")
+        assert len(keys) > 5 and not any(k.has_class("-compact") for k in keys[:-1])
