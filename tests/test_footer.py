@@ -95,9 +95,12 @@ async def test_a_footer_whose_screen_closed_before_its_refresh_came() -> None:
         await app.push_screen(screen)
         await pilot.pause()
         footer = screen.query_one(Footer)
+        shown = footer._keys_shown
         app.pop_screen()
         await pilot.pause()
+        assert not footer.is_attached and shown
         await footer._recompose_if_changed()  # the callback it had asked for, arriving late
+        assert footer._keys_shown is shown  # it neither raised nor looked for keys to show
 
 
 async def test_keys_are_made_plain_not_bound_to_the_footer(

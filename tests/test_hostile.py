@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual.pilot import Pilot
+from tui_helpers import recording_console
 
 from audience_tui.cli import main
 from audience_tui.core.columns import columns_for
@@ -68,16 +68,7 @@ async def every_member(provider: Provider, audience: Audience) -> list[Member]:
 
 def terminal(app: AudienceApp) -> tuple[str, str]:
     """(the exact characters the app would write to the terminal now, the visible text)."""
-    console = Console(
-        width=app.size.width,
-        height=app.size.height,
-        file=io.StringIO(),
-        record=True,
-        force_terminal=True,
-        color_system="truecolor",
-        legacy_windows=False,
-        safe_box=False,
-    )
+    console = recording_console(app)
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     raw = update.render_segments(console)
     console.print(update)

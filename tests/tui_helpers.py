@@ -55,9 +55,9 @@ async def settle_top(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-def screen_text(app: AudienceApp) -> str:
-    """What the terminal shows, as plain text."""
-    console = Console(
+def recording_console(app: App[None]) -> Console:
+    """A console the size of the app's terminal, recording what is printed to it."""
+    return Console(
         width=app.size.width,
         height=app.size.height,
         file=io.StringIO(),
@@ -67,6 +67,11 @@ def screen_text(app: AudienceApp) -> str:
         legacy_windows=False,
         safe_box=False,
     )
+
+
+def screen_text(app: AudienceApp) -> str:
+    """What the terminal shows, as plain text."""
+    console = recording_console(app)
     console.print(
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )
