@@ -31,4 +31,3 @@ def one_line(value: Any, width: int | None = None) -> str:
     if width is not None and len(text) > width:
         return text[: max(width - 1, 0)] + "…"
     return text
-
