@@ -11,13 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Label
 from textual.widgets._footer import FooterKey
+from tui_helpers import SIZE, settle
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.accounts import AccountsScreen
 from audience_tui.tui.widgets.footer import Footer
-
-SIZE = (120, 40)
 
 
 def shown(screen: Screen[object]) -> list[tuple[str, bool]]:
@@ -39,9 +38,7 @@ async def test_the_accounts_footer_is_built_once(
     monkeypatch.setattr(Footer, "recompose", counted)
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         accounts = app.screen
         assert isinstance(accounts, AccountsScreen)
         assert ("Open lists", True) in shown(accounts) and ("Quit", True) in shown(accounts)
@@ -118,9 +115,7 @@ async def test_keys_are_made_plain_not_bound_to_the_footer(
     monkeypatch.setattr(FooterKey, "data_bind", counted)
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         keys = list(app.screen.query_one(Footer).query(FooterKey))
         assert bound == []
         assert [k.description for k in keys if k.compact] == ["Commands"]
