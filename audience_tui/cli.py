@@ -101,14 +101,6 @@ def opens_app(argv: Sequence[str]) -> bool:
     return True
 
 
-def skip_httpx_cli() -> None:
-    """httpx imports its own command-line client (click, pygments, rich.progress: ~30 ms of
-    start-up) whenever those happen to be installed; this program never runs it. A None entry in
-    sys.modules makes that import fail, and httpx defines its stub `httpx.main` instead (see
-    httpx/__init__.py). Called before anything imports httpx (core.settings imports core.http)."""
-    sys.modules.setdefault("httpx._main", None)
-
-
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     """The whole CLI; with `commands=False` only the app's own options (see `opens_app`)."""
     from .core.settings import settings_path
@@ -144,7 +136,6 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    skip_httpx_cli()
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(commands=not opens_app(argv))
     args = parser.parse_args(argv)

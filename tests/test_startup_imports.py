@@ -66,8 +66,6 @@ NOT_AT_START = (
     "rich.markdown",  # help
     "markdown_it",
     "keyring",  # configured accounts' secrets; the demo has none
-    "click",  # httpx's own command-line client
-    "pygments",
     "audience_tui.commands",  # the CLI's subcommands
     "audience_tui.tui.screens.charts",
     "audience_tui.tui.screens.imports",
