@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Label, Select
+from textual.widgets import Button, Label, Select
 
 from ...core.columns import display_value
 from ...core.csvimport import CsvTable, ImportPlan, guess_mapping, plan_import
 from ...core.models import FieldSpec
 from ..widgets.cells import error_text, text
+from ..widgets.data_table import DataTable
 
 IGNORE = "\x00ignore"  # the Select value of "do not import this column" (never a field name)
 PREVIEW_ROWS = 5

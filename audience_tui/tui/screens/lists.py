@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Label
+from textual.widgets import Header, Label
 
 from ...core.models import Audience
 from ...core.sanitize import clean
 from ...core.session import Session
 from ..widgets.cells import count_text, error_text, platform_title, text
+from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, ProgressBar
+from textual.widgets import Button, Label, ProgressBar
 
 from ...core.errors import AudienceError
 from ...core.models import Audience, Member
@@ -33,6 +33,7 @@ from ..widgets.cells import (
     status_text,
     text,
 )
+from ..widgets.data_table import DataTable
 
 
 class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
