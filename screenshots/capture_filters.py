@@ -15,7 +15,7 @@ from pathlib import Path
 
 from capture import main_for, save, settle
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import Button, Input, Select
 
 from audience_tui.tui.app import AudienceApp
 
@@ -34,7 +34,10 @@ async def shoot(pilot: Pilot[None], app: AudienceApp, out: Path) -> None:
             app.screen.query_one("#text", Input).value = value
         else:
             app.screen.query_one("#choice", Select).value = value
-        await pilot.click("#add")
+        # Pressed, not clicked: a click leaves the pointer over the button, and the shot would
+        # show it hovered or not depending on timing.
+        app.screen.query_one("#add", Button).press()
+        await pilot.pause(0.3)  # past the button's pressed look
         await settle(pilot)
 
     await settle(pilot)
