@@ -6,9 +6,11 @@ clears; it is never reported done when it was not and never sent twice; expired 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 
 from audience_tui.cli import main
 from audience_tui.core.errors import AudienceError, AuthError
@@ -188,8 +190,11 @@ def test_cli_opt_out_under_faults_fails_honestly(
     assert '"status": "active"' not in out  # every membership opted out after the retry
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
-async def test_table_shows_a_failure_in_words_and_recovers(platform: str, sandbox: Sandbox) -> None:
+@asynccontextmanager
+async def members_under(
+    sandbox: Sandbox, platform: str, faults: FaultSpec
+) -> AsyncIterator[tuple[Pilot[None], MembersScreen]]:
+    """The app showing the platform's first list, opened while `faults` hold."""
     session = session_over(sandbox, sandbox.transport)
     account = f"demo-{platform}"
     audience = (await session.provider(account).audiences())[0]
@@ -197,46 +202,44 @@ async def test_table_shows_a_failure_in_words_and_recovers(platform: str, sandbo
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            sandbox.app.spec = FaultSpec(server_error=1.0, seed=5)
+            sandbox.app.spec = faults
             screen = MembersScreen(session, account, audience)
             await app.push_screen(screen)
-            await screen.settle()
-            await pilot.pause()
-            assert screen.table.failed()
-            table = screen.table
-            shown = [table.render_line(y).text for y in range(table.visible_rows + 1)]
-            shown.append(str(screen.query_one("#status").render()))
-            assert "HTTP 50" in "".join(shown), shown
-            await pilot.press("down", "down")  # still answering keys
-            sandbox.app.spec = FaultSpec()
-            await pilot.press("r")
-            await screen.settle()
-            await pilot.pause()
-            assert not screen.table.failed() and screen.table.current_member is not None
+            yield pilot, screen
     finally:
         await session.aclose()
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_table_shows_a_failure_in_words_and_recovers(platform: str, sandbox: Sandbox) -> None:
+    async with members_under(sandbox, platform, FaultSpec(server_error=1.0, seed=5)) as (
+        pilot,
+        screen,
+    ):
+        await screen.settle()
+        await pilot.pause()
+        assert screen.table.failed()
+        table = screen.table
+        shown = [table.render_line(y).text for y in range(table.visible_rows + 1)]
+        shown.append(str(screen.query_one("#status").render()))
+        assert "HTTP 50" in "".join(shown), shown
+        await pilot.press("down", "down")  # still answering keys
+        sandbox.app.spec = FaultSpec()
+        await pilot.press("r")
+        await screen.settle()
+        await pilot.pause()
+        assert not screen.table.failed() and screen.table.current_member is not None
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_the_ui_answers_keys_during_a_latency_spike(platform: str, sandbox: Sandbox) -> None:
-    session = session_over(sandbox, sandbox.transport)
-    account = f"demo-{platform}"
-    audience = (await session.provider(account).audiences())[0]
-    app = AudienceApp(session)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            sandbox.app.spec = FaultSpec(latency=1.5)
-            screen = MembersScreen(session, account, audience)
-            await app.push_screen(screen)
-            await pilot.pause()
-            assert screen.table.current_member is None  # the first page is still on its way
-            await pilot.press("question_mark")  # the screen still answers meanwhile
-            assert isinstance(app.screen, HelpScreen)
-            await pilot.press("escape")
-            sandbox.app.spec = FaultSpec()
-            await screen.settle()
-            await pilot.pause()
-            assert app.screen is screen and screen.table.current_member is not None
-    finally:
-        await session.aclose()
+    async with members_under(sandbox, platform, FaultSpec(latency=1.5)) as (pilot, screen):
+        await pilot.pause()
+        assert screen.table.current_member is None  # the first page is still on its way
+        await pilot.press("question_mark")  # the screen still answers meanwhile
+        assert isinstance(pilot.app.screen, HelpScreen)
+        await pilot.press("escape")
+        sandbox.app.spec = FaultSpec()
+        await screen.settle()
+        await pilot.pause()
+        assert pilot.app.screen is screen and screen.table.current_member is not None
