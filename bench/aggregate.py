@@ -26,7 +26,7 @@ from audience_tui.core.models import Audience, Page, PageRequest, Query
 from audience_tui.core.scan import prepare
 
 from .common import Row, label, main_guard, ms, sandbox, set_latency
-from .table import HEYLOYALTY_1M
+from .table import find_list
 
 LATENCY = 0.05
 MEMBERS = 100_000
@@ -79,9 +79,7 @@ async def run() -> list[Row]:
 
     box = sandbox()
     session = demo_session(box)
-    account, name = HEYLOYALTY_1M
-    provider = session.provider(account)
-    audience = next(a for a in await provider.audiences() if a.name == name)
+    provider, audience = await find_list(session)
     view = await prepare(FirstMembers(provider, MEMBERS), audience, Query())  # type: ignore[arg-type]
     result = await aggregate(view, FIELD)  # the sandbox's statement cache and pages warm
     capabilities = provider.capabilities

@@ -19,7 +19,7 @@ from audience_tui.core.models import PageRequest, Query
 from audience_tui.core.sanitize import clean
 
 from .common import Row, main_guard, ms, rss_mb, sandbox
-from .table import HEYLOYALTY_1M, SIZE
+from .table import SIZE, find_list
 
 ROWS = 100_000
 
@@ -33,9 +33,7 @@ async def cells() -> tuple[list[str], list[tuple[str, ...]]]:
     from audience_tui.sandbox.demo import demo_session
 
     session = demo_session(sandbox())
-    account, name = HEYLOYALTY_1M
-    provider = session.provider(account)
-    audience = next(a for a in await provider.audiences() if a.name == name)
+    provider, audience = await find_list(session)
     columns = columns_for(await provider.fields(audience))
     size = provider.capabilities.max_page_size
     pages = await asyncio.gather(

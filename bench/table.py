@@ -137,6 +137,13 @@ class Bench:
         return frame.end - start
 
 
+async def find_list(session: Any, target: tuple[str, str] = HEYLOYALTY_1M) -> tuple[Any, Audience]:
+    """The target account's adapter and its million-member list."""
+    account, name = target
+    provider = session.provider(account)
+    return provider, next(a for a in await provider.audiences() if a.name == name)
+
+
 @asynccontextmanager
 async def members_app(
     target: tuple[str, str] = HEYLOYALTY_1M, latency: float = 0.0
@@ -147,9 +154,7 @@ async def members_app(
 
     box = sandbox()
     session = demo_session(box)
-    account, name = target
-    audiences = await session.provider(account).audiences()
-    audience = next(a for a in audiences if a.name == name)
+    _, audience = await find_list(session, target)
     recorder = Recorder()
     uninstall = recorder.install()
     gc.disable()  # as `audience-tui` starts: the app resumes it, start-up objects frozen
@@ -158,7 +163,7 @@ async def members_app(
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             set_latency(box, latency)
-            yield Bench(app, pilot, session, box, account, audience, recorder)
+            yield Bench(app, pilot, session, box, target[0], audience, recorder)
     finally:
         uninstall()
         await session.aclose()

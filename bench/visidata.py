@@ -22,7 +22,7 @@ from audience_tui.core.models import Query
 from audience_tui.core.paging import paging_for
 
 from .common import OUT, Row, emit, ms, sandbox
-from .table import HEYLOYALTY_1M
+from .table import find_list
 from .terminal import run
 
 VD = OUT / "vd"
@@ -51,9 +51,7 @@ async def export() -> float | None:
     from audience_tui.sandbox.demo import demo_session
 
     session = demo_session(sandbox())
-    account, name = HEYLOYALTY_1M
-    provider = session.provider(account)
-    audience = next(a for a in await provider.audiences() if a.name == name)
+    provider, audience = await find_list(session)
     columns = columns_for(await provider.fields(audience))
     size = provider.capabilities.max_page_size
     fetch = lambda request: provider.members(audience, Query(), request)  # noqa: E731
