@@ -287,7 +287,7 @@ class MemberTable(ScrollView, can_focus=True):
             self.scrollable_content_region.width,
             round(self.scroll_x),
             tuple(self.widths),
-            id(self.columns),
+            tuple(self.columns),  # the columns themselves: an id can be reused
             self.has_focus,
             self._style(base, "member-table--cursor"),
         )
