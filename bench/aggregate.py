@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from audience_tui.core.aggregate import aggregate
-from audience_tui.core.models import Audience, Page, PageRequest, Query
+from audience_tui.core.models import Audience, Column, Page, PageRequest, Query
 from audience_tui.core.scan import prepare
 
 from .common import Row, label, main_guard, ms, sandbox, set_latency
@@ -43,11 +43,20 @@ class FirstMembers:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._provider, name)
 
+    def _total(self, total: int | None) -> int | None:
+        return min(total, self._count) if total is not None else None
+
     async def members(self, audience: Audience, query: Query, request: PageRequest) -> Page:
         page = await self._provider.members(audience, query, request)
         keep = max(0, self._count - request.offset)
-        total = min(page.total, self._count) if page.total is not None else None
-        return replace(page, members=page.members[:keep], total=total)
+        return replace(page, members=page.members[:keep], total=self._total(page.total))
+
+    async def column(
+        self, audience: Audience, query: Query, request: PageRequest, name: str
+    ) -> Column:
+        column = await self._provider.column(audience, query, request, name)
+        keep = max(0, self._count - request.offset)
+        return replace(column, values=column.values[:keep], total=self._total(column.total))
 
 
 async def fetch_only(provider: Any, audience: Audience, pages: int) -> None:

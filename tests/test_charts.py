@@ -21,6 +21,7 @@ from audience_tui.core.models import (
     Aggregate,
     Audience,
     Bucket,
+    Column,
     Filter,
     Member,
     Page,
@@ -92,14 +93,20 @@ async def every_member(provider: Provider, audience: Audience) -> list[Member]:
 
 
 def count_calls(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> list[PageRequest]:
+    """The pages a scan reads, as members or as one field's column."""
     calls: list[PageRequest] = []
-    original = provider.members
+    members, column = provider.members, provider.column
 
-    async def members(audience: Audience, query: Query, page: PageRequest) -> Page:
+    async def read_members(audience: Audience, query: Query, page: PageRequest) -> Page:
         calls.append(page)
-        return await original(audience, query, page)
+        return await members(audience, query, page)
 
-    monkeypatch.setattr(provider, "members", members)
+    async def read_column(audience: Audience, query: Query, page: PageRequest, name: str) -> Column:
+        calls.append(page)
+        return await column(audience, query, page, name)
+
+    monkeypatch.setattr(provider, "members", read_members)
+    monkeypatch.setattr(provider, "column", read_column)
     return calls
 
 

@@ -25,7 +25,12 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.provider import Provider
 from audience_tui.core.scan import collect, prepare
-from audience_tui.providers.heyloyalty_wire import parse_page, parse_projected_page, projection
+from audience_tui.providers.heyloyalty_wire import (
+    parse_page,
+    parse_projected_page,
+    projected_column,
+    projection,
+)
 from audience_tui.sandbox import hostile
 from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
@@ -152,3 +157,21 @@ async def test_garbage_is_still_an_invalid_response(
             "GET", "/members", decoder=projection(request.fields).decoder
         )
         parse_page(doc, "GET /members", "4", MemberStatus.ACTIVE)
+
+
+async def test_a_projected_column_is_the_projected_members_field() -> None:
+    readable = PAGE.replace(b"[[1]]", b"[1]")
+    asked = projection(frozenset({"interests"}))
+    typed = await client(readable).json("GET", "/members", decoder=asked.decoder)
+    members, total = parse_projected_page(typed, asked, "", "4", MemberStatus.ACTIVE)
+    assert projected_column(typed, asked, "interests") == (
+        [m.fields.get("interests") for m in members],
+        total,
+    )
+    assert projected_column(typed, asked, "interests")[0] == [["1", "2"], ["1"]]
+    # the detail shape (`fields`), as a listing may answer it
+    detail = b'{"members":[{"id":"a","fields":{"interests":{"format":"multi","value":[2,3]}}}]}'
+    typed = await client(detail).json("GET", "/members", decoder=asked.decoder)
+    whole, _ = parse_page(await client(detail).json("GET", "/m"), "", "4", MemberStatus.ACTIVE)
+    assert projected_column(typed, asked, "interests") == ([["2", "3"]], None)
+    assert whole[0].fields["interests"] == ["2", "3"]

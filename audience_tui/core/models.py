@@ -188,6 +188,18 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Column:
+    """One field's values for a page of members, in the page's order, as `Member.fields` would
+    hold them: what a scan counting that field reads (see `Provider.column`), without making a
+    Member for each of 5,000 members a page."""
+
+    values: list[Any]
+    total: int | None = None
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Bucket:
     label: str
     count: int

@@ -7,6 +7,7 @@ it is. An operation a platform lacks raises UnsupportedError with a sentence say
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -19,6 +20,7 @@ from .models import (
     Aggregate,
     Audience,
     Capabilities,
+    Column,
     Condition,
     CredentialSpec,
     FieldSpec,
@@ -109,6 +111,15 @@ class Provider:
 
     async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
         raise NotImplementedError
+
+    async def column(
+        self, audience: Audience, query: Query, page: PageRequest, name: str
+    ) -> Column:
+        """One page of `query`, as field `name`'s value of each member (None where unset). This
+        default reads partial members; an adapter that can decode one field alone overrides it."""
+        found = await self.members(audience, query, replace(page, fields=frozenset((name,))))
+        values = [member.fields.get(name) for member in found.members]
+        return Column(values, found.total, found.next_cursor, found.has_more)
 
     async def member(self, audience: Audience, member_id: str) -> Member:
         raise NotImplementedError

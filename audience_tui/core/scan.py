@@ -10,12 +10,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from .filters import FilterPlan, matches, plan, resolve
-from .models import Audience, FieldSpec, FieldType, Filter, Member, Page, PageRequest, Query
+from .models import (
+    Audience,
+    Column,
+    FieldSpec,
+    FieldType,
+    Filter,
+    Member,
+    Page,
+    PageRequest,
+    Query,
+)
 from .provider import Provider
 
 ProgressCallback = Callable[[int, int | None], None]  # (members seen, total if known)
+P = TypeVar("P", Page, Column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +71,14 @@ def page_size(provider: Provider) -> int:
     return provider.capabilities.max_page_size
 
 
-async def _pages(view: View, fields: frozenset[str] | None) -> AsyncIterator[Page]:
-    provider, query = view.provider, view.server_query
-    size = page_size(provider)
+async def _pages(view: View, read: Callable[[PageRequest], Awaitable[P]]) -> AsyncIterator[P]:
+    """The view's pages in order, each read by `read` (members, or one field's values)."""
+    provider, size = view.provider, page_size(view.provider)
 
-    def page(offset: int = 0, cursor: str | None = None) -> Awaitable[Page]:
-        return provider.members(view.audience, query, PageRequest(size, offset, cursor, fields))
+    def page(offset: int = 0, cursor: str | None = None) -> Awaitable[P]:
+        return read(PageRequest(size, offset, cursor))
 
-    if provider.paging_for(query) == "cursor":
+    if provider.paging_for(view.server_query) == "cursor":
         cursor: str | None = None
         while True:
             current = await page(cursor=cursor)
@@ -77,23 +89,23 @@ async def _pages(view: View, fields: frozenset[str] | None) -> AsyncIterator[Pag
     concurrency = max(1, provider.capabilities.scan_concurrency)
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def fetch(offset: int) -> Page:
+    async def fetch(offset: int) -> P:
         async with semaphore:
             return await page(offset)
 
     early = {offset: asyncio.create_task(fetch(offset)) for offset in _hinted(view, size)}
-    tasks: list[asyncio.Task[Page]] = []
+    tasks: list[asyncio.Task[P]] = []
     try:
         first = await page()
         yield first
         if first.total is None:
-            offset, current = len(first.members), first
-            while current.has_more and current.members:
+            offset, current = _length(first), first
+            while current.has_more and _length(current):
                 current = await page(offset)
                 yield current
-                offset += len(current.members)
+                offset += _length(current)
             return
-        offsets = range(len(first.members), first.total, size) if first.members else range(0)
+        offsets = range(_length(first), first.total, size) if _length(first) else range(0)
         # Fetch ahead in parallel but yield in order, so output order is the platform's order.
         for offset in offsets:
             tasks.append(early.pop(offset, None) or asyncio.create_task(fetch(offset)))
@@ -118,13 +130,28 @@ def _hinted(view: View, size: int) -> range:
     return range(size, min(count, max(1, provider.capabilities.scan_concurrency) * size), size)
 
 
-def _discard(tasks: list[asyncio.Task[Page]]) -> None:
+def _length(page: Page | Column) -> int:
+    return len(page.members) if isinstance(page, Page) else len(page.values)
+
+
+def _discard(tasks: list[asyncio.Task[Any]]) -> None:
     """Cancel pages no longer wanted; the error of one that already failed is not reported."""
     for task in tasks:
         if not task.done():
             task.cancel()
         elif not task.cancelled():
             task.exception()
+
+
+async def _walk(
+    view: View, read: Callable[[PageRequest], Awaitable[P]], progress: ProgressCallback | None
+) -> AsyncIterator[P]:
+    seen = 0
+    async for page in _pages(view, read):
+        seen += _length(page)
+        yield page
+        if progress is not None:
+            progress(seen, page.total)
 
 
 async def pages(
@@ -135,12 +162,32 @@ async def pages(
 
     `fields` (see `View.needs`): the members may be partial, holding only those fields.
     """
-    seen = 0
-    async for page in _pages(view, fields):
-        seen += len(page.members)
+    provider, query = view.provider, view.server_query
+
+    def read(request: PageRequest) -> Awaitable[Page]:
+        return provider.members(view.audience, query, replace(request, fields=fields))
+
+    async for page in _walk(view, read, progress):
         yield [m for m in page.members if view.keep(m)] if view.plan.local else page.members
-        if progress is not None:
-            progress(seen, page.total)
+
+
+async def values(
+    view: View, name: str, *, progress: ProgressCallback | None = None
+) -> AsyncIterator[list[Any]]:
+    """Field `name`'s value of each member of the view, page by page (a scan counting one
+    field). Without app-side conditions the adapter reads that field alone (`Provider.column`):
+    for 5,000 members a page, making no Member is most of a scan's cost saved."""
+    if view.plan.local:
+        async for members in pages(view, progress=progress, fields=view.needs(name)):
+            yield [member.fields.get(name) for member in members]
+        return
+    provider, query = view.provider, view.server_query
+
+    def read(request: PageRequest) -> Awaitable[Column]:
+        return provider.column(view.audience, query, request, name)
+
+    async for column in _walk(view, read, progress):
+        yield column.values
 
 
 async def iterate(

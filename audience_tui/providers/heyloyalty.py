@@ -11,15 +11,16 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..core.errors import NotFoundError, UnsupportedError, ValidationError
 from ..core.http import ApiClient
 from ..core.models import (
     Audience,
     Capabilities,
+    Column,
     CredentialSpec,
     FieldSpec,
     Filter,
@@ -36,13 +37,16 @@ from ..core.provider import Provider
 from .heyloyalty_wire import (
     PLATFORM,
     SHOW,
+    SYSTEM_KEYS,
     HeyloyaltyAuth,
+    Projection,
     filter_params,
     parse_fields,
     parse_lists,
     parse_member,
     parse_page,
     parse_projected_page,
+    projected_column,
     projection,
 )
 
@@ -52,6 +56,8 @@ NO_IMPORT_STATUS = (
     "Heyloyalty has no import status endpoint and reports row errors by email to sendErrorsTo; "
     "the app can only watch the list's member count."
 )
+Params = list[tuple[str, str]]  # a query string, as pairs
+T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -108,24 +114,54 @@ class HeyloyaltyProvider(Provider):
 
     # --- members ---------------------------------------------------------------------------
     async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
-        """Any offset/limit: the one or two `perpage=limit` pages that cover it, sliced."""
+        async def read(params: Params, number: int, size: int) -> tuple[list[Member], int | None]:
+            return await self._page(audience, query.status, params, number, size, page.fields)
+
+        rows, total, more = await self._window(audience, query, page, read)
+        return Page(members=rows, offset=max(0, page.offset), total=total, has_more=more)
+
+    async def column(
+        self, audience: Audience, query: Query, page: PageRequest, name: str
+    ) -> Column:
+        """Decoded for that one field, with no Member made (a bookkeeping key is no field)."""
+        if name in SYSTEM_KEYS:
+            return await super().column(audience, query, page, name)
+        projected = projection(frozenset((name,)))
+
+        async def read(params: Params, number: int, size: int) -> tuple[list[Any], int | None]:
+            path, doc = await self._listing(audience, params, number, size, projected)
+            if isinstance(doc, projected.page):
+                return projected_column(doc, projected, name)
+            view = query.status or MemberStatus.ACTIVE
+            members, total = parse_page(doc, f"GET {path}", audience.id, view)
+            return [member.fields.get(name) for member in members], total
+
+        values, total, more = await self._window(audience, query, page, read)
+        return Column(values, total, has_more=more)
+
+    async def _window(
+        self,
+        audience: Audience,
+        query: Query,
+        page: PageRequest,
+        read: Callable[[Params, int, int], Awaitable[tuple[list[T], int | None]]],
+    ) -> tuple[list[T], int | None, bool]:
+        """Any offset/limit: the one or two `perpage=limit` pages that cover it (each read by
+        `read(params, number, size)`), sliced; with the total and whether more follow."""
         limit = max(1, min(page.limit, MAX_PAGE))
         offset = max(0, page.offset)
         params = await self._query_params(audience, query)
         first, last = offset // limit + 1, (offset + limit - 1) // limit + 1
-        numbers = range(first, last + 1)
-        pages = await asyncio.gather(
-            *(self._page(audience, query.status, params, n, limit, page.fields) for n in numbers)
-        )
-        rows = [m for members, _ in pages for m in members]
+        pages = await asyncio.gather(*(read(params, n, limit) for n in range(first, last + 1)))
+        rows = [row for found, _ in pages for row in found]
         skip = offset - (first - 1) * limit
         chosen = rows[skip : skip + limit]
         total = pages[0][1]
         more = offset + len(chosen) < total if total is not None else len(rows) > skip + limit
-        return Page(members=chosen, offset=offset, total=total, has_more=more)
+        return chosen, total, more
 
-    async def _query_params(self, audience: Audience, query: Query) -> list[tuple[str, str]]:
-        params: list[tuple[str, str]] = []
+    async def _query_params(self, audience: Audience, query: Query) -> Params:
+        params: Params = []
         if query.status is not None:
             if query.status not in SHOW:
                 raise UnsupportedError(
@@ -157,24 +193,37 @@ class HeyloyaltyProvider(Provider):
         self,
         audience: Audience,
         status: MemberStatus | None,
-        params: list[tuple[str, str]],
+        params: Params,
         number: int,
         size: int,
         fields: frozenset[str] | None = None,
     ) -> tuple[list[Member], int | None]:
         """One listing page; with `fields`, decoded and parsed for those fields only (a page
         that is not of the expected shape comes back as plain JSON and is parsed whole)."""
-        path, view = f"{API}/lists/{audience.id}/members", status or MemberStatus.ACTIVE
         projected = projection(fields) if fields is not None else None
+        path, doc = await self._listing(audience, params, number, size, projected)
+        view = status or MemberStatus.ACTIVE
+        if projected is not None and isinstance(doc, projected.page):
+            return parse_projected_page(doc, projected, f"GET {path}", audience.id, view)
+        return parse_page(doc, f"GET {path}", audience.id, view)
+
+    async def _listing(
+        self,
+        audience: Audience,
+        params: Params,
+        number: int,
+        size: int,
+        projected: Projection | None,
+    ) -> tuple[str, Any]:
+        """GET one listing page: its path, and its JSON (decoded by `projected` if given)."""
+        path = f"{API}/lists/{audience.id}/members"
         doc = await self.http.json(
             "GET",
             path,
             params=[("page", str(number)), ("perpage", str(size)), *params],
             decoder=projected.decoder if projected else None,
         )
-        if projected is not None and isinstance(doc, projected.page):
-            return parse_projected_page(doc, projected, f"GET {path}", audience.id, view)
-        return parse_page(doc, f"GET {path}", audience.id, view)
+        return path, doc
 
     async def member(self, audience: Audience, member_id: str) -> Member:
         path = f"{API}/lists/{audience.id}/members/{member_id}"

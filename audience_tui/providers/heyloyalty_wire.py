@@ -370,3 +370,18 @@ def parse_projected_page(
                     fields[name] = field_value(value)
         append(_member(values[0], values[1], fields, label, audience_id, view, _PARTIAL))
     return members, _total(page.total)
+
+
+def projected_column(page: Any, projected: Projection, name: str) -> tuple[list[Any], int | None]:
+    """A page read by `projected.decoder` -> (field `name`'s value of each member, total): what
+    `parse_projected_page` puts in each member's fields, without making the members."""
+    at, names, unset = 3 + projected.names.index(name), projected.names, msgspec.UNSET
+    values = []
+    for member in page.members:
+        found = msgspec.structs.astuple(member)
+        detail = None if found[2] is unset else _detail_fields(found[2], names)
+        if detail is not None:
+            values.append(detail.get(name))
+        else:
+            values.append(None if found[at] is unset else field_value(found[at]))
+    return values, _total(page.total)
