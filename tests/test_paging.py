@@ -75,6 +75,23 @@ async def test_offset_fetches_visible_page_and_prefetches_next_once() -> None:
     assert cache.row(0).id == "m0" and cache.row(199).id == "m199" and cache.row(200) is None
 
 
+async def test_the_prefetch_waits_until_the_rows_on_screen_are_painted() -> None:
+    source = Source(people(1000))
+    paints: list[object] = []
+    cache = PageCache(source, OffsetPaging(100), prefetch=2, after_paint=paints.append)
+    cache.want(0, 30)
+    await cache.arrival(0)
+    await asyncio.sleep(0.01)
+    assert source.offsets == [0] and cache.row(0) is not None  # painted first, then fetched
+    assert len(paints) == 1
+    paints.pop()()  # the paint is done
+    await cache.settle()
+    assert source.offsets == [0, 100, 200]
+    cache.want(150, 180)  # a prefetched page: no paint to wait for, the next page follows
+    await cache.settle()
+    assert source.offsets == [0, 100, 200, 300] and not paints
+
+
 async def test_prefetch_follows_direction_of_travel() -> None:
     source = Source(people(3000))
     cache = PageCache(source, OffsetPaging(100))

@@ -156,7 +156,9 @@ class MembersScreen(Screen[None]):
     def _open_cache(self, fetch: PageFetcher, paging: Paging) -> PageCache:
         """The view's page cache, already fetching the first screen (the table attaches later)."""
         prefetch = getattr(self.app, "settings", DEFAULTS).prefetch
-        self.cache = PageCache(fetch, paging, spawn=self._spawn, prefetch=prefetch)
+        self.cache = PageCache(
+            fetch, paging, spawn=self._spawn, prefetch=prefetch, after_paint=self.call_after_refresh
+        )
         self.cache.want(0, 0)  # the table asks for the rows it shows once it is attached
         return self.cache
 
