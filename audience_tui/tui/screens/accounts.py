@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Header, Label
+from textual.widgets import Label
 
 from ...core.errors import (
     AudienceError,
@@ -28,6 +28,7 @@ from ...core.session import Session
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 from .confirm import ConfirmScreen
 from .lists import ListsScreen
 

@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, Label, OptionList, TabbedContent, TabPane
+from textual.widgets import Label, OptionList, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -33,6 +33,7 @@ from ...core.session import Session
 from ..widgets.bar_chart import BarChart
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 from ..widgets.time_chart import TimeChart
 
 REDRAW_EVERY = 0.2  # seconds between redraws while a scan grows

@@ -24,7 +24,6 @@ from textual.widgets import (
     Button,
     ContentSwitcher,
     DirectoryTree,
-    Header,
     Input,
     Label,
     Select,
@@ -36,6 +35,7 @@ from ...core.models import Audience
 from ...core.session import Session
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 from .import_mapping import MappingStep
 
 

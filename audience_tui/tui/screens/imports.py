@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, Label, Static
+from textual.widgets import Label, Static
 
 from ...core.errors import UnsupportedError
 from ...core.importer import FINAL, StartedImport, member_count, start_import, started_imports
@@ -31,6 +31,7 @@ from ...core.session import Session
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 from .import_start import ImportDraft, ImportStartScreen
 from .import_view import job_detail, state_text, when
 

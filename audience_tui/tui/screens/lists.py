@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, Label
+from textual.widgets import Label
 
 from ...core.models import Audience
 from ...core.sanitize import clean
@@ -23,6 +23,7 @@ from ...core.session import Session
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 
 if TYPE_CHECKING:
     from ...sandbox.store import BuildProgress

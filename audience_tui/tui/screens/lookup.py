@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Header, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...core.errors import ValidationError
@@ -28,6 +28,7 @@ from ..memberships import Target, targets, targets_of
 from ..widgets.cells import error_text, platform_title, status_text, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 from .member_detail import MemberDetailScreen
 from .opt_out import OptOutScreen
 

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Label, Static
+from textual.widgets import Label, Static
 
 from ...core.columns import display_value
 from ...core.models import Audience, FieldSpec, Member
@@ -30,6 +30,7 @@ from ..widgets.cells import (
 )
 from ..widgets.fields import fields_table, flatten
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 from .opt_out import OptOutScreen
 
 

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Header, Label
+from textual.widgets import Label
 from textual.worker import Worker
 
 from ...core.columns import Column, columns_for
@@ -31,6 +31,7 @@ from ...core.session import OptOutOutcome, Session
 from ...core.settings import DEFAULTS
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
+from ..widgets.header import Header
 from ..widgets.member_table import MemberTable
 from .export_dialog import ExportDialog, ExportProgress
 
