@@ -7,7 +7,11 @@ the view), rebuilt when the view's `changes` counter moves.
 
 The page's JSON is written by SQLite in one statement (`listing_json_sql`): the sandbox shares
 the app's process, and building and encoding 5,000 members in Python held the GIL for ~200 ms
-per page, time the platform limit of a scan counts as the platform's own.
+per page, time the platform limit of a scan counts as the platform's own. Even in SQLite that
+is ~40 ms of CPU per 5,000-member page, and concurrent pages do not run in parallel, so a
+member's JSON can be stored in its row (`doc`, by `store_docs`) and the page concatenates the
+stored texts (~4x less). A NULL doc is computed as before; triggers (heyloyalty_data) set doc
+back to NULL whenever anything else in the row, or the list's fields, changes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ SHOW = {"active": "active", "removed": "unsubscribed", "temporary": "temporary"}
 # created_at order is insertion order (`position`), which the paging index covers
 SORT_COLUMNS = {"created_at": "position", "updated_at": "updated_at"}
 STEP = 2000
+LAST = 2**63 - 1  # the largest rid
 _VIEW = "FROM heyloyalty_members WHERE list_id = ? AND status = ?"
 _checkpoints: dict[tuple[str, int, str], tuple[int, list[int]]] = {}
 _lock = threading.Lock()
@@ -108,11 +113,28 @@ def _members_json(
         return b"[]"
     member, params = listing_json_sql(fields)
     found = conn.execute(
-        f"SELECT CAST('[' || coalesce(group_concat(doc, ','), '') || ']' AS BLOB) "
-        f"FROM (SELECT {member} AS doc {rows[0]})",
+        f"SELECT CAST('[' || coalesce(group_concat(json, ','), '') || ']' AS BLOB) "
+        f"FROM (SELECT coalesce(doc, {member}) AS json {rows[0]})",
         [*params, *rows[1]],
     ).fetchone()[0]
     return bytes(found)
+
+
+def store_docs(conn: sqlite3.Connection, list_id: int, first: int = 0, last: int = LAST) -> None:
+    """Store the listing JSON of the list's members whose rid is in first..last and who have
+    none, so their pages are concatenated instead of written.
+
+    `+list_id` keeps the planner on the rid range: through the list's index, a 20,000-row
+    batch of the million-member list would visit all of its rows."""
+    row = list_row(conn, str(list_id))
+    if row is None:
+        return
+    member, params = listing_json_sql(list_fields(row))
+    conn.execute(
+        f"UPDATE heyloyalty_members SET doc = {member} "
+        "WHERE rid BETWEEN ? AND ? AND +list_id = ? AND doc IS NULL",
+        [*params, first, last, list_id],
+    )
 
 
 def listing(conn: sqlite3.Connection, db: str, list_id: str, query: dict[str, Any]) -> bytes | None:

@@ -1,0 +1,169 @@
+"""The Heyloyalty sandbox's stored listing documents (`doc`): a page made of stored docs is byte
+for byte the page SQLite computes, a stored doc is what the listing serves, and no change to a
+member (a write, an import, a copied row) or to its list's fields can leave a stale doc served."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
+from audience_tui.sandbox import hostile
+from audience_tui.sandbox.demo import Sandbox
+from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
+from audience_tui.sandbox.heyloyalty_listing import store_docs
+from audience_tui.sandbox.heyloyalty_writes import _import_rows
+from audience_tui.sandbox.store import Store
+
+LISTS = "/loyalty/v1/lists"
+VIP = f"{LISTS}/2"
+SMALL = (1, 2, 3)
+QUERIES: tuple[dict[str, Any], ...] = (
+    {"perpage": 50},
+    {"perpage": 50, "page": 3},
+    {"perpage": 40, "page": 2, "order": "-1"},
+    {"perpage": 5000},
+    {"show": "removed", "perpage": 30},
+    {"show": "temporary", "perpage": 30, "order": "-1"},
+    {"filter[email][sw][]": "hostile."},
+    {"filter[firstname][sw][]": "a", "perpage": 20, "page": 2},
+    {"filter[country][eq][]": "53", "show": "removed", "order": "-1"},
+    {"orderby": "firstname", "order": "-1", "perpage": 25},
+    {"orderby": "updated_at", "perpage": 25, "page": 2},
+)
+BY_FIELD: dict[str, tuple[dict[str, Any], ...]] = {
+    "interests": ({"filter[interests][in][]": ["1", "5"], "perpage": 100, "page": 2},),
+    "points": ({"filter[points][gt][]": "100", "orderby": "points", "order": "-1"},),
+    "tier": ({"filter[tier][eq][]": "2", "logic": "or", "filter[sex][ie]": ""},),
+}
+
+
+@pytest.fixture
+async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    auth = HeyloyaltyAuth(DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
+    async with httpx.AsyncClient(
+        transport=sandbox.transport, base_url=f"http://sandbox.invalid{PREFIX}", auth=auth
+    ) as client:
+        yield client
+
+
+def store_all(store: Store, *list_ids: int) -> None:
+    store.write(lambda conn: [store_docs(conn, list_id) for list_id in list_ids])
+
+
+def clear_docs(store: Store) -> None:
+    store.write(lambda conn: conn.execute("UPDATE heyloyalty_members SET doc = NULL"))
+
+
+def stored(store: Store, list_id: int) -> tuple[int, int]:
+    """(members, members with a stored doc) of a list."""
+    found = store.connect().execute(
+        "SELECT count(*), count(doc) FROM heyloyalty_members WHERE list_id = ?", (list_id,)
+    )
+    return tuple(found.fetchone())
+
+
+async def page(api: httpx.AsyncClient, list_id: int, params: dict[str, Any]) -> bytes:
+    response = await api.get(f"{LISTS}/{list_id}/members", params=params)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+async def queries_of(api: httpx.AsyncClient, list_id: int) -> list[dict[str, Any]]:
+    fields = (await api.get(f"{LISTS}/{list_id}")).json()["fields"]
+    return [*QUERIES, *(q for name in fields for q in BY_FIELD.get(name, ()))]
+
+
+@pytest.mark.parametrize("list_id", SMALL)
+async def test_stored_docs_serve_the_computed_bytes(
+    api: httpx.AsyncClient, sandbox: Sandbox, list_id: int
+) -> None:
+    hostile.seed(sandbox.store)  # markup, escapes, control characters and emoji on list 2
+    queries = await queries_of(api, list_id)
+    computed = [await page(api, list_id, q) for q in queries]
+    store_all(sandbox.store, list_id)
+    members, docs = stored(sandbox.store, list_id)
+    assert docs == members > 0
+    for query, expected in zip(queries, computed, strict=True):
+        assert await page(api, list_id, query) == expected, query
+    assert sum(len(json.loads(body)["members"]) for body in computed) > 100
+
+
+async def test_a_stored_doc_is_what_the_listing_serves(
+    api: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    store_all(sandbox.store, 2)
+    first = json.loads(await page(api, 2, {"perpage": 1}))["members"][0]
+    marker = '{"id":"stored","status":{"status":"active"}}'
+
+    def mark(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE heyloyalty_members SET doc = ? WHERE id = ?", (marker, first["id"]))
+
+    sandbox.store.write(mark)
+    served = json.loads(await page(api, 2, {"perpage": 2}))["members"]
+    assert served[0] == json.loads(marker) and served[1]["id"] != first["id"]
+
+
+async def test_changes_after_storing_are_listed(api: httpx.AsyncClient, sandbox: Sandbox) -> None:
+    store_all(sandbox.store, 2)
+    active = json.loads(await page(api, 2, {"perpage": 3}))["members"]
+    removed = json.loads(await page(api, 2, {"show": "removed", "perpage": 1}))["members"]
+    (gone, patched, imported), back = active, removed[0]
+    assert (await api.delete(f"{VIP}/members/{gone['id']}")).status_code == 204
+    change = {"firstname": "Patched", "tier": "3", "interests[]": ["9", "2"]}
+    assert (await api.patch(f"{VIP}/members/{patched['id']}", data=change)).status_code == 204
+    put = {"email": back["email"], "firstname": "Back"}
+    assert (await api.put(f"{VIP}/members/{back['id']}", data=put)).status_code == 204
+    counts = sandbox.store.write(
+        _import_rows, 2, ["email", "lastname"], [[imported["email"], "Imported"]], {}
+    )
+    assert counts == (0, 1, [])
+
+    views = [{"perpage": 5000}, {"show": "removed", "perpage": 5000}]
+    served = [json.loads(await page(api, 2, q))["members"] for q in views]
+    listed = {m["id"]: m for m in served[0]}
+    assert gone["id"] not in listed
+    assert next(m for m in served[1] if m["id"] == gone["id"])["status"]["status"] == "unsubscribed"
+    assert listed[patched["id"]]["firstname"] == "Patched"
+    assert listed[patched["id"]]["tier"] == {"value": "Platinum", "id": 3}
+    assert [i["id"] for i in listed[patched["id"]]["interests"]] == [9, 2]
+    assert listed[back["id"]]["firstname"] == "Back" and listed[back["id"]]["sex"] is None
+    assert listed[imported["id"]]["lastname"] == "Imported" and listed[imported["id"]]["imported"]
+    members, docs = stored(sandbox.store, 2)
+    assert docs == members - 4  # only the changed rows lost theirs
+    served_bytes = [await page(api, 2, q) for q in views]
+    clear_docs(sandbox.store)
+    assert served_bytes == [await page(api, 2, q) for q in views]
+
+
+async def test_a_fields_change_drops_that_lists_docs(
+    api: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    store_all(sandbox.store, 1, 2)
+    fields = (await api.get(VIP)).json()["fields"]
+    fields["interests"]["options"]["5"] = "Rejser"
+
+    def relabel(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE heyloyalty_lists SET fields = ? WHERE id = 2", (json.dumps(fields),))
+
+    sandbox.store.write(relabel)
+    assert stored(sandbox.store, 2)[1] == 0
+    assert stored(sandbox.store, 1)[1] == stored(sandbox.store, 1)[0]
+    travellers = json.loads(await page(api, 2, {"filter[interests][in][]": "5"}))["members"]
+    labels = {i["value"] for m in travellers for i in m["interests"] if i["id"] == 5}
+    assert labels == {"Rejser"}
+
+
+async def test_a_copied_row_does_not_keep_the_doc_it_copied(
+    api: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    store_all(sandbox.store, 2)
+    hostile.seed(sandbox.store)  # each hostile member is a copy of a stored member's row
+    found = json.loads(await page(api, 2, {"filter[email][sw][]": "hostile."}))["members"]
+    assert {m["email"] for m in found} == {email for _, _, email, _ in hostile.MEMBERS}
+    assert len({m["id"] for m in found}) == len(hostile.MEMBERS)
