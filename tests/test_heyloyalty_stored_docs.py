@@ -1,28 +1,34 @@
 """The Heyloyalty sandbox's stored listing documents (`doc`): a page made of stored docs is byte
 for byte the page SQLite computes, a stored doc is what the listing serves, and no change to a
-member (a write, an import, a copied row) or to its list's fields can leave a stale doc served."""
+member (a write, an import, a copied row) or to its list's fields can leave a stale doc served.
+The million-member list stores its docs as it is built, and an older database gets the column
+and a resumable background build of them."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
-from audience_tui.sandbox import hostile
+from audience_tui.sandbox import heyloyalty_data, hostile, people
 from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
-from audience_tui.sandbox.heyloyalty_listing import store_docs
+from audience_tui.sandbox.heyloyalty_listing import listing, store_docs
 from audience_tui.sandbox.heyloyalty_writes import _import_rows
-from audience_tui.sandbox.store import Store
+from audience_tui.sandbox.store import BuildProgress, Store
 
 LISTS = "/loyalty/v1/lists"
 VIP = f"{LISTS}/2"
 SMALL = (1, 2, 3)
+BIG = heyloyalty_data.BIG_LIST_ID
+TOTAL, EXACT, BATCH = 200, 30, 75  # three batches, the Python/SQL boundary in the first
 QUERIES: tuple[dict[str, Any], ...] = (
     {"perpage": 50},
     {"perpage": 50, "page": 3},
@@ -167,3 +173,96 @@ async def test_a_copied_row_does_not_keep_the_doc_it_copied(
     found = json.loads(await page(api, 2, {"filter[email][sw][]": "hostile."}))["members"]
     assert {m["email"] for m in found} == {email for _, _, email, _ in hostile.MEMBERS}
     assert len({m["id"] for m in found}) == len(hostile.MEMBERS)
+
+
+# --- the million-member list, in miniature ----------------------------------------------------
+@pytest.fixture
+def small_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The big list at TOTAL members, the first EXACT made in Python, in batches of BATCH."""
+    monkeypatch.setattr(people, "EXACT", EXACT)
+    monkeypatch.setattr(heyloyalty_data, "BIG_TOTAL", TOTAL)
+    monkeypatch.setattr(heyloyalty_data, "BATCH", BATCH)
+
+
+def open_big(path: Path) -> Store:
+    """The store as the demo opens it (builds included), once its builds have finished."""
+    store = Store.open(path, big_lists=["heyloyalty"])
+    heyloyalty_data.install(store)
+    deadline = time.monotonic() + 60
+    while not all(b.finished or b.error for b in store.builds.values()):
+        assert time.monotonic() < deadline, store.builds
+        time.sleep(0.01)
+    assert not [b.error for b in store.builds.values() if b.error]
+    return store
+
+
+def big_pages(store: Store) -> list[bytes]:
+    conn = store.connect()
+    queries = [
+        {"perpage": "20"},
+        {"perpage": "20", "page": "2", "order": "-1"},
+        {"perpage": "10", "show": "removed"},
+        {"perpage": "10", "show": "temporary", "order": "-1"},
+        {"perpage": "15", "filter": {"firstname": {"sw": ["a"]}}, "orderby": "points"},
+    ]
+    return [listing(conn, str(store.path), str(BIG), q) or b"" for q in queries]
+
+
+def test_the_big_list_stores_its_docs_as_it_is_built(small_big: None, tmp_path: Path) -> None:
+    store = open_big(tmp_path / "big.sqlite")
+    assert stored(store, BIG) == (TOTAL, TOTAL)
+    assert store.seeded(heyloyalty_data.DOCS_KEY)
+    served = big_pages(store)
+    clear_docs(store)
+    assert big_pages(store) == served
+    assert all(json.loads(body)["members"] for body in served)
+
+
+def make_old(path: Path) -> None:
+    """The database as the code before stored docs left it: no doc column, no docs key."""
+    conn = sqlite3.connect(path)
+    for trigger in ("update", "insert", "fields"):
+        conn.execute(f"DROP TRIGGER heyloyalty_doc_{trigger}")
+    conn.execute("ALTER TABLE heyloyalty_members DROP COLUMN doc")
+    conn.execute("DELETE FROM sandbox_meta WHERE key = ?", (heyloyalty_data.DOCS_KEY,))
+    conn.commit()
+    conn.close()
+
+
+def test_an_older_database_gets_the_column_and_its_docs_built_once(
+    small_big: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.sqlite"
+    open_big(path).close()
+    make_old(path)
+    store = open_big(path)
+    assert stored(store, BIG) == (TOTAL, TOTAL)
+    assert store.builds[heyloyalty_data.DOCS_KEY].done == TOTAL
+    served = big_pages(store)
+    clear_docs(store)
+    assert big_pages(store) == served
+    again = open_big(path)
+    assert again.builds[heyloyalty_data.DOCS_KEY].finished
+    assert stored(again, BIG) == (TOTAL, 0)  # registered as done: the build did not run again
+
+
+def test_the_docs_build_resumes_at_the_first_member_without_one(
+    small_big: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_big(tmp_path / "big.sqlite")
+    conn = store.connect()
+    rids = [r[0] for r in conn.execute(f"SELECT rid FROM heyloyalty_members WHERE list_id = {BIG}")]
+    resume = rids[TOTAL // 2]
+    forget = "UPDATE heyloyalty_members SET doc = NULL WHERE rid >= ?"
+    store.write(lambda conn: conn.execute(forget, (resume,)))
+    calls: list[tuple[int, ...]] = []
+
+    def recorded(conn: sqlite3.Connection, list_id: int, *bounds: int) -> None:
+        calls.append(bounds)
+        store_docs(conn, list_id, *bounds)
+
+    monkeypatch.setattr(heyloyalty_data, "store_docs", recorded)
+    progress = BuildProgress("docs", TOTAL)
+    heyloyalty_data._store_big_docs(store, progress)
+    assert calls[0][0] == resume and progress.done == progress.total == TOTAL
+    assert stored(store, BIG) == (TOTAL, TOTAL)
