@@ -1,17 +1,15 @@
-"""The footer is rebuilt once when its screen opens, not on every bindings signal, and still
-follows the keys when they change."""
+"""The footer is one widget that draws Textual's line of keys: it follows the keys as they
+change, and its keys answer the mouse as Textual's do."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Label
-from textual.widgets._footer import FooterKey
-from tui_helpers import SIZE, settle
+from tui_helpers import SIZE, screen_text, settle
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
@@ -20,42 +18,36 @@ from audience_tui.tui.widgets.footer import Footer
 
 
 def shown(screen: Screen[object]) -> list[tuple[str, bool]]:
-    """(description, enabled) of each key the screen's footer shows."""
-    keys = screen.query_one(Footer).query(FooterKey)
-    return [(key.description, not key.has_class("-disabled")) for key in keys]
+    """(description, enabled) of each key the screen's footer draws."""
+    return [(key.binding.description, key.enabled) for key in screen.query_one(Footer).keys]
 
 
-async def test_the_accounts_footer_is_built_once(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+async def test_the_accounts_footer_is_one_widget_with_the_palette_key_last(
+    session: Session,
 ) -> None:
-    built: list[str] = []
-    recompose = Footer.recompose
-
-    async def counted(self: Footer) -> None:
-        built.append(type(self.screen).__name__)
-        await recompose(self)
-
-    monkeypatch.setattr(Footer, "recompose", counted)
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         accounts = app.screen
         assert isinstance(accounts, AccountsScreen)
+        footer = accounts.query_one(Footer)
+        assert not footer.children
         assert ("Open lists", True) in shown(accounts) and ("Quit", True) in shown(accounts)
-        await app.push_screen(Screen())  # covered, then back: its keys are the same
-        await pilot.pause()
-        app.pop_screen()
-        await pilot.pause()
-        assert built == ["AccountsScreen"]  # Textual's own Footer: 3 at start, 2 more here
-        assert ("Open lists", True) in shown(accounts)
+        assert shown(accounts)[-1] == ("Commands", True)
+        last = screen_text(app).splitlines()[SIZE[1] - 1]
+        assert last.startswith(" ⏎ Open lists  a Add account ")
+        assert last.endswith("▏^p Commands ")
+        palette = footer.keys[-1]
+        assert (palette.start, palette.end) == (SIZE[0] - 12, SIZE[0])
 
 
 class Switchable(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "launch", "Launch"),
+        Binding("x", "launch", "Launch", tooltip="Launch it"),
         Binding("y", "hidden", "Hidden"),
     ]
     armed = False
+    launched = 0
 
     def compose(self) -> ComposeResult:
         yield Label("switchable")
@@ -67,6 +59,9 @@ class Switchable(Screen[None]):
         if action == "hidden":
             return self.armed  # False: not shown at all
         return True
+
+    def action_launch(self) -> None:
+        self.launched += 1
 
 
 async def test_the_footer_follows_keys_that_change() -> None:
@@ -83,41 +78,43 @@ async def test_the_footer_follows_keys_that_change() -> None:
         assert ("Launch", True) in shown(screen) and ("Hidden", True) in shown(screen)
 
 
-async def test_a_footer_whose_screen_closed_before_its_refresh_came() -> None:
-    """The refresh a footer waits for can come after its screen has gone (seen over `serve`,
-    where the lookup switches screens): it then has nothing to show."""
+async def test_a_click_presses_a_key_and_a_disabled_key_rings_the_bell() -> None:
+    app = App[None]()
+    bells: list[None] = []
+    app.bell = lambda: bells.append(None)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = Switchable()
+        await app.push_screen(screen)
+        await pilot.pause()
+        launch = screen.query_one(Footer).keys[0]
+        assert launch.binding.action == "launch" and not launch.enabled
+        await pilot.click(Footer, offset=(launch.start + 1, 0))
+        assert (screen.launched, len(bells)) == (0, 1)
+        screen.armed = True
+        screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.hover(Footer, offset=(launch.start + 1, 0))
+        footer = screen.query_one(Footer)
+        assert footer.tooltip == "Launch it"
+        await pilot.click(Footer, offset=(launch.end - 1, 0))
+        await pilot.pause()
+        assert (screen.launched, len(bells)) == (1, 1)
+        await pilot.click(Footer, offset=(footer.keys[-2].end + 1, 0))  # between keys: nothing
+        assert (screen.launched, len(bells)) == (1, 1)
+
+
+async def test_a_footer_whose_screen_closed_is_left_alone() -> None:
+    """The bindings signal can come after the footer's screen has gone (seen over `serve`,
+    where the lookup switches screens): the footer then keeps what it drew."""
     app = App[None]()
     async with app.run_test(size=SIZE) as pilot:
         screen = Switchable()
         await app.push_screen(screen)
         await pilot.pause()
         footer = screen.query_one(Footer)
-        shown = footer._keys_shown
+        drawn = footer.keys
         app.pop_screen()
         await pilot.pause()
-        assert not footer.is_attached and shown
-        await footer._recompose_if_changed()  # the callback it had asked for, arriving late
-        assert footer._keys_shown is shown  # it neither raised nor looked for keys to show
-
-
-async def test_keys_are_made_plain_not_bound_to_the_footer(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Textual binds each key's `compact` to its footer's, restyling every key as it mounts;
-    ours are plain keys from the start, and look the same: the palette's key compact, as ever."""
-    bound: list[str] = []
-    data_bind = FooterKey.data_bind
-
-    def counted(self: FooterKey, *args: object, **kwargs: object) -> FooterKey:
-        bound.append(self.description)
-        return data_bind(self, *args, **kwargs)
-
-    monkeypatch.setattr(FooterKey, "data_bind", counted)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        keys = list(app.screen.query_one(Footer).query(FooterKey))
-        assert bound == []
-        assert [k.description for k in keys if k.compact] == ["Commands"]
-        assert keys[-1].has_class("-command-palette", "-compact")
-        assert len(keys) > 5 and not any(k.has_class("-compact") for k in keys[:-1])
+        assert not footer.is_attached and drawn
+        footer.bindings_changed(screen)  # the signal, arriving late
+        assert footer.keys is drawn

@@ -1,82 +1,191 @@
-"""The footer of every screen: Textual's, rebuilt only when the keys it shows have changed.
+"""The footer of every screen: Textual's Footer drawn by one widget.
 
-Textual's Footer recomposes (one styled widget per key) on every bindings signal: each focus
-change, each change of the screen stack, each `refresh_bindings`. Opening a screen sends three,
-and the screen underneath gets one more as it is covered and again as it returns; profiles put a
-recompose at tens of ms (`Footer.recompose`, `Stylesheet.apply`). This footer recomposes at most
-once per refresh, and only when what it would show differs from what it shows.
-
-Its keys are also cheaper to build: Textual's binds each key's `compact` to the footer's, and each
-binding restyles its key as it is mounted (~30 ms of a screen's opening, bench/). The app never
-shows a compact footer or grouped keys, so the keys are made non-compact from the start.
+Textual's Footer is a container of one widget per key (ten on the members screen), recomposed on
+every bindings signal: each focus change, each change of the screen stack. Styling, mounting and
+painting those keys took ~40 ms of opening a list, while the first page was on its way, and the
+in-process platform's answer waited behind it (bench/: figure 1 at 50 ms latency, 1.1x -> 0.8x
+without it). This one draws the same line itself: each key as Textual draws a non-compact key,
+the command palette's key compact at the right edge behind its rule, a disabled key dimmed. The
+mouse works as on Textual's: a key under the pointer is highlighted with its tooltip, and a
+click presses it.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer as TextualFooter
-from textual.widgets._footer import FooterKey
+from textual.widget import Widget
+
+RULE = "▏"  # Textual's `vkey` border, left of the palette's key
 
 
-class Footer(TextualFooter):
-    _keys_shown: tuple[object, ...] | None = None  # what the last recompose showed
-    _recompose_pending = False
+@dataclass(frozen=True)
+class Key:
+    """A key the footer shows, and where."""
 
-    def compose(self) -> ComposeResult:
-        """A key per action shown (its first binding), then the command palette's on the right."""
-        if not self._bindings_ready:
-            return
+    binding: Binding
+    display: str  # as the app displays the key (remapped keys included)
+    enabled: bool
+    tooltip: str
+    start: int = 0  # its cells on the line
+    end: int = 0
+
+
+class Footer(Widget):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "footer-key",  # a key's cell background, as Textual's FooterKey
+        "footer-key--key",
+        "footer-key--description",
+        "footer-key--hover",
+        "footer-key--rule",
+    }
+    DEFAULT_CSS = """
+    Footer {
+        color: $footer-foreground;
+        background: $footer-background;
+        dock: bottom;
+        height: 1;
+        .footer-key {
+            background: $footer-item-background;
+        }
+        .footer-key--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .footer-key--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .footer-key--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+        .footer-key--rule {
+            color: $foreground 20%;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._keys: list[Key] = []  # what the screen's bindings show
+        self._placed: list[Key] = []  # those drawn, with their cells
+        self._hover: Binding | None = None  # the key under the pointer
+
+    # --- what is shown ----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self._update()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Textual's signal that the keys may have changed: redrawn if they have."""
+        if self.is_attached and screen is self.screen:
+            self._update()
+
+    def _update(self) -> None:
+        keys = self._shown()
+        if keys != self._keys:
+            self._keys, self._hover = keys, None
+            self.refresh()
+
+    def _shown(self) -> list[Key]:
+        """A key per action shown (its first binding), the command palette's last."""
         palette = self.app.COMMAND_PALETTE_BINDING
-        shown: dict[str, FooterKey] = {}
+        shown: dict[str, Key] = {}
         for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items():
             if binding.show and key != palette and binding.action not in shown:
                 shown[binding.action] = self._key(binding, enabled, tooltip)
-        self.styles.grid_size_columns = len(shown)
-        yield from shown.values()
+        keys = list(shown.values())
         found = self.screen.active_bindings.get(palette)
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and found:
-            _, binding, enabled, tooltip = found
-            tip = binding.tooltip or binding.description
-            yield self._key(binding, enabled, tip, classes="-command-palette")  # compact, as ever
+        if self.app.ENABLE_COMMAND_PALETTE and found:
+            _, binding, enabled, _ = found
+            keys.append(self._key(binding, enabled, binding.tooltip or binding.description))
+        return keys
 
-    def _key(self, binding: Binding, enabled: bool, tooltip: str, classes: str = "") -> FooterKey:
-        key = FooterKey(
-            binding.key,
-            self.app.get_key_display(binding),
-            binding.description,
-            binding.action,
-            disabled=not enabled,
-            tooltip=tooltip,
-            classes=classes,
+    def _key(self, binding: Binding, enabled: bool, tooltip: str) -> Key:
+        return Key(binding, self.app.get_key_display(binding), enabled, tooltip)
+
+    @property
+    def keys(self) -> list[Key]:
+        """The keys drawn, with the cells each takes (the palette's at the right edge)."""
+        return self._placed
+
+    # --- drawing ----------------------------------------------------------------------------
+    def render(self) -> Text:
+        width = self.size.width
+        line = Text(no_wrap=True, overflow="crop", end="")
+        keys = self._keys
+        has_palette = bool(keys) and keys[-1].binding.key == self.app.COMMAND_PALETTE_BINDING
+        plain, palette = (keys[:-1], keys[-1]) if has_palette else (keys, None)
+        right = self._palette(palette) if palette is not None else Text()
+        room = max(width - right.cell_len, 0)
+        placed: list[Key] = []
+        for key in plain:
+            part = self._part(key, f" {key.display} ", f"{key.binding.description} ")
+            start = line.cell_len
+            line.append_text(part)
+            placed.append(_at(key, start, min(line.cell_len, room)))
+        line.truncate(room, pad=True)
+        if palette is not None:
+            start = room + 1  # after the rule
+            placed.append(_at(palette, start, width))
+            line.append_text(right)
+        self._placed = [k for k in placed if k.start < k.end]
+        return line
+
+    def _palette(self, key: Key) -> Text:
+        """The palette's key, compact, behind the rule Textual draws as its left border."""
+        rule = Text(RULE, self.get_component_rich_style("footer-key--rule"))
+        part = self._part(key, key.display, f" {key.binding.description}")
+        return Text.assemble(rule, part, (" ", self.get_component_rich_style("footer-key")))
+
+    def _part(self, key: Key, shown_key: str, description: str) -> Text:
+        part = Text.assemble(
+            (shown_key, self.get_component_rich_style("footer-key--key")),
+            (description, self.get_component_rich_style("footer-key--description")),
         )
-        if not classes:
-            key.set_reactive(FooterKey.compact, False)
-        return key
+        base = self.get_component_rich_style("footer-key")
+        if key.binding is self._hover:
+            base += self.get_component_rich_style("footer-key--hover")
+        part.stylize_before(base)
+        if not key.enabled:
+            part.stylize(Style(dim=True))
+        return part
 
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        """As Textual's, but the recompose is coalesced and skipped when nothing changed."""
-        self._bindings_ready = True
-        if not screen.app.app_focus:
+    # --- the mouse --------------------------------------------------------------------------
+    def _key_at(self, x: int) -> Key | None:
+        return next((key for key in self._placed if key.start <= x < key.end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self._key_at(event.x)
+        hover = key.binding if key is not None else None
+        if hover is not self._hover:
+            self._hover = hover
+            self.tooltip = key.tooltip if key is not None else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._key_at(event.x)
+        if key is None:
             return
-        if self.is_attached and screen is self.screen and not self._recompose_pending:
-            self._recompose_pending = True
-            self.call_after_refresh(self._recompose_if_changed)
+        if key.enabled:
+            self.app.simulate_key(key.binding.key)
+        else:
+            self.app.bell()
 
-    async def _recompose_if_changed(self) -> None:
-        self._recompose_pending = False
-        if not self.is_attached:  # its screen was closed before the refresh came
-            return
-        keys = self._keys()
-        if keys != self._keys_shown:
-            self._keys_shown = keys
-            await self.recompose()
 
-    def _keys(self) -> tuple[object, ...]:
-        """Everything `compose` reads: each active binding, whether it is enabled, its tooltip
-        and the key as displayed (remapped keys included)."""
-        return tuple(
-            (binding, enabled, tooltip, self.app.get_key_display(binding))
-            for _, binding, enabled, tooltip in self.screen.active_bindings.values()
-        )
+def _at(key: Key, start: int, end: int) -> Key:
+    return Key(key.binding, key.display, key.enabled, key.tooltip, start, end)
