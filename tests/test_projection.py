@@ -16,6 +16,7 @@ from audience_tui.core.errors import InvalidResponseError
 from audience_tui.core.http import ApiClient
 from audience_tui.core.models import (
     Audience,
+    Column,
     Condition,
     FieldSpec,
     Filter,
@@ -26,9 +27,10 @@ from audience_tui.core.models import (
 from audience_tui.core.provider import Provider
 from audience_tui.core.scan import collect, prepare
 from audience_tui.providers.heyloyalty_wire import (
+    column_decoder,
+    parse_column,
     parse_page,
     parse_projected_page,
-    projected_column,
     projection,
 )
 from audience_tui.sandbox import hostile
@@ -159,19 +161,22 @@ async def test_garbage_is_still_an_invalid_response(
         parse_page(doc, "GET /members", "4", MemberStatus.ACTIVE)
 
 
-async def test_a_projected_column_is_the_projected_members_field() -> None:
+async def test_a_column_is_what_the_parsed_members_hold() -> None:
     readable = PAGE.replace(b"[[1]]", b"[1]")
-    asked = projection(frozenset({"interests"}))
-    typed = await client(readable).json("GET", "/members", decoder=asked.decoder)
-    members, total = parse_projected_page(typed, asked, "", "4", MemberStatus.ACTIVE)
-    assert projected_column(typed, asked, "interests") == (
-        [m.fields.get("interests") for m in members],
-        total,
-    )
-    assert projected_column(typed, asked, "interests")[0] == [["1", "2"], ["1"]]
+    decoder, typed = column_decoder("interests")
+    for body in (readable, PAGE):  # raw values: even a list in a list is read as parse_page does
+        doc = await client(body).json("GET", "/members", decoder=decoder)
+        assert isinstance(doc, typed)
+        whole, total = parse_page(
+            await client(body).json("GET", "/m"), "", "4", MemberStatus.ACTIVE
+        )
+        column = parse_column(doc, "interests")
+        assert column == Column.of([m.fields.get("interests") for m in whole], total=total)
+        assert column.size == 2
+    same = b'{"members":[%s]}' % b",".join([b'{"interests":[{"id":1,"value":"Music"}]}'] * 3)
+    column = parse_column(await client(same).json("GET", "/m", decoder=decoder), "interests")
+    assert (column.values, column.counts, column.size) == ([["1"]], [3], 3)
     # the detail shape (`fields`), as a listing may answer it
     detail = b'{"members":[{"id":"a","fields":{"interests":{"format":"multi","value":[2,3]}}}]}'
-    typed = await client(detail).json("GET", "/members", decoder=asked.decoder)
-    whole, _ = parse_page(await client(detail).json("GET", "/m"), "", "4", MemberStatus.ACTIVE)
-    assert projected_column(typed, asked, "interests") == ([["2", "3"]], None)
-    assert whole[0].fields["interests"] == ["2", "3"]
+    column = parse_column(await client(detail).json("GET", "/m", decoder=decoder), "interests")
+    assert (column.values, column.counts) == ([["2", "3"]], [1])

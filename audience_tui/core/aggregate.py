@@ -14,8 +14,8 @@ from typing import Any
 
 from .errors import UnsupportedError, ValidationError
 from .filters import parse_date
-from .models import Aggregate, Bucket, FieldSpec, FieldType
-from .scan import View, values
+from .models import Aggregate, Bucket, Column, FieldSpec, FieldType
+from .scan import View, columns
 
 EMPTY = "(not set)"  # as Placewise labels a missing value in its own counts
 UpdateCallback = Callable[[Aggregate], None]
@@ -60,40 +60,10 @@ def to_aggregate(
     return Aggregate(spec.name, buckets, total, source="scan", complete=complete, scanned=read)
 
 
-class _Alone:
-    """A value that cannot be hashed (an object), counted on its own."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-def _key(value: Any) -> tuple[type, Hashable]:
-    """A member's value as a Counter key: equal values share one, but True, 1 and 1.0 do not
-    (their buckets may differ), nor do lists of them."""
-    is_list = isinstance(value, list)
-    frozen = (tuple(value), tuple(map(type, value))) if is_list else value
-    try:
-        hash(frozen)
-    except TypeError:
-        return _Alone, _Alone(value)
-    return list if is_list else type(value), frozen
-
-
-def _value(key: tuple[type, Any]) -> Any:
-    kind, held = key
-    if kind is _Alone:
-        return held.value
-    return list(held[0]) if kind is list else held
-
-
-def tally(counts: Counter[Hashable], spec: FieldSpec, values: list[Any]) -> None:
-    """Add the buckets of `values` (one member's value each) to `counts`. Equal values are
-    counted together first, and each different value is turned into its buckets once: a page
-    of 5,000 members holds a few hundred different values, and a date's year is parsed once."""
-    for key, count in Counter(map(_key, values)).items():
-        for bucket in bucket_keys(spec, _value(key)):
+def tally(counts: Counter[Hashable], spec: FieldSpec, column: Column) -> None:
+    """Add the buckets of a page's values to `counts`: each different value's once, weighted."""
+    for value, count in zip(column.values, column.counts, strict=True):
+        for bucket in bucket_keys(spec, value):
             counts[bucket] += count
 
 
@@ -116,9 +86,9 @@ async def scan(
         if on_update is not None:
             on_update(to_aggregate(spec, counts, read, total, complete=False))
 
-    async for found in values(view, spec.name, progress=progress):
-        kept += len(found)
-        tally(counts, spec, found)
+    async for column in columns(view, spec.name, progress=progress):
+        kept += column.size
+        tally(counts, spec, column)
         if max_values is not None and len(counts) > max_values:
             raise ValidationError(
                 f"{spec.label} has more than {max_values:,} different values: too many to chart"

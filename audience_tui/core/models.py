@@ -6,7 +6,8 @@ platform's raw JSON except through `Member.raw` (kept so the detail screen can s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -189,14 +190,59 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One field's values for a page of members, in the page's order, as `Member.fields` would
-    hold them: what a scan counting that field reads (see `Provider.column`), without making a
-    Member for each of 5,000 members a page."""
+    """One field's values over a page of members (see `Provider.column`), for a scan that counts
+    them: each different value once, as `Member.fields` holds it, with how many of the page's
+    `size` members hold it. A page of 5,000 members has a few hundred different values, so
+    counting them costs no work per member."""
 
     values: list[Any]
+    counts: list[int]
+    size: int
     total: int | None = None
     next_cursor: str | None = None
     has_more: bool = False
+
+    @classmethod
+    def of(cls, values: Iterable[Any], counts: Iterable[int] | None = None, **page: Any) -> Column:
+        """The column of `values`, each held by `counts` members (one each by default), equal
+        values merged; `page`: total, next_cursor, has_more."""
+        grouped: Counter[tuple[type, Hashable]] = Counter()
+        if counts is None:
+            grouped.update(map(_key, values))
+        else:
+            for value, count in zip(values, counts, strict=True):
+                grouped[_key(value)] += count
+        return cls(
+            [_value(key) for key in grouped], list(grouped.values()), grouped.total(), **page
+        )
+
+
+class _Alone:
+    """A value that cannot be hashed (an object), counted on its own."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _key(value: Any) -> tuple[type, Hashable]:
+    """A member's value as a Counter key: equal values share one, but True, 1 and 1.0 do not
+    (what they count as may differ), nor do lists of them."""
+    is_list = isinstance(value, list)
+    frozen = (tuple(value), tuple(map(type, value))) if is_list else value
+    try:
+        hash(frozen)
+    except TypeError:
+        return _Alone, _Alone(value)
+    return list if is_list else type(value), frozen
+
+
+def _value(key: tuple[type, Any]) -> Any:
+    kind, held = key
+    if kind is _Alone:
+        return held.value
+    return list(held[0]) if kind is list else held
 
 
 @dataclass(frozen=True, slots=True)

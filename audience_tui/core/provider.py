@@ -115,11 +115,15 @@ class Provider:
     async def column(
         self, audience: Audience, query: Query, page: PageRequest, name: str
     ) -> Column:
-        """One page of `query`, as field `name`'s value of each member (None where unset). This
-        default reads partial members; an adapter that can decode one field alone overrides it."""
+        """One page of `query`, as field `name`'s values (None where unset). This default reads
+        partial members; an adapter that can decode one field alone overrides it."""
         found = await self.members(audience, query, replace(page, fields=frozenset((name,))))
-        values = [member.fields.get(name) for member in found.members]
-        return Column(values, found.total, found.next_cursor, found.has_more)
+        return Column.of(
+            (member.fields.get(name) for member in found.members),
+            total=found.total,
+            next_cursor=found.next_cursor,
+            has_more=found.has_more,
+        )
 
     async def member(self, audience: Audience, member_id: str) -> Member:
         raise NotImplementedError

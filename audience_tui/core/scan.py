@@ -131,7 +131,7 @@ def _hinted(view: View, size: int) -> range:
 
 
 def _length(page: Page | Column) -> int:
-    return len(page.members) if isinstance(page, Page) else len(page.values)
+    return len(page.members) if isinstance(page, Page) else page.size
 
 
 def _discard(tasks: list[asyncio.Task[Any]]) -> None:
@@ -171,15 +171,15 @@ async def pages(
         yield [m for m in page.members if view.keep(m)] if view.plan.local else page.members
 
 
-async def values(
+async def columns(
     view: View, name: str, *, progress: ProgressCallback | None = None
-) -> AsyncIterator[list[Any]]:
-    """Field `name`'s value of each member of the view, page by page (a scan counting one
-    field). Without app-side conditions the adapter reads that field alone (`Provider.column`):
-    for 5,000 members a page, making no Member is most of a scan's cost saved."""
+) -> AsyncIterator[Column]:
+    """Field `name`'s values over the view, page by page (a scan counting one field). Without
+    app-side conditions the adapter reads that field alone (`Provider.column`): for 5,000
+    members a page, making no Member is most of a scan's cost saved."""
     if view.plan.local:
         async for members in pages(view, progress=progress, fields=view.needs(name)):
-            yield [member.fields.get(name) for member in members]
+            yield Column.of(member.fields.get(name) for member in members)
         return
     provider, query = view.provider, view.server_query
 
@@ -187,7 +187,7 @@ async def values(
         return provider.column(view.audience, query, request, name)
 
     async for column in _walk(view, read, progress):
-        yield column.values
+        yield column
 
 
 async def iterate(

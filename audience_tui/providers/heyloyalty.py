@@ -11,9 +11,12 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
+
+import msgspec
 
 from ..core.errors import NotFoundError, UnsupportedError, ValidationError
 from ..core.http import ApiClient
@@ -39,14 +42,14 @@ from .heyloyalty_wire import (
     SHOW,
     SYSTEM_KEYS,
     HeyloyaltyAuth,
-    Projection,
+    column_decoder,
     filter_params,
+    parse_column,
     parse_fields,
     parse_lists,
     parse_member,
     parse_page,
     parse_projected_page,
-    projected_column,
     projection,
 )
 
@@ -57,7 +60,6 @@ NO_IMPORT_STATUS = (
     "the app can only watch the list's member count."
 )
 Params = list[tuple[str, str]]  # a query string, as pairs
-T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -114,51 +116,42 @@ class HeyloyaltyProvider(Provider):
 
     # --- members ---------------------------------------------------------------------------
     async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
-        async def read(params: Params, number: int, size: int) -> tuple[list[Member], int | None]:
-            return await self._page(audience, query.status, params, number, size, page.fields)
-
-        rows, total, more = await self._window(audience, query, page, read)
-        return Page(members=rows, offset=max(0, page.offset), total=total, has_more=more)
-
-    async def column(
-        self, audience: Audience, query: Query, page: PageRequest, name: str
-    ) -> Column:
-        """Decoded for that one field, with no Member made (a bookkeeping key is no field)."""
-        if name in SYSTEM_KEYS:
-            return await super().column(audience, query, page, name)
-        projected = projection(frozenset((name,)))
-
-        async def read(params: Params, number: int, size: int) -> tuple[list[Any], int | None]:
-            path, doc = await self._listing(audience, params, number, size, projected)
-            if isinstance(doc, projected.page):
-                return projected_column(doc, projected, name)
-            view = query.status or MemberStatus.ACTIVE
-            members, total = parse_page(doc, f"GET {path}", audience.id, view)
-            return [member.fields.get(name) for member in members], total
-
-        values, total, more = await self._window(audience, query, page, read)
-        return Column(values, total, has_more=more)
-
-    async def _window(
-        self,
-        audience: Audience,
-        query: Query,
-        page: PageRequest,
-        read: Callable[[Params, int, int], Awaitable[tuple[list[T], int | None]]],
-    ) -> tuple[list[T], int | None, bool]:
-        """Any offset/limit: the one or two `perpage=limit` pages that cover it (each read by
-        `read(params, number, size)`), sliced; with the total and whether more follow."""
+        """Any offset/limit: the one or two `perpage=limit` pages that cover it, sliced."""
         limit = max(1, min(page.limit, MAX_PAGE))
         offset = max(0, page.offset)
         params = await self._query_params(audience, query)
         first, last = offset // limit + 1, (offset + limit - 1) // limit + 1
-        pages = await asyncio.gather(*(read(params, n, limit) for n in range(first, last + 1)))
-        rows = [row for found, _ in pages for row in found]
+        numbers = range(first, last + 1)
+        pages = await asyncio.gather(
+            *(self._page(audience, query.status, params, n, limit, page.fields) for n in numbers)
+        )
+        rows = [m for members, _ in pages for m in members]
         skip = offset - (first - 1) * limit
         chosen = rows[skip : skip + limit]
         total = pages[0][1]
         more = offset + len(chosen) < total if total is not None else len(rows) > skip + limit
-        return chosen, total, more
+        return Page(members=chosen, offset=offset, total=total, has_more=more)
+
+    async def column(
+        self, audience: Audience, query: Query, page: PageRequest, name: str
+    ) -> Column:
+        """One listing page decoded for that one field, with no Member made (what a scan asks
+        for; a window across two pages, or a bookkeeping key, is read as members)."""
+        limit = max(1, min(page.limit, MAX_PAGE))
+        offset = max(0, page.offset)
+        if offset % limit or name in SYSTEM_KEYS:
+            return await super().column(audience, query, page, name)
+        params = await self._query_params(audience, query)
+        decoder, typed = column_decoder(name)
+        path, doc = await self._listing(audience, params, offset // limit + 1, limit, decoder)
+        if isinstance(doc, typed):
+            found = parse_column(doc, name)
+        else:  # not of the expected shape: parsed whole (or refused) as parse_page does
+            view = query.status or MemberStatus.ACTIVE
+            members, total = parse_page(doc, f"GET {path}", audience.id, view)
+            found = Column.of((m.fields.get(name) for m in members), total=total)
+        more = offset + found.size < found.total if found.total is not None else False
+        return replace(found, has_more=more)
 
     async def _query_params(self, audience: Audience, query: Query) -> Params:
         params: Params = []
@@ -201,7 +194,8 @@ class HeyloyaltyProvider(Provider):
         """One listing page; with `fields`, decoded and parsed for those fields only (a page
         that is not of the expected shape comes back as plain JSON and is parsed whole)."""
         projected = projection(fields) if fields is not None else None
-        path, doc = await self._listing(audience, params, number, size, projected)
+        decoder = projected.decoder if projected else None
+        path, doc = await self._listing(audience, params, number, size, decoder)
         view = status or MemberStatus.ACTIVE
         if projected is not None and isinstance(doc, projected.page):
             return parse_projected_page(doc, projected, f"GET {path}", audience.id, view)
@@ -213,17 +207,12 @@ class HeyloyaltyProvider(Provider):
         params: Params,
         number: int,
         size: int,
-        projected: Projection | None,
+        decoder: msgspec.json.Decoder[Any] | None,
     ) -> tuple[str, Any]:
-        """GET one listing page: its path, and its JSON (decoded by `projected` if given)."""
+        """GET one listing page: its path, and its JSON (typed by `decoder` if given)."""
         path = f"{API}/lists/{audience.id}/members"
-        doc = await self.http.json(
-            "GET",
-            path,
-            params=[("page", str(number)), ("perpage", str(size)), *params],
-            decoder=projected.decoder if projected else None,
-        )
-        return path, doc
+        params = [("page", str(number)), ("perpage", str(size)), *params]
+        return path, await self.http.json("GET", path, params=params, decoder=decoder)
 
     async def member(self, audience: Audience, member_id: str) -> Member:
         path = f"{API}/lists/{audience.id}/members/{member_id}"

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from ..core.models import (
     OPERATORS_BY_TYPE,
     UNARY_OPERATORS,
     Audience,
+    Column,
     FieldSpec,
     FieldType,
     Filter,
@@ -372,16 +374,33 @@ def parse_projected_page(
     return members, _total(page.total)
 
 
-def projected_column(page: Any, projected: Projection, name: str) -> tuple[list[Any], int | None]:
-    """A page read by `projected.decoder` -> (field `name`'s value of each member, total): what
-    `parse_projected_page` puts in each member's fields, without making the members."""
-    at, names, unset = 3 + projected.names.index(name), projected.names, msgspec.UNSET
-    values = []
+@lru_cache(maxsize=32)
+def column_decoder(name: str) -> tuple[msgspec.json.Decoder[Any], type]:
+    """How to read a listing page for one field's column: of each member that field's value,
+    kept as its raw JSON, and the detail shape's `fields` if it has them; every other key of
+    the ~25 a member has is skipped. Returns the decoder and the page type it makes."""
+    unset = msgspec.UNSET
+    member = msgspec.defstruct(
+        "ColumnMember",
+        [("fields", Any, unset), ("value", msgspec.Raw, msgspec.field(default=unset, name=name))],
+        gc=False,
+    )
+    page = msgspec.defstruct("ColumnPage", [("members", list[member]), ("total", Any, None)])
+    return msgspec.json.Decoder(page), page
+
+
+def parse_column(page: Any, name: str) -> Column:
+    """A page read by `column_decoder(name)` -> its column: what `parse_page` puts in each
+    member's fields under `name`, with each different raw value decoded and flattened once."""
+    raws: Counter[bytes] = Counter()
+    detailed: list[Any] = []  # values of members in the detail shape
+    unset, null = msgspec.UNSET, b"null"
     for member in page.members:
-        found = msgspec.structs.astuple(member)
-        detail = None if found[2] is unset else _detail_fields(found[2], names)
-        if detail is not None:
-            values.append(detail.get(name))
+        if isinstance(member.fields, dict):
+            detailed.append(_detail_fields(member.fields, (name,)).get(name))  # type: ignore[union-attr]
         else:
-            values.append(None if found[at] is unset else field_value(found[at]))
-    return values, _total(page.total)
+            raws[null if member.value is unset else bytes(member.value)] += 1
+    values = [field_value(msgspec.json.decode(raw)) for raw in raws]
+    return Column.of(
+        [*values, *detailed], [*raws.values(), *[1] * len(detailed)], total=_total(page.total)
+    )
