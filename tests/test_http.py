@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -168,3 +170,26 @@ async def test_cost_limiter_waits_for_refill() -> None:
     now[0] -= 1.0
     await limiter.acquire(10, sleep)
     assert slept == [pytest.approx(0.6)]
+
+
+async def test_at_most_concurrency_requests_are_on_the_wire() -> None:
+    on_wire, most = 0, 0
+    release = asyncio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal on_wire, most
+        on_wire += 1
+        most = max(most, on_wire)
+        await release.wait()
+        on_wire -= 1
+        return httpx.Response(200, json={"n": request.url.params["n"]})
+
+    api = ApiClient(
+        "Fake", "https://api.example.test", transport=httpx.MockTransport(answer), concurrency=2
+    )
+    calls = [asyncio.ensure_future(api.json("GET", "/x", params={"n": n})) for n in range(5)]
+    await asyncio.sleep(0.01)
+    assert (on_wire, most) == (2, 2)  # three wait for a place
+    release.set()
+    assert [doc["n"] for doc in await asyncio.gather(*calls)] == ["0", "1", "2", "3", "4"]
+    assert most == 2

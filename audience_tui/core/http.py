@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json as jsonlib
 import logging
@@ -161,6 +162,7 @@ class ApiClient:
         error_detail: ErrorDetail = default_error_detail,
         classify: Classifier | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        concurrency: int | None = None,
     ) -> None:
         self.platform = platform
         self.retry = retry
@@ -169,6 +171,10 @@ class ApiClient:
         self._classify = classify
         self._sleep = sleep
         self._deadline = timeouts.connect + timeouts.read
+        # At most `concurrency` requests of the account on the wire at once, whoever sends them
+        # (a scan, the table, an export): what the platform tolerates. Only the round trip holds
+        # a place; parsing the answer does not.
+        self._places = asyncio.Semaphore(concurrency) if concurrency else None
         self._client = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -216,7 +222,7 @@ class ApiClient:
             try:
                 # The overall deadline also covers transports that ignore httpx's timeouts
                 # (the in-process sandbox).
-                async with asyncio.timeout(self._deadline):
+                async with self._place(), asyncio.timeout(self._deadline):
                     response = await self._client.request(
                         method,
                         path,
@@ -263,6 +269,9 @@ class ApiClient:
                 await self._backoff(attempt, label, error)
                 continue
             raise error
+
+    def _place(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._places if self._places is not None else contextlib.nullcontext()
 
     async def json(
         self,

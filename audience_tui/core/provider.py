@@ -70,6 +70,7 @@ class Provider:
         # (loopback, or a transport in this process such as the demo sandbox).
         if transport is None and (problem := base_url_problem(self.base_url)) is not None:
             raise ConfigError(f"account {account.name!r}: the base URL {problem}")
+        client_options.setdefault("concurrency", self.capabilities.scan_concurrency)
         self.http = self.make_client(transport=transport, **client_options)
 
     def make_client(self, **options: Any) -> ApiClient:

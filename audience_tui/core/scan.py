@@ -86,14 +86,14 @@ async def _pages(view: View, read: Callable[[PageRequest], Awaitable[P]]) -> Asy
             if not current.next_cursor:
                 return
             cursor = current.next_cursor
+    # The account's client holds at most `scan_concurrency` requests on the wire (ApiClient);
+    # twice as many pages are asked for, so one is parsed while the next is on its way.
     concurrency = max(1, provider.capabilities.scan_concurrency)
-    semaphore = asyncio.Semaphore(concurrency)
 
-    async def fetch(offset: int) -> P:
-        async with semaphore:
-            return await page(offset)
+    def fetch(offset: int) -> asyncio.Task[P]:
+        return asyncio.ensure_future(page(offset))
 
-    early = {offset: asyncio.create_task(fetch(offset)) for offset in _hinted(view, size)}
+    early = {offset: fetch(offset) for offset in _hinted(view, size)}
     tasks: list[asyncio.Task[P]] = []
     try:
         first = await page()
@@ -108,7 +108,7 @@ async def _pages(view: View, read: Callable[[PageRequest], Awaitable[P]]) -> Asy
         offsets = range(_length(first), first.total, size) if _length(first) else range(0)
         # Fetch ahead in parallel but yield in order, so output order is the platform's order.
         for offset in offsets:
-            tasks.append(early.pop(offset, None) or asyncio.create_task(fetch(offset)))
+            tasks.append(early.pop(offset, None) or fetch(offset))
             if len(tasks) >= concurrency * 2:
                 yield await tasks.pop(0)
         while tasks:
