@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -92,6 +92,7 @@ class MembersScreen(Screen[None]):
         self.notice: Text | None = None  # a problem with the list itself (its fields)
         self._status_fits = False  # the status line shown fits in one line
         self._mounted = asyncio.Event()
+        self._unpainted: list[Callable[[], None]] | None = []  # until the table shows rows
 
     def compose(self) -> ComposeResult:
         # The round trips start before the widgets are built: building them takes a while, and
@@ -148,6 +149,9 @@ class MembersScreen(Screen[None]):
         self.current, self.view = view, view.query
         self.table.sort = self.view.sort
         self.table.attach(cache, self.columns)
+        for callback in self._unpainted or ():
+            self.table.call_after_refresh(callback)
+        self._unpainted = None
         self._show_filter()
 
     @property
@@ -158,10 +162,22 @@ class MembersScreen(Screen[None]):
         """The view's page cache, already fetching the first screen (the table attaches later)."""
         prefetch = getattr(self.app, "settings", DEFAULTS).prefetch
         self.cache = PageCache(
-            fetch, paging, spawn=self._spawn, prefetch=prefetch, after_paint=self.call_after_refresh
+            fetch,
+            paging,
+            spawn=self._spawn,
+            prefetch=prefetch,
+            after_paint=self._after_rows_painted,
         )
         self.cache.want(0, 0)  # the table asks for the rows it shows once it is attached
         return self.cache
+
+    def _after_rows_painted(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after the table's next paint, once it shows the cache's rows (the
+        cache's prefetch waits for it: the first page may land before the table is built)."""
+        if self._unpainted is not None:
+            self._unpainted.append(callback)
+        else:
+            self.table.call_after_refresh(callback)
 
     def _spawn(self, fetch: Coroutine[Any, Any, None]) -> Worker[None]:
         """A page fetch runs as a worker of this screen, so it ends when the screen goes."""
