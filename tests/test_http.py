@@ -193,3 +193,24 @@ async def test_at_most_concurrency_requests_are_on_the_wire() -> None:
     release.set()
     assert [doc["n"] for doc in await asyncio.gather(*calls)] == ["0", "1", "2", "3", "4"]
     assert most == 2
+
+
+async def test_a_freed_place_is_taken_before_the_answer_is_parsed() -> None:
+    events: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        events.append(f"sent {request.url.params['n']}")
+        await asyncio.sleep(0)
+        return httpx.Response(200, json={})
+
+    api = ApiClient(
+        "Fake", "https://api.example.test", transport=httpx.MockTransport(answer), concurrency=1
+    )
+
+    async def call(n: int) -> None:
+        await api.json("GET", "/x", params={"n": n})
+        events.append(f"parsing {n}")  # where a scan decodes its page, ~10 ms for 5,000
+
+    await asyncio.gather(call(0), call(1))
+    # the second request is on its way while the first answer is parsed, not after
+    assert events == ["sent 0", "sent 1", "parsing 0", "parsing 1"]
