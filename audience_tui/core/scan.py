@@ -118,16 +118,19 @@ async def _pages(view: View, read: Callable[[PageRequest], Awaitable[P]]) -> Asy
 
 
 def _hinted(view: View, size: int) -> range:
-    """Pages fetched beside the first one, before its total is known: when the audience's member
-    count is the view's size (no server filter, the default status) and the platform reports
-    totals, those the scan needs anyway, so its first round uses the platform's concurrency
-    instead of one page alone. Where the count proves wrong, the extra pages are dropped."""
+    """Pages asked for beside the first one, before its total is known: when the audience's
+    member count is the view's size (no server filter, the default status) and the platform
+    reports totals, those the scan needs anyway. As many as the scan keeps asked for later
+    (twice the platform's concurrency): the first round fills every place on the wire, and the
+    second round's requests already wait for a place when the first answers come, instead of
+    being made after those answers are parsed. Where the count proves wrong, the extra pages
+    are dropped."""
     provider, count = view.provider, view.audience.member_count
     if count is None or view.plan.server or view.query.status is not None:
         return range(0)
     if provider.paging_for(view.server_query) != "offset" or not provider.capabilities.totals_known:
         return range(0)
-    return range(size, min(count, max(1, provider.capabilities.scan_concurrency) * size), size)
+    return range(size, min(count, 2 * max(1, provider.capabilities.scan_concurrency) * size), size)
 
 
 def _length(page: Page | Column) -> int:
