@@ -112,7 +112,7 @@ async def run_one(platform: str, latency: float, holds: int) -> list[Row]:
                 "<= 1.0x",
                 first <= budget,
                 f"median of {OPENS} opens ({ms(min(opens))}-{ms(max(opens))} ms); the first "
-                f"page took {ms(statistics.median(during))} ms while the screen was built; "
+                f"page took {ms(statistics.median(during))} ms during the open; "
                 f"CPU of the app's thread {ms(statistics.median(cpu))} ms",
             )
         )

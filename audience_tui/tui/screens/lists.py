@@ -183,12 +183,10 @@ class ListsScreen(Screen[None]):
         audience = self.selected()
         if audience is None:
             return
-        try:
-            from .members import MembersScreen
-        except ImportError:
-            self.notify("The member table is not available in this build yet.")
-            return
-        self.app.push_screen(MembersScreen(self.session, self.account_name, audience))
+        from .members import MembersScreen, show_members
+
+        screen = MembersScreen(self.session, self.account_name, audience)
+        self.run_worker(show_members(screen), group="open-list", exclusive=True)
 
     def action_charts(self) -> None:
         from .charts import ChartsScreen  # on first use: plotext is not needed to start

@@ -35,10 +35,23 @@ from ..widgets.header import Header
 from ..widgets.member_table import MemberTable
 from .export_dialog import ExportDialog, ExportProgress
 
-# How long the columns wait for the first rows once the fields are in: one paint with both,
-# rather than one of "…loading" rows replaced a moment later; a slow platform still gets
-# its columns drawn at once.
+# How long the screen waits for its fields and first rows before it is shown: one paint with
+# columns and rows, rather than an empty table or "…loading" rows replaced a moment later; a
+# slow platform still gets the screen and its columns at once.
 ROWS_WAIT = 0.1
+
+
+async def show_members(screen: MembersScreen) -> None:
+    """Push `screen` once its fields and first rows are in, ROWS_WAIT at most (as the lists
+    screen opens a list). Its round trips start now, while the app's thread is otherwise idle:
+    built first, the screen's layout and paint of an empty table (~25 ms of CPU) delayed the
+    answer's handling, and the rows cost a second paint. Cancelled, the screen is dropped."""
+    try:
+        await screen.ready()
+    except asyncio.CancelledError:
+        screen.app.workers.cancel_node(screen)
+        raise
+    await screen.app.push_screen(screen)
 
 
 class MembersScreen(Screen[None]):
@@ -91,17 +104,31 @@ class MembersScreen(Screen[None]):
         self.cache: PageCache | None = None
         self.notice: Text | None = None  # a problem with the list itself (its fields)
         self._status_fits = False  # the status line shown fits in one line
+        self._begun = False
+        self._ready = asyncio.Event()  # the fields are in, and the first rows or ROWS_WAIT
         self._mounted = asyncio.Event()
         self._unpainted: list[Callable[[], None]] | None = []  # until the table shows rows
 
-    def compose(self) -> ComposeResult:
-        # The round trips start before the widgets are built: building them takes a while, and
-        # the platform's answer is on its way meanwhile.
+    def begin(self) -> None:
+        """Start reading the fields and the first rows (once): before the widgets are built,
+        which takes a while, so the platform's answer is on its way meanwhile."""
+        if self._begun:
+            return
+        self._begun = True
         if not self.view.filter:  # the rows do not need the fields: fetch them alongside
             self._open_cache(
                 *plain_source(self.provider, self.audience, self.view, self._page_size)
             )
         self._start()
+
+    async def ready(self) -> None:
+        """Wait until the fields and the first rows are in, ROWS_WAIT at most."""
+        self.begin()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), ROWS_WAIT)
+
+    def compose(self) -> ComposeResult:
+        self.begin()
         yield Header()
         yield Label(id="title")
         yield Label(id="filter")
@@ -143,12 +170,14 @@ class MembersScreen(Screen[None]):
             view = View(self.provider, self.audience, [], query, FilterPlan(Filter(), Filter()))
         self.columns = columns_for(view.fields)
         cache = self.cache or self._open_cache(*source_for(view, self._page_size))
-        await self._mounted.wait()  # the fields can come back before the table is built
         with suppress(TimeoutError):  # one paint with the rows, not one of "…loading" first
             await asyncio.wait_for(cache.arrival(0), ROWS_WAIT)
+        self._ready.set()
+        await self._mounted.wait()  # the rows can come in before the table is built
         self.current, self.view = view, view.query
         self.table.sort = self.view.sort
         self.table.attach(cache, self.columns)
+        self._show_status()  # now, not on the table's message: laid out with the first rows
         for callback in self._unpainted or ():
             self.table.call_after_refresh(callback)
         self._unpainted = None

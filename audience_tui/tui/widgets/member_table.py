@@ -179,7 +179,13 @@ class MemberTable(ScrollView, can_focus=True):
         self._sync()
 
     def _fit(self) -> None:
-        available = self.scrollable_content_region.width or self.size.width
+        # Before its first layout the table has no size: the app's width less the vertical
+        # scrollbar is what it will get, so the first frame is laid out as the next ones.
+        available = (
+            self.scrollable_content_region.width
+            or self.size.width
+            or self.app.size.width - self.styles.scrollbar_size_vertical
+        )
         self.widths = fit_widths(self.columns, max(available, 20))
 
     def _page_changed(self, page: int) -> None:
