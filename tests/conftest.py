@@ -115,6 +115,19 @@ async def provider_for(sandbox: Sandbox) -> AsyncIterator[Callable[[str], Provid
 
 
 @pytest.fixture
+async def heyloyalty_api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    """A plain HTTP client of the Heyloyalty sandbox, signed with the demo credentials."""
+    from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
+    from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
+
+    auth = HeyloyaltyAuth(DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
+    async with httpx.AsyncClient(
+        transport=sandbox.transport, base_url=f"http://sandbox.invalid{PREFIX}", auth=auth
+    ) as client:
+        yield client
+
+
+@pytest.fixture
 async def session(sandbox: Sandbox) -> AsyncIterator[Session]:
     """The demo accounts' session over this test's sandbox."""
     session = demo_session(sandbox)

@@ -6,28 +6,21 @@ empty choices, multi-choices in their stored order and every view included."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
 from audience_tui.sandbox import hostile
 from audience_tui.sandbox.demo import Sandbox
-from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
 
 VIP = "/loyalty/v1/lists/2"
 
 
 @pytest.fixture
-async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+def api(sandbox: Sandbox, heyloyalty_api: httpx.AsyncClient) -> httpx.AsyncClient:
     hostile.seed(sandbox.store)
-    auth = HeyloyaltyAuth(DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
-    async with httpx.AsyncClient(
-        transport=sandbox.transport, base_url=f"http://sandbox.invalid{PREFIX}", auth=auth
-    ) as client:
-        yield client
+    return heyloyalty_api
 
 
 def listing_value(field: dict[str, Any]) -> Any:

@@ -3,26 +3,18 @@ client other than ours would see them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
 from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
-from audience_tui.sandbox.demo import Sandbox
-from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
 from audience_tui.sandbox.heyloyalty_query import brackets
 
 VIP = "/loyalty/v1/lists/2"
 
 
 @pytest.fixture
-async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
-    auth = HeyloyaltyAuth(DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
-    async with httpx.AsyncClient(
-        transport=sandbox.transport, base_url=f"http://sandbox.invalid{PREFIX}", auth=auth
-    ) as client:
-        yield client
+def api(heyloyalty_api: httpx.AsyncClient) -> httpx.AsyncClient:
+    return heyloyalty_api
 
 
 def test_brackets_nest_like_php() -> None:

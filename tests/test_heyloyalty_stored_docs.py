@@ -9,17 +9,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
 from audience_tui.sandbox import heyloyalty_data, hostile, people
 from audience_tui.sandbox.demo import Sandbox
-from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
 from audience_tui.sandbox.heyloyalty_listing import listing, store_docs
 from audience_tui.sandbox.heyloyalty_writes import _import_rows
 from audience_tui.sandbox.store import BuildProgress, Store
@@ -50,12 +47,8 @@ BY_FIELD: dict[str, tuple[dict[str, Any], ...]] = {
 
 
 @pytest.fixture
-async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
-    auth = HeyloyaltyAuth(DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
-    async with httpx.AsyncClient(
-        transport=sandbox.transport, base_url=f"http://sandbox.invalid{PREFIX}", auth=auth
-    ) as client:
-        yield client
+def api(heyloyalty_api: httpx.AsyncClient) -> httpx.AsyncClient:
+    return heyloyalty_api
 
 
 def store_all(store: Store, *list_ids: int) -> None:
