@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from audience_tui.sandbox import heyloyalty_data, hostile, people
+from audience_tui.sandbox import heyloyalty, heyloyalty_data, hostile, people
 from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.heyloyalty_listing import listing, store_docs
 from audience_tui.sandbox.heyloyalty_writes import _import_rows
@@ -180,7 +180,7 @@ def small_big(monkeypatch: pytest.MonkeyPatch) -> None:
 def open_big(path: Path) -> Store:
     """The store as the demo opens it (builds included), once its builds have finished."""
     store = Store.open(path, big_lists=["heyloyalty"])
-    heyloyalty_data.install(store)
+    heyloyalty.install(store)
     deadline = time.monotonic() + 60
     while not all(b.finished or b.error for b in store.builds.values()):
         assert time.monotonic() < deadline, store.builds

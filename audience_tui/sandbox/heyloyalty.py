@@ -23,7 +23,7 @@ from ..providers.heyloyalty_wire import signature
 from . import heyloyalty_data
 from .heyloyalty_http import error, list_fields, list_row, member_json, member_row
 from .heyloyalty_listing import listing
-from .heyloyalty_query import BadRequest, brackets
+from .heyloyalty_query import BadRequest, brackets, fold
 from .heyloyalty_writes import change_member, create_member, start_import
 from .store import Store
 
@@ -39,6 +39,7 @@ Handler = Callable[[Request, Store], Awaitable[Response]]
 
 
 def install(store: Store) -> None:
+    store.add_function("hl_fold", 1, fold)
     heyloyalty_data.install(store)
 
 

@@ -21,7 +21,7 @@ import threading
 from typing import Any
 
 from .heyloyalty_http import list_fields, list_row, listing_json_sql
-from .heyloyalty_query import BadRequest, prepare, where
+from .heyloyalty_query import BadRequest, where
 
 MAX_PER_PAGE = 5000
 SHOW = {"active": "active", "removed": "unsubscribed", "temporary": "temporary"}
@@ -158,7 +158,7 @@ def listing(conn: sqlite3.Connection, db: str, list_id: str, query: dict[str, An
     with _writing:
         conn.execute("BEGIN")  # one snapshot for the total and the rows
         try:
-            return _listing(prepare(conn), db, list_id, query)
+            return _listing(conn, db, list_id, query)
         finally:
             conn.execute("COMMIT")
 

@@ -8,7 +8,6 @@ operators, `and`/`or`, case-insensitive text, choice fields compared by option i
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -58,11 +57,6 @@ def brackets(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 def fold(value: Any) -> str | None:
     """SQL function hl_fold: Unicode case folding (SQLite's own lower() is ASCII-only)."""
     return None if value is None else str(value).casefold()
-
-
-def prepare(conn: sqlite3.Connection) -> sqlite3.Connection:
-    conn.create_function("hl_fold", 1, fold, deterministic=True)
-    return conn
 
 
 def _escape_like(text: str) -> str:

@@ -32,6 +32,7 @@ from .kajabi_data import iso
 from .kajabi_query import (
     BadRequest,
     fetch_one,
+    fold,
     list_page,
     page_of,
     parse_listing,
@@ -118,6 +119,7 @@ def expire_tokens() -> None:
 
 
 def install(store: Store) -> None:
+    store.add_function("kj_fold", 1, fold)
     kajabi_data.install(store)
 
 

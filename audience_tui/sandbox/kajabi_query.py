@@ -217,7 +217,6 @@ def fold(value: str | None) -> str:
 
 def list_page(conn: sqlite3.Connection, listing: Listing) -> tuple[list[dict[str, Any]], int]:
     """(documents of the page, total count)."""
-    conn.create_function("kj_fold", 1, fold, deterministic=True)
     sql, args = where(listing.filters, datetime.now(UTC))
     clause = " AND ".join(["c.site_id = ?", *sql])
     args = [listing.site_id, *args]

@@ -70,6 +70,7 @@ class Store:
     big: frozenset[str] = DEFAULT_BIG  # platforms whose big demo list is built
     builds: dict[str, BuildProgress] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    _functions: dict[str, tuple[int, Callable[..., Any]]] = field(default_factory=dict, repr=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _build_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -91,7 +92,8 @@ class Store:
         return platform in self.big
 
     def connect(self) -> sqlite3.Connection:
-        """This thread's connection (one per thread; SQLite connections are not shared)."""
+        """This thread's connection (one per thread; SQLite connections are not shared), with
+        the SQL functions the platforms added (`add_function`)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -99,8 +101,18 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
+            self._local.conn, self._local.functions = conn, 0
+        if self._local.functions != len(self._functions):
+            for name, (arity, function) in self._functions.items():
+                conn.create_function(name, arity, function, deterministic=True)
+            self._local.functions = len(self._functions)
         return conn
+
+    def add_function(self, name: str, arity: int, function: Callable[..., Any]) -> None:
+        """A deterministic SQL function on every connection of the store. Each connection
+        registers it once: registering one makes SQLite prepare all of the connection's
+        statements again, which per request cost more than small pages' queries."""
+        self._functions[name] = (arity, function)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in a worker thread; writes are serialised."""
