@@ -89,7 +89,7 @@ async def members(request: Request, store: Store) -> Response:
     if request.method == "POST":
         return await create_member(request, store)
     query = brackets(request.query_params.multi_items())
-    found = await store.run(listing, str(store.path), request.path_params["list_id"], query)
+    found = await store.run_in_turn(listing, str(store.path), request.path_params["list_id"], query)
     if found is None:
         return error(404, "list not found")
     return Response(found, media_type="application/json")

@@ -32,7 +32,6 @@ LAST = 2**63 - 1  # the largest rid
 _VIEW = "FROM heyloyalty_members WHERE list_id = ? AND status = ?"
 _checkpoints: dict[tuple[str, int, str], tuple[int, list[int]]] = {}
 _lock = threading.Lock()
-_writing = threading.Lock()
 
 
 def _int_param(query: dict[str, Any], name: str, default: int) -> int:
@@ -151,16 +150,13 @@ def store_docs(conn: sqlite3.Connection, list_id: int, first: int = 0, last: int
 def listing(conn: sqlite3.Connection, db: str, list_id: str, query: dict[str, Any]) -> bytes | None:
     """The members page (JSON) for the parsed query string, or None when the list does not exist.
 
-    Pages are written one at a time (`_writing`): two statements at once do not finish sooner
-    (SQLite's allocations contend, and this machine's cores are the app's too), they finish
-    together, each as late as the last. One at a time, the first page asked is the first served.
+    The sandbox serves pages one at a time, in the order asked (`Store.run_in_turn`).
     """
-    with _writing:
-        conn.execute("BEGIN")  # one snapshot for the total and the rows
-        try:
-            return _listing(conn, db, list_id, query)
-        finally:
-            conn.execute("COMMIT")
+    conn.execute("BEGIN")  # one snapshot for the total and the rows
+    try:
+        return _listing(conn, db, list_id, query)
+    finally:
+        conn.execute("COMMIT")
 
 
 def _listing(

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -71,6 +72,7 @@ class Store:
     builds: dict[str, BuildProgress] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _functions: dict[str, tuple[int, Callable[..., Any]]] = field(default_factory=dict, repr=False)
+    _serving: ThreadPoolExecutor | None = field(default=None, repr=False)
     _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _build_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -117,6 +119,16 @@ class Store:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in a worker thread; writes are serialised."""
         return await asyncio.to_thread(self._call, fn, args)
+
+    async def run_in_turn(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(conn, *args)` on the store's one serving thread, in the order asked: for the
+        big reads that finish no sooner side by side. Four 5,000-member listing pages at once
+        finished together, each as late as the last (SQLite's allocations contend, and this
+        machine's two cores are the app's too); behind a lock, spread over the worker threads'
+        connections, each page still cost ~8 ms of CPU where one thread's connection takes ~6."""
+        if self._serving is None:
+            self._serving = ThreadPoolExecutor(1, thread_name_prefix="sandbox-serving")
+        return await asyncio.get_running_loop().run_in_executor(self._serving, self._call, fn, args)
 
     def _call(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         return fn(self.connect(), *args)
