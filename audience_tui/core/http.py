@@ -253,7 +253,7 @@ class ApiClient:
                 raise error from None
             if self._places is not None:
                 # The place just freed goes to the next request before this answer is parsed
-                # (a 5,000-member page takes ~10 ms): its round trip starts now, not after.
+                # (a 5,000-member page takes several ms): its round trip starts now, not after.
                 await asyncio.sleep(0)
             if self.limiter is not None:
                 self.limiter.observe(response.headers)

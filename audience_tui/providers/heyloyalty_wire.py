@@ -375,6 +375,10 @@ def parse_projected_page(
     return members, _total(page.total)
 
 
+_NULL = msgspec.Raw(b"null")
+_FIELDS, _VALUE = attrgetter("fields"), attrgetter("value")
+
+
 @lru_cache(maxsize=32)
 def column_decoder(name: str) -> tuple[msgspec.json.Decoder[Any], type]:
     """How to read a listing page for one field's column: of each member that field's value,
@@ -392,10 +396,6 @@ def column_decoder(name: str) -> tuple[msgspec.json.Decoder[Any], type]:
     )
     page = msgspec.defstruct("ColumnPage", [("members", list[member]), ("total", Any, None)])
     return msgspec.json.Decoder(page), page
-
-
-_NULL = msgspec.Raw(b"null")
-_FIELDS, _VALUE = attrgetter("fields"), attrgetter("value")
 
 
 def parse_column(page: Any, name: str) -> Column:
