@@ -3,8 +3,10 @@ per connection (registering one makes SQLite prepare the connection's statements
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from audience_tui.sandbox.store import Store
@@ -43,3 +45,18 @@ def test_a_statement_is_prepared_once_however_often_the_connection_is_asked_for(
     for n in range(3):
         assert store.connect().execute("SELECT twice(?)", (n,)).fetchone()[0] == 2 * n
     assert prepared.count(sqlite3.SQLITE_SELECT) == 1
+
+
+async def test_reads_in_turn_run_one_at_a_time_in_the_order_asked(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "sandbox.sqlite", big_lists=False)
+    served: list[tuple[int, str]] = []
+
+    def read(conn: sqlite3.Connection, n: int) -> int:
+        if n == 0:
+            time.sleep(0.05)  # the first is the slowest: the others still wait their turn
+        served.append((n, threading.current_thread().name))
+        return conn.execute("SELECT ?", (n,)).fetchone()[0]
+
+    assert await asyncio.gather(*(store.run_in_turn(read, n) for n in range(4))) == [0, 1, 2, 3]
+    assert [n for n, _ in served] == [0, 1, 2, 3]
+    assert len({thread for _, thread in served}) == 1
