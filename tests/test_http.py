@@ -214,3 +214,33 @@ async def test_a_freed_place_is_taken_before_the_answer_is_parsed() -> None:
     await asyncio.gather(call(0), call(1))
     # the second request is on its way while the first answer is parsed, not after
     assert events == ["sent 0", "sent 1", "parsing 0", "parsing 1"]
+
+
+async def test_answers_landing_together_free_their_places_before_either_is_parsed() -> None:
+    events: list[str] = []
+    gate = asyncio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        n = request.url.params["n"]
+        events.append(f"sent {n}")
+        if n in ("0", "1"):  # the first two are answered in the same moment
+            await gate.wait()
+        return httpx.Response(200, json={})
+
+    api = ApiClient(
+        "Fake", "https://api.example.test", transport=httpx.MockTransport(answer), concurrency=2
+    )
+
+    async def call(n: int) -> None:
+        await api.json("GET", "/x", params={"n": n})
+        events.append(f"parsing {n}")
+
+    async def answer_both() -> None:
+        while events.count("sent 0") + events.count("sent 1") < 2:
+            await asyncio.sleep(0)
+        gate.set()
+
+    await asyncio.gather(answer_both(), *(call(n) for n in range(4)))
+    # both freed places are taken before either answer is parsed
+    first_parse = min(events.index("parsing 0"), events.index("parsing 1"))
+    assert events.index("sent 3") < first_parse, events

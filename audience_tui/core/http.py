@@ -254,6 +254,9 @@ class ApiClient:
             if self._places is not None:
                 # The place just freed goes to the next request before this answer is parsed
                 # (a 5,000-member page takes several ms): its round trip starts now, not after.
+                # Twice: answers that land in the same moment each free a place, and every
+                # request taking one starts before any of those answers is parsed.
+                await asyncio.sleep(0)
                 await asyncio.sleep(0)
             if self.limiter is not None:
                 self.limiter.observe(response.headers)
