@@ -60,3 +60,19 @@ async def test_reads_in_turn_run_one_at_a_time_in_the_order_asked(tmp_path: Path
     assert await asyncio.gather(*(store.run_in_turn(read, n) for n in range(4))) == [0, 1, 2, 3]
     assert [n for n, _ in served] == [0, 1, 2, 3]
     assert len({thread for _, thread in served}) == 1
+
+
+async def test_closing_the_store_ends_its_serving_thread(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "sandbox.sqlite", big_lists=False)
+    serving: list[threading.Thread] = []
+
+    def read(conn: sqlite3.Connection) -> int:
+        serving.append(threading.current_thread())
+        return conn.execute("SELECT 1").fetchone()[0]
+
+    assert await store.run_in_turn(read) == 1
+    store.close()
+    serving[0].join(timeout=5)
+    assert not serving[0].is_alive()
+    assert await store.run_in_turn(read) == 1  # a closed store serves again on a new thread
+    store.close()

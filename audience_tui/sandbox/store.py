@@ -188,6 +188,14 @@ class Store:
         return progress
 
     def close(self) -> None:
+        """Close this thread's connection, and the serving thread's (`run_in_turn`) with it."""
+        if self._serving is not None:
+            self._serving.submit(self._close_here).result()
+            self._serving.shutdown()
+            self._serving = None
+        self._close_here()
+
+    def _close_here(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
