@@ -54,9 +54,9 @@ def credential_specs(platform: str) -> tuple[CredentialSpec, ...]:
 
 
 def platform_title(platform: str) -> str:
-    from ..providers import provider_class
+    from ..providers import title
 
-    return provider_class(platform).title
+    return title(platform)
 
 
 def name_problem(name: str) -> str | None:

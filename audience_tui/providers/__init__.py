@@ -12,20 +12,32 @@ from ..core.errors import ConfigError
 from ..core.models import Account
 from ..core.provider import Provider
 
-PLATFORMS: Mapping[str, str] = {
-    "placewise": "PlacewiseProvider",
-    "ownpage": "OwnpageProvider",
-    "kajabi": "KajabiProvider",
-    "emma": "EmmaProvider",
-    "heyloyalty": "HeyloyaltyProvider",
+# Each platform's name for people, here rather than only on its adapter class: the accounts
+# screen shows them in its first frame, before any adapter module is imported.
+TITLES: Mapping[str, str] = {
+    "placewise": "Placewise MPC",
+    "ownpage": "Ownpage",
+    "kajabi": "Kajabi",
+    "emma": "Emma",
+    "heyloyalty": "Heyloyalty",
 }
+PLATFORMS = tuple(TITLES)
+
+
+def title(platform: str) -> str:
+    return TITLES[known(platform)]
 
 
 def provider_class(platform: str) -> type[Provider]:
-    if platform not in PLATFORMS:
-        raise ConfigError(f"unknown platform {platform!r}; use one of: {', '.join(PLATFORMS)}")
-    module = importlib.import_module(f"{__package__}.{platform}")
-    return getattr(module, PLATFORMS[platform])
+    """The adapter class of `platform`: `{Platform}Provider` in the module of its name."""
+    module = importlib.import_module(f"{__package__}.{known(platform)}")
+    return getattr(module, f"{platform.capitalize()}Provider")
+
+
+def known(platform: str) -> str:
+    if platform not in TITLES:
+        raise ConfigError(f"unknown platform {platform!r}; use one of: {', '.join(TITLES)}")
+    return platform
 
 
 def create(

@@ -100,7 +100,7 @@ def classify(response: httpx.Response, base_path: str) -> AudienceError | None:
 
 class EmmaProvider(Provider):
     platform: ClassVar[str] = "emma"
-    title: ClassVar[str] = "Emma"
+    title: ClassVar[str] = PLATFORM
     default_base_url: ClassVar[str] = "https://api.e2ma.net"
     sandbox_prefix: ClassVar[str] = "/emma"
     credentials: ClassVar[tuple[CredentialSpec, ...]] = (

@@ -23,8 +23,9 @@ from ..core.models import (
     Member,
     MemberStatus,
 )
+from . import TITLES
 
-PLATFORM = "Emma"
+PLATFORM = TITLES["emma"]
 STATUS_CODES: Mapping[str, MemberStatus] = {
     "a": MemberStatus.ACTIVE,
     "active": MemberStatus.ACTIVE,

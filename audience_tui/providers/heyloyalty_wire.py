@@ -38,8 +38,9 @@ from ..core.models import (
     Member,
     MemberStatus,
 )
+from . import TITLES
 
-PLATFORM = "Heyloyalty"
+PLATFORM = TITLES["heyloyalty"]
 
 # Heyloyalty's field formats; the operators it evaluates per format are the seed's "applies to"
 # column, which is exactly core's OPERATORS_BY_TYPE (that table was taken from this page).

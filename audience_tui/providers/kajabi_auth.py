@@ -19,9 +19,10 @@ import httpx
 
 from ..core.errors import InvalidResponseError
 from ..core.redact import register_secret
+from . import TITLES
 
 TOKEN_PATH = "/v1/oauth/token"
-PLATFORM = "Kajabi"
+PLATFORM = TITLES["kajabi"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,9 @@ from ..core.models import (
     MemberStatus,
     Sort,
 )
+from . import TITLES
 
-PLATFORM = "Kajabi"
+PLATFORM = TITLES["kajabi"]
 CONTACTS = "contacts"
 CUSTOMERS = "customers"
 CT = frozenset({"ct"})

@@ -48,6 +48,7 @@ from ..core.models import (
     Query,
 )
 from ..core.provider import Provider
+from . import TITLES
 from . import ownpage_parse as parse
 from .ownpage_auth import OwnpageTokenAuth
 
@@ -73,7 +74,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 class OwnpageProvider(Provider):
     platform = "ownpage"
-    title = "Ownpage"
+    title = TITLES["ownpage"]
     default_base_url = "https://services.ownpage.fr"
     sandbox_prefix = "/ownpage"
     credentials = (
