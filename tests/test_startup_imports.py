@@ -1,5 +1,6 @@
 """Start-up: `audience-tui --demo` loads what its first frame (the accounts list) shows, and not
-the screens, charts, markdown, keyring or CLI commands it may need later (bench figure 7).
+the screens, charts, markdown, keyring, CLI commands, adapters or sandbox it may need later (bench
+figure 7).
 
 The app runs in a fresh interpreter, as `audience-tui --demo` starts, headless; the modules are
 read when its first frame is up (Textual's Ready event).
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from audience_tui.cli import opens_app
+from audience_tui.sandbox.demo_credentials import PLATFORMS
 
 PROBE = """
 import gc, importlib.util, json, sys
@@ -72,6 +74,13 @@ NOT_AT_START = (
     "audience_tui.tui.screens.lookup",
     "audience_tui.tui.screens.members",
     "audience_tui.tui.screens.filter_builder",
+    # The demo sandbox starts on its first request, after the first frame (DeferredSandbox),
+    # and the accounts screen names each platform without importing its adapter.
+    "starlette.applications",
+    "starlette.routing",
+    "audience_tui.sandbox.app",
+    *(f"audience_tui.sandbox.{platform}" for platform in PLATFORMS),
+    *(f"audience_tui.providers.{platform}" for platform in PLATFORMS),
 )
 
 

@@ -3,8 +3,8 @@
 `/heyloyalty/loyalty/v1/...`, `/emma/{account_id}/...`, `/ownpage/v1/...`, `/kajabi/v1/...`,
 `/placewise/v3/...` and `/placewise/v1/reporting/...`. Every platform module provides:
 
-- `PREFIX`: where it is mounted;
-- `DEMO_SETTINGS` / `DEMO_SECRETS`: the demo account's credential values (listed in the README);
+- `PREFIX`, `DEMO_SETTINGS`, `DEMO_SECRETS`: where it is mounted and its demo account's
+  credentials (defined in `demo_credentials`, which the app reads before the sandbox starts);
 - `install(store)`: create its tables and seed its demo data (big lists in the background);
 - `routes(store)`: its Starlette routes, relative to PREFIX.
 """
@@ -20,10 +20,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from . import hostile
+from .demo_credentials import PLATFORMS
 from .faults import FaultMiddleware, FaultSpec
 from .store import Store
-
-PLATFORMS = ("placewise", "ownpage", "kajabi", "emma", "heyloyalty")
 
 
 def platform_module(name: str) -> ModuleType:

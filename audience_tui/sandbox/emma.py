@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .demo_credentials import DEMO
 from .emma_data import (
     ACCOUNT_ID,
     bump_counts,
@@ -54,9 +55,7 @@ from .store import Store
 
 __all__ = ["DEMO_SECRETS", "DEMO_SETTINGS", "PREFIX", "install", "routes", "throttle"]
 
-PREFIX = "/emma"
-DEMO_SETTINGS = {"account_id": str(ACCOUNT_ID)}
-DEMO_SECRETS = {"public_key": "demo-emma-public-0a1b2c", "private_key": "demo-emma-private-9f8e7d"}
+PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["emma"]
 MAX_WINDOW = 500
 RATE_LIMIT_ENV = "AUDIENCE_TUI_EMMA_RATE_LIMIT"
 _TRUE = frozenset({"true", "1", "yes"})

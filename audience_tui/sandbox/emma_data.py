@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .demo_credentials import EMMA_ACCOUNT_ID
 from .people import INTERESTS, chance, number, person, pick
 from .store import BuildProgress, Store
 
-ACCOUNT_ID = 1771234
+ACCOUNT_ID = EMMA_ACCOUNT_ID
 MEMBER_BASE = 4_300_000_000  # member ids > int32, like the ids users report (EmmaSharp #35)
 IMPORT_BASE = 4_941_417_354
 SMALL_PEOPLE = range(2000, 5600)  # people.py indices; overlaps the other platforms' demo lists

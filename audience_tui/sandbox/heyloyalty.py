@@ -21,18 +21,14 @@ from starlette.routing import BaseRoute, Route
 
 from ..providers.heyloyalty_wire import signature
 from . import heyloyalty_data
+from .demo_credentials import DEMO
 from .heyloyalty_http import error, list_fields, list_row, member_json, member_row
 from .heyloyalty_listing import listing
 from .heyloyalty_query import BadRequest, brackets, fold
 from .heyloyalty_writes import change_member, create_member, start_import
 from .store import Store
 
-PREFIX = "/heyloyalty"
-DEMO_SETTINGS: dict[str, str] = {}
-DEMO_SECRETS: dict[str, str] = {
-    "api_key": "demo-heyloyalty-key",
-    "api_secret": "demo-heyloyalty-secret",
-}
+PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["heyloyalty"]
 API = "/loyalty/v1"
 
 Handler = Callable[[Request, Store], Awaitable[Response]]

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import kajabi_data
+from .demo_credentials import DEMO
 from .kajabi_data import iso
 from .kajabi_query import (
     BadRequest,
@@ -41,9 +42,7 @@ from .kajabi_query import (
 )
 from .store import Store
 
-PREFIX = "/kajabi"
-DEMO_SETTINGS = {"client_id": "kjb-demo-client-7Qx2"}
-DEMO_SECRETS = {"client_secret": "kjb-demo-secret-V9m4sLw8"}
+PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["kajabi"]
 TOKEN_TTL = 7200  # seconds; Kajabi does not publish the lifetime (assumed)
 MEDIA_TYPE = "application/vnd.api+json"
 WRITABLE = frozenset(

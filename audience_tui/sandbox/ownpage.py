@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import ownpage_db as db
+from .demo_credentials import DEMO
 from .ownpage_seed import (
     BIG_KEY,
     BIG_LIST,
@@ -29,9 +30,7 @@ from .ownpage_seed import (
 )
 from .store import Store
 
-PREFIX = "/ownpage"
-DEMO_SETTINGS: dict[str, str] = {"client": "demo-presse"}
-DEMO_SECRETS: dict[str, str] = {"api_key": "op-demo-7f3c9a2e51"}
+PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["ownpage"]
 TOKEN_TTL_SECONDS = 600.0  # tokens are temporary on Ownpage; lifetime unpublished
 TOKEN_HEADER = "X-Ownpage-Client-Token"
 MAX_COUNT = 10_000

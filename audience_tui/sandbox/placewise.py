@@ -27,13 +27,11 @@ from . import placewise_data as data
 from . import placewise_imports as imports
 from . import placewise_members as members
 from . import placewise_reporting as reporting
+from .demo_credentials import DEMO
 from .placewise_query import QueryError, query_hash
 from .store import Store
 
-PREFIX = "/placewise"
-DEMO_TOKEN = "pw-demo-7f3c9a1e5b"
-DEMO_SETTINGS = {"customer": str(data.CUSTOMER_ID), "product_name": "audience-tui"}
-DEMO_SECRETS = {"token": DEMO_TOKEN}
+PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["placewise"]
 # Token bucket (capacity, refill per second): generous, so ordinary use never meets a 429.
 BUCKET_CAPACITY = 200.0
 BUCKET_REFILL = 100.0
@@ -107,7 +105,7 @@ def _check_headers(request: Request, reporting_api: bool) -> Context:
         raise Refusal(471, "Malformed header: X-Product-Name")
     if "Content-Type" in required and h["Content-Type"].split(";")[0].strip() != "application/json":
         raise Refusal(471, "Malformed header: Content-Type (use application/json)")
-    if h.get("X-Client-Authorization") != DEMO_TOKEN:
+    if h.get("X-Client-Authorization") != DEMO_SECRETS["token"]:
         raise Refusal(401, "Invalid or missing X-Client-Authorization token")
     if not reporting_api:
         return Context(str(data.CUSTOMER_ID), "general")

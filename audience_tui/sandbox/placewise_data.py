@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import people
+from .demo_credentials import PLACEWISE_CUSTOMER_ID
 from .people import sql_choice
 from .store import BuildProgress, Store
 
@@ -25,7 +26,7 @@ BIG_TOTAL = 1_000_000
 BIG_BATCH = 20_000
 BIG_START = datetime(2017, 1, 1, tzinfo=UTC)  # the big club's members join evenly over 8 years
 BIG_END = datetime(2025, 1, 1, tzinfo=UTC)
-CUSTOMER_ID = 1000941
+CUSTOMER_ID = PLACEWISE_CUSTOMER_ID
 
 # (club id, community id, main slug, short slug, name, first person index, members)
 CLUBS: tuple[tuple[int, int, str, str, str, int, int], ...] = (

@@ -34,7 +34,7 @@ from .screens.help import HelpScreen
 from .screens.lists import ListsScreen
 
 if TYPE_CHECKING:
-    from ..sandbox.demo import Sandbox
+    from ..sandbox.demo import DeferredSandbox
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class AudienceApp(App[None]):
         self,
         session: Session,
         *,
-        sandbox: Sandbox | None = None,
+        sandbox: DeferredSandbox | None = None,
         first_run_hint: str | None = None,
         settings: Loaded | None = None,
     ) -> None:

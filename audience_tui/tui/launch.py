@@ -47,7 +47,7 @@ def launch(args: argparse.Namespace) -> int:
 
 
 def _launch(args: argparse.Namespace) -> int:
-    from ..sandbox.demo import Sandbox, demo_session
+    from ..sandbox.demo import DeferredSandbox, demo_session
     from ..sandbox.faults import FaultSpec
     from .app import AudienceApp
 
@@ -60,9 +60,7 @@ def _launch(args: argparse.Namespace) -> int:
     loaded = load()
     options = loaded.settings.session_options()
     if found is None:
-        # The first start seeds the demo database; say so rather than show a blank terminal.
-        print("Starting the demo sandbox…", file=sys.stderr, flush=True)
-        sandbox: Sandbox | None = Sandbox.start(faults=faults)
+        sandbox: DeferredSandbox | None = DeferredSandbox(faults=faults)
         session = demo_session(sandbox, **options)
         hint: str | None = DEMO_HINT
     else:
