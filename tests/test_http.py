@@ -16,8 +16,9 @@ from audience_tui.core.errors import (
     ServerError,
     ValidationError,
 )
-from audience_tui.core.http import ApiClient, CostLimiter, RetryPolicy, Timeouts, parse_retry_after
+from audience_tui.core.http import ApiClient, CostLimiter, RetryPolicy, parse_retry_after
 from audience_tui.core.redact import register_secret
+from audience_tui.core.timeouts import Timeouts
 
 
 class Script:

@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 
 from audience_tui.cli import main
 from audience_tui.core.errors import AudienceError, AuthError
-from audience_tui.core.http import Timeouts
 from audience_tui.core.models import Member, MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
+from audience_tui.core.timeouts import Timeouts
 from audience_tui.providers import create
 from audience_tui.sandbox import kajabi as kajabi_sandbox
 from audience_tui.sandbox import ownpage_db

@@ -75,7 +75,12 @@ NOT_AT_START = (
     "audience_tui.tui.screens.members",
     "audience_tui.tui.screens.filter_builder",
     # The demo sandbox starts on its first request, after the first frame (DeferredSandbox),
-    # and the accounts screen names each platform without importing its adapter.
+    # and the accounts screen names each platform without importing its adapter; the HTTP
+    # client comes with the first adapter.
+    "httpx",
+    "msgspec",
+    "audience_tui.core.http",
+    "audience_tui.core.provider",
     "starlette.applications",
     "starlette.routing",
     "audience_tui.sandbox.app",

@@ -36,6 +36,7 @@ from .errors import (
     ValidationError,
 )
 from .redact import redact
+from .timeouts import Timeouts
 
 log = logging.getLogger("audience_tui.http")
 
@@ -51,15 +52,6 @@ class RetryPolicy:
     backoff_base: float = 0.25
     backoff_max: float = 8.0
     max_retry_after: float = 60.0  # a longer Retry-After is reported to the user instead
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    connect: float = 5.0
-    read: float = 30.0
-
-    def httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(self.read, connect=self.connect)
 
 
 class CostLimiter:
@@ -180,7 +172,7 @@ class ApiClient:
             auth=auth,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
             transport=transport,
-            timeout=timeouts.httpx(),
+            timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
             follow_redirects=False,
         )
 

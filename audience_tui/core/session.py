@@ -12,14 +12,17 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from .audit import AuditLog
 from .errors import AudienceError, NotFoundError, ValidationError
 from .models import Account, Audience, Member, MemberStatus
-from .provider import Provider
 from .redact import redact
+
+if TYPE_CHECKING:  # both come with the first adapter, not with the first frame (bench figure 7)
+    import httpx
+
+    from .provider import Provider
 
 log = logging.getLogger("audience_tui.session")
 
@@ -27,7 +30,7 @@ log = logging.getLogger("audience_tui.session")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 SecretsLoader = Callable[[Account], Mapping[str, str]]
-TransportFor = Callable[[Account], httpx.AsyncBaseTransport | None]
+TransportFor = Callable[[Account], "httpx.AsyncBaseTransport | None"]
 
 
 def check_email(email: str) -> str:

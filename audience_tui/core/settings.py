@@ -33,8 +33,8 @@ import tomli_w
 from .audit import AuditLog
 from .audit import default_path as default_audit_path
 from .errors import ConfigError
-from .http import Timeouts
 from .redact import redact
+from .timeouts import Timeouts
 
 SETTINGS_FILE = "settings.toml"
 KEYS_TABLE = "keys"

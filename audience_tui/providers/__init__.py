@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ConfigError
-from ..core.models import Account
-from ..core.provider import Provider
+
+if TYPE_CHECKING:  # imported with the first adapter, after the app's first frame
+    import httpx
+
+    from ..core.models import Account
+    from ..core.provider import Provider
 
 # Each platform's name for people, here rather than only on its adapter class: the accounts
 # screen shows them in its first frame, before any adapter module is imported.

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
-
-import httpx
 
 from ..core.models import Account
 from ..core.session import Session
@@ -15,6 +13,8 @@ from .faults import FaultSpec
 from .store import Store
 
 if TYPE_CHECKING:
+    import httpx
+
     from .faults import FaultMiddleware
 
 # In-process requests never leave the process; the host name only has to be well formed.
@@ -48,7 +48,9 @@ class Sandbox:
 
     @classmethod
     def start(cls, store: Store | None = None, faults: FaultSpec = FaultSpec()) -> Sandbox:
-        # Imported here: the five platforms and Starlette are what `DeferredSandbox` defers.
+        # Imported here: the five platforms, Starlette and httpx are what DeferredSandbox defers.
+        import httpx
+
         from .app import create_app
 
         store = store or Store.open()
@@ -56,47 +58,34 @@ class Sandbox:
         return cls(store=store, app=app, transport=httpx.ASGITransport(app=app))
 
 
-class DeferredSandbox(httpx.AsyncBaseTransport):
+class DeferredSandbox:
     """The app's demo sandbox, started by its first request instead of before the first frame.
 
     Starting it imports the five platforms and Starlette and installs their data: ~60-90 ms
     that held back the first frame of every demo start, and seconds on the first one, which seeds
-    the database (behind a blank terminal). It starts once, in a worker thread, so the screen
-    stays live meanwhile; every request waits for that one start, and a request given up (its
-    deadline) leaves it running for the next. A start that fails fails each request as a
-    connection error that says why.
+    the database (behind a blank terminal). Its transport (with httpx) is made for the first
+    adapter, after the first frame too; see `starting.StartingTransport` for the start itself.
     """
 
     def __init__(self, store: Store | None = None, faults: FaultSpec = FaultSpec()) -> None:
         self.store = store or Store.open()
         self.faults = faults
-        self._started: asyncio.Future[Sandbox] | None = None
 
-    @property
+    @cached_property
     def transport(self) -> httpx.AsyncBaseTransport:
-        return self
+        from .starting import StartingTransport
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._started is None:
-            self._started = asyncio.ensure_future(
-                asyncio.to_thread(Sandbox.start, self.store, self.faults)
-            )
-        try:
-            sandbox = await asyncio.shield(self._started)
-        except Exception as exc:
-            raise httpx.ConnectError(f"the demo sandbox did not start: {exc}") from exc
-        return await sandbox.transport.handle_async_request(request)
+        return StartingTransport(lambda: Sandbox.start(self.store, self.faults))
 
 
 def demo_session(sandbox: Sandbox | DeferredSandbox | None = None, **options: object) -> Session:
     """A Session over the five demo accounts, all served by one in-process sandbox."""
-    sandbox = sandbox or Sandbox.start()
+    served = sandbox or Sandbox.start()
     pairs = demo_accounts()
     secrets = {account.name: values for account, values in pairs}
-    transport = sandbox.transport
     return Session(
         [account for account, _ in pairs],
         lambda account: secrets[account.name],
-        transport_for=lambda account: transport if account.demo else None,
+        transport_for=lambda account: served.transport if account.demo else None,
         **options,  # type: ignore[arg-type]
     )

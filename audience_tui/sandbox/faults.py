@@ -13,7 +13,6 @@ import random
 import re
 from dataclasses import dataclass, fields, replace
 
-import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>ms|s)?$")
@@ -105,6 +104,8 @@ class FaultMiddleware:
             await asyncio.sleep(spec.hang)
         if roll() < spec.drop:
             if self.in_process:
+                import httpx  # here: the app parses a FaultSpec before its first frame, httpx after
+
                 raise httpx.RemoteProtocolError("peer closed connection (injected fault)")
             await send(
                 {
