@@ -48,7 +48,6 @@ class Provider:
     platform: ClassVar[str]  # "heyloyalty", ...
     title: ClassVar[str]  # "Heyloyalty", ...
     default_base_url: ClassVar[str]
-    sandbox_prefix: ClassVar[str]  # path under the sandbox where this platform is served
     credentials: ClassVar[tuple[CredentialSpec, ...]]
     capabilities: ClassVar[Capabilities]
 

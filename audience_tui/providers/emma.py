@@ -102,7 +102,6 @@ class EmmaProvider(Provider):
     platform: ClassVar[str] = "emma"
     title: ClassVar[str] = PLATFORM
     default_base_url: ClassVar[str] = "https://api.e2ma.net"
-    sandbox_prefix: ClassVar[str] = "/emma"
     credentials: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("account_id", "Account id", secret=False),
         CredentialSpec("public_key", "Public API key", secret=True),

@@ -67,7 +67,6 @@ class HeyloyaltyProvider(Provider):
     platform: ClassVar[str] = "heyloyalty"
     title: ClassVar[str] = PLATFORM
     default_base_url: ClassVar[str] = "https://api.heyloyalty.com"
-    sandbox_prefix: ClassVar[str] = "/heyloyalty"
     credentials: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("api_key", "API key", secret=True),
         CredentialSpec("api_secret", "API secret", secret=True),

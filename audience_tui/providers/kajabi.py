@@ -77,7 +77,6 @@ class KajabiProvider(Provider):
     platform: ClassVar[str] = "kajabi"
     title: ClassVar[str] = PLATFORM
     default_base_url: ClassVar[str] = "https://api.kajabi.com"
-    sandbox_prefix: ClassVar[str] = "/kajabi"
     credentials: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("client_id", "Client ID", secret=False),
         CredentialSpec("client_secret", "Client secret", secret=True),

@@ -76,7 +76,6 @@ class OwnpageProvider(Provider):
     platform = "ownpage"
     title = TITLES["ownpage"]
     default_base_url = "https://services.ownpage.fr"
-    sandbox_prefix = "/ownpage"
     credentials = (
         CredentialSpec("client", "Client id", secret=False),
         CredentialSpec("api_key", "API key", secret=True),

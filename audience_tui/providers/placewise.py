@@ -107,7 +107,6 @@ class PlacewiseProvider(PlacewiseImports, Provider):
     platform: ClassVar[str] = "placewise"
     title: ClassVar[str] = TITLE
     default_base_url: ClassVar[str] = "https://api.mpc.placewise.com"
-    sandbox_prefix: ClassVar[str] = "/placewise"
     credentials: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("token", "Client token (X-Client-Authorization)", secret=True),
         CredentialSpec("customer", "Customer id for reporting (X-Customer)", secret=False),
