@@ -86,3 +86,26 @@ async def test_lists_count_active_members_live(api: httpx.AsyncClient) -> None:
     before = vip_count((await api.get("/loyalty/v1/lists")).json())
     await api.post(f"{VIP}/members", data={"email": "new@example.dk", "skipOptIn": "1"})
     assert vip_count((await api.get("/loyalty/v1/lists")).json()) == before + 1
+
+
+async def test_filtered_and_sorted_views_follow_every_change(api: httpx.AsyncClient) -> None:
+    """Filtered and sorted pages are slices of a view worked out once per version of the list:
+    a member added, a field changed and an unsubscribe each show in the next page asked."""
+    view = {"filter[firstname][eq][]": "Zoltan", "perpage": 10}
+    by_name = {"orderby": "firstname", "order": "-1", "perpage": 1}
+
+    async def emails(params: dict[str, object]) -> list[str]:
+        return [m["email"] for m in (await api.get(f"{VIP}/members", params=params)).json()["members"]]
+
+    assert await emails(view) == []
+    created = await api.post(f"{VIP}/members", data={"email": "z@example.dk", "firstname": "Zoltan"})
+    path = f"{VIP}/members/{created.json()['id']}"
+    assert await emails(view) == ["z@example.dk"]  # an insert
+    assert await emails(by_name) == ["z@example.dk"]  # last by name, descending
+    assert (await api.patch(path, data={"firstname": "Aaron"})).status_code == 204
+    assert await emails(view) == []  # a field update
+    assert await emails(by_name) != ["z@example.dk"]
+    assert (await api.patch(path, data={"firstname": "Zoltan"})).status_code == 204
+    assert (await api.delete(path)).status_code == 204
+    assert await emails(view) == []  # an unsubscribe
+    assert await emails(view | {"show": "removed"}) == ["z@example.dk"]

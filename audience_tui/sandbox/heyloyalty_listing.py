@@ -3,7 +3,8 @@
 Unfiltered pages in the default order (created_at, which is `position` order) are served at any
 offset without SQLite walking past every row before it: the total comes from the counts table
 the triggers keep, and the start row from checkpoints (the position of every STEP-th member of
-the view), rebuilt when the view's `changes` counter moves.
+the view), rebuilt when the view's `changes` counter moves. Filtered or sorted pages are slices
+of the view's row ids, worked out once per version of the list (`heyloyalty_views`).
 
 The page's JSON is written by SQLite in one statement (`listing_json_sql`): the sandbox shares
 the app's process, and building and encoding 5,000 members in Python held the GIL for ~200 ms
@@ -16,12 +17,14 @@ back to NULL whenever anything else in the row, or the list's fields, changes.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from typing import Any
 
 from .heyloyalty_http import list_fields, list_row, listing_json_sql
 from .heyloyalty_query import BadRequest, where
+from .heyloyalty_views import view_rids
 
 MAX_PER_PAGE = 5000
 SHOW = {"active": "active", "removed": "unsubscribed", "temporary": "temporary"}
@@ -188,13 +191,14 @@ def _listing(
         total = count[0]
         rows = _page_rows(conn, db, *view, count, offset, per_page, desc)
     else:
-        base = f"{_VIEW} AND {sql}" if sql else _VIEW
-        params = [*view, *args]
-        total = conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+        rids = view_rids(conn, db, view, (sql, args), (column, desc))
+        total = len(rids)
+        page_rids = rids[offset : offset + per_page]
         direction = "DESC" if desc else "ASC"
         rows = (
-            f"{base} ORDER BY {column} {direction}, position {direction} LIMIT ? OFFSET ?",
-            [*params, per_page, offset],
-        )
+            "FROM heyloyalty_members WHERE rid IN (SELECT value FROM json_each(?)) "
+            f"ORDER BY {column} {direction}, position {direction}",
+            [json.dumps(page_rids.tolist())],
+        ) if len(page_rids) else None
     head = f'{{"page":{page},"per_page":{per_page},"total":{total},"members":'
     return _page_json(conn, fields, head, rows)
