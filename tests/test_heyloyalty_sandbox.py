@@ -95,10 +95,14 @@ async def test_filtered_and_sorted_views_follow_every_change(api: httpx.AsyncCli
     by_name = {"orderby": "firstname", "order": "-1", "perpage": 1}
 
     async def emails(params: dict[str, object]) -> list[str]:
-        return [m["email"] for m in (await api.get(f"{VIP}/members", params=params)).json()["members"]]
+        return [
+            m["email"] for m in (await api.get(f"{VIP}/members", params=params)).json()["members"]
+        ]
 
     assert await emails(view) == []
-    created = await api.post(f"{VIP}/members", data={"email": "z@example.dk", "firstname": "Zoltan"})
+    created = await api.post(
+        f"{VIP}/members", data={"email": "z@example.dk", "firstname": "Zoltan"}
+    )
     path = f"{VIP}/members/{created.json()['id']}"
     assert await emails(view) == ["z@example.dk"]  # an insert
     assert await emails(by_name) == ["z@example.dk"]  # last by name, descending
