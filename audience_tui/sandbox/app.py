@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from . import hostile
+from . import hostile, write_log
 from .demo_credentials import PLATFORMS
 from .faults import FaultMiddleware, FaultSpec
 from .store import Store
@@ -64,4 +64,5 @@ def create_app(
 
     routes = [Route("/", index)]
     routes += [Mount(module.PREFIX, routes=module.routes(store)) for module in modules]
-    return FaultMiddleware(Starlette(routes=routes), faults, in_process=in_process)
+    app = write_log.wrap(Starlette(routes=routes))
+    return FaultMiddleware(app, faults, in_process=in_process)
