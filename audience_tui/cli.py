@@ -20,7 +20,7 @@ from . import __version__
 from .core.errors import AudienceError
 from .core.redact import redact
 
-COMMAND_MODULES = ("accounts", "browse", "writes", "sandbox_cmd", "config", "serve")
+COMMAND_MODULES = ("accounts", "browse", "writes", "compliance", "sandbox_cmd", "config", "serve")
 # The options of the terminal app itself: an argv of only these opens it without importing any
 # command's module (they bring the CLI's output, export and aggregation code: ~25 ms of start-up).
 APP_FLAGS = ("--demo", "--debug")
