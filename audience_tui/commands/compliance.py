@@ -1,0 +1,229 @@
+"""Compliance subcommands: suppress (a list of emails opted out everywhere), erase, subject-access
+and drift. The work is in core.compliance; here are the prompts, progress and printing.
+
+Every run shows its dry run first; writes need --yes or an interactive yes; every write is in the
+audit file, and each run leaves a receipt (JSON Lines and a CSV twin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..core.compliance import suppress as suppression
+from ..core.compliance.emails_csv import EmailList, read_emails
+from ..core.compliance.journal import Journal, run_key
+from ..core.compliance.receipt import default_path, summary, write_receipt
+from ..core.sanitize import clean
+from .context import Context
+from .output import emit
+from .writes import confirm
+
+MAX_PROBLEMS_SHOWN = 50
+EXIT_FAILED, EXIT_INTERRUPTED = 4, 130
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "suppress",
+        help="opt every email of a CSV file out, on every account",
+        description="Look every email of FILE up on every account (or those named), show what "
+        "would be done, then opt out everyone still subscribed. The run is journalled: stopped "
+        "(Ctrl-C, crash, network loss), the same command resumes it and never sends a write "
+        "twice. A receipt (JSONL and CSV) records every email x account x list.",
+        epilog="FILE: an `email` column, or a file of one column; `,` `;` or tab; UTF-8 "
+        "(a BOM is fine). Example: audience-tui --demo suppress bounces.csv --dry-run",
+    )
+    p.add_argument("file", type=Path)
+    add_common(p)
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="forget an earlier run of the same file and check everything again",
+    )
+    p.set_defaults(func=run_suppress)
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--account", action="append", metavar="NAME", help="only this account")
+    p.add_argument("--dry-run", action="store_true", help="show what would be done, send nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--receipt", type=Path, metavar="PATH", help="where to write the receipt (.jsonl)"
+    )
+
+
+class ProgressLine:
+    """A progress line on stderr: redrawn in place on a terminal, at most ten times a second;
+    elsewhere (a log, a pipe) only each stage's start and end."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.tty = err.isatty()
+        self._shown = 0.0
+
+    def __call__(self, p: suppression.Progress) -> None:
+        ended = p.done >= p.total
+        if not self.tty:
+            if p.done == 0 or ended:
+                print(f"{p.stage}: {p.done:,} of {p.total:,}", file=self.err)
+            return
+        now = time.monotonic()
+        if not ended and now - self._shown < 0.1:
+            return
+        self._shown = now
+        share = p.done / p.total if p.total else 1.0
+        bar = "#" * int(share * 30)
+        self.err.write(f"\r{p.stage:<11} [{bar:<30}] {p.done:,}/{p.total:,}")
+        if ended:
+            self.err.write("\n")
+        self.err.flush()
+
+
+def show_problems(emails: EmailList, err: TextIO) -> None:
+    for problem in emails.problems[:MAX_PROBLEMS_SHOWN]:
+        text = f": {clean(problem.text)!r}" if problem.text else ""
+        print(f"line {problem.line}: {problem.reason}{text}", file=err)
+    if len(emails.problems) > MAX_PROBLEMS_SHOWN:
+        print(f"... and {len(emails.problems) - MAX_PROBLEMS_SHOWN} more line(s)", file=err)
+
+
+def show_plan(todo: suppression.Plan, out: TextIO) -> None:
+    """The dry run: every membership found, its status and what will be done; who is nowhere."""
+    rows = [
+        {
+            "email": t.email,
+            "account": t.account,
+            "list": t.member.audience_id,
+            "status": str(t.member.status),
+            "action": "will opt out",
+        }
+        for t in todo.targets
+    ]
+    rows += [
+        {
+            "email": ln["email"],
+            "account": ln["account"],
+            "list": ln["list"],
+            "status": ln["status_before"] or "",
+            "action": ln["action"] if ln["action"] != "failed" else f"lookup failed: {ln['error']}",
+        }
+        for ln in todo.lines
+        if ln["action"] != "not found"
+    ]
+    if rows:
+        emit(sorted(rows, key=lambda r: (r["email"].casefold(), r["account"])), "table", out)
+    found = {r["email"].casefold() for r in rows}
+    nowhere = [e for e in todo.emails if e.casefold() not in found and _looked_up(todo, e)]
+    if nowhere:
+        print(f"not found in any account searched: {len(nowhere)}", file=out)
+        for email in nowhere[:MAX_PROBLEMS_SHOWN]:
+            print(f"  {clean(email)}", file=out)
+        if len(nowhere) > MAX_PROBLEMS_SHOWN:
+            print(f"  ... and {len(nowhere) - MAX_PROBLEMS_SHOWN} more", file=out)
+
+
+def _looked_up(todo: suppression.Plan, email: str) -> bool:
+    return any(ln["email"] == email for ln in todo.lines)
+
+
+async def run_suppress(args: argparse.Namespace, ctx: Context) -> int:
+    emails = read_emails(args.file)
+    print(f"{clean(args.file.name)}: {emails.summary()}", file=ctx.err)
+    show_problems(emails, ctx.err)
+    session = ctx.session
+    accounts = [session.account(a).name for a in args.account or []] or [
+        a.name for a in session.accounts
+    ]
+    request = run_key("suppress", emails.emails, accounts)
+    journal = Journal.for_run(request)
+    if args.fresh and journal.path.exists():
+        journal.path.unlink()
+        journal = Journal.for_run(request)
+    if journal.resumed:
+        print(f"resuming the run started {journal.started} ({journal.path})", file=ctx.err)
+    progress = ProgressLine(ctx.err)
+    todo = await suppression.plan(session, request, emails.emails, accounts, journal, progress)
+    show_plan(todo, ctx.out)
+    sends = len(todo.targets)
+    print(
+        f"{sends} opt-out(s) to send for {len({t.email.casefold() for t in todo.targets})} "
+        f"email(s) on {len(accounts)} account(s)"
+        + (
+            f"; {todo.done_before} email x account pair(s) done by an earlier run"
+            if todo.done_before
+            else ""
+        ),
+        file=ctx.out,
+    )
+    if args.dry_run:
+        print("dry run: nothing sent", file=ctx.out)
+        return 0
+    if todo.nothing_to_send:
+        reason = (
+            "every email of this file was handled by an earlier run"
+            if todo.done_before
+            else "no one found is still subscribed"
+        )
+        print(f"nothing to send: {reason}", file=ctx.out)
+    elif not confirm(ctx, f"Opt out {sends} membership(s)?", args.yes):
+        print("cancelled: nothing sent", file=ctx.out)
+        return 1
+    session.audit.record(
+        "suppress.start",
+        request=request,
+        file=args.file.name,
+        emails=len(emails.emails),
+        accounts=accounts,
+        sends=sends,
+    )
+    try:
+        await suppression.execute(session, todo, journal, progress)
+    except asyncio.CancelledError:
+        print(
+            f"\nstopped: the outcomes so far are in {journal.path}; run the same command to "
+            "resume (no write is sent twice)",
+            file=ctx.err,
+        )
+        session.audit.record("suppress.stopped", request=request)
+        raise
+    return finish(ctx, args.receipt, request, journal, accounts, args.file.name)
+
+
+def finish(
+    ctx: Context,
+    where: Path | None,
+    request: str,
+    journal: Journal,
+    accounts: list[str],
+    source: str,
+) -> int:
+    lines = journal.records()
+    path, twin = write_receipt(
+        where or default_path("suppress"),
+        lines,
+        summary(
+            request, lines, kind="suppress", file=source, accounts=accounts, started=journal.started
+        ),
+    )
+    failed = sum(1 for ln in lines if ln["action"] == "failed")
+    unconfirmed = sum(1 for ln in lines if ln["action"] == "sent" and not ln["confirmed"])
+    ctx.session.audit.record(
+        "suppress.finished",
+        request=request,
+        receipt=str(path),
+        failed=failed,
+        unconfirmed=unconfirmed,
+    )
+    print(f"receipt: {path} (and {twin.name})", file=ctx.out)
+    if failed or unconfirmed:
+        print(
+            f"{failed} failed, {unconfirmed} not confirmed by read-back; run the same command "
+            "again to retry the failed ones",
+            file=ctx.err,
+        )
+        return EXIT_FAILED
+    return 0

@@ -1,0 +1,89 @@
+"""Receipts a data-protection officer can file: JSON Lines, one line per email x account x list and
+a summary line last, with a CSV twin of the same lines for a spreadsheet.
+
+Written to a temporary name and renamed, so a receipt on disk is always whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..export import csv_cell
+from ..redact import redact
+from .journal import compliance_dir
+
+COLUMNS = (
+    "request",
+    "email",
+    "account",
+    "platform",
+    "list",
+    "member",
+    "status_before",
+    "action",
+    "confirmed",
+    "read_back",
+    "error",
+    "at",
+)
+
+
+def default_path(kind: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return compliance_dir() / "receipts" / f"{kind}-{stamp}.jsonl"
+
+
+def summary(request: str, lines: Sequence[Mapping[str, Any]], **details: Any) -> dict[str, Any]:
+    counts = Counter(str(line.get("action")) for line in lines)
+    return {
+        "summary": True,
+        "request": request,
+        "lines": len(lines),
+        "actions": dict(sorted(counts.items())),
+        "finished": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        **details,
+    }
+
+
+def csv_twin(path: Path) -> Path:
+    return path.with_suffix(".csv")
+
+
+def write_receipt(
+    path: Path,
+    lines: Sequence[Mapping[str, Any]],
+    summary_line: Mapping[str, Any],
+    columns: Sequence[str] = COLUMNS,
+) -> tuple[Path, Path]:
+    """Write the JSONL receipt at `path` and its CSV twin beside it; returns both paths."""
+    text = io.StringIO()
+    for line in [*lines, summary_line]:
+        text.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+    _replace(path, redact(text.getvalue()))
+    table = io.StringIO()
+    writer = csv.writer(table, lineterminator="\n")
+    writer.writerow(columns)
+    for line in lines:
+        writer.writerow(csv_cell(line.get(column)) for column in columns)
+    twin = csv_twin(path)
+    _replace(twin, redact(table.getvalue()))
+    return path, twin
+
+
+def _replace(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,223 @@
+"""A suppression list carried out on every account: each email looked up everywhere, opted out
+where it is still subscribed, every outcome journalled (so a stopped run resumes without sending
+a write twice) and collected into a receipt.
+
+`plan` only reads: it is the dry run, and what `execute` then does. Writes go through the
+session's audited, read-back opt-out (core.session), one per member and list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Member, MemberStatus
+from ..session import OptOutOutcome, Session
+from .journal import Journal, now
+from .pool import per_account
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    stage: str  # "looking up" or "opting out"
+    done: int
+    total: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    email: str
+    account: str
+    member: Member
+    in_flight: bool = False  # an earlier run's write to it may have landed: read back first
+
+
+@dataclass
+class Plan:
+    """What the dry run found: lines already settled, and the opt-outs to send."""
+
+    request: str
+    emails: list[str]
+    accounts: list[str]
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    done_before: int = 0  # email x account pairs finished by an earlier run of the same request
+
+    @property
+    def nothing_to_send(self) -> bool:
+        return not self.targets
+
+
+def line(
+    request: str,
+    email: str,
+    account: str,
+    platform: str,
+    member: Member | None,
+    action: str,
+    **details: Any,
+) -> dict[str, Any]:
+    """One receipt line (see receipt.COLUMNS)."""
+    return {
+        "request": request,
+        "email": email,
+        "account": account,
+        "platform": platform,
+        "list": member.audience_id if member else None,
+        "member": member.id if member else None,
+        "status_before": str(member.status) if member else None,
+        "action": action,
+        "confirmed": details.pop("confirmed", None),
+        "read_back": details.pop("read_back", None),
+        "error": details.pop("error", None),
+        "at": now(),
+        **details,
+    }
+
+
+def workers_for(session: Session) -> Callable[[str], int]:
+    return lambda account: session.provider(account).capabilities.scan_concurrency
+
+
+async def plan(
+    session: Session,
+    request: str,
+    emails: Sequence[str],
+    accounts: Sequence[str],
+    journal: Journal,
+    progress: ProgressCallback = lambda p: None,
+) -> Plan:
+    """Look every email up on every account (pairs an earlier run finished are skipped)."""
+    result = Plan(request, list(emails), list(accounts))
+    work: dict[str, list[str]] = {}
+    for account in accounts:
+        todo = [e for e in emails if not journal.account_done(e, account)]
+        result.done_before += len(emails) - len(todo)
+        work[account] = todo
+    total, done = sum(len(v) for v in work.values()), 0
+    progress(Progress("looking up", 0, total))
+
+    async def one(account: str, email: str) -> None:
+        nonlocal done
+        (found,) = await session.lookup(email, [account])
+        platform = found.account.platform
+        _classify(result, journal, email, account, platform, found.members, found.error)
+        done += 1
+        progress(Progress("looking up", done, total))
+
+    await per_account(work, workers_for(session), one)
+    return result
+
+
+def _classify(
+    result: Plan,
+    journal: Journal,
+    email: str,
+    account: str,
+    platform: str,
+    members: list[Member],
+    error: Exception | None,
+) -> None:
+    if error is not None:
+        result.lines.append(
+            line(result.request, email, account, platform, None, "failed", error=str(error))
+        )
+        return
+    if not members:
+        result.lines.append(line(result.request, email, account, platform, None, "not found"))
+        return
+    for member in members:
+        if journal.final(email, account, member.audience_id):
+            continue
+        in_flight = journal.in_flight(email, account, member.audience_id)
+        if member.status is not MemberStatus.OPTED_OUT:
+            result.targets.append(Target(email, account, member, in_flight))
+        elif in_flight:  # the earlier run's write landed: it is what opted them out
+            result.lines.append(
+                line(
+                    result.request,
+                    email,
+                    account,
+                    platform,
+                    member,
+                    "sent",
+                    confirmed=True,
+                    read_back=member.platform_status or str(member.status),
+                    note="sent by an earlier run, confirmed when resumed",
+                )
+            )
+        else:
+            result.lines.append(
+                line(result.request, email, account, platform, member, "already opted out")
+            )
+
+
+async def execute(
+    session: Session,
+    todo: Plan,
+    journal: Journal,
+    progress: ProgressCallback = lambda p: None,
+) -> list[dict[str, Any]]:
+    """Journal the plan's settled lines, then send its opt-outs; returns the lines of this run.
+
+    Cancelling stops at once: a write in flight keeps its intent in the journal, and the next
+    run of the same request reads that member back before deciding anything.
+    """
+    platforms = {a.name: a.platform for a in session.accounts}
+    lines: list[dict[str, Any]] = []
+    journal.start(request=todo.request, emails=len(todo.emails), accounts=todo.accounts)
+    for settled in todo.lines:
+        if settled["action"] != "failed":
+            journal.outcome(settled)
+        lines.append(settled)
+    work: dict[str, list[Target]] = {}
+    for target in todo.targets:
+        work.setdefault(target.account, []).append(target)
+    total, done = len(todo.targets), 0
+    progress(Progress("opting out", 0, total))
+
+    async def one(account: str, target: Target) -> None:
+        nonlocal done
+        member = target.member
+        journal.intent(target.email, account, member.audience_id, member=member.id)
+        outcome = await session.opt_out(account, member)
+        lines.append(journal.outcome(outcome_line(todo.request, target, outcome, platforms)))
+        done += 1
+        progress(Progress("opting out", done, total))
+
+    await per_account(work, workers_for(session), one)
+    return lines
+
+
+def outcome_line(
+    request: str, target: Target, outcome: OptOutOutcome, platforms: dict[str, str]
+) -> dict[str, Any]:
+    platform = platforms.get(target.account, target.account)
+    after = outcome.after
+    read_back = (after.platform_status or str(after.status)) if after else None
+    if outcome.after is None:  # the write raised: nothing is known to have changed
+        return line(
+            request,
+            target.email,
+            target.account,
+            platform,
+            target.member,
+            "failed",
+            error=str(outcome.error),
+            confirmed=False,
+        )
+    return line(
+        request,
+        target.email,
+        target.account,
+        platform,
+        target.member,
+        "sent",
+        confirmed=outcome.confirmed,
+        read_back=read_back,
+        error=str(outcome.error) if outcome.error else None,
+    )

@@ -1,0 +1,162 @@
+"""Suppression runs end to end: the dry run sends nothing, the run opts out and leaves a receipt
+and audit lines, a second run sends nothing and says so, and a run killed midway (in a subprocess,
+against a served sandbox) resumes without sending any write twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from audience_tui.cli import main
+from audience_tui.core.accounts import AccountStore
+from audience_tui.core.audit import AuditLog
+from audience_tui.sandbox.demo import Sandbox, demo_accounts
+from audience_tui.sandbox.people import person
+from tests.conftest import free_port
+
+TOKEN_PATHS = ("/oauth/token", "/v1/token")
+
+
+def write_list(path: Path, count: int, *extra: str) -> Path:
+    lines = ["name;email"] + [f"p{n};{person(n).email}" for n in range(count)] + list(extra)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--demo", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def receipt_lines(out: str) -> list[dict]:
+    path = Path(out.split("receipt: ", 1)[1].split(" (and ", 1)[0])
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_dry_run_run_and_second_run(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_list(tmp_path / "list.csv", 4, "x;nobody@nowhere.example", "y;oops")
+    code, out, err = run(capsys, "suppress", str(source), "--dry-run")
+    assert code == 0, err
+    assert "will opt out" in out and "nobody@nowhere.example" in out
+    assert "line 7: not an email address: 'oops'" in err
+    assert "dry run: nothing sent" in out
+    assert not any(e["action"].startswith("opt_out.attempt") for e in AuditLog().read())
+
+    code, out, err = run(capsys, "suppress", str(source), "--yes")
+    assert code == 0, err
+    lines = receipt_lines(out)
+    summary = lines[-1]
+    assert summary["summary"] is True and summary["actions"]["sent"] > 0
+    sent = [ln for ln in lines[:-1] if ln["action"] == "sent"]
+    assert sent and all(ln["confirmed"] for ln in sent)
+    assert {ln["action"] for ln in lines[:-1]} <= {"sent", "already opted out", "not found"}
+    assert Path(out.split("receipt: ", 1)[1].split(" (and ", 1)[0]).with_suffix(".csv").exists()
+    audited = Counter(e["action"] for e in AuditLog().read())
+    assert audited["opt_out.confirmed"] == len(sent)
+    assert audited["suppress.finished"] == 1
+
+    code, out, err = run(capsys, "suppress", str(source), "--yes")
+    assert code == 0, err
+    assert "nothing to send: every email of this file was handled by an earlier run" in out
+    assert Counter(e["action"] for e in AuditLog().read())["opt_out.attempt"] == len(sent)
+
+
+@pytest.fixture
+def served_with_log(sandbox_template: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`sandbox serve` in a subprocess, slowed a little, logging every write it receives."""
+    db, log = tmp_path / "served.sqlite", tmp_path / "writes.jsonl"
+    db.write_bytes(sandbox_template.read_bytes())
+    port = free_port()
+    env = {
+        **os.environ,
+        "AUDIENCE_TUI_SANDBOX_DB": str(db),
+        "AUDIENCE_TUI_SANDBOX_SMALL": "1",
+        "AUDIENCE_TUI_SANDBOX_WRITE_LOG": str(log),
+    }
+    argv = ["sandbox", "serve", "--port", str(port), "--faults", "latency=20ms"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "audience_tui", *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("the sandbox did not start")
+        yield base, log
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def sent_outcomes(journal_dir: Path) -> int:
+    total = 0
+    for path in journal_dir.glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            if '"event": "outcome"' in line and '"action": "sent"' in line:
+                total += 1
+    return total
+
+
+def test_a_run_killed_midway_resumes_without_sending_a_write_twice(
+    served_with_log: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, log = served_with_log
+    store = AccountStore()
+    for account, secrets in demo_accounts(host=base):
+        served = replace(account, name=account.name.removeprefix("demo-"), demo=False)
+        store.add(served, secrets, secrets_file=True)
+    source = write_list(tmp_path / "list.csv", 40)
+    command = [sys.executable, "-m", "audience_tui", "suppress", str(source), "--yes"]
+    journals = Path(os.environ["XDG_STATE_HOME"]) / "audience-tui" / "compliance" / "journals"
+
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while sent_outcomes(journals) < 10 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert first.poll() is None, "the run ended before it could be killed midway"
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    killed_at = sent_outcomes(journals)
+
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "resuming the run started" in second.stderr
+
+    writes = [json.loads(line) for line in log.read_text().splitlines()]
+    member_writes = Counter(
+        (w["method"], w["path"], w["body"]) for w in writes if not w["path"].endswith(TOKEN_PATHS)
+    )
+    assert member_writes, "no write reached the sandbox"
+    assert max(member_writes.values()) == 1, [k for k, n in member_writes.items() if n > 1]
+    assert killed_at < sum(member_writes.values())  # the kill did interrupt the writes
+    receipt = [
+        json.loads(line)
+        for line in Path(second.stdout.split("receipt: ", 1)[1].split(" (and ", 1)[0])
+        .read_text()
+        .splitlines()
+    ]
+    by_account = Counter(ln["account"] for ln in receipt[:-1] if ln["action"] == "sent")
+    by_prefix = Counter(w[1].split("/")[1] for w in member_writes)
+    assert by_account == by_prefix
