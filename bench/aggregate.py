@@ -115,7 +115,7 @@ def spread(took: list[float]) -> str:
 
 
 async def run() -> list[Row]:
-    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.demo import demo_session
 
     box = sandbox()
     session = demo_session(box)
@@ -181,7 +181,7 @@ async def run() -> list[Row]:
 
 async def without_serving(box: Any) -> list[float]:
     """Figure 6's scan over `Replay`: seconds, ROUNDS times."""
-    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.demo import demo_session
 
     session = demo_session(replace(box, transport=Replay(box.transport, LATENCY)))
     provider, audience = await find_list(session)

@@ -10,7 +10,7 @@ from .common import BIG, DB, OUT, isolate
 
 def ensure() -> float | None:
     """Build the database unless it is complete; seconds the build took (None: reused)."""
-    from audience_tui.sandbox.demo import Sandbox
+    from audience_tui.demo import Sandbox
     from audience_tui.sandbox.store import Store
 
     OUT.mkdir(parents=True, exist_ok=True)

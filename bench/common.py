@@ -56,7 +56,7 @@ def isolate() -> None:
 
 def sandbox(latency: float = 0.0) -> Any:
     """The in-process sandbox over the bench database (built once by `python -m bench`)."""
-    from audience_tui.sandbox.demo import Sandbox
+    from audience_tui.demo import Sandbox
     from audience_tui.sandbox.faults import FaultSpec
     from audience_tui.sandbox.store import Store
 

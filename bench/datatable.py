@@ -30,7 +30,7 @@ class Baseline(App[None]):
 
 
 async def cells() -> tuple[list[str], list[tuple[str, ...]]]:
-    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.demo import demo_session
 
     session = demo_session(sandbox())
     provider, audience = await find_list(session)

@@ -30,7 +30,7 @@ async def timed(session: object, email: str, accounts: list[str] | None) -> floa
 
 
 async def run() -> list[Row]:
-    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.demo import demo_session
 
     box = sandbox()
     session = demo_session(box)

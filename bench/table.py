@@ -149,7 +149,7 @@ async def members_app(
     target: tuple[str, str] = HEYLOYALTY_1M, latency: float = 0.0
 ) -> AsyncIterator[Bench]:
     """The app at 120x40 over the bench sandbox, with `target`'s list found (not yet opened)."""
-    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.demo import demo_session
     from audience_tui.tui.app import AudienceApp
 
     box = sandbox()

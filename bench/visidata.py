@@ -48,7 +48,7 @@ async def export() -> float | None:
     """Export the 1M list with the app's CSV export, once (kept in bench/out); seconds taken."""
     if CSV.exists():
         return None
-    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.demo import demo_session
 
     session = demo_session(sandbox())
     provider, audience = await find_list(session)

@@ -23,7 +23,7 @@ from textual.widgets import Input
 
 from audience_tui.core.models import MemberStatus
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.sandbox.store import Store
 from audience_tui.tui.app import AudienceApp

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Select
 from textual.worker import WorkerState
 
 from audience_tui.core.models import ImportState
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.store import Store
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.import_start import ImportStartScreen

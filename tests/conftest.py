@@ -22,10 +22,10 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
-from audience_tui.providers import create
-from audience_tui.sandbox.demo import Sandbox, demo_accounts, demo_session
+from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.store import Store
 

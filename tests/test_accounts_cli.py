@@ -22,9 +22,9 @@ from audience_tui.cli import main
 from audience_tui.commands.context import Context
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.secret_store import SERVICE, env_var
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox import emma as emma_sandbox
 from audience_tui.sandbox import heyloyalty as heyloyalty_sandbox
-from audience_tui.sandbox.demo import Sandbox
 
 HL = heyloyalty_sandbox.DEMO_SECRETS
 HL_LINES = f"{HL['api_key']}\n{HL['api_secret']}\n"

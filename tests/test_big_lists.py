@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from audience_tui.core.models import MemberStatus, PageRequest, Query
-from audience_tui.providers import create
+from audience_tui.core.platforms import create
+from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.sandbox import heyloyalty_data, people, placewise_data
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.store import BuildProgress, Store
 
 TOTAL, EXACT = 60, 10

@@ -17,8 +17,8 @@ from textual.pilot import Pilot
 from tui_helpers import SIZE, settle
 
 from audience_tui.core.session import Session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.providers import placewise
-from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.tui.screens.charts import ChartsScreen
 
 Steps = Callable[[Pilot[None]], Awaitable[None]]

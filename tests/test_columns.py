@@ -27,9 +27,9 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.provider import Provider
 from audience_tui.core.scan import collect, prepare
+from audience_tui.demo import Sandbox
 from audience_tui.providers import heyloyalty
 from audience_tui.sandbox import hostile
-from audience_tui.sandbox.demo import Sandbox
 
 PLATFORMS = ("heyloyalty", "placewise", "ownpage", "kajabi", "emma")
 

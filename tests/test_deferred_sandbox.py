@@ -13,7 +13,7 @@ import pytest
 
 from audience_tui.core.errors import NetworkError
 from audience_tui.core.http import RetryPolicy
-from audience_tui.sandbox.demo import DeferredSandbox, Sandbox, demo_session
+from audience_tui.demo import DeferredSandbox, Sandbox, demo_session
 from audience_tui.sandbox.store import Store
 
 ONE_TRY = {"client_options": {"retry": RetryPolicy(attempts=1)}}

@@ -26,11 +26,11 @@ from audience_tui.core.models import (
     PageRequest,
     Query,
 )
+from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
-from audience_tui.providers import create
+from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.providers.emma import ALL_MEMBERS
 from audience_tui.sandbox import emma as emma_sandbox
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.faults import FaultSpec
 
 Make = Callable[..., Provider]

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox import emma
-from audience_tui.sandbox.demo import Sandbox
 
 DONORS = 2_150_003
 TEST_GROUP = 2_150_006

@@ -20,8 +20,8 @@ from audience_tui.core.models import Audience, Query
 from audience_tui.core.paging import OffsetPaging
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
+from audience_tui.demo import Sandbox
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
-from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui import app as app_module
 from audience_tui.tui.screens.export_dialog import ExportDialog, ExportProgress

@@ -10,9 +10,9 @@ import pytest
 
 from audience_tui.core.errors import InvalidResponseError, ServerError
 from audience_tui.core.models import PageRequest, Query
+from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
-from audience_tui.providers import create
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
+from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.faults import FaultSpec
 
 PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]

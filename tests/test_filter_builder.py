@@ -16,7 +16,7 @@ from audience_tui.core.paging_scan import ScanPaging
 from audience_tui.core.saved_filters import SavedFilters
 from audience_tui.core.scan import collect, prepare
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.filter_builder import FilterBuilder

@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from audience_tui.core.models import Condition, Filter, Query
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.filter_builder import FilterBuilder
 from audience_tui.tui.screens.members import MembersScreen

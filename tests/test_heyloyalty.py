@@ -31,10 +31,10 @@ from audience_tui.core.models import (
     Query,
     Sort,
 )
+from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
-from audience_tui.providers import create
+from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.providers.heyloyalty import NO_IMPORT_STATUS
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.faults import FaultSpec
 
 ALL = PageRequest(limit=5000)

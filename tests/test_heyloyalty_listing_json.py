@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox import hostile
-from audience_tui.sandbox.demo import Sandbox
 
 VIP = "/loyalty/v1/lists/2"
 

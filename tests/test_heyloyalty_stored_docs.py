@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox import heyloyalty, heyloyalty_data, hostile, people
-from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.heyloyalty_listing import listing, store_docs
 from audience_tui.sandbox.heyloyalty_writes import _import_rows
 from audience_tui.sandbox.store import BuildProgress, Store

@@ -23,8 +23,8 @@ from audience_tui.core.paging import paging_for
 from audience_tui.core.provider import Provider
 from audience_tui.core.scan import collect, prepare
 from audience_tui.core.session import Session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox import hostile
-from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.lookup import LookupResultsScreen, LookupScreen

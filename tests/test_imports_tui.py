@@ -21,7 +21,7 @@ from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import ConfigError, NetworkError
 from audience_tui.core.models import Account, ImportJob, ImportRequest, ImportState
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import imports as imports_screen

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from tui_helpers import SIZE
 
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import import_view
 from audience_tui.tui.screens import imports as imports_screen

@@ -19,11 +19,11 @@ from audience_tui.core.models import (
     Query,
     Sort,
 )
+from audience_tui.core.platforms import create
 from audience_tui.core.scan import collect, prepare
-from audience_tui.providers import create
+from audience_tui.demo import demo_accounts
 from audience_tui.providers.kajabi import KajabiProvider
 from audience_tui.sandbox import kajabi as sandbox_kajabi
-from audience_tui.sandbox.demo import demo_accounts
 from audience_tui.sandbox.kajabi_data import SITES
 
 PHOTO = str(SITES[1][0])  # the smaller demo site (420 contacts)

@@ -9,8 +9,8 @@ import pytest
 
 from audience_tui.core.errors import InvalidResponseError
 from audience_tui.core.models import PageRequest, Query
+from audience_tui.demo import IN_PROCESS_HOST
 from audience_tui.sandbox import kajabi
-from audience_tui.sandbox.demo import IN_PROCESS_HOST
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.kajabi_data import SITES
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from audience_tui.core.models import ImportRequest, MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import demo_accounts
+from audience_tui.demo import demo_accounts
 from audience_tui.sandbox.people import person
 
 CLIENTS = 20

@@ -25,8 +25,8 @@ from tui_helpers import (
 from audience_tui.core.models import Audience, Member, MemberStatus, PageRequest, Query, Sort
 from audience_tui.core.paging import page_size_for
 from audience_tui.core.session import Session
+from audience_tui.demo import Sandbox
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
-from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lookup import LookupScreen

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tui_helpers import SIZE, members_app
 
 from audience_tui.core.models import MemberStatus, Query
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 
 

@@ -9,7 +9,7 @@ from textual.strip import Strip
 from tui_helpers import SIZE, open_lists, settle
 
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import members

@@ -28,11 +28,12 @@ from audience_tui.core.models import (
     PageRequest,
     Query,
 )
+from audience_tui.core.platforms import create
 from audience_tui.core.scan import prepare
-from audience_tui.providers import create, ownpage
+from audience_tui.demo import Sandbox, demo_accounts
+from audience_tui.providers import ownpage
 from audience_tui.providers.ownpage import OwnpageProvider
 from audience_tui.sandbox import ownpage as op_sandbox
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.people import person
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox import ownpage as op_sandbox
 from audience_tui.sandbox import ownpage_seed
-from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.store import BuildProgress, Store
 
 CREDENTIALS = {"username": "demo-presse", "password": "op-demo-7f3c9a2e51"}

@@ -26,6 +26,7 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.provider import Provider
 from audience_tui.core.scan import collect, prepare
+from audience_tui.demo import Sandbox
 from audience_tui.providers.heyloyalty_wire import (
     column_decoder,
     parse_column,
@@ -34,7 +35,6 @@ from audience_tui.providers.heyloyalty_wire import (
     projection,
 )
 from audience_tui.sandbox import hostile
-from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 
 

@@ -28,10 +28,11 @@ from audience_tui.core.models import (
     MemberStatus,
     Query,
 )
+from audience_tui.core.platforms import create
 from audience_tui.core.scan import collect, prepare
-from audience_tui.providers import create, emma_parse, heyloyalty_wire, kajabi_wire, ownpage_parse
+from audience_tui.demo import Sandbox, demo_accounts
+from audience_tui.providers import emma_parse, heyloyalty_wire, kajabi_wire, ownpage_parse
 from audience_tui.providers import placewise_parse as placewise
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.store import Store
 

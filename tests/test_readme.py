@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from audience_tui.cli import build_parser
-from audience_tui.sandbox.demo import demo_accounts
+from audience_tui.demo import demo_accounts
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from audience_tui.core.models import PageRequest, Query
-from audience_tui.providers import create
-from audience_tui.sandbox.demo import demo_accounts
+from audience_tui.core.platforms import create
+from audience_tui.demo import demo_accounts
 
 
 async def test_every_adapter_over_loopback(served: str) -> None:

@@ -15,12 +15,12 @@ from textual.pilot import Pilot
 from audience_tui.cli import main
 from audience_tui.core.errors import AudienceError, AuthError
 from audience_tui.core.models import Member, MemberStatus, PageRequest, Query
+from audience_tui.core.platforms import create
 from audience_tui.core.session import Session
 from audience_tui.core.timeouts import Timeouts
-from audience_tui.providers import create
+from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.sandbox import kajabi as kajabi_sandbox
 from audience_tui.sandbox import ownpage_db
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp

@@ -13,7 +13,7 @@ import pytest
 
 from audience_tui.cli import main
 from audience_tui.core import csvimport
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox.people import person
 
 

@@ -20,11 +20,11 @@ from audience_tui.cli import main
 from audience_tui.core.crash import crash_dir
 from audience_tui.core.errors import ConfigError
 from audience_tui.core.models import Account
+from audience_tui.core.platforms import adapter_class, create
 from audience_tui.core.secret_store import env_var
 from audience_tui.core.session import Session
-from audience_tui.providers import create, provider_class
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.app import platform_module
-from audience_tui.sandbox.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
 
@@ -77,7 +77,7 @@ def test_a_session_with_known_secrets_leaves_none_behind(
         module = platform_module(platform)
         lines = [
             secrets[platform][spec.key]
-            for spec in provider_class(platform).credentials
+            for spec in adapter_class(platform).credentials
             if spec.secret
         ]
         monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from audience_tui.cli import main
-from audience_tui.sandbox.demo import demo_session
+from audience_tui.demo import demo_session
 from audience_tui.sandbox.people import person
 
 aiohttp = pytest.importorskip("aiohttp")

@@ -7,7 +7,7 @@ import pytest
 
 from audience_tui.core.errors import AudienceError, ValidationError
 from audience_tui.core.models import MemberStatus, PageRequest, Query
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 
 

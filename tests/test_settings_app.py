@@ -20,7 +20,7 @@ from audience_tui.core.http import RetryPolicy
 from audience_tui.core.models import MemberStatus
 from audience_tui.core.session import Session
 from audience_tui.core.settings import Settings, load, settings_path
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp

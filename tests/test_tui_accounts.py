@@ -14,7 +14,7 @@ from tui_helpers import SIZE, rows, screen_text, settle
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.models import Account
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.launch import DEMO_HINT, launch

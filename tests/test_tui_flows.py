@@ -21,8 +21,8 @@ from tui_helpers import (
 
 from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
+from audience_tui.demo import Sandbox
 from audience_tui.providers.heyloyalty import API as HEYLOYALTY_API
-from audience_tui.sandbox.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.accounts import AccountsScreen

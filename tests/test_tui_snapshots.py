@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from tui_helpers import SIZE, email_on, email_on_platforms, look_up, open_lists, settle
 
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.launch import DEMO_HINT
 

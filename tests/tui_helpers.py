@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input
 
 from audience_tui.core.models import MemberStatus, Query
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp

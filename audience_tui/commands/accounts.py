@@ -12,15 +12,11 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core.accounts import (
-    DEMO_PREFIX,
-    credential_specs,
-    platform_title,
-    platforms,
-    verify,
-)
+from ..core.accounts import DEMO_PREFIX, credential_specs
 from ..core.errors import AudienceError, AuthError, ForbiddenError, ValidationError
 from ..core.models import Account, CredentialSpec
+from ..core.platforms import NAMES, verify
+from ..core.platforms import title as platform_title
 from ..core.redact import redact
 from ..core.secret_store import env_var
 from .context import Context
@@ -57,7 +53,7 @@ def register(sub: Any) -> None:
         epilog=ADD_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("platform", choices=platforms())
+    p.add_argument("platform", choices=NAMES)
     p.add_argument("name", help="letters, digits, '-', '_' or '.'; demo-* is reserved")
     p.add_argument("--base-url", help="another host: regional, proxy or sandbox (https)")
     p.add_argument(
@@ -256,6 +252,6 @@ def _failure(account: Account, title: str, error: AudienceError) -> str:
 
 
 def _demo_accounts() -> dict[str, tuple[Account, dict[str, str]]]:
-    from ..sandbox.demo import demo_accounts
+    from ..demo import demo_accounts
 
     return {account.name: (account, secrets) for account, secrets in demo_accounts()}

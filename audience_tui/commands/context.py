@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import argparse
 
     from ..core.accounts import AccountStore
-    from ..sandbox.demo import Sandbox
+    from ..demo import Sandbox
 
 Handler = Callable[["argparse.Namespace", "Context"], Awaitable[int]]
 
@@ -56,7 +56,7 @@ class Context:
     @cached_property
     def sandbox(self) -> Sandbox:
         """The in-process sandbox (with --demo), started on first use."""
-        from ..sandbox.demo import Sandbox
+        from ..demo import Sandbox
         from ..sandbox.faults import FaultSpec
 
         try:
@@ -78,7 +78,7 @@ class Context:
         """The demo accounts with --demo, else the configured accounts."""
         if self._session is None:
             if self.demo:
-                from ..sandbox.demo import demo_session
+                from ..demo import demo_session
 
                 self._session = demo_session(self.sandbox, **self.settings.session_options())
             else:

@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -24,11 +24,9 @@ import tomli_w
 
 from .errors import ConfigError, NotFoundError, ValidationError
 from .models import Account, CredentialSpec
+from .platforms import NAMES, adapter_class
 from .redact import register_secret
 from .secret_store import SecretStore, env_var, write_private
-
-if TYPE_CHECKING:
-    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +38,9 @@ LOOPBACK_HOSTS = frozenset({"localhost"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def platforms() -> tuple[str, ...]:
-    from ..providers import PLATFORMS
-
-    return tuple(PLATFORMS)
-
-
 def credential_specs(platform: str) -> tuple[CredentialSpec, ...]:
     """What an account of `platform` needs, as its adapter declares it."""
-    from ..providers import provider_class
-
-    return provider_class(platform).credentials
-
-
-def platform_title(platform: str) -> str:
-    from ..providers import title
-
-    return title(platform)
+    return adapter_class(platform).credentials
 
 
 def name_problem(name: str) -> str | None:
@@ -125,8 +109,8 @@ def problems(
         )
     if account.base_url and (problem := base_url_problem(account.base_url)) is not None:
         found["base_url"] = problem
-    if account.platform not in platforms():
-        found["platform"] = f"unknown platform; use one of: {', '.join(platforms())}"
+    if account.platform not in NAMES:
+        found["platform"] = f"unknown platform; use one of: {', '.join(NAMES)}"
         return found
     specs = {spec.key: spec for spec in credential_specs(account.platform)}
     for key, spec in specs.items():
@@ -144,19 +128,6 @@ def problems(
         if key not in specs or not specs[key].secret:
             found[key] = f"{key!r} is not a secret of {account.platform}"
     return found
-
-
-async def verify(
-    account: Account,
-    secrets: Mapping[str, str],
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> None:
-    """One cheap real call with these credentials; raises the adapter's typed error if refused."""
-    from ..providers import create
-
-    async with create(account, secrets, transport=transport) as provider:
-        await provider.verify()
 
 
 def _not_found(name: str, entries: Collection[str]) -> NotFoundError:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .audit import AuditLog
 from .errors import AudienceError, NotFoundError, ValidationError
 from .models import Account, Audience, Member, MemberStatus
+from .platforms import Connect, create, verify
 from .redact import redact
 
 if TYPE_CHECKING:  # both come with the first adapter, not with the first frame (bench figure 7)
@@ -78,10 +79,12 @@ class Session:
         transport_for: TransportFor = lambda account: None,
         audit: AuditLog | None = None,
         client_options: Mapping[str, object] | None = None,
+        connect: Connect = create,
     ) -> None:
         self.accounts = list(accounts)
         self._secrets = secrets
         self._transport_for = transport_for
+        self._connect = connect
         self._providers: dict[str, Provider] = {}
         self._client_options = dict(client_options or {})
         self.audit = audit or AuditLog()
@@ -96,10 +99,8 @@ class Session:
     def provider(self, name: str) -> Provider:
         """The adapter of account `name`, created (and its secrets loaded) on first use."""
         if name not in self._providers:
-            from ..providers import create
-
             account = self.account(name)
-            self._providers[name] = create(
+            self._providers[name] = self._connect(
                 account,
                 self._secrets(account),
                 transport=self._transport_for(account),
@@ -109,10 +110,8 @@ class Session:
 
     async def check(self, account: Account, secrets: Mapping[str, str]) -> None:
         """Verify credentials not yet saved, through the transport this session would use."""
-        from ..providers import create
-
-        async with create(account, secrets, transport=self._transport_for(account)) as provider:
-            await provider.verify()
+        transport = self._transport_for(account)
+        await verify(account, secrets, transport=transport, connect=self._connect)
 
     async def audience(self, account: str, key: str) -> Audience:
         """An audience of `account` by id or by name (case-insensitive)."""

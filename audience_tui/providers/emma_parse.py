@@ -23,9 +23,9 @@ from ..core.models import (
     Member,
     MemberStatus,
 )
-from . import TITLES
+from ..core.platforms import title as platform_title
 
-PLATFORM = TITLES["emma"]
+PLATFORM = platform_title("emma")
 STATUS_CODES: Mapping[str, MemberStatus] = {
     "a": MemberStatus.ACTIVE,
     "active": MemberStatus.ACTIVE,

@@ -38,9 +38,9 @@ from ..core.models import (
     Member,
     MemberStatus,
 )
-from . import TITLES
+from ..core.platforms import title as platform_title
 
-PLATFORM = TITLES["heyloyalty"]
+PLATFORM = platform_title("heyloyalty")
 
 # Heyloyalty's field formats; the operators it evaluates per format are the seed's "applies to"
 # column, which is exactly core's OPERATORS_BY_TYPE (that table was taken from this page).

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import httpx
 
 from ..core.errors import InvalidResponseError
+from ..core.platforms import title as platform_title
 from ..core.redact import register_secret
-from . import TITLES
 
 TOKEN_PATH = "/v1/oauth/token"
-PLATFORM = TITLES["kajabi"]
+PLATFORM = platform_title("kajabi")
 
 
 @dataclass(frozen=True, slots=True)

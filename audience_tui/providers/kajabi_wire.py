@@ -28,9 +28,9 @@ from ..core.models import (
     MemberStatus,
     Sort,
 )
-from . import TITLES
+from ..core.platforms import title as platform_title
 
-PLATFORM = TITLES["kajabi"]
+PLATFORM = platform_title("kajabi")
 CONTACTS = "contacts"
 CUSTOMERS = "customers"
 CT = frozenset({"ct"})

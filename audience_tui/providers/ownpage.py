@@ -47,8 +47,8 @@ from ..core.models import (
     PageRequest,
     Query,
 )
+from ..core.platforms import title as platform_title
 from ..core.provider import Provider
-from . import TITLES
 from . import ownpage_parse as parse
 from .ownpage_auth import OwnpageTokenAuth
 
@@ -74,7 +74,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 class OwnpageProvider(Provider):
     platform = "ownpage"
-    title = TITLES["ownpage"]
+    title = platform_title("ownpage")
     default_base_url = "https://services.ownpage.fr"
     credentials = (
         CredentialSpec("client", "Client id", secret=False),

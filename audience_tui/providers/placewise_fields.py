@@ -28,9 +28,9 @@ from ..core.models import (
     Filter,
     MemberStatus,
 )
-from . import TITLES
+from ..core.platforms import title as platform_title
 
-TITLE = TITLES["placewise"]
+TITLE = platform_title("placewise")
 LOGIC_COST = {"and": 1, "or": 3}  # tokens a logical node adds to a report's cost
 AGE_BANDS = ("-14", *(f"{n}-{n + 4}" for n in range(15, 80, 5)), "80-")
 INTERESTS = (

@@ -317,5 +317,10 @@ def install(store: Store) -> None:
             )
         )
         store.build_in_background(
-            BIG_KEY, "Emma: Supporters archive", len(BIG_PEOPLE), lambda p: _build_big(store, p)
+            BIG_KEY,
+            "Emma: Supporters archive",
+            len(BIG_PEOPLE),
+            lambda p: _build_big(store, p),
+            platform="emma",
+            audience_id=str(BIG_GROUP_ID),
         )

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from . import people
@@ -458,12 +459,16 @@ def _install_big(store: Store) -> None:
     store.write(_insert_list, BIG_LIST)
     if not store.seeded(DOCS_KEY) and not _has_members(store.connect(), BIG_LIST_ID):
         store.write(store.mark_seeded, DOCS_KEY)
-    store.build_in_background(
-        BIG_KEY, BIG_LIST[1], BIG_TOTAL, lambda progress: _build_big(store, progress)
-    )
-    store.build_in_background(
-        DOCS_KEY, BIG_LIST[1], BIG_TOTAL, lambda progress: _store_big_docs(store, progress)
-    )
+    builds = {BIG_KEY: _build_big, DOCS_KEY: _store_big_docs}
+    for key, build in builds.items():
+        store.build_in_background(
+            key,
+            BIG_LIST[1],
+            BIG_TOTAL,
+            partial(build, store),
+            platform="heyloyalty",
+            audience_id=str(BIG_LIST_ID),
+        )
 
 
 def install(store: Store) -> None:

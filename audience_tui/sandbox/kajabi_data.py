@@ -223,5 +223,10 @@ def install(store: Store) -> None:
     if store.wants_big("kajabi"):
         store.write(open_site, len(SITES), BIG_SITE, seeding_day())
         store.build_in_background(
-            BIG_KEY, f"Kajabi: {BIG_SITE[1]}", BIG_SITE[4], lambda p: build_big_site(store, p)
+            BIG_KEY,
+            f"Kajabi: {BIG_SITE[1]}",
+            BIG_SITE[4],
+            lambda p: build_big_site(store, p),
+            platform="kajabi",
+            audience_id=str(BIG_SITE[0]),
         )

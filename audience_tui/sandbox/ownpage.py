@@ -74,6 +74,8 @@ def install(store: Store) -> None:
             f"Ownpage: {BIG_LIST.name}",
             BIG_LIST.size,
             lambda progress: build_big(store, progress),
+            platform="ownpage",
+            audience_id=str(BIG_LIST.id),
         )
 
 

@@ -319,6 +319,8 @@ def install(store: Store) -> None:
             "Placewise: Mega Mall (1M members)",
             data.BIG_TOTAL,
             lambda progress: data.build_big(store, progress),
+            platform="placewise",
+            audience_id=data.BIG_CLUB[2],
         )
 
 

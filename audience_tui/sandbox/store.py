@@ -61,6 +61,8 @@ class BuildProgress:
     done: int = 0
     finished: bool = False
     error: str | None = None
+    platform: str = ""
+    audience_id: str = ""  # the list it fills, by the id the platform's API gives it
 
     @property
     def fraction(self) -> float:
@@ -162,7 +164,14 @@ class Store:
         conn.execute("INSERT OR REPLACE INTO sandbox_meta VALUES (?, 'done')", (key,))
 
     def build_in_background(
-        self, key: str, label: str, total: int, build: Callable[[BuildProgress], None]
+        self,
+        key: str,
+        label: str,
+        total: int,
+        build: Callable[[BuildProgress], None],
+        *,
+        platform: str,
+        audience_id: str,
     ) -> BuildProgress:
         """Start `build(progress)` in a daemon thread unless it already ran (or is running).
 
@@ -171,7 +180,7 @@ class Store:
         """
         if key in self.builds:
             return self.builds[key]
-        progress = BuildProgress(label=label, total=total)
+        progress = BuildProgress(label, total, platform=platform, audience_id=audience_id)
         self.builds[key] = progress
         if self.seeded(key):
             progress.done, progress.finished = total, True

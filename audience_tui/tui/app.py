@@ -34,7 +34,7 @@ from .screens.help import HelpScreen
 from .screens.lists import ListsScreen
 
 if TYPE_CHECKING:
-    from ..sandbox.demo import DeferredSandbox
+    from ..demo import DeferredSandbox
 
 log = logging.getLogger(__name__)
 

@@ -47,8 +47,7 @@ def launch(args: argparse.Namespace) -> int:
 
 
 def _launch(args: argparse.Namespace) -> int:
-    from ..sandbox.demo import DeferredSandbox, demo_session
-    from ..sandbox.faults import FaultSpec
+    from ..demo import DeferredSandbox, FaultSpec, demo_session
     from .app import AudienceApp
 
     try:

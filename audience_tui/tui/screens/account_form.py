@@ -20,9 +20,10 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ...core.accounts import credential_specs, platform_title, platforms, prepare, problems
+from ...core.accounts import credential_specs, prepare, problems
 from ...core.models import Account
-from ...providers import provider_class
+from ...core.platforms import NAMES, adapter_class
+from ...core.platforms import title as platform_title
 
 FormResult = tuple[Account, dict[str, str]] | None
 
@@ -67,10 +68,10 @@ class AccountFormScreen(ModalScreen[FormResult]):
         """`existing`: names already taken; `platform`: the one preselected."""
         super().__init__()
         self.existing = frozenset(existing)
-        self.initial_platform = platform or platforms()[0]
+        self.initial_platform = platform or NAMES[0]
 
     def compose(self) -> ComposeResult:
-        options = [(platform_title(p), p) for p in platforms()]
+        options = [(platform_title(p), p) for p in NAMES]
         with VerticalScroll(id="dialog"):
             yield Label(Text("Add an account"), id="heading")
             yield from _field(
@@ -102,7 +103,7 @@ class AccountFormScreen(ModalScreen[FormResult]):
         return widgets
 
     def _show_default_host(self, platform: str) -> None:
-        host = provider_class(platform).default_base_url
+        host = adapter_class(platform).default_base_url
         self.query_one("#field-base_url", Input).placeholder = f"default: {host}"
 
     @on(Select.Changed, "#platform")

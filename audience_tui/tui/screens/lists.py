@@ -6,7 +6,6 @@ start; while it does, this screen shows how far each build has come and refreshe
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -26,20 +25,10 @@ from ..widgets.footer import Footer
 from ..widgets.header import Header
 
 if TYPE_CHECKING:
-    from ...sandbox.store import BuildProgress
+    from ...demo import BuildProgress
 
 BUILD_POLL = 0.5  # seconds between progress redraws while a demo list is being built
 RECOUNT_EVERY = 6  # polls between re-reading the member counts during a build
-
-
-def base_name(name: str) -> str:
-    """A list name without its trailing note: "Mega Mall (1M members)" -> "mega mall"."""
-    return re.sub(r"\s*\([^)]*\)\s*$", "", name).strip().casefold()
-
-
-def build_name(build: BuildProgress) -> str:
-    """The list a build fills, from its label ("Emma: Supporters archive" -> the part after)."""
-    return base_name(build.label.split(": ", 1)[-1])
 
 
 class ListsScreen(Screen[None]):
@@ -129,12 +118,13 @@ class ListsScreen(Screen[None]):
         sandbox = getattr(self.app, "sandbox", None)
         if sandbox is None:
             return []
-        platform = self.session.account(self.account_name).platform
-        return [b for key, b in sandbox.store.builds.items() if key.startswith(platform)]
+        return sandbox.builds(self.session.account(self.account_name))
 
     def _build_of(self, audience: Audience) -> BuildProgress | None:
-        name = base_name(audience.name)
-        return next((b for b in self._builds() if build_name(b) == name), None)
+        sandbox = getattr(self.app, "sandbox", None)
+        if sandbox is None:
+            return None
+        return sandbox.progress(self.session.account(self.account_name), audience.id)
 
     def _track_builds(self) -> None:
         running = [b for b in self._builds() if not b.finished]

@@ -32,7 +32,7 @@ def text(value: Any, style: str = "") -> Text:
 def platform_title(platform: str) -> str:
     """The adapter's name for the platform, or the bare word if its adapter cannot load."""
     try:
-        from ...core.accounts import platform_title as title
+        from ...core.platforms import title
 
         return title(platform)
     except Exception:  # a missing adapter shows as an error in the status column instead

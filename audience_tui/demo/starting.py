@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from .demo import Sandbox
+    from . import Sandbox
 
 
 class StartingTransport(httpx.AsyncBaseTransport):

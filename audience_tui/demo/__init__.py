@@ -1,4 +1,9 @@
-"""The demo accounts: the five platforms served by the sandbox, in-process or over loopback."""
+"""The demo: the five demo accounts served by the sandbox, in-process or over loopback.
+
+The one way the app and the commands reach the sandbox (its import contract says so): sessions
+over the demo accounts, and how far the demo's big lists have been built. The sandbox itself
+knows nothing of the client.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,24 @@ from typing import TYPE_CHECKING
 
 from ..core.models import Account
 from ..core.session import Session
-from .demo_credentials import DEMO
-from .faults import FaultSpec
-from .store import Store
+from ..sandbox.demo_credentials import DEMO
+from ..sandbox.faults import FaultSpec
+from ..sandbox.store import BuildProgress, Store
 
 if TYPE_CHECKING:
     import httpx
 
-    from .faults import FaultMiddleware
+    from ..sandbox.faults import FaultMiddleware
+
+__all__ = [
+    "IN_PROCESS_HOST",
+    "BuildProgress",
+    "DeferredSandbox",
+    "FaultSpec",
+    "Sandbox",
+    "demo_accounts",
+    "demo_session",
+]
 
 # In-process requests never leave the process; the host name only has to be well formed.
 IN_PROCESS_HOST = "http://sandbox.invalid"
@@ -38,8 +53,24 @@ def demo_accounts(host: str = IN_PROCESS_HOST) -> list[tuple[Account, dict[str, 
     ]
 
 
+class Builds:
+    """How far the demo's big lists have been built, by the account and list id they fill."""
+
+    store: Store
+
+    def builds(self, account: Account) -> list[BuildProgress]:
+        """The builds of `account`'s lists (none for an account that is not a demo one)."""
+        if not account.demo:
+            return []
+        return [b for b in self.store.builds.values() if b.platform == account.platform]
+
+    def progress(self, account: Account, audience_id: str) -> BuildProgress | None:
+        """The (first) build that fills list `audience_id` of `account`, if there is one."""
+        return next((b for b in self.builds(account) if b.audience_id == audience_id), None)
+
+
 @dataclass
-class Sandbox:
+class Sandbox(Builds):
     """A running in-process sandbox: its store, app and the transport adapters connect through."""
 
     store: Store
@@ -51,14 +82,14 @@ class Sandbox:
         # Imported here: the five platforms, Starlette and httpx are what DeferredSandbox defers.
         import httpx
 
-        from .app import create_app
+        from ..sandbox.app import create_app
 
         store = store or Store.open()
         app = create_app(store, faults, in_process=True)
         return cls(store=store, app=app, transport=httpx.ASGITransport(app=app))
 
 
-class DeferredSandbox:
+class DeferredSandbox(Builds):
     """The app's demo sandbox, started by its first request instead of before the first frame.
 
     Starting it imports the five platforms and Starlette and installs their data: ~60-90 ms
