@@ -21,7 +21,7 @@ import pytest
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.audit import AuditLog
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
+from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.people import person
 from tests.conftest import free_port
 
