@@ -55,12 +55,17 @@ def isolate() -> None:
 
 
 def sandbox(latency: float = 0.0) -> Any:
-    """The in-process sandbox over the bench database (built once by `python -m bench`)."""
+    """The in-process sandbox over the bench database (built once by `python -m bench`), or
+    the same database served over loopback by another process with BENCH_SERVED=1."""
     from audience_tui.demo import Sandbox
     from audience_tui.sandbox.faults import FaultSpec
     from audience_tui.sandbox.store import Store
 
+    from .served import Served, served
+
     isolate()
+    if served():
+        return Served.start(latency)
     store = Store.open(DB, big_lists=BIG)
     box = Sandbox.start(store, FaultSpec(latency=latency))
     unfinished = [key for key, build in store.builds.items() if not build.finished]

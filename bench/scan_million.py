@@ -26,7 +26,7 @@ SERVER_FILTER = Filter((Condition("country", "eq", "73"),))
 
 
 async def run() -> list[Row]:
-    from audience_tui.sandbox.demo import demo_session
+    from audience_tui.demo import demo_session
 
     box = sandbox()
     session = demo_session(box)
