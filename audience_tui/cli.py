@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
@@ -25,8 +26,10 @@ COMMAND_MODULES = ("accounts", "browse", "writes", "compliance", "sandbox_cmd", 
 # command's module (they bring the CLI's output, export and aggregation code: ~25 ms of start-up).
 APP_FLAGS = ("--demo", "--debug")
 APP_OPTIONS = ("--faults",)  # take a value
+DASH_VALUED = ("--sort",)  # options whose value may start with '-' (a descending sort)
 LOG_BYTES, LOG_BACKUPS = 1_000_000, 3  # rotated: at most 4 MB of logs are kept
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for any tool whose reader went away
 
 DESCRIPTION = """\
 Browse, filter, chart and opt out members of email and loyalty audiences on Placewise MPC,
@@ -101,6 +104,22 @@ def opens_app(argv: Sequence[str]) -> bool:
     return True
 
 
+def glue_dash_values(argv: Sequence[str]) -> list[str]:
+    """`--sort -name` as `--sort=-name`: argparse takes a lone `-name` for an unknown option."""
+    out: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token in DASH_VALUED:
+            value = next(tokens, None)
+            if value is not None and value.startswith("-") and not value.startswith("--"):
+                out.append(f"{token}={value}")
+                continue
+            out.extend([token] if value is None else [token, value])
+            continue
+        out.append(token)
+    return out
+
+
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     """The whole CLI; with `commands=False` only the app's own options (see `opens_app`)."""
     from .core.settings import settings_path
@@ -136,7 +155,29 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Run the app or one command; a reader that closed the pipe (`| head`) ends it quietly."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # the last buffered rows fail here when the reader is gone
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit cannot fail and print again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (tests capture stdout)
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    argv = glue_dash_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser(commands=not opens_app(argv))
     args = parser.parse_args(argv)
     setup_logging(args.debug, console=args.command is not None)
@@ -157,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # main() ends quietly: not a defect
     except Exception as exc:  # a defect: one redacted line here, the traceback in a private file
         from .core import crash
 

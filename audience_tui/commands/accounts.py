@@ -143,7 +143,13 @@ async def run_list(args: argparse.Namespace, ctx: Context) -> int:
         }
         for account, _ in accounts.values()
     ]
-    emit(rows, args.format, ctx.out, columns=["name", "platform", "host"])
+    emit(
+        rows,
+        args.format,
+        ctx.out,
+        columns=["name", "platform", "host"],
+        formula_guard=args.formula_guard,
+    )
     return 0
 
 

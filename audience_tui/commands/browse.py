@@ -1,34 +1,57 @@
-"""Read-only subcommands: lists, members, lookup, aggregate."""
+"""Read-only subcommands: lists, members, lookup, aggregate.
+
+`members` writes each page as it arrives (core.scan fetches a bounded number of pages ahead), so
+the first rows of a million-member list print at once and memory stays flat however long it is.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from contextlib import aclosing
 from typing import Any
 
 from ..core.aggregate import aggregate
+from ..core.columns import columns_for
 from ..core.errors import NotFoundError
-from ..core.models import MemberStatus, Query, Sort
-from ..core.scan import filter_of, iterate, prepare
+from ..core.models import FieldSpec, Member, MemberStatus, Query, Sort
+from ..core.platforms import title
+from ..core.provider import Provider
+from ..core.scan import filter_of, pages, prepare
 from .context import Context
-from .output import add_format_option, emit, member_row
+from .output import RowWriter, add_format_option, emit, member_keys, member_row, parse_status
 
-STATUSES = {
-    "active": MemberStatus.ACTIVE,
-    "opted-out": MemberStatus.OPTED_OUT,
-    "pending": MemberStatus.PENDING,
-    "error": MemberStatus.ERROR,
-}
+NO_MEMBERS = "no members match"
 
 FILTER_HELP = """\
 filters: --filter 'FIELD OP VALUE', repeatable; conditions are joined by 'and' (or 'or' with --any).
 operators: eq neq sw ew ct nct gt gte lt lte in nin ina ie nie (in/nin/ina take comma-separated
 values; ie/nie take none). Choice fields take an option's label or id. What a platform cannot
 filter itself, the app checks page by page (and says so on stderr).
+"""
+MEMBERS_HELP = (
+    FILTER_HELP
+    + """
+statuses: active, opted_out, pending, error, deleted (opted-out, "opted out" and unsubscribed are
+accepted too). CSV and JSONL write opted_out; the table writes "opted out". A status the platform
+cannot list is checked by the app. Choice fields print their option labels (--raw: the ids).
 
 examples:
   audience-tui --demo members demo-heyloyalty "Newsletter DK" --filter 'firstname sw an' --limit 20
   audience-tui --demo members demo-emma "All members" --format jsonl --limit 5
+  audience-tui --demo members demo-kajabi "Photo Masterclass" --status opted_out --sort -name
+  audience-tui --demo members demo-heyloyalty "All customers (1M)" --format csv > all.csv
 """
+)
+AGGREGATE_HELP = (
+    FILTER_HELP
+    + """
+examples:
+  audience-tui --demo aggregate demo-placewise "Infinity Mall" gender
+  audience-tui --demo aggregate demo-heyloyalty "Newsletter DK" country --filter 'sex eq Female'
+  audience-tui --demo aggregate demo-emma "All members" favourite_category --format csv
+"""
+)
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +63,22 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         help="a condition (repeatable)",
     )
     parser.add_argument("--any", action="store_true", help="match any condition instead of all")
+
+
+def add_raw_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--raw", action="store_true", help="choice fields as the platform's ids, not their labels"
+    )
+
+
+def non_negative(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{number} is negative (0 prints no member)")
+    return number
 
 
 def register(sub: Any) -> None:
@@ -55,16 +94,23 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "members",
         help="members of a list, filtered",
-        description="Print the members of a list.",
-        epilog=FILTER_HELP,
+        description="Print the members of a list, page by page as they arrive.",
+        epilog=MEMBERS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("account")
     p.add_argument("list", help="the list's id or name")
     add_filter_options(p)
-    p.add_argument("--status", choices=list(STATUSES), help="only members with this status")
-    p.add_argument("--sort", metavar="FIELD", help="sort by FIELD (prefix '-' for descending)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N members")
+    p.add_argument(
+        "--status", type=parse_status, metavar="STATUS", help="only members with this status"
+    )
+    p.add_argument(
+        "--sort", metavar="FIELD", help="sort by FIELD (prefix '-' for descending: --sort -name)"
+    )
+    p.add_argument(
+        "--limit", type=non_negative, default=None, metavar="N", help="at most N members"
+    )
+    add_raw_option(p)
     add_format_option(p)
     p.set_defaults(func=run_members)
 
@@ -80,6 +126,7 @@ def register(sub: Any) -> None:
         metavar="NAME",
         help="only this account (repeatable); default: every account",
     )
+    add_raw_option(p)
     add_format_option(p)
     p.set_defaults(func=run_lookup)
 
@@ -88,7 +135,7 @@ def register(sub: Any) -> None:
         help="member counts grouped by a field",
         description="Count a list's members by FIELD (server-side where the "
         "platform can, else by scanning every page).",
-        epilog=FILTER_HELP,
+        epilog=AGGREGATE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("account")
@@ -104,35 +151,81 @@ async def run_lists(args: argparse.Namespace, ctx: Context) -> int:
     rows = [
         {"id": a.id, "name": a.name, "members": a.member_count, "kind": a.kind} for a in audiences
     ]
-    emit(rows, args.format, ctx.out, ["id", "name", "members", "kind"])
+    emit(
+        rows,
+        args.format,
+        ctx.out,
+        ["id", "name", "members", "kind"],
+        formula_guard=args.formula_guard,
+    )
     return 0
 
 
-def _sort(text: str | None) -> Sort | None:
+def sort_of(text: str | None, fields: Sequence[FieldSpec]) -> Sort | None:
+    """`-name` as a descending Sort; email, name and status sort by the platform field behind
+    them, as the table's columns do (Heyloyalty's `name` is `firstname`)."""
     if not text:
         return None
-    return Sort(text.lstrip("-"), descending=text.startswith("-"))
+    key = text.lstrip("-")
+    column = next((c for c in columns_for(fields) if c.key == key and c.spec is not None), None)
+    return Sort(column.spec.name if column and column.spec else key, descending=text[0] == "-")
+
+
+def split_status(
+    provider: Provider, wanted: MemberStatus | None
+) -> tuple[Query, MemberStatus | None]:
+    """The status the platform lists (in the query), and the one the app checks (else None)."""
+    if wanted is None or wanted in provider.capabilities.statuses:
+        return Query(status=wanted), None
+    return Query(), wanted
 
 
 async def run_members(args: argparse.Namespace, ctx: Context) -> int:
     provider = ctx.session.provider(args.account)
     audience = await ctx.session.audience(args.account, args.list)
-    query = Query(
-        filter_of(args.filter, args.any),
-        _sort(args.sort),
-        STATUSES.get(args.status) if args.status else None,
-    )
+    listed, checked = split_status(provider, args.status)
+    sort = sort_of(args.sort, await provider.fields(audience))
+    query = Query(filter_of(args.filter, args.any), sort, listed.status)
     view = await prepare(provider, audience, query)
     for reason in view.plan.reasons:
         print(f"note: {reason}", file=ctx.err)
-    rows = (
-        member_row(args.account, audience.name, m) async for m in iterate(view, limit=args.limit)
+    if checked is not None:
+        print(
+            f"note: {title(provider.platform)} cannot list {checked.value} members itself; "
+            "the app checks each member's status page by page",
+            file=ctx.err,
+        )
+    if (build := ctx.building(args.account, audience)) is not None:
+        print(
+            f"note: this demo list is being built: {build.done:,} of {build.total:,} members so "
+            "far (`audience-tui --demo sandbox build` builds it now)",
+            file=ctx.err,
+        )
+    writer = RowWriter(
+        args.format,
+        ctx.out,
+        member_keys(view.fields),
+        open_ended=True,
+        formula_guard=args.formula_guard,
     )
-    if args.format == "jsonl":
-        async for row in rows:
-            emit([row], "jsonl", ctx.out)
-        return 0
-    emit([row async for row in rows], args.format, ctx.out)
+
+    def row(member: Member) -> dict[str, Any]:
+        return member_row(
+            args.account, audience.name, member, fmt=args.format, fields=view.fields, raw=args.raw
+        )
+
+    left = args.limit
+    if left != 0:
+        async with aclosing(pages(view)) as stream:  # closed: pages still in flight are cancelled
+            async for members in stream:
+                chosen = [m for m in members if checked is None or m.status is checked]
+                if left is not None:
+                    chosen, left = chosen[:left], left - min(left, len(chosen))
+                writer.write([row(m) for m in chosen])
+                if left == 0:
+                    break
+    if writer.close() == 0 and args.limit != 0:
+        print(NO_MEMBERS, file=ctx.err)
     return 0
 
 
@@ -145,20 +238,28 @@ async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
             failures += 1
             print(f"{result.account.name}: {result.error}", file=ctx.err)
             continue
-        names = {}
-        if result.members:
-            names = {
-                a.id: a.name for a in await ctx.session.provider(result.account.name).audiences()
-            }
+        if not result.members:
+            continue
+        provider = ctx.session.provider(result.account.name)
+        audiences = {a.id: a for a in await provider.audiences()}
         for member in result.members:
+            audience = audiences.get(member.audience_id or "")
+            fields = await provider.fields(audience) if audience is not None else []
+            name = audience.name if audience is not None else member.audience_id
             row = member_row(
-                result.account.name, names.get(member.audience_id or "", member.audience_id), member
+                result.account.name, name, member, fmt=args.format, fields=fields, raw=args.raw
             )
             row["platform"] = result.account.platform
             rows.append(row)
     columns = ["account", "platform", "list", "id", "email", "status"]
     if rows:
-        emit(rows, args.format, ctx.out, None if args.format == "jsonl" else columns)
+        emit(
+            rows,
+            args.format,
+            ctx.out,
+            None if args.format == "jsonl" else columns,
+            formula_guard=args.formula_guard,
+        )
         return 0
     if failures == len(results):
         return 4
@@ -175,7 +276,15 @@ async def run_aggregate(args: argparse.Namespace, ctx: Context) -> int:
         {"value": b.label, "members": b.count, "percent": round(100 * b.count / total, 1)}
         for b in result.buckets
     ]
-    emit(rows, args.format, ctx.out, ["value", "members", "percent"])
+    emit(
+        rows,
+        args.format,
+        ctx.out,
+        ["value", "members", "percent"],
+        formula_guard=args.formula_guard,
+    )
+    if not rows:
+        print(NO_MEMBERS, file=ctx.err)
     how = (
         "counted by the platform"
         if result.source == "server"

@@ -85,5 +85,5 @@ async def run_keys(args: argparse.Namespace, ctx: Context) -> int:
         }
         for entry in key_entries(loaded.settings.keys)
     ]
-    emit(rows, args.format, ctx.out)
+    emit(rows, args.format, ctx.out, formula_guard=args.formula_guard)
     return 0

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     import argparse
 
     from ..core.accounts import AccountStore
-    from ..demo import Sandbox
+    from ..core.models import Audience
+    from ..demo import BuildProgress, Sandbox
 
 Handler = Callable[["argparse.Namespace", "Context"], Awaitable[int]]
 
@@ -91,6 +92,13 @@ class Context:
                 options = self.settings.session_options()
                 self._session = Session(accounts, self.store.secrets, **options)
         return self._session
+
+    def building(self, account: str, audience: Audience) -> BuildProgress | None:
+        """The demo build still filling `audience` (with --demo, once the sandbox runs), if any."""
+        if not self.demo or "sandbox" not in self.__dict__:
+            return None
+        build = self.sandbox.progress(self.session.account(account), audience.id)
+        return build if build is not None and not build.finished else None
 
     async def run(self, handler: Handler) -> int:
         try:

@@ -1,20 +1,25 @@
-"""Printing rows as an aligned table, CSV or JSON Lines, with member data made safe.
+"""Printing rows as an aligned table, CSV or JSON Lines, batch by batch, with member data made safe.
 
 Every value passes `core.sanitize` (no control character reaches the terminal or a file); CSV
-values are also made spreadsheet-safe (core.export.csv_cell, as the TUI's export). JSONL keeps the
-raw values (JSON escapes them itself).
+values are also made spreadsheet-safe (core.export.csv_cell, as the TUI's export) unless the user
+turns that off. JSONL keeps the raw values (JSON escapes them itself).
+
+`RowWriter` writes each batch (a page of members) as it arrives, so a million rows stream at flat
+memory; the table's column widths are fixed by the first batch.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
+from ..core.columns import display_value
 from ..core.export import csv_cell
-from ..core.models import Member
+from ..core.models import FieldSpec, Member, MemberStatus
 from ..core.sanitize import clean, one_line
 
 FORMATS = ("table", "csv", "jsonl")
@@ -22,6 +27,11 @@ MAX_CELL = 40
 # JSON escapes C0 controls itself; DEL, C1 codes (0x9b is an 8-bit CSI) and bidi overrides it
 # would print raw to the terminal, so they are written as \u escapes too (the data is unchanged).
 _RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+MEMBER_HEAD = ("account", "list", "id", "email", "status", "name")
+FORMULA_HELP = (
+    "in CSV, a value a spreadsheet would run as a formula (starting with = + - @, such as a "
+    "phone number +45...) is written with a leading ' ; --no-formula-guard writes it as it is"
+)
 
 
 def json_line(row: Mapping[str, Any]) -> str:
@@ -37,20 +47,70 @@ def add_format_option(parser: Any, default: str = "table") -> None:
         default=default,
         help=f"output format (default: {default}); jsonl has stable keys",
     )
+    parser.add_argument(
+        "--no-formula-guard",
+        dest="formula_guard",
+        action="store_false",
+        help=FORMULA_HELP,
+    )
 
 
-def member_row(account: str, audience: str | None, member: Member) -> dict[str, Any]:
-    """The stable JSONL shape: account, list, id, email, status, then the platform's fields."""
+def status_word(status: MemberStatus, fmt: str) -> str:
+    """`opted_out` for scripts (CSV, JSONL), `opted out` in a table read by a person."""
+    return status.value.replace("_", " ") if fmt == "table" else status.value
+
+
+# Spellings of a status accepted as input, besides its own name in any case with - _ or space.
+STATUS_ALIASES = {
+    "optedout": MemberStatus.OPTED_OUT,
+    "opt_out": MemberStatus.OPTED_OUT,
+    "unsubscribed": MemberStatus.OPTED_OUT,
+    "subscribed": MemberStatus.ACTIVE,
+}
+
+
+def parse_status(text: str) -> MemberStatus:
+    """`opted_out`, `opted-out`, `Opted out`, `unsubscribed`... as the one status they name."""
+    key = re.sub(r"[\s_-]+", "_", text.strip().casefold())
+    try:
+        return STATUS_ALIASES.get(key) or MemberStatus(key)
+    except ValueError:
+        names = ", ".join(status.value for status in MemberStatus)
+        raise argparse.ArgumentTypeError(f"unknown status {text!r} (one of: {names})") from None
+
+
+def member_keys(fields: Sequence[FieldSpec]) -> list[str]:
+    """A member row's keys: account, list, id, email, status, name, then the platform's fields."""
+    return list(dict.fromkeys([*MEMBER_HEAD, *(spec.name for spec in fields)]))
+
+
+def member_row(
+    account: str,
+    audience: str | None,
+    member: Member,
+    *,
+    fmt: str = "jsonl",
+    fields: Sequence[FieldSpec] = (),
+    raw: bool = False,
+) -> dict[str, Any]:
+    """The stable row of a member: `member_keys(fields)`, then any other field the member has.
+
+    Choice fields hold their option labels, as the TUI shows them; `raw` keeps the platform's ids.
+    """
     row: dict[str, Any] = {
         "account": account,
         "list": audience,
         "id": member.id,
         "email": member.email,
-        "status": str(member.status),
+        "status": status_word(member.status, fmt),
+        "name": member.name,
     }
-    if member.name is not None:
-        row["name"] = member.name
-    for key, value in member.fields.items():
+    values = member.fields
+    for spec in fields:
+        if spec.name not in row:
+            value = values.get(spec.name)
+            row[spec.name] = value if raw else display_value(spec, value)
+    for key, value in values.items():
         row.setdefault(key, value)
     return row
 
@@ -63,36 +123,96 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def emit(
-    rows: Iterable[Mapping[str, Any]], fmt: str, out: TextIO, columns: Sequence[str] | None = None
-) -> int:
-    """Write `rows` in `fmt`; `columns` fixes the column order (default: keys of the first rows).
+class RowWriter:
+    """Rows of one format written batch by batch; `close` returns how many were written.
 
-    Returns the number of rows written.
+    Table and CSV always print their header, with no row too. `columns` None: the keys of the
+    first batch; `open_ended`: the given columns, then keys first seen in the first batch.
     """
-    if fmt == "jsonl":
-        count = 0
-        for row in rows:
-            out.write(json_line(row))
-            count += 1
-        return count
-    materialised = list(rows)
-    if columns is None:
-        seen: dict[str, None] = {}
-        for row in materialised:
-            seen.update(dict.fromkeys(row))
-        columns = list(seen)
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in materialised:
-            writer.writerow(csv_cell(_plain(row.get(c))) for c in columns)
-        return len(materialised)
-    cells = [[one_line(_plain(row.get(c)), MAX_CELL) for c in columns] for row in materialised]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    out.write(
-        "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n"
-    )
-    for r in cells:
-        out.write("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() + "\n")
-    return len(materialised)
+
+    def __init__(
+        self,
+        fmt: str,
+        out: TextIO,
+        columns: Sequence[str] | None = None,
+        *,
+        open_ended: bool = False,
+        formula_guard: bool = True,
+    ) -> None:
+        self.fmt = fmt
+        self.out = out
+        self.columns = list(columns) if columns is not None else None
+        self.open_ended = open_ended or columns is None
+        self.formula_guard = formula_guard
+        self.rows = 0
+        self._widths: list[int] | None = None
+        self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+
+    def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Write one batch, and flush it: a reader sees the rows as they arrive."""
+        if self.fmt == "jsonl":
+            self.out.write("".join(json_line(row) for row in rows))
+        elif rows or self.rows:
+            if self._widths is None:
+                self._start(rows)
+            self._write_rows(rows)
+        self.rows += len(rows)
+        self.out.flush()
+
+    def close(self) -> int:
+        if self.fmt != "jsonl" and self._widths is None and self.columns:
+            self._start([])
+            self.out.flush()
+        return self.rows
+
+    def _start(self, first: Sequence[Mapping[str, Any]]) -> None:
+        """Fix the columns (and the table's widths) from the first batch; write the header."""
+        columns = list(self.columns or [])
+        if self.open_ended:
+            seen = dict.fromkeys(columns)
+            for row in first:
+                seen.update(dict.fromkeys(row))
+            columns = list(seen)
+        self.columns = columns
+        if self._csv is not None:
+            self._widths = []
+            self._csv.writerow(columns)
+            return
+        cells = self._cells(first, [MAX_CELL] * len(columns))
+        self._widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        self.out.write(self._line([c.upper() for c in columns]))
+
+    def _cells(self, rows: Iterable[Mapping[str, Any]], widths: Sequence[int]) -> list[list[str]]:
+        columns = self.columns or []
+        return [
+            [one_line(_plain(row.get(c)), w) for c, w in zip(columns, widths, strict=True)]
+            for row in rows
+        ]
+
+    def _write_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        columns = self.columns or []
+        if self._csv is not None:
+            guard = self.formula_guard
+            self._csv.writerows(
+                [csv_cell(_plain(row.get(c)), formula_guard=guard) for c in columns] for row in rows
+            )
+            return
+        self.out.write("".join(self._line(cells) for cells in self._cells(rows, self._widths)))
+
+    def _line(self, cells: Sequence[str]) -> str:
+        widths = self._widths or []
+        return "  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip() + "\n"
+
+
+def emit(
+    rows: Iterable[Mapping[str, Any]],
+    fmt: str,
+    out: TextIO,
+    columns: Sequence[str] | None = None,
+    *,
+    formula_guard: bool = True,
+) -> int:
+    """Write a short, already known list of rows; returns how many were written."""
+    writer = RowWriter(fmt, out, columns, formula_guard=formula_guard)
+    writer.write(list(rows))
+    return writer.close()

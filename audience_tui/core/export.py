@@ -44,11 +44,11 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def csv_cell(value: Any) -> str:
-    """One CSV cell: lists joined with '; ', text neutralised, everything cleaned."""
+def csv_cell(value: Any, *, formula_guard: bool = True) -> str:
+    """One CSV cell: lists joined with '; ', text neutralised (unless asked not to), cleaned."""
     if isinstance(value, list | tuple):
         value = "; ".join(clean(item) for item in value)
-    if isinstance(value, str):
+    if isinstance(value, str) and formula_guard:
         return clean(neutralise(value))
     return clean(value)
 
