@@ -175,3 +175,32 @@ def test_aggregate_help_shows_aggregate_examples(capsys: pytest.CaptureFixture[s
         main(["aggregate", "--help"])
     examples = capsys.readouterr().out.split("examples:")[1]
     assert "aggregate demo-" in examples and "members demo-" not in examples
+
+
+async def test_a_scan_left_early_leaves_no_page_running(sandbox: Sandbox) -> None:
+    """Closing `pages` closes the walks under it: the pages fetched ahead are cancelled at once,
+    not when the event loop shuts down (after the session's client is closed)."""
+    from contextlib import aclosing
+
+    from audience_tui.core.scan import pages, prepare
+
+    session = demo_session(sandbox)
+    try:
+        provider = session.provider("demo-emma")
+        view = await prepare(provider, await session.audience("demo-emma", "all"), Query())
+        async with aclosing(pages(view)) as stream:
+            async for _ in stream:
+                break
+
+        def running() -> list[asyncio.Task[Any]]:
+            return [
+                task
+                for task in asyncio.all_tasks()
+                if "members" in task.get_coro().__qualname__
+                and not task.done()
+                and not task.cancelling()
+            ]
+
+        assert running() == []
+    finally:
+        await session.aclose()

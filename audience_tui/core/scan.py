@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -150,11 +151,12 @@ async def _walk(
     view: View, read: Callable[[PageRequest], Awaitable[P]], progress: ProgressCallback | None
 ) -> AsyncIterator[P]:
     seen = 0
-    async for page in _pages(view, read):
-        seen += _length(page)
-        yield page
-        if progress is not None:
-            progress(seen, page.total)
+    async with aclosing(_pages(view, read)) as walk:  # closed with this one: no page left running
+        async for page in walk:
+            seen += _length(page)
+            yield page
+            if progress is not None:
+                progress(seen, page.total)
 
 
 async def pages(
@@ -170,8 +172,9 @@ async def pages(
     def read(request: PageRequest) -> Awaitable[Page]:
         return provider.members(view.audience, query, replace(request, fields=fields))
 
-    async for page in _walk(view, read, progress):
-        yield [m for m in page.members if view.keep(m)] if view.plan.local else page.members
+    async with aclosing(_walk(view, read, progress)) as walk:
+        async for page in walk:
+            yield [m for m in page.members if view.keep(m)] if view.plan.local else page.members
 
 
 async def columns(
