@@ -8,9 +8,6 @@ the import: heyloyalty_writes.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..providers.heyloyalty_wire import signature
 from . import heyloyalty_data
 from .demo_credentials import DEMO
+from .heyloyalty_auth import signed_by
 from .heyloyalty_http import error, list_fields, list_row, member_json, member_row
 from .heyloyalty_listing import listing
 from .heyloyalty_query import BadRequest, brackets, fold
@@ -40,18 +37,7 @@ def install(store: Store) -> None:
 
 
 def authorised(request: Request) -> bool:
-    """Basic base64(key:signature), signature = base64(hex HMAC-SHA256(secret, timestamp))."""
-    timestamp = request.headers.get("x-request-timestamp", "")
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if not timestamp or scheme.lower() != "basic":
-        return False
-    try:
-        key, _, sent = base64.b64decode(token, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    expected = signature(DEMO_SECRETS["api_secret"], timestamp)
-    key_ok = hmac.compare_digest(key.encode(), DEMO_SECRETS["api_key"].encode())
-    return hmac.compare_digest(sent.encode(), expected.encode()) and key_ok
+    return signed_by(request.headers, DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
 
 
 # --- handlers ---------------------------------------------------------------------------------
