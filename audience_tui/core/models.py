@@ -33,6 +33,7 @@ class MemberStatus(StrEnum):
     PENDING = "pending"
     ERROR = "error"
     DELETED = "deleted"
+    UNKNOWN = "unknown"  # the platform did not say (e.g. a Kajabi contact without `subscribed`)
 
 
 # The filter vocabulary of design.md: Heyloyalty's operator names.
@@ -314,6 +315,12 @@ class ImportRequest:
     audience: Audience
     rows: list[dict[str, Any]]
     source_filename: str = "import.csv"
+    # An import never turns an opted-out member back to subscribed unless this is asked for
+    # explicitly: without it, adapters leave out the rows of members opted out on the audience.
+    resubscribe: bool = False
+    # Mails the platform may send on import (Heyloyalty); off unless the user asks for them.
+    trigger_optin: bool = False
+    trigger_autoresponder: bool = False
 
 
 PagingKind = Literal["offset", "cursor"]
@@ -329,6 +336,9 @@ class Capabilities:
     totals_known: bool
     lookup: bool = True
     opt_out: bool = True
+    # A separate, explicit choice an opt-out can add on platforms that have one (Placewise:
+    # disabling the email channel, which stops transactional mail too); "" where there is none.
+    opt_out_channel: str = ""
     filter_logic: frozenset[str] = frozenset({"and"})  # logic values the server evaluates
     server_aggregates: bool = False  # aggregate() answers server-side for aggregatable fields
     timeseries: tuple[str, ...] = ()  # report names for timeseries()

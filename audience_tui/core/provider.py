@@ -6,7 +6,7 @@ it is. An operation a platform lacks raises UnsupportedError with a sentence say
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -28,6 +28,7 @@ from .models import (
     ImportJob,
     ImportRequest,
     Member,
+    MemberStatus,
     Page,
     PageRequest,
     PagingKind,
@@ -132,9 +133,28 @@ class Provider:
         """Every membership of this email in the account (one per audience where it is found)."""
         raise NotImplementedError
 
-    async def opt_out(self, member: Member) -> Member:
-        """Opt the member out, then read them back; returns the member as read back."""
+    async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
+        """Opt the member out, then read them back; returns the member as read back.
+
+        `disable_channel` adds the separate choice `capabilities.opt_out_channel` describes, on
+        platforms that have one; elsewhere it is never passed.
+        """
         raise NotImplementedError
+
+    def opt_out_unconfirmed(self, after: Member) -> str | None:
+        """Why the read-back `after` does not confirm an opt-out, or None when it does.
+
+        Confirmed means the very field the write changed reads back changed; an adapter whose
+        status comes from anything else overrides this to look at that field.
+        """
+        if after.status is MemberStatus.OPTED_OUT:
+            return None
+        return f"the member reads back with status {after.platform_status or after.status}"
+
+    async def opted_out_among(self, audience: Audience, emails: Sequence[str]) -> set[str]:
+        """Those of `emails` (casefolded) opted out on `audience`. Imports leave them out unless
+        the user asks to resubscribe them; the preview counts them."""
+        raise UnsupportedError(f"{self.title} has no bulk import", platform=self.title)
 
     async def aggregate(self, audience: Audience, field: str, filter: Filter) -> Aggregate:
         """Counts grouped by `field`, server-side. Platforms without it raise UnsupportedError and
