@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .audit import AuditLog
 from .errors import AudienceError, NotFoundError, ValidationError
-from .models import Account, Audience, Member, MemberStatus
+from .models import Account, Audience, Member
 from .platforms import Connect, create, verify
 from .redact import redact
 
@@ -67,7 +67,8 @@ class OptOutOutcome:
 
     @property
     def confirmed(self) -> bool:
-        return self.after is not None and self.after.status is MemberStatus.OPTED_OUT
+        """The read-back showed the changed field changed (the adapter's opt_out_unconfirmed)."""
+        return self.after is not None and self.error is None and not self.dry_run
 
 
 class Session:
@@ -142,12 +143,19 @@ class Session:
         return list(await asyncio.gather(*(one(name) for name in names)))
 
     async def opt_out(
-        self, account_name: str, member: Member, *, dry_run: bool = False
+        self,
+        account_name: str,
+        member: Member,
+        *,
+        dry_run: bool = False,
+        disable_channel: bool = False,
     ) -> OptOutOutcome:
         """Opt `member` out on `account_name`, verify by read-back, record attempt and outcome.
 
         Never raises for a platform failure: the outcome carries the error so the caller can show
         it and offer a retry. A member already opted out is confirmed without a second write.
+        `disable_channel` adds the platform's separate channel choice where it has one
+        (`Capabilities.opt_out_channel`), and is ignored elsewhere.
         """
         account = self.account(account_name)
         base = {
@@ -162,20 +170,27 @@ class Session:
             return OptOutOutcome(account, member, None, dry_run=True)
         self.audit.record("opt_out.attempt", **base)
         try:
-            after = await self.provider(account_name).opt_out(member)
+            provider = self.provider(account_name)
+            if disable_channel and provider.capabilities.opt_out_channel:
+                base["channel_disabled"] = True
+                after = await provider.opt_out(member, disable_channel=True)
+            else:
+                after = await provider.opt_out(member)
         except Exception as exc:  # every attempt gets an outcome in the record
             error = exc if isinstance(exc, AudienceError) else unexpected(exc, account)
             self.audit.record("opt_out.failed", **base, error=str(error), error_kind=error.kind)
             return OptOutOutcome(account, member, None, error=error)
-        outcome = OptOutOutcome(account, member, after)
-        if outcome.confirmed:
+        reason = provider.opt_out_unconfirmed(after)
+        if reason is None:
             self.audit.record("opt_out.confirmed", **base, status=after.platform_status)
-            return outcome
+            return OptOutOutcome(account, member, after)
         error = AudienceError(
-            f"the platform accepted the opt-out but still reports status {after.status}",
+            f"the platform accepted the opt-out but it is not confirmed: {reason}",
             platform=account.platform,
         )
-        self.audit.record("opt_out.unconfirmed", **base, status=after.platform_status)
+        self.audit.record(
+            "opt_out.unconfirmed", **base, status=after.platform_status, reason=reason
+        )
         return OptOutOutcome(account, member, after, error=error)
 
     async def aclose(self) -> None:
