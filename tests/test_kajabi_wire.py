@@ -150,7 +150,7 @@ async def test_the_dossier_paged_document_is_read() -> None:
     [member] = page.members
     assert (member.id, member.email, member.name) == ("456", "john@example.com", "John Smith")
     assert member.created_at is not None and member.created_at.year == 2024
-    assert member.status is MemberStatus.OPTED_OUT  # no subscribed:true, so not subscribed
+    assert member.status is MemberStatus.UNKNOWN  # no `subscribed`: unknown, not opted out
     assert member.audience_id == "123"
 
 

@@ -4,6 +4,7 @@ example documents through the adapter's parsers, and malformed answers."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -139,6 +140,8 @@ async def test_import_in_bulks_polls_to_finished_with_the_bad_row(
     rows[1100]["email"] = "not-an-email"
     started = await provider.start_import(ImportRequest(lade, rows))
     assert started.state is ImportState.QUEUED and started.submitted == 1200
+    ticks = itertools.count(0, 5)  # each poll 5 s after the last: each one reads the import
+    provider.poll_clock = lambda: next(ticks)
     states = []
     for _ in range(5):
         job = await provider.import_status(started.id)

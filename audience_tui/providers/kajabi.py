@@ -11,6 +11,7 @@ read-only, with net revenue). There is no aggregation or import endpoint.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -249,13 +250,22 @@ class KajabiProvider(Provider):
         ]
 
     # --- writing ------------------------------------------------------------------------------
-    async def opt_out(self, member: Member) -> Member:
+    async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         """PATCH subscribed:false on the contact (a customer's own contact), then read it back."""
         contact_id, site_id = await self._contact_of(member)
         path = f"/v1/contacts/{quote(contact_id, safe='')}"
         body = {"data": {"type": CONTACTS, "id": contact_id, "attributes": {"subscribed": False}}}
         await self.http.request("PATCH", path, json=body, headers={"Content-Type": MEDIA_TYPE})
         return await self._read(CONTACTS, contact_id, site_id)
+
+    def opt_out_unconfirmed(self, after: Member) -> str | None:
+        """Confirmed only by the contact's `subscribed` reading back false."""
+        attributes = after.raw.get("attributes") or {}
+        if "subscribed" not in attributes:
+            return "the contact reads back without a subscribed attribute"
+        if attributes["subscribed"] is False:
+            return None
+        return f"the contact reads back subscribed={json.dumps(attributes['subscribed'])}"
 
     async def _contact_of(self, member: Member) -> tuple[str, str | None]:
         """(contact id, its contacts audience id) of a contact or customer member."""

@@ -227,14 +227,23 @@ def _string(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def subscription(subscribed: Any) -> tuple[MemberStatus, str]:
+    """A contact's `subscribed` as (status, words). Anything but a JSON boolean (missing, null)
+    is unknown, never opted out: a read-back without the attribute must not confirm an opt-out,
+    nor a listing show someone as out who may still get mail."""
+    if subscribed is True:
+        return MemberStatus.ACTIVE, "subscribed"
+    if subscribed is False:
+        return MemberStatus.OPTED_OUT, "not subscribed"
+    return MemberStatus.UNKNOWN, "subscribed not stated"
+
+
 def to_member(item: dict[str, Any], resource: str, audience_id: str | None) -> Member:
     """A contact (status from `subscribed`) or a customer (always active: no such flag)."""
     attributes = item.get("attributes") or {}
     fields = _flatten(attributes)
     if resource == CONTACTS:
-        subscribed = attributes.get("subscribed")
-        status = MemberStatus.ACTIVE if subscribed is True else MemberStatus.OPTED_OUT
-        platform_status = "subscribed" if subscribed is True else "not subscribed"
+        status, platform_status = subscription(attributes.get("subscribed"))
     else:
         status, platform_status = MemberStatus.ACTIVE, "customer"
     return Member(

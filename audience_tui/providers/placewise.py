@@ -51,6 +51,7 @@ from ..core.models import (
 )
 from ..core.provider import Provider
 from . import placewise_parse as parse
+from .placewise_consent import CHANNEL_CHOICE, PlacewiseConsent
 from .placewise_fields import (
     FIELDS,
     GROUPINGS,
@@ -103,7 +104,7 @@ def classify(response: httpx.Response) -> AudienceError | None:
     )
 
 
-class PlacewiseProvider(PlacewiseImports, Provider):
+class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
     platform: ClassVar[str] = "placewise"
     title: ClassVar[str] = TITLE
     default_base_url: ClassVar[str] = "https://api.mpc.placewise.com"
@@ -123,7 +124,11 @@ class PlacewiseProvider(PlacewiseImports, Provider):
         import_max_rows=MAX_PAGE,
         scan_concurrency=4,
         statuses=(MemberStatus.ACTIVE, MemberStatus.ERROR),
+        opt_out_channel=CHANNEL_CHOICE,
         notes=(
+            "Opt-out withdraws the club's email marketing consent (the slug is read from the "
+            "club's member schema) and is confirmed by that consent reading back false; the "
+            "email channel (email_enabled) is left alone unless its disabling is asked for.",
             "Filtered views come from the Reporting API: cursor paging, no totals, no personal "
             "data (email and name are empty; open a member to see them).",
             "Which report fields are filterable is not published; scalar fields are assumed "
@@ -303,20 +308,6 @@ class PlacewiseProvider(PlacewiseImports, Provider):
 
         found = await asyncio.gather(*(find(club) for club in clubs))
         return [member for member in found if member is not None]
-
-    async def opt_out(self, member: Member) -> Member:
-        """Withdraw the email_marketing consent and disable email, then read the member back."""
-        if not member.audience_id:
-            raise ValidationError("the member's loyalty club is not known", platform=TITLE)
-        audience = Audience(member.audience_id, member.audience_id)
-        path = f"/v3/{quote(member.audience_id, safe='')}/members/{quote(member.id, safe='')}"
-        body = {
-            "consents": {"email_marketing": {"status": False}},
-            "email_enabled": False,
-            "validate_partially": True,
-        }
-        await self.http.json("PUT", path, json=body)
-        return await self.member(audience, member.id)
 
     # --- reports -----------------------------------------------------------------------------
     async def _report(self, body: dict[str, Any], cost: int) -> Any:

@@ -363,6 +363,10 @@ def routes(store: Store) -> list[BaseRoute]:
     async def club(request: Request, ctx: Context) -> Any:
         return data.club_doc(await store.run(_club, request.path_params["slug"]))
 
+    async def member_schema(request: Request, ctx: Context) -> Any:
+        await store.run(_club, request.path_params["slug"])  # 404 for an unknown club
+        return data.member_schema_doc()
+
     async def member_list(request: Request, ctx: Context) -> Any:
         return await store.run(_list_members, request.path_params["slug"], _member_params(request))
 
@@ -407,6 +411,7 @@ def routes(store: Store) -> list[BaseRoute]:
     return [
         Route("/v3/loyalty_clubs", endpoint(clubs)),
         Route("/v3/loyalty_clubs/{slug}", endpoint(club)),
+        Route("/v3/loyalty_clubs/{slug}/member_schema", endpoint(member_schema)),
         Route(members_path, endpoint(member_list)),
         Route(f"{members_path}/imports", endpoint(import_submit), methods=["POST"]),
         Route(f"{members_path}/imports/{{import_id}}", endpoint(import_status)),

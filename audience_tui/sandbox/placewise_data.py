@@ -331,6 +331,37 @@ def club_doc(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
+# The consents every demo club defines (member schema); members hold email and SMS marketing.
+CONSENT_DEFINITIONS = (*CONSENTS, "dmp_profiling", "cookie_tracking")
+
+
+def member_schema_doc() -> dict[str, Any]:
+    """GET /v3/loyalty_clubs/{slug}/member_schema, in the legacy docs' shape: a JSON Schema of
+    the member properties plus the club's identifiers, consents and languages."""
+    text, date_ = {"type": "string"}, {"type": "string", "format": "date"}
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "identifiers": ["email", "msisdn"],
+        "consents": {slug: {"version": ""} for slug in CONSENT_DEFINITIONS},
+        "languages": ["no", "en"],
+        "default_language": "no",
+        "version": "v2",
+        "products": {"default": {"properties": list(PROPERTY_COLUMNS)}},
+        "properties": {
+            "email": {"type": "string", "format": "email"},
+            "first_name": text,
+            "last_name": text,
+            "msisdn": text,
+            "birthday": date_,
+            "gender": {"type": "string", "enum": ["man", "woman", "other"]},
+            "interests": {"type": "array", "items": {"type": "string", "enum": list(INTERESTS)}},
+            "bonus_points": {"type": "integer"},
+        },
+        "required": ["email"],
+    }
+
+
 def _consents(row: sqlite3.Row) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = json.loads(row["other_consents"] or "{}")
     for slug, column in zip(CONSENTS, ("c_email", "c_sms"), strict=True):

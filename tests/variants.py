@@ -1,0 +1,87 @@
+"""Sandbox variants: the sandbox behaving another way the documents allow, for tests that check an
+adapter does not rely on the sandbox's reading where the documents are silent.
+
+A variant wraps the sandbox's transport: it may answer a request itself (`before`) or change the
+JSON the sandbox answered (`after`). Everything else passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from audience_tui.core.models import Account
+from audience_tui.core.provider import Provider
+from audience_tui.core.session import Session
+from audience_tui.providers import create
+from audience_tui.sandbox.demo import Sandbox, demo_accounts
+
+Before = Callable[[httpx.Request], "httpx.Request | httpx.Response"]
+After = Callable[[httpx.Request, Any], Any]
+
+
+class Variant(httpx.AsyncBaseTransport):
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        before: Before | None = None,
+        after: After | None = None,
+    ) -> None:
+        self.inner = inner
+        self.before = before
+        self.after = after
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.before is not None:
+            changed = self.before(request)
+            if isinstance(changed, httpx.Response):
+                return changed
+            request = changed
+        response = await self.inner.handle_async_request(request)
+        if self.after is None:
+            return response
+        body = await response.aread()
+        try:
+            doc = json.loads(body) if body else None
+        except ValueError:
+            return httpx.Response(response.status_code, headers=response.headers, content=body)
+        new = self.after(request, doc)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        content = json.dumps(new).encode() if body else body
+        return httpx.Response(response.status_code, headers=headers, content=content)
+
+
+def demo_account(platform: str, **settings: str) -> tuple[Account, dict[str, str]]:
+    account, secrets = next((a, s) for a, s in demo_accounts() if a.platform == platform)
+    if settings:
+        account = Account(
+            account.name, account.platform, account.base_url, {**account.settings, **settings}, True
+        )
+    return account, secrets
+
+
+def variant_provider(
+    sandbox: Sandbox,
+    platform: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **settings: str,
+) -> Provider:
+    """The demo account's adapter over `transport` (a Variant of the sandbox, or the sandbox)."""
+    account, secrets = demo_account(platform, **settings)
+    return create(account, secrets, transport=transport or sandbox.transport)
+
+
+def variant_session(
+    sandbox: Sandbox, platform: str, transport: httpx.AsyncBaseTransport
+) -> Session:
+    """A Session holding the demo account of `platform`, served through `transport`."""
+    account, secrets = demo_account(platform)
+    return Session([account], lambda _: secrets, transport_for=lambda _: transport)
+
+
+def path_of(request: httpx.Request) -> str:
+    return request.url.path
