@@ -218,7 +218,7 @@ def _complete(
     """`account` with every non-secret setting it lacks asked for (visibly) or refused."""
     settings = dict(account.settings)
     for spec in specs:
-        if spec.secret or settings.get(spec.key):
+        if spec.secret or settings.get(spec.key) or not spec.required:
             continue
         line = ""
         if interactive:

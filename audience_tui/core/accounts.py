@@ -116,7 +116,8 @@ def problems(
     for key, spec in specs.items():
         value = (secrets if spec.secret else account.settings).get(key, "")
         if not value:
-            found[key] = f"{spec.label} is required"
+            if spec.required:
+                found[key] = f"{spec.label} is required"
         elif _CONTROL.search(value):
             found[key] = f"{spec.label} must be one line of printable text"
     for key in account.settings:

@@ -356,6 +356,7 @@ class CredentialSpec:
     key: str
     label: str
     secret: bool
+    required: bool = True  # an optional setting (e.g. where Heyloyalty mails import errors)
 
 
 @dataclass(frozen=True, slots=True)
