@@ -274,7 +274,7 @@ async def test_import_is_untracked_and_members_appear(hl: Provider) -> None:
         {"email": "second.member@example.org", "firstname": "Otto", "tier": "3"},
     ]  # fmt: skip
     job = await hl.start_import(ImportRequest(vip, rows, "vip.csv"))
-    assert job.state is ImportState.UNTRACKED and job.note == NO_IMPORT_STATUS
+    assert job.state is ImportState.UNTRACKED and job.note.startswith(NO_IMPORT_STATUS)
     assert job.submitted == 2
     with pytest.raises(UnsupportedError, match="no import status endpoint"):
         await hl.imports()

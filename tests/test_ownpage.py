@@ -213,13 +213,13 @@ async def test_lookup_finds_every_list(op) -> None:
         await op.lookup("not an email")
 
 
-async def test_opt_out_is_publisher_cause_and_idempotent(op, sandbox) -> None:
+async def test_opt_out_is_reader_cause_by_default_and_idempotent(op, sandbox) -> None:
     page = await op.members(audience(SPORT), Query(status=MemberStatus.ACTIVE), PageRequest(1))
     target = page.members[0]
     before = (await op.aggregate(audience(SPORT), "subscribed", Filter())).buckets
     out = await op.opt_out(target)
     assert out.status is MemberStatus.OPTED_OUT
-    assert out.fields["unsubscribed_cause"] == "PUBLISHER" and out.fields["unsubscribed_at"]
+    assert out.fields["unsubscribed_cause"] == "READER" and out.fields["unsubscribed_at"]
     again = await op.opt_out(target)
     assert again.fields["unsubscribed_at"] == out.fields["unsubscribed_at"]
     after = (await op.aggregate(audience(SPORT), "subscribed", Filter())).buckets

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -61,6 +62,7 @@ from .emma_parse import (
     parse_import,
     parse_member,
 )
+from .opted_out import kept_out_note, without_opted_out
 
 ALL_MEMBERS = "all"  # the audience id of the account-wide member list
 PAGE = 500  # Emma's largest window
@@ -126,6 +128,10 @@ class EmmaProvider(Provider):
             "Throttling answers 403 'Rate Limit Exceeded' with no published limit; the app "
             "backs off for up to about 15 s.",
             "Timestamps carry no zone; they are read as UTC.",
+            "Opt-out is PUT /members/email/optout/{email} (account-wide), confirmed by "
+            "member_status_id reading back 'o'. Imports leave out rows of opted-out members "
+            "unless resubscribing is asked for (whether Emma's import re-activates them is "
+            "not documented).",
             "An import's rejected rows are read from its member list (change type 'r'); the "
             "per-row message is assumed, the real API may give none.",
         ),
@@ -265,7 +271,7 @@ class EmmaProvider(Provider):
         ids = [ident(doc, "member_group_id", f"GET {path}") for doc in groups]
         return [replace(found, audience_id=gid) for gid in ids or [ALL_MEMBERS]]
 
-    async def opt_out(self, member: Member) -> Member:
+    async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         email = member.email or (await self.member(Audience(ALL_MEMBERS, ""), member.id)).email
         if not email:
             raise ValidationError("this Emma member has no email address to opt out")
@@ -279,6 +285,25 @@ class EmmaProvider(Provider):
         if after is None:
             raise NotFoundError("the member vanished after the opt-out", platform=self.title)
         return after
+
+    def opt_out_unconfirmed(self, after: Member) -> str | None:
+        """Confirmed by member_status_id reading back 'o' (what the opt-out call sets)."""
+        code = after.raw.get("member_status_id")
+        return None if code == "o" else f"member_status_id reads back {code!r}, not 'o'"
+
+    async def opted_out_among(self, audience: Audience, emails: Sequence[str]) -> set[str]:
+        """Emails among `emails` whose member is opted out (Emma's opt-out is account-wide, and
+        it has no batch lookup: one GET by email each, a few at a time)."""
+        wanted = sorted({e.strip().casefold() for e in emails if e and e.strip()})
+        gate = asyncio.Semaphore(self.capabilities.scan_concurrency)
+
+        async def out(email: str) -> bool:
+            async with gate:
+                found = await self._by_email(email, audience.id)
+            return found is not None and found.raw.get("member_status_id") == "o"
+
+        flags = await asyncio.gather(*(out(email) for email in wanted))
+        return {email for email, flag in zip(wanted, flags, strict=True) if flag}
 
     async def aggregate(self, audience: Audience, field: str, filter: Filter) -> Aggregate:
         if field != "status" or filter or audience.id == ALL_MEMBERS:
@@ -313,8 +338,11 @@ class EmmaProvider(Provider):
         return job
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
+        """POST /members with the rows, less those of opted-out members (unless resubscribing
+        is asked for: Emma's bulk import updates existing members)."""
+        rows, kept_out = await without_opted_out(self, request)
         body: dict[str, Any] = {
-            "members": [_import_member(row) for row in request.rows],
+            "members": [_import_member(row) for row in rows],
             "source_filename": request.source_filename,
         }
         if request.audience.id != ALL_MEMBERS:
@@ -328,8 +356,10 @@ class EmmaProvider(Provider):
             id=ident(answer, "import_id", label),
             state=ImportState.QUEUED,
             audience_id=request.audience.id,
-            submitted=len(request.rows),
-            note="Emma imports in the background; follow it in the import monitor",
+            submitted=len(rows),
+            skipped=kept_out,
+            note="Emma imports in the background; follow it in the import monitor."
+            + kept_out_note(kept_out),
         )
 
 

@@ -11,7 +11,7 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -52,9 +52,11 @@ from .heyloyalty_wire import (
     parse_projected_page,
     projection,
 )
+from .opted_out import kept_out_note, without_opted_out
 
 API = "/loyalty/v1"
 MAX_PAGE = 5000
+EMAIL_BATCH = 50  # emails per `or` filter when finding the unsubscribed among import rows
 NO_IMPORT_STATUS = (
     "Heyloyalty has no import status endpoint and reports row errors by email to sendErrorsTo; "
     "the app can only watch the list's member count."
@@ -70,6 +72,12 @@ class HeyloyaltyProvider(Provider):
     credentials: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("api_key", "API key", secret=True),
         CredentialSpec("api_secret", "API secret", secret=True),
+        CredentialSpec(
+            "send_errors_to",
+            "E-mail for import row errors (sendErrorsTo; optional)",
+            secret=False,
+            required=False,
+        ),
     )
     capabilities: ClassVar[Capabilities] = Capabilities(
         paging="offset",
@@ -81,7 +89,11 @@ class HeyloyaltyProvider(Provider):
         statuses=(MemberStatus.ACTIVE, MemberStatus.OPTED_OUT, MemberStatus.PENDING),
         notes=(
             "Opt-out is DELETE /lists/{id}/members/{member}, which the wiki calls 'delete'; "
-            "clients use it as unsubscribe and the member stays in the 'removed' view.",
+            "clients use it as unsubscribe. It is confirmed only by the member being found in "
+            "the list's show=removed view ('only unsubscribed members', seed).",
+            "Imports leave out rows of members unsubscribed on the list (handle_existing=update "
+            "may re-activate them) unless resubscribing is asked for; trigger_optin and "
+            "trigger_autoresponder are sent as 0 unless asked.",
             "Choice filters compare option ids; text filters are case-insensitive (seed).",
             "Paging order within equal sort values is assumed stable.",
             NO_IMPORT_STATUS,
@@ -239,7 +251,7 @@ class HeyloyaltyProvider(Provider):
         members, _ = await self._page(audience, status, params, 1, 100)
         return members
 
-    async def opt_out(self, member: Member) -> Member:
+    async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         """DELETE (unsubscribe), then read back. Repeating it is harmless: the sandbox answers
         204 again and a 404 from a platform that hides removed members is accepted, since the
         read-back is what decides the outcome."""
@@ -251,20 +263,43 @@ class HeyloyaltyProvider(Provider):
         return await self._read_back(audience, member)
 
     async def _read_back(self, audience: Audience, member: Member) -> Member:
-        """By id; where the platform hides removed members from that, from the removed view."""
+        """From the list's removed view ("only unsubscribed members"), which is what confirms;
+        otherwise by id (a member still active there reads back active: not confirmed)."""
+        if member.email:
+            for candidate in await self._by_email(audience, member.email, MemberStatus.OPTED_OUT):
+                if candidate.id == member.id:
+                    return candidate
         try:
             return await self.member(audience, member.id)
         except NotFoundError:
-            if not member.email:
-                raise
-        for candidate in await self._by_email(audience, member.email, MemberStatus.OPTED_OUT):
-            if candidate.id == member.id:
-                return candidate
-        raise NotFoundError(
-            "the member is neither on the list nor in its removed view",
-            platform=PLATFORM,
-            request=f"GET {API}/lists/{audience.id}/members",
-        )
+            raise NotFoundError(
+                "the member is neither on the list nor in its removed view",
+                platform=PLATFORM,
+                request=f"GET {API}/lists/{audience.id}/members",
+            ) from None
+
+    async def opted_out_among(self, audience: Audience, emails: Sequence[str]) -> set[str]:
+        """Emails of `emails` in the list's removed view: `show=removed` with one `or` filter of
+        up to 50 emails per request."""
+        wanted = sorted({e.strip().casefold() for e in emails if e and e.strip()})
+        gate = asyncio.Semaphore(self.capabilities.scan_concurrency)
+
+        async def batch(chunk: list[str]) -> set[str]:
+            params = [("show", SHOW[MemberStatus.OPTED_OUT]), ("logic", "or")]
+            params += [("filter[email][eq][]", email) for email in chunk]
+            found: set[str] = set()
+            for number in range(1, len(chunk) + 1):
+                async with gate:
+                    members, total = await self._page(
+                        audience, MemberStatus.OPTED_OUT, params, number, EMAIL_BATCH
+                    )
+                found |= {(m.email or "").strip().casefold() for m in members}
+                if not members or total is None or number * EMAIL_BATCH >= total:
+                    break
+            return found & set(chunk)
+
+        chunks = [wanted[i : i + EMAIL_BATCH] for i in range(0, len(wanted), EMAIL_BATCH)]
+        return set().union(*await asyncio.gather(*(batch(c) for c in chunks)))
 
     # --- imports ---------------------------------------------------------------------------
     async def imports(self) -> list[ImportJob]:
@@ -274,22 +309,33 @@ class HeyloyaltyProvider(Provider):
         raise UnsupportedError(NO_IMPORT_STATUS, platform=PLATFORM)
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
-        """POST the rows as CSV; Heyloyalty answers 200 and works on it unseen."""
+        """POST the rows as CSV; Heyloyalty answers 200 and works on it unseen.
+
+        Rows of members unsubscribed on the list are left out first (unless resubscribing is
+        asked for); the opt-in and autoresponder mails are sent only when asked for.
+        """
         columns = list(dict.fromkeys(k for row in request.rows for k in row))
         if "email" not in columns and "mobile" not in columns:
             raise ValidationError("a Heyloyalty import needs an email or mobile column")
+        rows, kept_out = await without_opted_out(self, request)
         path = f"{API}/lists/{request.audience.id}/import"
+        data: dict[str, Any] = {
+            "fields_selected[]": columns,
+            "duplicate_field": "email" if "email" in columns else "mobile",
+            "handle_existing": "update",
+            "skip_header_line": "1",
+            "date_format": "Y-m-d",
+            "trigger_optin": "1" if request.trigger_optin else "0",
+            "trigger_autoresponder": "1" if request.trigger_autoresponder else "0",
+        }
+        errors_to = self.setting("send_errors_to").strip()
+        if errors_to:
+            data["sendErrorsTo"] = errors_to
         await self.http.request(
             "POST",
             path,
-            data={
-                "fields_selected[]": columns,
-                "duplicate_field": "email" if "email" in columns else "mobile",
-                "handle_existing": "update",
-                "skip_header_line": "1",
-                "date_format": "Y-m-d",
-            },
-            files={"file": (request.source_filename, _csv(columns, request.rows), "text/csv")},
+            data=data,
+            files={"file": (request.source_filename, _csv(columns, rows), "text/csv")},
         )
         started = datetime.now(UTC)
         return ImportJob(
@@ -297,9 +343,20 @@ class HeyloyaltyProvider(Provider):
             state=ImportState.UNTRACKED,
             audience_id=request.audience.id,
             started_at=started,
-            submitted=len(request.rows),
-            note=NO_IMPORT_STATUS,
+            submitted=len(rows),
+            skipped=kept_out,
+            note=import_note(errors_to) + kept_out_note(kept_out),
         )
+
+
+def import_note(errors_to: str) -> str:
+    """What the user can know of an import, and where its row errors go."""
+    if errors_to:
+        return f"{NO_IMPORT_STATUS} Row errors are e-mailed to {errors_to} (sendErrorsTo)."
+    return (
+        f"{NO_IMPORT_STATUS} No sendErrorsTo address is set (account setting send_errors_to), "
+        "so Heyloyalty reports row errors to no one this app knows of."
+    )
 
 
 def _cell(value: Any) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -23,7 +23,7 @@ from uuid import uuid4
 from ..core.aggregate import EMPTY
 from ..core.errors import (
     AudienceError,
-    InvalidResponseError,
+    ConfigError,
     NotFoundError,
     UnsupportedError,
     ValidationError,
@@ -50,6 +50,7 @@ from ..core.models import (
 from ..core.platforms import title as platform_title
 from ..core.provider import Provider
 from . import ownpage_parse as parse
+from .opted_out import kept_out_note, without_opted_out
 from .ownpage_auth import OwnpageTokenAuth
 
 T = TypeVar("T")
@@ -67,6 +68,7 @@ NO_HISTORY = (
     "Ownpage imports synchronously (the summary is shown when the upload finishes) "
     "and has no import history"
 )
+CAUSES = ("READER", "PUBLISHER")  # the documented unsubscribed_cause values a write may send
 WRITABLE = frozenset({"email", "guid", "subscribed", "unsubscribed_cause"})
 Row = dict[str, Any]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -79,6 +81,12 @@ class OwnpageProvider(Provider):
     credentials = (
         CredentialSpec("client", "Client id", secret=False),
         CredentialSpec("api_key", "API key", secret=True),
+        CredentialSpec(
+            "unsubscribe_cause",
+            "Opt-out cause: READER (the reader asked; default) or PUBLISHER (optional)",
+            secret=False,
+            required=False,
+        ),
     )
     capabilities = Capabilities(
         paging="offset",
@@ -97,8 +105,13 @@ class OwnpageProvider(Provider):
             "Totals come from the counts endpoint; with an email search Ownpage gives no total.",
             "Tokens expire after an unpublished lifetime: on 401 a new token is fetched once "
             "and the call resent.",
-            "Opt-out goes through the upsert endpoint with unsubscribed_cause PUBLISHER (a "
-            "publisher-side action); an address not on the list is never created by it.",
+            "Opt-out goes through the upsert endpoint with subscribed:false and "
+            "unsubscribed_cause READER (the reader's own request, the documented default; the "
+            "account setting unsubscribe_cause=PUBLISHER records suppressions on the "
+            "publisher's initiative); it is confirmed by subscribed reading back false. An "
+            "address not on the list is never created by it.",
+            "Imports leave out rows of subscribers unsubscribed on the list unless "
+            "resubscribing is asked for.",
             "Imports are synchronous: each request of up to 20 000 rows answers with counts; "
             "Ownpage keeps no import history.",
             "Assumed: email search is case-insensitive, subscribers come in insertion order "
@@ -191,7 +204,8 @@ class OwnpageProvider(Provider):
 
     # --- writing ---------------------------------------------------------------------------------
     async def opt_out(self, member: Member) -> Member:
-        """Unsubscribe with cause PUBLISHER; a member already out is left as is (idempotent)."""
+        """Unsubscribe with the account's cause (READER unless set to PUBLISHER); a member
+        already out is left as is (idempotent)."""
         if not member.audience_id or not member.email:
             raise ValidationError("an opt-out needs the member's list and email")
         current = await self._find(member.audience_id, member.email)
@@ -199,24 +213,60 @@ class OwnpageProvider(Provider):
             raise NotFoundError("the subscriber is not on this list", platform=self.title)
         if current.status is MemberStatus.OPTED_OUT:
             return current
-        row = {"email": current.email, "subscribed": False, "unsubscribed_cause": "PUBLISHER"}
+        row = {"email": current.email, "subscribed": False, "unsubscribed_cause": self.cause()}
         result = await self._upsert(member.audience_id, [row], first_row=1)
         if result.row_errors:
             raise ValidationError(
                 f"Ownpage refused the opt-out: {result.row_errors[0].message}", platform=self.title
             )
         after = await self._find(member.audience_id, member.email)
-        if after is None or after.status is not MemberStatus.OPTED_OUT:
-            raise InvalidResponseError(
-                "the opt-out was accepted but the subscriber still reads as subscribed",
-                platform=self.title,
-            )
+        if after is None:
+            raise NotFoundError("the subscriber vanished after the opt-out", platform=self.title)
         return after
+
+    def opt_out_unconfirmed(self, after: Member) -> str | None:
+        """Confirmed by the subscriber's `subscribed` reading back false."""
+        if after.raw.get("subscribed") is False:
+            return None
+        return f"subscribed reads back {after.raw.get('subscribed', 'absent')}"
+
+    def cause(self) -> str:
+        """The unsubscribed_cause an opt-out records (account setting unsubscribe_cause)."""
+        cause = (self.setting("unsubscribe_cause") or "READER").strip().upper()
+        if cause not in CAUSES:
+            raise ConfigError(
+                f"unsubscribe_cause must be READER or PUBLISHER, not {cause!r}", platform=self.title
+            )
+        return cause
+
+    async def opted_out_among(self, audience: Audience, emails: Sequence[str]) -> set[str]:
+        """Emails among `emails` unsubscribed on the list: the unsubscribed view read whole, or
+        one exact search per email when that takes fewer requests."""
+        wanted = {e.strip().casefold() for e in emails if e and e.strip()}
+        unsubscribed = (await self._counts(audience.id)).unsubscribed
+        pages = -(-unsubscribed // MAX_PAGE_SIZE)
+        if pages <= len(wanted):
+            docs = await self._parallel(
+                self._documents(
+                    audience.id,
+                    {"status": "unsubscribed", "offset": n * MAX_PAGE_SIZE, "count": MAX_PAGE_SIZE},
+                )
+                for n in range(pages)
+            )
+            found = {str(d.get("email", "")).strip().casefold() for page in docs for d in page}
+            return found & wanted
+        members = await self._parallel(self._find(audience.id, email) for email in sorted(wanted))
+        return {
+            (m.email or "").casefold()
+            for m in members
+            if m is not None and m.status is MemberStatus.OPTED_OUT
+        }
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
         """Upsert the rows in requests of <= 20 000; the job is finished when this returns."""
         audience_id = request.audience.id
-        rows = [_import_row(row) for row in request.rows]
+        kept, kept_out = await without_opted_out(self, request)
+        rows = [_import_row(row) for row in kept]
         ignored = sorted({k for row in request.rows for k in row if not _writable(k)})
         started = datetime.now(UTC)
         total = parse.Summary()
@@ -238,6 +288,7 @@ class OwnpageProvider(Provider):
         )
         if ignored:
             note += f" Columns Ownpage cannot store were left out: {', '.join(ignored)}."
+        note += kept_out_note(kept_out)
         return ImportJob(
             id=f"sync-{uuid4().hex[:12]}",
             state=ImportState.FAILED if failure else ImportState.FINISHED,
@@ -247,7 +298,7 @@ class OwnpageProvider(Provider):
             submitted=len(rows),
             added=total.created,
             updated=total.data_changed,
-            skipped=total.duplicates,
+            skipped=total.duplicates + kept_out,
             errors=len(total.row_errors),
             row_errors=list(total.row_errors),
             note=note + failure,

@@ -76,6 +76,12 @@ def _insert(conn: sqlite3.Connection, list_id: int, values: dict[str, Any], stat
     return member_id
 
 
+REACTIVATE = (
+    "imported = 1, unsubscribed_at = NULL, "
+    "status = CASE status WHEN 'unsubscribed' THEN 'active' ELSE status END"
+)
+
+
 def _update(conn: sqlite3.Connection, rid: int, values: dict[str, Any], extra: str = "") -> None:
     sets = [f"{name} = ?" for name in values] + ["updated_at = ?"] + ([extra] if extra else [])
     conn.execute(
@@ -182,7 +188,9 @@ def _import_rows(
             (list_id, values[key]),
         ).fetchone()
         if existing is not None and handle in ("update", "updateOnly"):
-            _update(conn, existing["rid"], values, "imported = 1")
+            # "Re-import previously unsubscribed" is on by default (support article on
+            # imports): an update re-activates an unsubscribed member.
+            _update(conn, existing["rid"], values, REACTIVATE)
             updated += 1
         elif existing is None and handle in ("update", "ignore"):
             _insert(conn, list_id, values, "active", imported=True)

@@ -1,0 +1,104 @@
+"""Ownpage opt-out and import rules: cause READER by default, PUBLISHER as a setting; confirmed by
+`subscribed` reading back false; imports leave out the unsubscribed unless asked. Against the
+sandbox and variants of it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from variants import Variant, variant_provider, variant_session
+
+from audience_tui.core.errors import ConfigError, ValidationError
+from audience_tui.core.models import (
+    Audience,
+    ImportRequest,
+    Member,
+    MemberStatus,
+    PageRequest,
+    Query,
+)
+from audience_tui.core.provider import Provider
+from audience_tui.sandbox.demo import Sandbox
+
+SPORT = Audience("1202", "Sport")
+
+
+async def subscribed(provider: Provider, n: int = 1) -> list[Member]:
+    page = await provider.members(SPORT, Query(status=MemberStatus.ACTIVE), PageRequest(n))
+    return page.members
+
+
+class Posted:
+    def __init__(self) -> None:
+        self.bodies: list[Any] = []
+
+    def before(self, request: httpx.Request) -> httpx.Request:
+        if request.method == "POST" and request.url.path.endswith("/subscribers"):
+            self.bodies.append(json.loads(request.read()))
+        return request
+
+
+async def test_publisher_cause_is_a_setting(sandbox: Sandbox) -> None:
+    posted = Posted()
+    variant = Variant(sandbox.transport, before=posted.before)
+    async with variant_provider(sandbox, "ownpage", variant, unsubscribe_cause="publisher") as op:
+        (member,) = await subscribed(op)
+        out = await op.opt_out(member)
+        assert out.raw["unsubscribed_cause"] == "PUBLISHER" and op.opt_out_unconfirmed(out) is None
+        assert posted.bodies[-1] == [
+            {"email": member.email, "subscribed": False, "unsubscribed_cause": "PUBLISHER"}
+        ]
+    async with variant_provider(sandbox, "ownpage", unsubscribe_cause="whoever") as op:
+        (member,) = await subscribed(op)
+        with pytest.raises(ConfigError, match="READER or PUBLISHER"):
+            await op.opt_out(member)
+
+
+async def test_an_upsert_that_changes_nothing_is_not_confirmed(sandbox: Sandbox) -> None:
+    """Ownpage documents that an absent or invalid `subscribed` keeps the status: a server that
+    dropped it answers 200 and the subscriber stays subscribed."""
+
+    def before(request: httpx.Request) -> httpx.Request:
+        if request.method != "POST" or not request.url.path.endswith("/subscribers"):
+            return request
+        rows = [
+            {k: v for k, v in row.items() if k == "email"} for row in json.loads(request.read())
+        ]
+        return httpx.Request("POST", request.url, headers=request.headers, json=rows)
+
+    session = variant_session(sandbox, "ownpage", Variant(sandbox.transport, before=before))
+    try:
+        (member,) = await subscribed(session.provider("demo-ownpage"))
+        outcome = await session.opt_out("demo-ownpage", member)
+        assert not outcome.confirmed and "subscribed reads back True" in str(outcome.error)
+    finally:
+        await session.aclose()
+
+
+async def test_import_keeps_the_unsubscribed_out_unless_asked(sandbox: Sandbox) -> None:
+    posted = Posted()
+    variant = Variant(sandbox.transport, before=posted.before)
+    async with variant_provider(sandbox, "ownpage", variant) as op:
+        gone, stays = await subscribed(op, 2)
+        await op.opt_out(gone)
+        rows = [
+            {"email": gone.email, "subscribed": "true"},
+            {"email": stays.email, "subscribed": "true"},
+        ]
+        assert await op.opted_out_among(SPORT, [r["email"] for r in rows]) == {
+            gone.email.casefold()
+        }
+        job = await op.start_import(ImportRequest(SPORT, rows))
+        assert job.submitted == 1 and "1 opted out earlier: kept out" in job.note
+        assert [r["email"] for r in posted.bodies[-1]] == [stays.email]
+        [still] = [m for m in await op.lookup(gone.email) if m.audience_id == SPORT.id]
+        assert still.status is MemberStatus.OPTED_OUT
+        await op.start_import(ImportRequest(SPORT, rows[:1], resubscribe=True))
+        [back] = [m for m in await op.lookup(gone.email) if m.audience_id == SPORT.id]
+        assert back.status is MemberStatus.ACTIVE
+        await op.opt_out(back)
+        with pytest.raises(ValidationError, match="opted out earlier"):
+            await op.start_import(ImportRequest(SPORT, rows[:1]))
