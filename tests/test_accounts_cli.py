@@ -128,7 +128,7 @@ def test_no_verify_saves_without_a_call_and_test_then_fails(cli: Run) -> None:
         (("heyloyalty", "demo-mine"), HL_LINES, "kept for the sandbox"),
         (("heyloyalty", "shop", "--base-url", "http://proxy.example.com"), HL_LINES, "https"),
         (("heyloyalty", "shop", "--set", "api_secret=x"), HL_LINES, "never on the command line"),
-        (("heyloyalty", "shop", "--set", "colour=red"), HL_LINES, "KEY one of: none"),
+        (("heyloyalty", "shop", "--set", "colour=red"), HL_LINES, "KEY one of: send_errors_to"),
         (("heyloyalty", "shop"), "only-one-line\n", "one line per secret: API key, API secret"),
         (("emma", "shop"), "a\nb\n", "pass --set account_id=VALUE"),
     ],

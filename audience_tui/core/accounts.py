@@ -88,7 +88,8 @@ def prepare(account: Account, secrets: Mapping[str, str]) -> tuple[Account, dict
     for value in secrets.values():
         register_secret(value)
     base_url = (account.base_url or "").strip().rstrip("/") or None
-    settings = {key: value.strip() for key, value in account.settings.items()}
+    # An optional setting left empty is not a setting (so the file holds only what was given).
+    settings = {key: value.strip() for key, value in account.settings.items() if value.strip()}
     cleaned = replace(account, name=account.name.strip(), base_url=base_url, settings=settings)
     return cleaned, secrets
 
