@@ -23,7 +23,7 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 
 
 async def vip_list(provider: Provider) -> Audience:

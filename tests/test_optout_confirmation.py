@@ -11,7 +11,7 @@ from variants import Variant, variant_provider, variant_session
 
 from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 from audience_tui.sandbox.kajabi_data import SITES
 
 KAJABI_SITE = str(SITES[1][0])

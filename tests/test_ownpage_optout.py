@@ -21,7 +21,7 @@ from audience_tui.core.models import (
     Query,
 )
 from audience_tui.core.provider import Provider
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 
 SPORT = Audience("1202", "Sport")
 

@@ -22,8 +22,8 @@ from audience_tui.core.models import (
     Query,
 )
 from audience_tui.core.session import Session
+from audience_tui.demo import Sandbox
 from audience_tui.providers.placewise_consent import email_consent_slug
-from audience_tui.sandbox.demo import Sandbox
 
 LADE = Audience("city-lade", "City Lade", extra={"community_id": 3435})
 SCHEMA = "/placewise/v3/loyalty_clubs/city-lade/member_schema"

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 
 from audience_tui.core.models import Account
+from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
-from audience_tui.providers import create
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
+from audience_tui.demo import Sandbox, demo_accounts
 
 Before = Callable[[httpx.Request], "httpx.Request | httpx.Response"]
 After = Callable[[httpx.Request, Any], Any]
