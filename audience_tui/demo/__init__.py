@@ -88,6 +88,13 @@ class Sandbox(Builds):
         app = create_app(store, faults, in_process=True)
         return cls(store=store, app=app, transport=httpx.ASGITransport(app=app))
 
+    async def drain(self) -> None:
+        """Let the emulated platforms finish the work they accepted (imports) before the
+        process that serves them ends."""
+        from ..sandbox.app import drain
+
+        await drain(self.store)
+
 
 class DeferredSandbox(Builds):
     """The app's demo sandbox, started by its first request instead of before the first frame.

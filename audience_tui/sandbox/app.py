@@ -6,7 +6,8 @@
 - `PREFIX`, `DEMO_SETTINGS`, `DEMO_SECRETS`: where it is mounted and its demo account's
   credentials (defined in `demo_credentials`, which the app reads before the sandbox starts);
 - `install(store)`: create its tables and seed its demo data (big lists in the background);
-- `routes(store)`: its Starlette routes, relative to PREFIX.
+- `routes(store)`: its Starlette routes, relative to PREFIX;
+- optionally `drain(store)`: carry out the work it accepted and runs later (imports).
 """
 
 from __future__ import annotations
@@ -66,3 +67,13 @@ def create_app(
     routes += [Mount(module.PREFIX, routes=module.routes(store)) for module in modules]
     app = write_log.wrap(Starlette(routes=routes))
     return FaultMiddleware(app, faults, in_process=in_process)
+
+
+async def drain(store: Store) -> None:
+    """Carry out what the platforms accepted to do later. A real platform goes on working after
+    its client has gone; the in-process sandbox ends with the command that runs it, so the
+    command drains it first (else an import it reported as sent would never land)."""
+    for name in PLATFORMS:
+        finish = getattr(platform_module(name), "drain", None)
+        if finish is not None:
+            await finish(store)

@@ -22,7 +22,7 @@ from .heyloyalty_auth import signed_by
 from .heyloyalty_http import error, list_fields, list_row, member_json, member_row
 from .heyloyalty_listing import listing
 from .heyloyalty_query import BadRequest, brackets, fold
-from .heyloyalty_writes import change_member, create_member, start_import
+from .heyloyalty_writes import change_member, create_member, finish_pending, start_import
 from .store import Store
 
 PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["heyloyalty"]
@@ -103,6 +103,11 @@ def _endpoint(store: Store, handler: Handler) -> Callable[[Request], Awaitable[R
             return error(400, str(exc))
 
     return endpoint
+
+
+async def drain(store: Store) -> None:
+    """Carry out the imports accepted and not yet done (see app.drain)."""
+    await finish_pending()
 
 
 def routes(store: Store) -> list[BaseRoute]:

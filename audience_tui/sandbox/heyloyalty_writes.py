@@ -238,3 +238,10 @@ async def start_import(request: Request, store: Store) -> Response:
     _pending.add(task)
     task.add_done_callback(_pending.discard)
     return JSONResponse({})
+
+
+async def finish_pending() -> None:
+    """Wait for the imports accepted in this event loop to be carried out."""
+    loop = asyncio.get_running_loop()
+    while running := [t for t in _pending if t.get_loop() is loop and not t.done()]:
+        await asyncio.gather(*running, return_exceptions=True)

@@ -324,6 +324,12 @@ def install(store: Store) -> None:
         )
 
 
+async def drain(store: Store) -> None:
+    """Carry out the bulks accepted and not yet finished (see app.drain)."""
+    if await store.run(imports.unfinished):  # read first: a write waits behind list builds
+        await store.run_write(imports.finish_all)
+
+
 def routes(store: Store) -> list[BaseRoute]:
     buckets = Buckets()
 

@@ -121,6 +121,21 @@ def advance(conn: sqlite3.Connection, club_id: int, import_id: str) -> bool:
     return True
 
 
+def unfinished(conn: sqlite3.Connection) -> bool:
+    found = conn.execute("SELECT 1 FROM placewise_bulks WHERE status != 'finished' LIMIT 1")
+    return found.fetchone() is not None
+
+
+def finish_all(conn: sqlite3.Connection) -> None:
+    """Every unfinished bulk of every import carried out and finished (see app.drain)."""
+    for bulk in conn.execute(
+        "SELECT b.*, i.club_id FROM placewise_bulks b JOIN placewise_imports i"
+        " ON i.id = b.import_id WHERE b.status != 'finished'"
+    ).fetchall():
+        _run(conn, bulk["club_id"], bulk)
+        conn.execute("UPDATE placewise_bulks SET status = 'finished' WHERE id = ?", (bulk["id"],))
+
+
 def _run(conn: sqlite3.Connection, club_id: int, bulk: sqlite3.Row) -> None:
     created = updated = 0
     errors: dict[str, list[Any]] = {}
