@@ -174,3 +174,27 @@ def test_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "FIELD OP VALUE" in out and "examples:" in out
+
+
+@pytest.mark.parametrize(
+    ("account", "audience", "extra"),
+    [
+        ("demo-heyloyalty", "Webshop customers", []),
+        ("demo-placewise", "Infinity Mall", ["--no-wait"]),
+    ],
+)
+def test_an_import_that_says_sent_lands_before_the_command_exits(
+    account: str,
+    audience: str,
+    extra: list[str],
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("email,first_name\nlanded.person@example.com,Landed\n")
+    code, out, err = run(capsys, "import", account, audience, str(csv_file), "--yes", *extra)
+    assert code == 0, err
+    code, out, err = run(capsys, "lookup", "landed.person@example.com", "--account", account)
+    assert code == 0, err
+    assert "landed.person@example.com" in out

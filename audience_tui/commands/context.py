@@ -104,5 +104,7 @@ class Context:
         try:
             return await handler(self.args, self)
         finally:
+            if "sandbox" in self.__dict__:  # the in-process platforms end with this command
+                await self.sandbox.drain()
             if self._session is not None:
                 await self._session.aclose()
