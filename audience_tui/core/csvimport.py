@@ -103,6 +103,29 @@ def guess_mapping(header: Sequence[str], fields: Sequence[FieldSpec]) -> dict[st
     return mapping
 
 
+def mapping_with(
+    header: Sequence[str], fields: Sequence[FieldSpec], chosen: Mapping[str, str]
+) -> dict[str, str]:
+    """The columns matched by name, with the `chosen` ones added (or overriding them): a column
+    the user mapped never switches the matching off for the others. A field claimed by a chosen
+    column is no longer filled from the column that matched it by name."""
+    missing = [column for column in chosen if column not in header]
+    if missing:
+        raise ValidationError(
+            f"no column {', '.join(map(repr, missing))} in the file; columns are: "
+            f"{', '.join(header)}"
+        )
+    claimed = set(chosen.values())
+    guessed = guess_mapping(header, fields)
+    mapping = {}
+    for column in header:  # in the file's order, as guess_mapping gives it
+        if column in chosen:
+            mapping[column] = chosen[column]
+        elif column in guessed and guessed[column] not in claimed:
+            mapping[column] = guessed[column]
+    return mapping
+
+
 def plan_import(
     table: CsvTable, fields: Sequence[FieldSpec], mapping: Mapping[str, str] | None = None
 ) -> ImportPlan:
