@@ -198,3 +198,16 @@ def test_an_import_that_says_sent_lands_before_the_command_exits(
     code, out, err = run(capsys, "lookup", "landed.person@example.com", "--account", account)
     assert code == 0, err
     assert "landed.person@example.com" in out
+
+
+def test_a_mapped_column_adds_to_the_columns_matched_by_name(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("email,firstname,city\nmapped.person@example.com,Mapped,Oslo\n")
+    argv = ["import", "demo-emma", "All members", str(csv_file), "--dry-run"]
+    code, out, err = run(capsys, *argv, "--map", "firstname=first_name")
+    assert code == 0, err
+    assert "email -> email, firstname -> first_name, city -> city" in out
+    code, _, err = run(capsys, *argv, "--map", "surname=last_name")
+    assert code == 2 and "no column 'surname'" in err

@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from ..core.csvimport import plan_import, read_csv
+from ..core.csvimport import mapping_with, plan_import, read_csv
 from ..core.errors import NotFoundError, ValidationError
 from ..core.importer import FINAL, start_import
 from ..core.models import ImportJob, ImportState, Member, MemberStatus
@@ -65,7 +65,7 @@ def register(sub: Any) -> None:
         action="append",
         default=[],
         metavar="COLUMN=FIELD",
-        help="map a CSV column to a field (repeatable; default: by name)",
+        help="map a CSV column to a field (repeatable; added to the columns matched by name)",
     )
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--dry-run", action="store_true", help="check the file, send nothing")
@@ -162,9 +162,7 @@ async def run_imports(args: argparse.Namespace, ctx: Context) -> int:
         ctx.out.write("\n")
 
 
-def _mapping(pairs: list[str]) -> dict[str, str] | None:
-    if not pairs:
-        return None
+def _mapping(pairs: list[str]) -> dict[str, str]:
     mapping = {}
     for pair in pairs:
         column, sep, field = pair.partition("=")
@@ -178,7 +176,8 @@ async def run_import(args: argparse.Namespace, ctx: Context) -> int:
     provider = ctx.session.provider(args.account)
     audience = await ctx.session.audience(args.account, args.list)
     table = read_csv(args.file)
-    plan = plan_import(table, await provider.fields(audience), _mapping(args.map))
+    fields = await provider.fields(audience)
+    plan = plan_import(table, fields, mapping_with(table.header, fields, _mapping(args.map)))
     mapped = ", ".join(f"{c} -> {f}" for c, f in plan.mapping.items())
     print(
         f"{len(plan.rows)} row(s) to import into {clean(audience.name)}; columns: {mapped}",
