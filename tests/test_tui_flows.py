@@ -114,10 +114,13 @@ async def test_lookup_on_several_lists_offers_a_choice(session: Session) -> None
         await look_up(pilot, email)
         choices = app.screen.query_one(OptionList)
         assert choices.display and choices.option_count == 2
-        await pilot.press("down", "enter")
+        prompt = app.screen
+        assert choices.highlighted == 0  # enter at once opens the first list's member
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, MemberDetailScreen)
         assert app.screen.member.email == email
+        assert app.screen.audience == prompt.found[0].audience
 
 
 async def test_lookup_across_accounts_lists_every_membership(session: Session) -> None:

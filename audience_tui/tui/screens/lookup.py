@@ -109,6 +109,7 @@ class LookupScreen(ModalScreen[None]):
             Option(text(t.audience.name).append("  ").append_text(status_text(t.member)), str(i))
             for i, t in enumerate(self.found)
         )
+        choices.highlighted = 0  # enter opens the first list's member, as the arrows suggest
         choices.display = True
         choices.focus()
         self._message(f"{email} is on {len(self.found)} lists: choose one and press enter.")
