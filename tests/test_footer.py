@@ -35,7 +35,9 @@ async def test_the_accounts_footer_is_one_widget_with_the_palette_key_last(
         assert ("Open lists", True) in shown(accounts) and ("Quit", True) in shown(accounts)
         assert shown(accounts)[-1] == ("Commands", True)
         last = screen_text(app).splitlines()[SIZE[1] - 1]
-        assert last.startswith(" ⏎ Open lists  a Add account ")
+        # Too long for 120 columns spaced as Textual spaces keys: closer together, none cut.
+        assert last.startswith("⏎ Open lists a Add account ")
+        assert "? Help / Look up email " in last
         assert last.endswith("▏^p Commands ")
         palette = footer.keys[-1]
         assert (palette.start, palette.end) == (SIZE[0] - 12, SIZE[0])
@@ -118,3 +120,25 @@ async def test_a_footer_whose_screen_closed_is_left_alone() -> None:
         assert not footer.is_attached and drawn
         footer.bindings_changed(screen)  # the signal, arriving late
         assert footer.keys is drawn
+
+
+async def test_keys_that_do_not_fit_wrap_onto_a_second_line_whole(session: Session) -> None:
+    """At 80 columns no description is cut: the footer takes two lines, and a key on the
+    second line answers the mouse."""
+    app = AudienceApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        assert footer.size.height == 2
+        text = "\n".join(screen_text(app).splitlines()[-2:])
+        for description, _ in shown(app.screen):
+            assert f" {description} " in text + " ", description
+        second = next(key for key in footer.keys if key.row == 1)
+        assert text.splitlines()[1][second.start : second.end].startswith(second.display)
+        presses: list[str] = []
+        app.simulate_key = presses.append  # type: ignore[method-assign]
+        await pilot.click(Footer, offset=(second.start + 1, 1))
+        assert presses == [second.binding.key]
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        assert footer.size.height == 1

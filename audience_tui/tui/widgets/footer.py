@@ -8,6 +8,10 @@ without it). This one draws the same line itself: each key as Textual draws a no
 the command palette's key compact at the right edge behind its rule, a disabled key dimmed. The
 mouse works as on Textual's: a key under the pointer is highlighted with its tooltip, and a
 click presses it.
+
+Every key is always shown whole: where the line is too narrow (the accounts screen at 120 columns,
+any screen at 80), the keys are first drawn closer together, then wrapped onto more lines, and
+the footer grows to hold them; never a description cut in the middle.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ class Key:
     display: str  # as the app displays the key (remapped keys included)
     enabled: bool
     tooltip: str
-    start: int = 0  # its cells on the line
+    start: int = 0  # its cells on its line
     end: int = 0
+    row: int = 0  # its line, from the top
 
 
 class Footer(Widget):
@@ -94,6 +99,7 @@ class Footer(Widget):
         keys = self._shown()
         if keys != self._keys:
             self._keys, self._hover = keys, None
+            self._fit_height()
             self.refresh()
 
     def _shown(self) -> list[Key]:
@@ -119,27 +125,58 @@ class Footer(Widget):
         return self._placed
 
     # --- drawing ----------------------------------------------------------------------------
-    def render(self) -> Text:
-        width = self.size.width
-        line = Text(no_wrap=True, overflow="crop", end="")
+    def on_resize(self) -> None:
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As many lines as the keys need at this width (one, when they fit)."""
+        lines = len(self._arrange(self.size.width or self.app.size.width)[0])
+        if self.styles.height is None or self.styles.height.value != lines:
+            self.styles.height = lines
+
+    def _arrange(self, width: int) -> tuple[list[list[tuple[Key, Text]]], Text]:
+        """The keys' parts line by line, and the palette's part (at the first line's end).
+
+        Spaced as Textual spaces them when they fit on one line; closer together when that
+        makes them fit; else wrapped (closer together) onto as many lines as they need."""
         keys = self._keys
         has_palette = bool(keys) and keys[-1].binding.key == self.app.COMMAND_PALETTE_BINDING
         plain, palette = (keys[:-1], keys[-1]) if has_palette else (keys, None)
         right = self._palette(palette) if palette is not None else Text()
-        room = max(width - right.cell_len, 0)
+        for compact in (False, True):
+            parts = [(key, self._key_part(key, compact=compact)) for key in plain]
+            lines = _wrap(parts, max(width - right.cell_len, 1), width)
+            if len(lines) == 1:
+                break
+        return lines, right
+
+    def render(self) -> Text:
+        width = self.size.width
+        lines, right = self._arrange(width)
+        palette = self._keys[-1] if right.cell_len else None
         placed: list[Key] = []
-        for key in plain:
-            part = self._part(key, f" {key.display} ", f"{key.binding.description} ")
-            start = line.cell_len
-            line.append_text(part)
-            placed.append(_at(key, start, min(line.cell_len, room)))
-        line.truncate(room, pad=True)
-        if palette is not None:
-            start = room + 1  # after the rule
-            placed.append(_at(palette, start, width))
-            line.append_text(right)
+        rendered = Text(no_wrap=True, overflow="crop", end="")
+        for row, parts in enumerate(lines):
+            line = Text(no_wrap=True, overflow="crop", end="")
+            for key, part in parts:
+                start = line.cell_len
+                line.append_text(part)
+                placed.append(_at(key, start, line.cell_len, row))
+            room = width - (right.cell_len if row == 0 else 0)
+            line.truncate(max(room, 0), pad=True)
+            if row == 0 and palette is not None:
+                placed.append(_at(palette, max(room, 0) + 1, width, 0))  # after the rule
+                line.append_text(right)
+            if row:
+                rendered.append("\n")
+            rendered.append_text(line)
         self._placed = [k for k in placed if k.start < k.end]
-        return line
+        return rendered
+
+    def _key_part(self, key: Key, *, compact: bool) -> Text:
+        if compact:
+            return self._part(key, key.display, f" {key.binding.description} ")
+        return self._part(key, f" {key.display} ", f"{key.binding.description} ")
 
     def _palette(self, key: Key) -> Text:
         """The palette's key, compact, behind the rule Textual draws as its left border."""
@@ -161,11 +198,13 @@ class Footer(Widget):
         return part
 
     # --- the mouse --------------------------------------------------------------------------
-    def _key_at(self, x: int) -> Key | None:
-        return next((key for key in self._placed if key.start <= x < key.end), None)
+    def _key_at(self, x: int, y: int) -> Key | None:
+        return next(
+            (key for key in self._placed if key.row == y and key.start <= x < key.end), None
+        )
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        key = self._key_at(event.x)
+        key = self._key_at(event.x, event.y)
         hover = key.binding if key is not None else None
         if hover is not self._hover:
             self._hover = hover
@@ -178,7 +217,7 @@ class Footer(Widget):
             self.refresh()
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        key = self._key_at(event.x)
+        key = self._key_at(event.x, event.y)
         if key is None:
             return
         if key.enabled:
@@ -187,5 +226,20 @@ class Footer(Widget):
             self.app.bell()
 
 
-def _at(key: Key, start: int, end: int) -> Key:
-    return Key(key.binding, key.display, key.enabled, key.tooltip, start, end)
+def _at(key: Key, start: int, end: int, row: int) -> Key:
+    return Key(key.binding, key.display, key.enabled, key.tooltip, start, end, row)
+
+
+def _wrap(parts: list[tuple[Key, Text]], first: int, width: int) -> list[list[tuple[Key, Text]]]:
+    """Whole parts onto lines: `first` cells on the first line (left of the palette's key),
+    `width` on the others."""
+    lines: list[list[tuple[Key, Text]]] = [[]]
+    used = 0
+    for key, part in parts:
+        room = first if len(lines) == 1 else width
+        if lines[-1] and used + part.cell_len > room:
+            lines.append([])
+            used = 0
+        lines[-1].append((key, part))
+        used += part.cell_len
+    return lines
