@@ -18,7 +18,9 @@ from ..core.models import Account
 from ..core.session import Session
 from ..core.settings import load
 
-DEMO_HINT = "Demo data — add your own account with `audience-tui accounts add PLATFORM NAME`"
+DEMO_HINT = (
+    "Demo data. Add your own account: press a, or run  audience-tui accounts add PLATFORM NAME"
+)
 
 
 def configured() -> tuple[list[Account], Callable[[Account], Mapping[str, str]]] | None:

@@ -6,6 +6,7 @@ holds up the others. `/` here looks a person up in every account at once.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -111,13 +112,16 @@ class AccountsScreen(Screen[None]):
             self._check(account.name)
 
     # --- status -------------------------------------------------------------------------------
-    def _check(self, name: str) -> None:
+    def _check(self, name: str, *, report: bool = False) -> None:
+        """Check the account in the background; `report`: say the outcome (on `t`), as a check
+        that answers at once changes nothing on screen."""
         self.errors.pop(name, None)
         self.query_one("#accounts", DataTable).update_cell(name, "status", CHECKING)
-        self.run_worker(self._verify(name), group=f"check:{name}", exclusive=True)
+        self.run_worker(self._verify(name, report), group=f"check:{name}", exclusive=True)
 
-    async def _verify(self, name: str) -> None:
+    async def _verify(self, name: str, report: bool = False) -> None:
         error: BaseException | None = None
+        started = time.monotonic()
         try:
             await self.session.provider(name).verify()
         except Exception as exc:  # any failure is this account's status, never the screen's
@@ -125,6 +129,12 @@ class AccountsScreen(Screen[None]):
         self.errors[name] = error
         self.query_one("#accounts", DataTable).update_cell(name, "status", status_of(error))
         self._describe()
+        if report and error is None:
+            took = (time.monotonic() - started) * 1000
+            self.notify(f"{name} answers ({took:,.0f} ms).", title="Connection", markup=False)
+        elif report and error is not None:
+            message = f"{name}: {error_text(error).plain}"
+            self.notify(message, title="Connection", severity="error", markup=False)
 
     @on(DataTable.RowHighlighted, "#accounts")
     def _describe(self) -> None:
@@ -167,7 +177,7 @@ class AccountsScreen(Screen[None]):
     def action_test(self) -> None:
         name = self.selected()
         if name is not None:
-            self._check(name)
+            self._check(name, report=True)
 
     def action_remove(self) -> None:
         name = self.selected()

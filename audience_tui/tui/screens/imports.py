@@ -122,6 +122,7 @@ class ImportsScreen(Screen[None]):
             self.query_one("#job").display = False
             return
         self.kind = self.provider.capabilities.imports
+        self.refresh_bindings()
         if self.kind == "none":
             self._say(
                 Text(
@@ -134,9 +135,8 @@ class ImportsScreen(Screen[None]):
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new", "refresh") and self.kind == "none":
-            return None
-        return True
+        """Where the platform has no bulk import, `n` and `r` are not offered at all."""
+        return not (action in ("new", "refresh") and self.kind == "none")
 
     def _say(self, message: Text) -> None:
         self.query_one("#message", Label).update(message)

@@ -6,6 +6,7 @@ can show the new status too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -49,14 +50,22 @@ class MemberDetailScreen(Screen[Member]):
     ]
 
     def __init__(
-        self, session: Session, account_name: str, audience: Audience, member: Member
+        self,
+        session: Session,
+        account_name: str,
+        audience: Audience,
+        member: Member,
+        fields: Sequence[FieldSpec] | None = None,
     ) -> None:
+        """`fields`: the list's fields when the opener has them (the table does), so the first
+        paint already shows labels and option names (`Sex Female`, not `sex 2`)."""
         super().__init__()
         self.session = session
         self.account_name = account_name
         self.audience = audience
         self.member = member
-        self.specs: dict[str, FieldSpec] = {}  # the list's fields, once loaded: labels, options
+        # the list's fields, given or once loaded: labels, options
+        self.specs: dict[str, FieldSpec] = {spec.name: spec for spec in fields or ()}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,7 +81,8 @@ class MemberDetailScreen(Screen[Member]):
         self.sub_title = f"{self.account_name} · {clean(self.audience.name)}"
         self.show(self.member)
         self.query_one("#detail").focus()
-        self.load_fields()
+        if not self.specs:
+            self.load_fields()
 
     @work(exclusive=True, group="detail-fields")
     async def load_fields(self) -> None:

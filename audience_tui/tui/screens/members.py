@@ -388,7 +388,8 @@ class MembersScreen(Screen[None]):
             return
         from .member_detail import MemberDetailScreen
 
-        screen = MemberDetailScreen(self.session, self.account_name, self.audience, member)
+        fields = self.current.fields if self.current is not None else None
+        screen = MemberDetailScreen(self.session, self.account_name, self.audience, member, fields)
         self.app.push_screen(screen, self._update)
 
     def action_opt_out(self) -> None:

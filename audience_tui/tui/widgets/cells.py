@@ -40,10 +40,11 @@ def platform_title(platform: str) -> str:
 
 
 def status_label(member: Member) -> str:
-    """ "opted out (Unsubscribed)": our status word, then the platform's own when it differs."""
+    """ "opted out · unsubscribed (PUBLISHER)": our status word, then the platform's own when it
+    differs (after a dot: the platform's words often hold brackets of their own)."""
     ours = member.status.value.replace("_", " ")
     theirs = clean(member.platform_status)
-    return f"{ours} ({theirs})" if theirs and theirs.casefold() != ours else ours
+    return f"{ours} · {theirs}" if theirs and theirs.casefold() != ours else ours
 
 
 def status_text(member: Member) -> Text:

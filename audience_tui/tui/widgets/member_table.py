@@ -139,6 +139,10 @@ class MemberTable(ScrollView, can_focus=True):
         Binding("pagedown,space", "page(1)", "Page down", show=False, id="table.page_down"),
         Binding("left,h", "column(-1)", "Column left", show=False, id="table.column_left"),
         Binding("right,l", "column(1)", "Column right", show=False, id="table.column_right"),
+        # The screen's first/last row (its `g`/`G`), not the scroll view's Home/End, which
+        # scrolled the view and left the cursor where it was.
+        Binding("home", "screen.first", "First row", show=False),
+        Binding("end", "screen.last", "Last row", show=False),
     ]
 
     cursor_row: reactive[int] = reactive(0, init=False)

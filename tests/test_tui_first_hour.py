@@ -1,0 +1,121 @@
+"""What a new user met in their first hour (issue 17), each as a Pilot test: keys that do what
+the footer says, Home/End in tables, labels in the member detail from its first paint, one
+wording per status, and the hints as plain sentences."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from textual.widgets import DataTable
+from tui_helpers import SIZE, notifications, open_lists, open_members, screen_text, settle
+
+from audience_tui.core.models import FieldSpec, Member, MemberStatus
+from audience_tui.core.session import Session
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.launch import DEMO_HINT
+from audience_tui.tui.screens.imports import ImportsScreen
+from audience_tui.tui.screens.member_detail import MemberDetailScreen
+from audience_tui.tui.widgets.cells import status_label
+from audience_tui.tui.widgets.footer import Footer
+
+
+async def test_home_and_end_move_the_cursor_of_the_lists_and_of_the_members(
+    session: Session,
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        accounts = app.screen.query_one(DataTable)
+        await pilot.press("end")
+        assert accounts.cursor_row == accounts.row_count - 1
+        await pilot.press("home")
+        assert accounts.cursor_row == 0
+
+        members = await open_members(pilot, session, "demo-placewise")
+        total = members.cache.total if members.cache else None
+        assert total and total > 100
+        await pilot.press("end")
+        await members.settle()
+        assert members.table.cursor_row == total - 1
+        await pilot.press("home")
+        assert members.table.cursor_row == 0
+
+
+async def test_the_detail_opened_from_the_table_shows_labels_from_its_first_paint(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        members = await open_members(pilot, session, "demo-heyloyalty")
+        never = asyncio.Event()
+
+        async def fields_never_answer(*_: object) -> list[FieldSpec]:
+            await never.wait()
+            return []
+
+        # The detail has what it needs from the table: it must not wait on the platform.
+        monkeypatch.setattr(members.provider, "fields", fields_never_answer)
+        while (
+            members.table.current_member is None
+            or "sex" not in (members.table.current_member.fields)
+            or members.table.current_member.fields["sex"] is None
+        ):
+            members.table.move_to(members.table.cursor_row + 1)
+            await members.settle()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MemberDetailScreen)
+        shown = screen_text(app)
+        assert "Sex" in shown and ("Female" in shown or "Male" in shown), shown
+        assert "sex " not in shown
+        app.workers.cancel_node(app.screen)
+
+
+def test_the_platform_status_follows_ours_without_nested_brackets() -> None:
+    member = Member(
+        id="1",
+        email="a@example.com",
+        status=MemberStatus.OPTED_OUT,
+        platform_status="unsubscribed (PUBLISHER)",
+    )
+    assert status_label(member) == "opted out · unsubscribed (PUBLISHER)"
+    same = Member(id="2", email=None, status=MemberStatus.ACTIVE, platform_status="Active")
+    assert status_label(same) == "active"
+
+
+async def test_the_demo_hint_is_a_sentence_without_markdown_quotes(session: Session) -> None:
+    app = AudienceApp(session, first_run_hint=DEMO_HINT)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "press a" in shown and "audience-tui accounts add PLATFORM NAME" in shown
+        assert "`" not in shown
+
+
+async def test_t_tests_the_connection_and_says_how_it_went(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        said = notifications(app)
+        assert any(m.startswith(f"{session.accounts[0].name} answers (") for m in said), said
+
+
+async def test_imports_of_a_platform_without_imports_offer_no_new_import(
+    session: Session,
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_lists(pilot, "demo-kajabi")
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportsScreen)
+        keys = [key.binding.action for key in app.screen.query_one(Footer).keys]
+        assert "new" not in keys and "refresh" not in keys and "back" in keys
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportsScreen)  # nothing to start
