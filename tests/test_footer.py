@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Label
-from tui_helpers import SIZE, screen_text, settle
+from tui_helpers import SIZE, open_members, screen_text, settle
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
@@ -142,3 +142,14 @@ async def test_keys_that_do_not_fit_wrap_onto_a_second_line_whole(session: Sessi
         await pilot.resize_terminal(160, 24)
         await pilot.pause()
         assert footer.size.height == 1
+
+
+async def test_the_members_footer_fits_one_line_at_120_columns(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_members(pilot, session, "demo-placewise")
+        footer = screen.query_one(Footer)
+        assert footer.size.height == 1
+        last = screen_text(app).splitlines()[SIZE[1] - 1]
+        assert "/ Look up email " in last and "s Sort " in last

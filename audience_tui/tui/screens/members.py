@@ -75,7 +75,7 @@ class MembersScreen(Screen[None]):
         Binding("o", "opt_out", "Opt out", id="table.opt_out"),
         Binding("y", "copy_email", "Copy email", id="table.copy_email"),
         Binding("e", "export", "Export", id="table.export"),
-        Binding("s", "sort", "Sort by column", id="table.sort"),
+        Binding("s", "sort", "Sort", tooltip="By the column under the cursor", id="table.sort"),
         Binding("f", "filter", "Filter", id="table.filter"),
         Binding("x", "stop_scan", "Stop scan", show=False, id="table.stop_scan"),
         Binding("c", "charts", "Charts", show=False, id="table.charts"),
