@@ -20,8 +20,8 @@ __all__ = ["DataTable"]
 
 class DataTable(TextualDataTable):  # type: ignore[type-arg]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("home", "scroll_top", "First row", show=False, id="rows.first"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="rows.last"),
     ]
     _widths: tuple[int, ...] = ()  # the column widths the drawn cells were made for
 

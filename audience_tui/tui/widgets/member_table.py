@@ -139,10 +139,6 @@ class MemberTable(ScrollView, can_focus=True):
         Binding("pagedown,space", "page(1)", "Page down", show=False, id="table.page_down"),
         Binding("left,h", "column(-1)", "Column left", show=False, id="table.column_left"),
         Binding("right,l", "column(1)", "Column right", show=False, id="table.column_right"),
-        # The screen's first/last row (its `g`/`G`), not the scroll view's Home/End, which
-        # scrolled the view and left the cursor where it was.
-        Binding("home", "screen.first", "First row", show=False),
-        Binding("end", "screen.last", "Last row", show=False),
     ]
 
     cursor_row: reactive[int] = reactive(0, init=False)
@@ -263,6 +259,15 @@ class MemberTable(ScrollView, can_focus=True):
         super().watch_scroll_y(old, new)
         self._direction = 1 if new >= old else -1
         self._want()
+
+    async def action_scroll_home(self) -> None:
+        """Home: the screen's first row (its `g`); the scroll view's own Home scrolled the view
+        and left the cursor where it was."""
+        await self.run_action("screen.first")
+
+    async def action_scroll_end(self) -> None:
+        """End: the screen's last row (its `G`, which knows when the end cannot be reached)."""
+        await self.run_action("screen.last")
 
     def action_cursor(self, step: int) -> None:
         self.move_to(self.cursor_row + step)
