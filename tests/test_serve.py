@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+import selectors
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,8 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ from audience_tui.demo import demo_session
 from audience_tui.sandbox.people import person
 
 aiohttp = pytest.importorskip("aiohttp")
+web = pytest.importorskip("aiohttp.web")
 
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 TIMEOUT = 30.0
@@ -35,30 +39,63 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+SERVING = re.compile(r"serving audience-tui on (http://\S+)/\?token=(\S+)")
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running `serve`: its base URL and this launch's token, as its first line printed them."""
+
+    base: str
+    token: str
+
+    @property
+    def page(self) -> str:
+        return f"{self.base}/?token={self.token}"
+
+    @property
+    def websocket(self) -> str:
+        return f"{self.base.replace('http', 'ws', 1)}/ws/{self.token}"
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+
+def first_line(process: subprocess.Popen[bytes], pattern: re.Pattern[str]) -> re.Match[str]:
+    """The first line `process` prints that matches `pattern` (fails on exit or after TIMEOUT)."""
+    assert process.stdout is not None
+    seen = ""
+    deadline = time.monotonic() + TIMEOUT
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while (remaining := deadline - time.monotonic()) > 0:
+            if not selector.select(remaining):
+                continue
+            line = process.stdout.readline().decode()
+            if not line:
+                break
+            seen += line
+            if found := pattern.search(line):
+                return found
+    pytest.fail(f"serve did not start: {seen}")
+
+
 @pytest.fixture
-def served() -> Iterator[str]:
-    """`audience-tui --demo serve` on a free loopback port; its base URL once it answers."""
-    port = free_port()
+def served() -> Iterator[Served]:
+    """`audience-tui --demo serve` on a free loopback port, once it says where it serves."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "audience_tui", "--demo", "serve", "--port", str(port)],
+        [sys.executable, "-m", "audience_tui", "--demo", "serve", "--port", str(free_port())],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=os.environ.copy(),
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                out = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"serve did not start: {out}")
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        found = first_line(process, SERVING)
+        yield Served(found.group(1), found.group(2))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def plain(data: bytes | str) -> str:
@@ -137,18 +174,85 @@ class Terminal:
                 continue
 
 
-async def test_page_and_app_over_the_websocket(served: str) -> None:
+async def test_page_and_app_over_the_websocket(served: Served) -> None:
     """What the browser does: load the page, open its websocket, type; the app answers."""
     email = await a_demo_email()
     async with aiohttp.ClientSession() as http:
-        async with http.get(served) as response:
+        async with http.get(served.page) as response:
             page = await response.text()
         assert response.status == 200
+        assert response.headers["Referrer-Policy"] == "no-referrer"
         assert "audience-tui" in page
-        assert f"ws://127.0.0.1:{served.rsplit(':', 1)[1]}/ws" in page
-        async with http.ws_connect(f"{served}/ws?width=120&height=40") as ws:
+        assert served.websocket in page
+        url = f"{served.websocket}?width=120&height=40"
+        async with http.ws_connect(url, origin=served.base) as ws:
             await ws.send_str(json.dumps(["resize", {"width": 120, "height": 40}]))
             await journey(Socket(ws), email)
+
+
+# --- what a foreign web page (or a rebound DNS name) can try; each is refused before any app runs -
+@pytest.mark.parametrize(
+    ("where", "query"),
+    [("page", ""), ("page", "?token=wrong"), ("page", "?token=")],
+    ids=["no-token", "wrong-token", "empty-token"],
+)
+async def test_the_page_needs_the_printed_token(served: Served, where: str, query: str) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{served.base}/{query}") as response:
+        assert response.status == 403
+        assert "open the URL that audience-tui serve printed" in await response.text()
+
+
+async def test_a_foreign_host_header_is_refused(served: Served) -> None:
+    """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1."""
+    foreign = {"Host": f"evil.example:{served.port}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(served.page, headers=foreign) as response:
+            assert response.status == 403
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(served.websocket, origin=served.base, headers=foreign)
+        assert refused.value.status == 403
+        async with http.get(served.page, headers={"Host": f"localhost:{served.port}"}) as response:
+            assert response.status == 200  # the same machine by another of its names
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["null", "http://evil.example", "http://127.0.0.1:1", "https://127.0.0.1", None],
+    ids=["null", "foreign", "other-port", "other-scheme", "none"],
+)
+async def test_a_websocket_from_another_origin_is_refused(
+    served: Served, origin: str | None
+) -> None:
+    """Even with the token: a page's script cannot forge its Origin, and only ours may drive it."""
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(served.websocket, origin=origin)
+        assert refused.value.status == 403
+
+
+@pytest.mark.parametrize("path", ["/ws", "/ws/wrong-token", "/ws/"], ids=["bare", "wrong", "empty"])
+async def test_a_websocket_without_the_token_is_refused(served: Served, path: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(f"{served.base}{path}", origin=served.base)
+        assert refused.value.status in (403, 404)
+
+
+@pytest.mark.parametrize("command", [["serve"], ["sandbox", "serve"]], ids=["serve", "sandbox"])
+def test_a_busy_port_is_one_line_and_exit_4(command: list[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "audience_tui", "--demo", *command, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+    assert result.returncode == 4
+    assert result.stderr.strip() == f"error: port {port} is in use, try --port"
+    assert "serving" not in result.stdout
 
 
 class Socket(Terminal):
@@ -177,7 +281,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 async def browser() -> AsyncIterator[str]:
     """Headless Chromium; yields the DevTools websocket URL of its first page."""
     if CHROMIUM is None:
-        pytest.skip("Chromium is not installed")
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; .ci/run does)")
     profile = tempfile.mkdtemp(prefix="chromium-")
     process = subprocess.Popen(
         [
@@ -185,7 +289,11 @@ async def browser() -> AsyncIterator[str]:
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
             "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
             "--remote-debugging-port=0",
             f"--user-data-dir={profile}",
             "--window-size=1280,900",
@@ -235,6 +343,16 @@ class DevTools(Terminal):
             data = response["payloadData"]
             self.text += plain(base64.b64decode(data) if response["opcode"] == 2 else data)
 
+    async def wait_for_title(self, title: str) -> None:
+        """Until the page navigated to has loaded (its title is shown)."""
+        deadline = time.monotonic() + TIMEOUT
+        while (await self.call("Runtime.evaluate", expression="document.title"))["result"] != {
+            "type": "string",
+            "value": title,
+        }:
+            assert time.monotonic() < deadline, f"the page titled {title!r} never loaded"
+            await asyncio.sleep(0.05)
+
     async def pump(self, timeout: float) -> None:
         self._event(json.loads((await self.ws.receive(timeout=timeout)).data))  # type: ignore[attr-defined]
 
@@ -251,20 +369,55 @@ class DevTools(Terminal):
             await self.call("Input.dispatchKeyEvent", type="keyUp", **key)
 
 
-async def test_in_headless_chromium(served: str, browser: str) -> None:
+@asynccontextmanager
+async def foreign_page() -> AsyncIterator[str]:
+    """A page of another origin (a loopback port of its own), as a web page the user visits."""
+
+    async def page(_: object) -> object:
+        return web.Response(text=FOREIGN, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        await runner.cleanup()
+
+
+FOREIGN = "<title>elsewhere</title><p>a page of another origin"
+
+
+async def test_in_headless_chromium(served: Served, browser: str) -> None:
     """The demo loads in a real browser, a list opens, and a lookup works."""
     email = await a_demo_email()
     async with aiohttp.ClientSession() as http, http.ws_connect(browser, max_msg_size=0) as ws:
         tools = DevTools(ws)
         await tools.call("Network.enable")
         await tools.call("Page.enable")
-        await tools.call("Page.navigate", url=served)
+        await tools.call("Page.navigate", url=served.page)
         await tools.wait_for("demo-heyloyalty")
         await tools.call(
             "Runtime.evaluate", expression="document.querySelector('textarea').focus()"
         )
         await journey(tools, email)
         shot = await tools.call("Page.captureScreenshot", format="png")
+        async with foreign_page() as elsewhere:  # another origin on the same machine
+            await tools.call("Page.navigate", url=elsewhere)
+            await tools.wait_for_title("elsewhere")
+            opened = await tools.call(
+                "Runtime.evaluate",
+                awaitPromise=True,
+                expression=f"""new Promise(done => {{
+                    const ws = new WebSocket({json.dumps(served.websocket)});
+                    ws.onopen = () => done("opened");
+                    ws.onerror = () => done("refused");
+                }})""",
+            )
+        assert opened["result"] == {"type": "string", "value": "refused"}  # type: ignore[comparison-overlap]
         out = Path(tempfile.gettempdir()) / "audience-tui-serve-chromium.png"
         out.write_bytes(base64.b64decode(str(shot["data"])))
         assert out.read_bytes().startswith(b"\x89PNG")

@@ -8,6 +8,7 @@ from typing import Any
 from ..core.accounts import is_loopback
 from ..core.errors import ConfigError
 from .context import Context
+from .listening import listen
 
 
 def register(sub: Any) -> None:
@@ -49,8 +50,9 @@ async def run_serve(args: argparse.Namespace, ctx: Context) -> int:
         faults = FaultSpec.parse(args.serve_faults or args.faults)
     except ValueError as exc:
         raise ConfigError(f"--faults: {exc}") from None
+    sock = listen(args.host, args.port)  # a busy port says so before anything claims to serve
     app = create_app(Store.open(), faults, in_process=False)
-    base = f"http://{args.host}:{args.port}"
+    base = f"http://{args.host}:{sock.getsockname()[1]}"
     print(
         f"sandbox serving on {base} (platforms under {base}/heyloyalty, /emma, /ownpage, "
         "/kajabi, /placewise); ctrl+c stops",
@@ -60,5 +62,5 @@ async def run_serve(args: argparse.Namespace, ctx: Context) -> int:
     server = uvicorn.Server(
         uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
     )
-    await server.serve()
+    await server.serve(sockets=[sock])
     return 0

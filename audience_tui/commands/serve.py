@@ -5,6 +5,12 @@ Each browser tab starts its own `audience-tui` process on this machine, as the u
 here, and its clipboard copies go to the browser (xterm.js's OSC 52 handler, which browsers allow
 on localhost or https only). There is no login, so the default is loopback; any other host needs
 --allow-remote and is warned about.
+
+Loopback does not protect from the user's own browser: any web page it shows can reach
+127.0.0.1. So, as Jupyter does, each launch makes a secret that only the printed URL holds: the page
+and its websocket need it. The websocket must also come from the served origin (a foreign page's
+script cannot forge the Origin header; `null` is refused), and every request must name this
+server in its Host header (a rebound DNS name that points at 127.0.0.1 is refused).
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import sys
 from typing import Any
 
 from ..core.accounts import is_loopback
-from ..core.errors import ConfigError
+from ..core.errors import AudienceError, ConfigError
+from ..core.redact import redact
+from .listening import listen
 
 DEFAULT_PORT = 8000
 REMOTE_WARNING = """\
@@ -61,26 +69,32 @@ def app_command(args: argparse.Namespace) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from textual_serve.server import Server
+    from .serve_guard import GuardedServer
 
-    url = args.public_url or f"http://{args.host}:{args.port}"
-    if not is_loopback(args.host):
-        if not args.allow_remote:
-            print(
-                f"error: --host {args.host} is not loopback; whoever reaches it would act with "
-                "your stored accounts. Add --allow-remote if that is what you want.",
-                file=sys.stderr,
-            )
-            return ConfigError.exit_code
+    if not is_loopback(args.host) and not args.allow_remote:
         print(
-            REMOTE_WARNING.format(host=args.host, url=url, user=getpass.getuser()), file=sys.stderr
+            f"error: --host {args.host} is not loopback; whoever reaches it would act with "
+            "your stored accounts. Add --allow-remote if that is what you want.",
+            file=sys.stderr,
         )
-    server = Server(
+        return ConfigError.exit_code
+    try:
+        sock = listen(args.host, args.port)
+    except AudienceError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    port = sock.getsockname()[1]
+    server = GuardedServer(
         app_command(args),
         host=args.host,
-        port=args.port,
+        port=port,
         title="audience-tui",
         public_url=args.public_url,
     )
-    server.serve()  # its debug= turns on Textual devtools; our --debug is the verbose log
+    if not is_loopback(args.host):
+        print(
+            REMOTE_WARNING.format(host=args.host, url=server.public_url, user=getpass.getuser()),
+            file=sys.stderr,
+        )
+    server.serve_on(sock)  # textual-serve's debug= turns on devtools; our --debug is the log
     return 0
