@@ -214,8 +214,8 @@ def test_the_big_list_stores_its_docs_as_it_is_built(small_big: None, tmp_path: 
 def make_old(path: Path) -> None:
     """The database as the code before stored docs left it: no doc column, no docs key."""
     conn = sqlite3.connect(path)
-    for trigger in ("update", "insert", "fields"):
-        conn.execute(f"DROP TRIGGER heyloyalty_doc_{trigger}")
+    for trigger in ("doc_update", "doc_insert", "doc_fields", "count_touch"):
+        conn.execute(f"DROP TRIGGER heyloyalty_{trigger}")
     conn.execute("ALTER TABLE heyloyalty_members DROP COLUMN doc")
     conn.execute("DELETE FROM sandbox_meta WHERE key = ?", (heyloyalty_data.DOCS_KEY,))
     conn.commit()

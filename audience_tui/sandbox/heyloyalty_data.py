@@ -173,11 +173,6 @@ WHEN old.status IS NOT new.status BEGIN
     INSERT INTO heyloyalty_counts VALUES (new.list_id, new.status, 1, 1)
     ON CONFLICT (list_id, status) DO UPDATE SET n = n + 1, changes = changes + 1;
 END;
-CREATE TRIGGER IF NOT EXISTS heyloyalty_count_touch AFTER UPDATE ON heyloyalty_members
-WHEN old.status IS new.status AND old.doc IS new.doc BEGIN
-    UPDATE heyloyalty_counts SET changes = changes + 1
-    WHERE list_id = new.list_id AND status = new.status;
-END;
 CREATE INDEX IF NOT EXISTS heyloyalty_members_page
     ON heyloyalty_members (list_id, status, position);
 CREATE INDEX IF NOT EXISTS heyloyalty_members_email
@@ -192,6 +187,12 @@ END;
 CREATE TRIGGER IF NOT EXISTS heyloyalty_doc_insert AFTER INSERT ON heyloyalty_members
 WHEN new.doc IS NOT NULL BEGIN
     UPDATE heyloyalty_members SET doc = NULL WHERE rid = new.rid;
+END;
+-- an update of anything but the doc moves the list's version (heyloyalty_views)
+CREATE TRIGGER IF NOT EXISTS heyloyalty_count_touch AFTER UPDATE ON heyloyalty_members
+WHEN old.status IS new.status AND old.doc IS new.doc BEGIN
+    UPDATE heyloyalty_counts SET changes = changes + 1
+    WHERE list_id = new.list_id AND status = new.status;
 END;
 CREATE TRIGGER IF NOT EXISTS heyloyalty_doc_fields AFTER UPDATE OF fields ON heyloyalty_lists
 WHEN old.fields IS NOT new.fields BEGIN
