@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from .models import Audience, ImportJob, ImportRequest, ImportState
+from .models import Audience, ImportJob, ImportRequest, ImportState, row_email
 from .session import Session
 
 FINAL = frozenset({ImportState.FINISHED, ImportState.FAILED, ImportState.UNTRACKED})
@@ -45,14 +45,28 @@ async def member_count(session: Session, account: str, audience_id: str) -> int 
     return (await session.audience(account, audience_id)).member_count
 
 
+async def opted_out_rows(
+    session: Session, account: str, audience: Audience, rows: list[dict[str, Any]]
+) -> frozenset[str]:
+    """The emails of `rows` whose members are opted out on `audience` (what an import keeps
+    out unless asked to resubscribe them); empty where the platform has no import."""
+    provider = session.provider(account)
+    emails = [email for row in rows if (email := row_email(row))]
+    if not emails or provider.capabilities.imports == "none":
+        return frozenset()
+    return frozenset(await provider.opted_out_among(audience, emails))
+
+
 async def start_import(
     session: Session,
     account: str,
     audience: Audience,
     rows: list[dict[str, Any]],
     file: Path | str,
+    **choices: Any,
 ) -> StartedImport:
-    """Send `rows` to `audience`, recording the attempt and its outcome; failures re-raise."""
+    """Send `rows` to `audience`, recording the attempt and its outcome; failures re-raise.
+    `choices` are ImportRequest's (resubscribe, opted_out, trigger_optin, ...)."""
     provider = session.provider(account)
     untracked = provider.capabilities.imports == "untracked"
     before = await member_count(session, account, audience.id) if untracked else None
@@ -63,9 +77,12 @@ async def start_import(
         "file": str(file),
         "rows": len(rows),
     }
+    asked = [k for k in ("resubscribe", "trigger_optin", "trigger_autoresponder") if choices.get(k)]
+    if asked:
+        base["asked"] = asked
     session.audit.record("import.attempt", **base)
     try:
-        job = await provider.start_import(ImportRequest(audience, rows, Path(file).name))
+        job = await provider.start_import(ImportRequest(audience, rows, Path(file).name, **choices))
     except Exception as exc:  # every attempt gets its outcome in the record
         session.audit.record("import.failed", **base, error=str(exc))
         raise

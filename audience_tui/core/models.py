@@ -318,9 +318,17 @@ class ImportRequest:
     # An import never turns an opted-out member back to subscribed unless this is asked for
     # explicitly: without it, adapters leave out the rows of members opted out on the audience.
     resubscribe: bool = False
+    # Emails (as `row_email` gives them) the preview already found opted out; None: ask again.
+    opted_out: frozenset[str] | None = None
     # Mails the platform may send on import (Heyloyalty); off unless the user asks for them.
     trigger_optin: bool = False
     trigger_autoresponder: bool = False
+
+
+def row_email(row: Mapping[str, Any]) -> str:
+    """An import row's email as compared with the platform's: trimmed, casefolded ("" if none)."""
+    email = row.get("email")
+    return email.strip().casefold() if isinstance(email, str) else ""
 
 
 PagingKind = Literal["offset", "cursor"]

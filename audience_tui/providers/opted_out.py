@@ -11,14 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.errors import ValidationError
-from ..core.models import ImportRequest
+from ..core.models import ImportRequest, row_email
 from ..core.provider import Provider
-
-
-def email_of(row: dict[str, Any]) -> str:
-    """A row's email as compared with the platform's: trimmed, casefolded ("" when none)."""
-    email = row.get("email")
-    return email.strip().casefold() if isinstance(email, str) else ""
 
 
 def kept_out_note(count: int) -> str:
@@ -34,9 +28,11 @@ async def without_opted_out(
     """The rows to send and how many were left out; ValidationError when none is left."""
     if request.resubscribe:
         return request.rows, 0
-    emails = [email for row in request.rows if (email := email_of(row))]
-    out = await provider.opted_out_among(request.audience, emails) if emails else set()
-    kept = [row for row in request.rows if email_of(row) not in out]
+    out = request.opted_out
+    if out is None:
+        emails = [email for row in request.rows if (email := row_email(row))]
+        out = frozenset(await provider.opted_out_among(request.audience, emails) if emails else ())
+    kept = [row for row in request.rows if row_email(row) not in out]
     left_out = len(request.rows) - len(kept)
     if request.rows and not kept:
         raise ValidationError(
