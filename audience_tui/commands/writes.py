@@ -13,8 +13,8 @@ from typing import Any
 
 from ..core.csvimport import mapping_with, plan_import, read_csv
 from ..core.errors import NotFoundError, ValidationError
-from ..core.importer import FINAL, start_import
-from ..core.models import ImportJob, ImportState, Member, MemberStatus
+from ..core.importer import FINAL, opted_out_rows, start_import
+from ..core.models import ImportJob, ImportState, Member, MemberStatus, row_email
 from ..core.sanitize import clean
 from .context import Context
 from .output import add_format_option, emit
@@ -34,6 +34,12 @@ def register(sub: Any) -> None:
     p.add_argument("--account", action="append", metavar="NAME", help="only this account")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--dry-run", action="store_true", help="show what would be done, send nothing")
+    p.add_argument(
+        "--disable-email-channel",
+        action="store_true",
+        help="where the platform has one (Placewise), also disable the email channel: this "
+        "stops transactional mail too (receipts, password resets)",
+    )
     p.set_defaults(func=run_optout)
 
     p = sub.add_parser(
@@ -70,6 +76,24 @@ def register(sub: Any) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--dry-run", action="store_true", help="check the file, send nothing")
     p.add_argument("--no-wait", action="store_true", help="do not wait for the import to finish")
+    p.add_argument(
+        "--resubscribe",
+        action="store_true",
+        help="also send the rows of members who opted out earlier, which may subscribe them "
+        "again (asked for separately); by default they are kept out",
+    )
+    p.add_argument(
+        "--trigger-optin",
+        action="store_true",
+        help="let the platform send its opt-in mail to imported members (Heyloyalty; "
+        "off by default)",
+    )
+    p.add_argument(
+        "--trigger-autoresponder",
+        action="store_true",
+        help="let the platform's autoresponders fire for imported members (Heyloyalty; "
+        "off by default)",
+    )
     p.set_defaults(func=run_import)
 
 
@@ -105,6 +129,12 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
             f"list {clean(member.audience_id)}, status now {member.status}",
             file=ctx.out,
         )
+        if args.disable_email_channel:
+            choice = ctx.session.provider(account).capabilities.opt_out_channel
+            print(
+                f"  and {choice}" if choice else "  (no separate email channel to disable here)",
+                file=ctx.out,
+            )
     if args.dry_run:
         for account, member in targets:
             await ctx.session.opt_out(account, member, dry_run=True)
@@ -113,7 +143,10 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
     if not confirm(ctx, f"Opt out {args.email} from {len(targets)} list(s)?", args.yes):
         print("cancelled: nothing sent", file=ctx.out)
         return 1
-    outcomes = await asyncio.gather(*(ctx.session.opt_out(a, m) for a, m in targets))
+    channel = args.disable_email_channel
+    outcomes = await asyncio.gather(
+        *(ctx.session.opt_out(a, m, disable_channel=channel) for a, m in targets)
+    )
     failed = 0
     for outcome in outcomes:
         where = f"{outcome.account.name} list {clean(outcome.before.audience_id)}"
@@ -189,13 +222,34 @@ async def run_import(args: argparse.Namespace, ctx: Context) -> int:
         print(f"line {row.line}: rejected: {clean(row.reason)}", file=ctx.out)
     if not plan.rows:
         raise ValidationError("no valid row to import")
+    opted_out = await opted_out_rows(ctx.session, args.account, audience, plan.rows)
+    earlier = [row for row in plan.rows if row_email(row) in opted_out]
+    sending = len(plan.rows) if args.resubscribe else len(plan.rows) - len(earlier)
+    if earlier:
+        fate = "SENT (--resubscribe)" if args.resubscribe else "kept out"
+        print(f"{len(earlier)} opted out earlier: {fate}", file=ctx.out)
+    if not sending:
+        raise ValidationError("every row is a member who opted out earlier: nothing to send")
     if args.dry_run:
         print("dry run: nothing sent", file=ctx.out)
         return 0
-    if not confirm(ctx, f"Import {len(plan.rows)} row(s)?", args.yes):
+    if not confirm(ctx, f"Import {sending} row(s)?", args.yes):
         print("cancelled: nothing sent", file=ctx.out)
         return 1
-    job = (await start_import(ctx.session, args.account, audience, plan.rows, args.file)).job
+    question = f"Send {len(earlier)} member(s) who opted out earlier, which may resubscribe them?"
+    if args.resubscribe and earlier and not confirm(ctx, question, args.yes):
+        print("cancelled: nothing sent", file=ctx.out)
+        return 1
+    choices = {
+        "resubscribe": args.resubscribe,
+        "opted_out": opted_out,
+        "trigger_optin": args.trigger_optin,
+        "trigger_autoresponder": args.trigger_autoresponder,
+    }
+    started = await start_import(
+        ctx.session, args.account, audience, plan.rows, args.file, **choices
+    )
+    job = started.job
     while not args.no_wait and job.state not in FINAL:
         await asyncio.sleep(min(POLL_SECONDS, 1.0))
         job = await provider.import_status(job.id)
