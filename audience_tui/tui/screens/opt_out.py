@@ -19,10 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, ProgressBar
+from textual.widgets import Button, Checkbox, Label, ProgressBar
 
 from ...core.errors import AudienceError
 from ...core.models import Audience, Member
+from ...core.platforms import adapter_class
 from ...core.session import OptOutOutcome, Session
 from ...core.settings import DEFAULTS
 from ..memberships import Target
@@ -81,10 +82,27 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
                 "Nothing has been sent yet. The platform's opt-out is then read back to confirm.",
                 id="state",
             )
+            for platform, choice in self._channel_choices():
+                # Off by default: disabling the channel stops transactional mail too.
+                yield Checkbox(f"{platform}: {choice}", value=False, id="disable-channel")
             yield ProgressBar(total=max(len(self.targets), 1), show_eta=False, id="progress")
             with Horizontal(id="buttons"):
                 yield Button("Opt out", variant="error", id="confirm")
                 yield Button("Cancel", id="cancel")
+
+    def _channel_choices(self) -> list[tuple[str, str]]:
+        """(platform title, choice) of the targets' platforms with a separate channel choice
+        (Capabilities.opt_out_channel); at most one: only Placewise has one."""
+        platforms = {self.session.account(t.account_name).platform for t in self.targets}
+        return [
+            (platform_title(p), choice)
+            for p in sorted(platforms)
+            if (choice := adapter_class(p).capabilities.opt_out_channel)
+        ][:1]
+
+    def _disable_channel(self) -> bool:
+        boxes = self.query("#disable-channel").results(Checkbox)
+        return any(box.value for box in boxes)
 
     def on_mount(self) -> None:
         table = self.query_one("#targets", DataTable)
@@ -167,7 +185,9 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
 
     async def _opt_out(self, target: Target) -> OptOutOutcome:
         try:
-            return await self.session.opt_out(target.account_name, target.member)
+            return await self.session.opt_out(
+                target.account_name, target.member, disable_channel=self._disable_channel()
+            )
         except Exception as exc:  # an adapter bug must show as a failure, not kill the screen
             error = exc if isinstance(exc, AudienceError) else AudienceError(repr(exc))
             account = self.session.account(target.account_name)

@@ -1,0 +1,54 @@
+"""The opt-out dialog offers disabling the email channel as a separate, unticked choice, only for
+platforms that have one (Placewise), and sends it only when ticked."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Button, Checkbox
+from tui_helpers import SIZE, settle
+
+from audience_tui.core.models import Audience, MemberStatus, PageRequest, Query
+from audience_tui.core.session import Session
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.opt_out import OptOutScreen
+
+LADE = Audience("city-lade", "City Lade", extra={"community_id": 3435})
+
+
+async def first_active(session: Session, account: str, audience: Audience):
+    page = await session.provider(account).members(audience, Query(), PageRequest(100))
+    return next(m for m in page.members if m.status is MemberStatus.ACTIVE)
+
+
+@pytest.mark.parametrize("tick", [False, True])
+async def test_the_channel_is_disabled_only_when_ticked(session: Session, tick: bool) -> None:
+    member = await first_active(session, "demo-placewise", LADE)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dialog = OptOutScreen(session, "demo-placewise", LADE, [member])
+        await app.push_screen(dialog)
+        await settle(pilot)
+        box = dialog.query_one("#disable-channel", Checkbox)
+        assert box.value is False and "stops transactional mail too" in str(box.label)
+        if tick:
+            await pilot.click("#disable-channel")
+            assert box.value is True
+        dialog.query_one("#confirm", Button).press()
+        await settle(pilot)
+        (outcome,) = dialog.outcomes.values()
+        assert outcome.confirmed and outcome.after is not None
+        assert (outcome.after.raw["email_status"] == "disabled") is tick
+
+
+async def test_no_channel_choice_where_the_platform_has_none(session: Session) -> None:
+    provider = session.provider("demo-heyloyalty")
+    vip = next(a for a in await provider.audiences() if a.name == "VIP Club")
+    member = await first_active(session, "demo-heyloyalty", vip)
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dialog = OptOutScreen(session, "demo-heyloyalty", vip, [member])
+        await app.push_screen(dialog)
+        await settle(pilot)
+        assert not dialog.query("#disable-channel")
