@@ -14,12 +14,16 @@ import sys
 from collections.abc import Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from . import __version__
 from .core.errors import AudienceError
 from .core.redact import redact
+
+if TYPE_CHECKING:
+    from .bootstrap import Sleep
 
 COMMAND_MODULES = ("accounts", "browse", "writes", "compliance", "sandbox_cmd", "config", "serve")
 # The options of the terminal app itself: an argv of only these opens it without importing any
@@ -154,11 +158,14 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the app or one command; a reader that closed the pipe (`| head`) ends it quietly."""
+def main(argv: Sequence[str] | None = None, *, sleep: Sleep | None = None) -> int:
+    """Run the app or one command; a reader that closed the pipe (`| head`) ends it quietly.
+
+    `sleep` is the retry backoff's wait (tests pass one that returns at once, so a command under
+    faults retries without waiting for real)."""
     try:
         try:
-            return _main(argv)
+            return _main(argv, sleep)
         finally:
             sys.stdout.flush()  # the last buffered rows fail here when the reader is gone
     except BrokenPipeError:
@@ -176,7 +183,7 @@ def _silence_stdout() -> None:
         pass
 
 
-def _main(argv: Sequence[str] | None) -> int:
+def _main(argv: Sequence[str] | None, sleep: Sleep | None) -> int:
     argv = glue_dash_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser(commands=not opens_app(argv))
     args = parser.parse_args(argv)
@@ -190,8 +197,7 @@ def _main(argv: Sequence[str] | None) -> int:
     from .commands.context import Context
 
     try:
-        with Context.open(args) as ctx:
-            return asyncio.run(ctx.run(args.func))
+        return asyncio.run(Context(args, sleep=sleep).run(args.func))
     except AudienceError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code

@@ -21,13 +21,12 @@ import cairosvg
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from audience_tui.bootstrap import Root, open_root
 from audience_tui.core.models import MemberStatus
 from audience_tui.core.session import Session
-from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.sandbox.store import Store
 from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.launch import DEMO_HINT
 
 SIZE = (120, 40)
 HERE = Path(__file__).resolve().parent
@@ -62,17 +61,21 @@ def save(app: AudienceApp, out: Path, name: str) -> None:
 Shoot = Callable[[Pilot[None], AudienceApp, Path], Awaitable[None]]
 
 
+def demo_root(folder: Path) -> Root:
+    """The demo, as the app opens it, over a throwaway sandbox with the small demo lists."""
+    return open_root(demo=True, store=Store.open(folder / "sandbox.sqlite", big_lists=False))
+
+
 async def on_demo(out: Path, shoot: Shoot) -> None:
     """Run `shoot` on the app over a throwaway sandbox with the small demo lists."""
     with tempfile.TemporaryDirectory() as tmp:
-        sandbox = Sandbox.start(Store.open(Path(tmp) / "sandbox.sqlite", big_lists=False))
-        session = demo_session(sandbox)
+        root = demo_root(Path(tmp))
         try:
-            app = AudienceApp(session, sandbox=sandbox, first_run_hint=DEMO_HINT)
+            app = AudienceApp.of(root)
             async with app.run_test(size=SIZE) as pilot:
                 await shoot(pilot, app, out)
         finally:
-            await session.aclose()
+            await root.session.aclose()
 
 
 def main_for(shoot: Shoot) -> int:

@@ -14,14 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from capture import HERE, SIZE, save
+from capture import HERE, SIZE, demo_root, save
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 from textual.worker import WorkerState
 
 from audience_tui.core.models import ImportState
-from audience_tui.demo import Sandbox, demo_session
-from audience_tui.sandbox.store import Store
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.import_start import ImportStartScreen
 
@@ -92,10 +90,9 @@ async def capture(out: Path) -> None:
         (folder / "people.csv").write_text(PEOPLE, encoding="utf-8")
         (folder / "club-members.csv").write_text(club_csv(), encoding="utf-8")
         os.chdir(folder)
-        sandbox = Sandbox.start(Store.open(Path(tmp) / "sandbox.sqlite", big_lists=False))
-        session = demo_session(sandbox)
+        root = demo_root(Path(tmp))
         try:
-            app = AudienceApp(session, sandbox=sandbox)
+            app = AudienceApp.of(root)
             async with app.run_test(size=SIZE) as pilot:
                 await settle(pilot)
                 await monitor(pilot, "demo-emma")
@@ -124,7 +121,7 @@ async def capture(out: Path) -> None:
                 await settle(pilot)
                 save(app, out, "21-import-untracked")
         finally:
-            await session.aclose()
+            await root.session.aclose()
 
 
 def main() -> int:

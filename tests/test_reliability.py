@@ -169,17 +169,18 @@ async def test_rejected_credentials_are_reported(platform: str, sandbox: Sandbox
 def test_cli_says_what_went_wrong(
     faults: str, words: str, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["--demo", "--faults", faults, "lists", "demo-emma"])
+    code = main(["--demo", "--faults", faults, "lists", "demo-emma"], sleep=no_wait)
     err = capsys.readouterr().err
     assert code == 4 and words in err and "Traceback" not in err, err
-    assert main(["--demo", "--faults", "429=0.3,retry_after=0,seed=3", "lists", "demo-emma"]) == 0
+    spec = "429=0.3,retry_after=0,seed=3"
+    assert main(["--demo", "--faults", spec, "lists", "demo-emma"], sleep=no_wait) == 0
 
 
 def test_cli_opt_out_under_faults_fails_honestly(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     email = person(2500).email
-    code = main(["--demo", "--faults", "5xx=1,seed=4", "optout", email, "--yes"])
+    code = main(["--demo", "--faults", "5xx=1,seed=4", "optout", email, "--yes"], sleep=no_wait)
     captured = capsys.readouterr()
     assert code != 0
     assert "confirmed" not in captured.out.lower() or "not confirmed" in captured.out.lower()

@@ -121,6 +121,11 @@ def test_remote_host_needs_allow_remote(capsys: pytest.CaptureFixture[str]) -> N
     assert "--allow-remote" in capsys.readouterr().err
 
 
+def test_a_bad_fault_spec_is_refused_before_serving(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--demo", "--faults", "nonsense=1", "serve"]) == 2
+    assert "--faults: unknown fault 'nonsense=1'" in capsys.readouterr().err
+
+
 def test_app_command_passes_the_global_flags() -> None:
     from audience_tui.cli import build_parser
     from audience_tui.commands.serve import app_command

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from tui_helpers import SIZE, members_app, screen_text, settle
 
+from audience_tui.bootstrap import DEMO_HINT
 from audience_tui.core.session import Session
 from audience_tui.core.settings import load, settings_path
 from audience_tui.demo import Sandbox, demo_session
 from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.launch import DEMO_HINT
 
 LOOKS = {
     "light": ("textual-light", False),

@@ -11,13 +11,14 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 from tui_helpers import SIZE, rows, screen_text, settle
 
+from audience_tui.bootstrap import DEMO_HINT
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.models import Account
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
 from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.launch import DEMO_HINT, launch
+from audience_tui.tui.launch import launch
 from audience_tui.tui.screens.confirm import ConfirmScreen
 
 SHOP = Account("shop", "heyloyalty", base_url=f"http://localhost{PREFIX}")

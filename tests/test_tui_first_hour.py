@@ -10,10 +10,10 @@ import pytest
 from textual.widgets import DataTable
 from tui_helpers import SIZE, notifications, open_lists, open_members, screen_text, settle
 
+from audience_tui.bootstrap import DEMO_HINT
 from audience_tui.core.models import FieldSpec, Member, MemberStatus
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.launch import DEMO_HINT
 from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.widgets.cells import status_label

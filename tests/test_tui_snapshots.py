@@ -13,10 +13,10 @@ import pytest
 from textual.pilot import Pilot
 from tui_helpers import SIZE, email_on, email_on_platforms, look_up, open_lists, settle
 
+from audience_tui.bootstrap import DEMO_HINT
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_session
 from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.launch import DEMO_HINT
 
 Steps = Callable[[Pilot[None]], Awaitable[None]]
 

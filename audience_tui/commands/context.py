@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from ..bootstrap import Root, Sleep, open_root
 from ..core.errors import ConfigError
 from ..core.session import Session
-from ..core.settings import Settings, load
 
 if TYPE_CHECKING:
     import argparse
@@ -31,18 +30,14 @@ class Context:
         out: TextIO | None = None,
         err: TextIO | None = None,
         stdin: TextIO | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
         self.args = args
         self.demo: bool = bool(getattr(args, "demo", False))
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.stdin = stdin or sys.stdin
-        self._session: Session | None = None
-
-    @classmethod
-    @contextmanager
-    def open(cls, args: argparse.Namespace, **streams: Any) -> Iterator[Context]:
-        yield cls(args, **streams)
+        self._sleep = sleep
 
     def prompt_secret(self, label: str) -> str:
         """Ask for a secret without echo (never from argv, never logged)."""
@@ -55,47 +50,33 @@ class Context:
         return AccountStore()
 
     @cached_property
-    def sandbox(self) -> Sandbox:
-        """The in-process sandbox (with --demo), started on first use."""
-        from ..demo import Sandbox
-        from ..sandbox.faults import FaultSpec
-
-        try:
-            faults = FaultSpec.parse(getattr(self.args, "faults", None))
-        except ValueError as exc:
-            raise ConfigError(f"--faults: {exc}") from None
-        return Sandbox.start(faults=faults)
-
-    @cached_property
-    def settings(self) -> Settings:
-        """The settings file's values (its request timeout and audit file apply here too)."""
-        loaded = load()
-        for problem in loaded.problems:
+    def root(self) -> Root:
+        """The session (the demo's with --demo, else the user's accounts) and the settings; the
+        settings file's problems are warned about once."""
+        faults = getattr(self.args, "faults", None)
+        root = open_root(demo=self.demo, fault_spec=faults, sleep=self._sleep)
+        for problem in root.loaded.problems:
             print(f"warning: {problem}", file=self.err)
-        return loaded.settings
+        return root
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The demo's in-process sandbox (with --demo), started on first use."""
+        from ..demo import Sandbox
+
+        demo = self.root.demo if self.demo else None
+        if not isinstance(demo, Sandbox):
+            raise ConfigError("the demo sandbox is there with --demo only")
+        return demo
 
     @property
     def session(self) -> Session:
         """The demo accounts with --demo, else the configured accounts."""
-        if self._session is None:
-            if self.demo:
-                from ..demo import demo_session
-
-                self._session = demo_session(self.sandbox, **self.settings.session_options())
-            else:
-                accounts = self.store.accounts()
-                if not accounts:
-                    raise ConfigError(
-                        "no accounts yet: add one with `audience-tui accounts add PLATFORM NAME`,"
-                        " or try everything on the built-in sandbox with --demo"
-                    )
-                options = self.settings.session_options()
-                self._session = Session(accounts, self.store.secrets, **options)
-        return self._session
+        return self.root.session
 
     def building(self, account: str, audience: Audience) -> BuildProgress | None:
         """The demo build still filling `audience` (with --demo, once the sandbox runs), if any."""
-        if not self.demo or "sandbox" not in self.__dict__:
+        if not self.demo or "root" not in self.__dict__:
             return None
         build = self.sandbox.progress(self.session.account(account), audience.id)
         return build if build is not None and not build.finished else None
@@ -104,7 +85,7 @@ class Context:
         try:
             return await handler(self.args, self)
         finally:
-            if "sandbox" in self.__dict__:  # the in-process platforms end with this command
-                await self.sandbox.drain()
-            if self._session is not None:
-                await self._session.aclose()
+            if "root" in self.__dict__:  # a session was opened
+                if self.demo:  # the in-process platforms end with this command
+                    await self.sandbox.drain()
+                await self.root.session.aclose()

@@ -69,8 +69,14 @@ def app_command(args: argparse.Namespace) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from ..bootstrap import faults
     from .serve_guard import GuardedServer
 
+    try:  # each tab opens the app through the composition root: refuse what it would refuse
+        faults(args.faults)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     if not is_loopback(args.host) and not args.allow_remote:
         print(
             f"error: --host {args.host} is not loopback; whoever reaches it would act with "

@@ -34,7 +34,8 @@ from .screens.help import HelpScreen
 from .screens.lists import ListsScreen
 
 if TYPE_CHECKING:
-    from ..demo import DeferredSandbox
+    from ..bootstrap import Root
+    from ..demo import DeferredSandbox, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class AudienceApp(App[None]):
         self,
         session: Session,
         *,
-        sandbox: DeferredSandbox | None = None,
+        sandbox: Sandbox | DeferredSandbox | None = None,
         first_run_hint: str | None = None,
         settings: Loaded | None = None,
     ) -> None:
@@ -79,6 +80,11 @@ class AudienceApp(App[None]):
             known = ", ".join(sorted(self.available_themes))
             message = f"unknown theme {self.settings.theme!r}; using {self.theme} (known: {known})"
             self.problems.append(self.loaded.problem("theme", message))
+
+    @classmethod
+    def of(cls, root: Root) -> AudienceApp:
+        """The app over the composition root's session, demo and settings."""
+        return cls(root.session, sandbox=root.demo, first_run_hint=root.hint, settings=root.loaded)
 
     def get_default_screen(self) -> Screen[None]:
         """The accounts screen is the app's bottom screen, rather than pushed over Textual's

@@ -11,27 +11,9 @@ import argparse
 import asyncio
 import gc
 import sys
-from collections.abc import Callable, Mapping
 
+from ..bootstrap import open_root
 from ..core.errors import AudienceError
-from ..core.models import Account
-from ..core.session import Session
-from ..core.settings import load
-
-DEMO_HINT = (
-    "Demo data. Add your own account: press a, or run  audience-tui accounts add PLATFORM NAME"
-)
-
-
-def configured() -> tuple[list[Account], Callable[[Account], Mapping[str, str]]] | None:
-    """The user's accounts and their secrets loader, or None when there are none (yet)."""
-    try:
-        from ..core.accounts import AccountStore
-    except ImportError:
-        return None
-    store = AccountStore()
-    accounts = store.accounts()
-    return (accounts, store.secrets) if accounts else None
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -49,25 +31,19 @@ def launch(args: argparse.Namespace) -> int:
 
 
 def _launch(args: argparse.Namespace) -> int:
-    from ..demo import DeferredSandbox, FaultSpec, demo_session
     from .app import AudienceApp
 
     try:
-        found = None if args.demo else configured()
-        faults = FaultSpec.parse(getattr(args, "faults", None))
-    except (AudienceError, ValueError) as exc:
+        root = open_root(
+            demo=True if args.demo else None,
+            fault_spec=getattr(args, "faults", None),
+            deferred=True,  # the first frame does not wait for the sandbox
+        )
+    except AudienceError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return getattr(exc, "exit_code", 2)
-    loaded = load()
-    options = loaded.settings.session_options()
-    if found is None:
-        sandbox: DeferredSandbox | None = DeferredSandbox(faults=faults)
-        session = demo_session(sandbox, **options)
-        hint: str | None = DEMO_HINT
-    else:
-        sandbox, hint = None, None
-        session = Session(*found, **options)
-    app = AudienceApp(session, sandbox=sandbox, first_run_hint=hint, settings=loaded)
+        return exc.exit_code
+    session = root.session
+    app = AudienceApp.of(root)
 
     async def run() -> None:
         try:
