@@ -30,7 +30,7 @@ from typing import Any, TypedDict
 import platformdirs
 import tomli_w
 
-from .audit import AuditLog
+from .audit import AuditLog, unusable
 from .audit import default_path as default_audit_path
 from .errors import ConfigError
 from .redact import redact
@@ -235,6 +235,10 @@ def parse(data: Mapping[str, Any], path: Path, text: str = "") -> Loaded:
             known = ", ".join([*PARSERS, KEYS_TABLE])
             message = f"unknown setting, ignored (known: {known})"
             loaded.problems.append(loaded.problem(key, message))
+    if "audit_file" in values and (reason := unusable(values["audit_file"])):
+        # kept, not replaced by the default: a record in another file would go unnoticed
+        message = f"{values['audit_file']} {reason}; opt-outs and imports are refused until fixed"
+        loaded.problems.append(loaded.problem("audit_file", message))
     return replace(loaded, settings=replace(loaded.settings, **values))
 
 
