@@ -85,7 +85,7 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("platform", PLATFORMS)
-async def test_opt_out_under_a_fault_is_recorded_failed_then_retried(
+async def test_opt_out_under_a_fault_is_recorded_unknown_then_retried(
     platform: str, fault: str, sandbox: Sandbox, recorded: tuple[Session, Recording]
 ) -> None:
     session, recording = recorded
@@ -98,16 +98,18 @@ async def test_opt_out_under_a_fault_is_recorded_failed_then_retried(
     assert isinstance(outcome.error, AudienceError) and outcome.error.detail
     assert len(recording.writes) <= 1  # a write is never repeated after a fault
     actions = [e["action"] for e in session.audit.read()]
-    assert actions == ["opt_out.attempt", "opt_out.failed"]
+    # the read-back meets the fault too, so whether the write landed cannot be told
+    assert actions == ["opt_out.attempt", "opt_out.unknown"] and outcome.unknown
 
     sandbox.app.spec = FaultSpec()  # the fault clears: the retry the user is offered works
     retry = await session.opt_out(account, member)
     assert retry.confirmed and retry.after is not None
     assert retry.after.status is MemberStatus.OPTED_OUT
-    assert [e["action"] for e in session.audit.read()][-2:] == [
-        "opt_out.attempt",
-        "opt_out.confirmed",
-    ]
+    actions = [e["action"] for e in session.audit.read()]
+    # the retry reads back first: a write the platform applied (its answer garbled) is settled
+    # confirmed without being sent again
+    assert actions[-1] == "opt_out.confirmed"
+    assert actions.count("opt_out.attempt") == 1 + retry.sent
     after = await session.provider(account).member(
         next(a for a in await session.provider(account).audiences() if a.id == member.audience_id),
         member.id,

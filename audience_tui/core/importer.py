@@ -1,20 +1,24 @@
 """Starting an import, recorded in the audit file, and the imports a session has started.
 
-The command line and the import monitor start imports through `start_import`, so both write the
-same audit events (attempt, then started or failed). Some platforms cannot list their imports
-(Heyloyalty has no status endpoint, Ownpage imports synchronously, Placewise documents no list):
-the session keeps what it started so a monitor can still show it after the user left and came back.
+The command line and the import monitor start imports through `start_import`, one audited write
+(core.write_op) like every other: attempt, then started or failed, published once accepted. Some
+platforms cannot list their imports (Heyloyalty has no status endpoint, Ownpage imports
+synchronously, Placewise documents no list): the session keeps what it started so a monitor can
+still show it after the user left and came back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from .errors import AudienceError
 from .models import Audience, ImportJob, ImportRequest, ImportState, row_email
 from .session import Session
+from .write_op import Change, Outcome, Write
 
 FINAL = frozenset({ImportState.FINISHED, ImportState.FAILED, ImportState.UNTRACKED})
 
@@ -33,6 +37,7 @@ class StartedImport:
 
 
 _STARTED: WeakKeyDictionary[Session, list[StartedImport]] = WeakKeyDictionary()
+_UNFINISHED: WeakKeyDictionary[Session, set[tuple[str, str]]] = WeakKeyDictionary()
 
 
 def started_imports(session: Session, account: str) -> list[StartedImport]:
@@ -65,12 +70,15 @@ async def start_import(
     file: Path | str,
     **choices: Any,
 ) -> StartedImport:
-    """Send `rows` to `audience`, recording the attempt and its outcome; failures re-raise.
-    `choices` are ImportRequest's (resubscribe, opted_out, trigger_optin, ...)."""
+    """Send `rows` to `audience` as one audited write (core.write_op); failures re-raise.
+    `choices` are ImportRequest's (resubscribe, opted_out, trigger_optin, ...).
+
+    The import is published once the platform accepted it, so views of the list (its member
+    count) read it again; `observe_jobs` publishes it again when it finishes."""
     provider = session.provider(account)
     untracked = provider.capabilities.imports == "untracked"
     before = await member_count(session, account, audience.id) if untracked else None
-    base = {
+    details: dict[str, Any] = {
         "account": account,
         "platform": provider.platform,
         "audience": audience.id,
@@ -79,14 +87,37 @@ async def start_import(
     }
     asked = [k for k in ("resubscribe", "trigger_optin", "trigger_autoresponder") if choices.get(k)]
     if asked:
-        base["asked"] = asked
-    session.audit.record("import.attempt", **base)
-    try:
-        job = await provider.start_import(ImportRequest(audience, rows, Path(file).name, **choices))
-    except Exception as exc:  # every attempt gets its outcome in the record
-        session.audit.record("import.failed", **base, error=str(exc))
-        raise
-    session.audit.record("import.started", **base, import_id=job.id, state=str(job.state))
+        details["asked"] = asked
+    request = ImportRequest(audience, rows, Path(file).name, **choices)
+    result = await session.writes.run(
+        Write(
+            kind="import",
+            details=details,
+            send=lambda: provider.start_import(request),
+            accepted=Outcome.STARTED,
+            noted=lambda job: {"import_id": job.id, "state": str(job.state)},
+            change=lambda job: Change("import", account, audiences=(audience.id,)),
+        )
+    )
+    if result.error is not None or result.value is None:
+        raise result.error or AudienceError("the import was not started")
+    job = result.value
+    if job.state not in FINAL:
+        _UNFINISHED.setdefault(session, set()).add((account, job.id))
     entry = StartedImport(account, audience, str(file), len(rows), job, before, before)
     _STARTED.setdefault(session, []).append(entry)
     return entry
+
+
+def observe_jobs(session: Session, account: str, jobs: Iterable[ImportJob]) -> None:
+    """Imports just read from `account`: one seen running before and finished now is published,
+    so list member counts are read again."""
+    unfinished = _UNFINISHED.setdefault(session, set())
+    for job in jobs:
+        key = (account, job.id)
+        if job.state not in FINAL:
+            unfinished.add(key)
+        elif key in unfinished:
+            unfinished.discard(key)
+            audiences = (job.audience_id,) if job.audience_id else ()
+            session.writes.publish(Change("import", account, audiences=audiences))

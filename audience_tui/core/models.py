@@ -347,6 +347,8 @@ class Capabilities:
     # A separate, explicit choice an opt-out can add on platforms that have one (Placewise:
     # disabling the email channel, which stops transactional mail too); "" where there is none.
     opt_out_channel: str = ""
+    # "account": one opt-out reaches the member on every list of the account (Emma)
+    opt_out_scope: Literal["membership", "account"] = "membership"
     filter_logic: frozenset[str] = frozenset({"and"})  # logic values the server evaluates
     server_aggregates: bool = False  # aggregate() answers server-side for aggregatable fields
     timeseries: tuple[str, ...] = ()  # report names for timeseries()

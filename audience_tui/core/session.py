@@ -12,13 +12,13 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .audit import AuditLog
 from .errors import AudienceError, NotFoundError, ValidationError
 from .models import Account, Audience, Member
 from .platforms import Connect, create, verify
-from .redact import redact
+from .write_op import Change, Outcome, Write, WriteLog, as_audience_error
 
 if TYPE_CHECKING:  # both come with the first adapter, not with the first frame (bench figure 7)
     import httpx
@@ -44,9 +44,30 @@ def check_email(email: str) -> str:
 
 def unexpected(exc: Exception, account: Account) -> AudienceError:
     """An error the adapter did not map, as an AudienceError the UI can show and keep."""
-    log.exception("%s: unexpected error", account.name)
-    return AudienceError(
-        f"unexpected error ({type(exc).__name__}): {redact(str(exc))}", platform=account.platform
+    return as_audience_error(exc, account.platform)
+
+
+def not_confirmed(provider: Provider, after: Member) -> str | None:
+    """Why a member read back after an opt-out does not confirm it; None when it does."""
+    reason = provider.opt_out_unconfirmed(after)
+    if reason is None:
+        return None
+    return f"the platform accepted the opt-out but it is not confirmed: {reason}"
+
+
+async def read_back(provider: Provider, member: Member) -> Member | None:
+    """The membership as the platform has it now (None when it has it no more): by id, and by
+    email where a platform hides a removed member from that (Heyloyalty). Raises when the
+    platform cannot be read."""
+    audience = Audience(id=member.audience_id or "", name=member.audience_id or "")
+    try:
+        return await provider.member(audience, member.id)
+    except NotFoundError:
+        if not member.email:
+            return None
+    found = await provider.lookup(member.email)
+    return next(
+        (m for m in found if (m.id, m.audience_id) == (member.id, member.audience_id)), None
     )
 
 
@@ -59,16 +80,25 @@ class LookupResult:
 
 @dataclass(frozen=True, slots=True)
 class OptOutOutcome:
+    """One membership's opt-out: as asked, as read back, and how it ended (see core.write_op)."""
+
     account: Account
     before: Member
     after: Member | None
     error: AudienceError | None = None
     dry_run: bool = False
+    outcome: Outcome | None = None  # None for a dry run
+    sent: bool = True  # False: found opted out already, nothing was sent
 
     @property
     def confirmed(self) -> bool:
         """The read-back showed the changed field changed (the adapter's opt_out_unconfirmed)."""
         return self.after is not None and self.error is None and not self.dry_run
+
+    @property
+    def unknown(self) -> bool:
+        """Sent, but whether the platform applied it could not be told (retry reads it first)."""
+        return self.outcome is Outcome.UNKNOWN
 
 
 class Session:
@@ -89,6 +119,9 @@ class Session:
         self._providers: dict[str, Provider] = {}
         self._client_options = dict(client_options or {})
         self.audit = audit or AuditLog()
+        self.writes = WriteLog(self.audit)  # every write goes through it; views subscribe to it
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}  # (account, member id)
+        self._opted_out: set[tuple[str, str]] = set()  # (account, member id) confirmed here
 
     def account(self, name: str) -> Account:
         for account in self.accounts:
@@ -134,7 +167,9 @@ class Session:
         async def one(name: str) -> LookupResult:
             account = self.account(name)
             try:
-                return LookupResult(account, await self.provider(name).lookup(email))
+                found = await self.provider(name).lookup(email)
+                self.observe(name, found)
+                return LookupResult(account, found)
             except AudienceError as exc:
                 return LookupResult(account, error=exc)
             except Exception as exc:  # a defect in one adapter must not hide the others
@@ -150,15 +185,20 @@ class Session:
         dry_run: bool = False,
         disable_channel: bool = False,
     ) -> OptOutOutcome:
-        """Opt `member` out on `account_name`, verify by read-back, record attempt and outcome.
+        """Opt `member` out on `account_name` as one audited write (core.write_op): attempt,
+        send, read back, outcome, and the confirmed change published to every view.
 
         Never raises for a platform failure: the outcome carries the error so the caller can show
-        it and offer a retry. A member already opted out is confirmed without a second write.
-        `disable_channel` adds the platform's separate channel choice where it has one
-        (`Capabilities.opt_out_channel`), and is ignored elsewhere.
+        it and offer a retry. Nothing is sent for a member already opted out: one whose status
+        says so, or, read again first, one this session opted out already (Emma's opt-out is
+        account-wide: its groups' memberships are one member) or whose last outcome was unknown.
+        Opt-outs of the same member run one after the other. Confirmed means the field the write
+        changed reads back changed (the adapter's `opt_out_unconfirmed`). `disable_channel` adds
+        the platform's separate channel choice where it has one (`Capabilities.opt_out_channel`;
+        ignored elsewhere), and is sent even to a member opted out already.
         """
         account = self.account(account_name)
-        base = {
+        details = {
             "account": account.name,
             "platform": account.platform,
             "audience": member.audience_id,
@@ -166,32 +206,95 @@ class Session:
             "email": member.email,
         }
         if dry_run:
-            self.audit.record("opt_out.dry_run", **base)
+            self.audit.record("opt_out.dry_run", **details)
             return OptOutOutcome(account, member, None, dry_run=True)
-        self.audit.record("opt_out.attempt", **base)
+        provider = self.provider(account_name)
+        channel = disable_channel and bool(provider.capabilities.opt_out_channel)
+        if channel:
+            details["channel_disabled"] = True
+        async with self._locks.setdefault((account.name, member.id), asyncio.Lock()):
+            known = None if channel else await self._known_state(account, provider, member, details)
+            if known is not None:
+                return OptOutOutcome(account, member, known, outcome=Outcome.CONFIRMED, sent=False)
+
+            def change(after: Member) -> Change:
+                return self._opt_out_change(account, provider, member, after)
+
+            result = await self.writes.run(
+                Write(
+                    kind="opt_out",
+                    details=details,
+                    send=lambda: (
+                        provider.opt_out(member, disable_channel=True)
+                        if channel
+                        else provider.opt_out(member)
+                    ),
+                    check=lambda after: not_confirmed(provider, after),
+                    verify=lambda: read_back(provider, member),
+                    noted=lambda after: {"status": after.platform_status},
+                    change=change,
+                )
+            )
+            if result.outcome is Outcome.CONFIRMED:
+                self._opted_out.add((account.name, member.id))
+            return OptOutOutcome(
+                account, member, result.value, result.error, outcome=result.outcome
+            )
+
+    async def _known_state(
+        self, account: Account, provider: Provider, member: Member, details: dict[str, Any]
+    ) -> Member | None:
+        """The member opted out as known now, None when not known to be (then the write decides):
+        as given when that shows the opt-out; read again when this session opted them out
+        already or the last outcome was unknown (a pending one is settled when the read finds
+        it done)."""
+        if provider.opt_out_unconfirmed(member) is None:
+            self.audit.record("opt_out.already_opted_out", **details, status=member.platform_status)
+            return member
+        pending = self.writes.pending("opt_out", details)
+        if not pending and (account.name, member.id) not in self._opted_out:
+            return None
         try:
+            now = await read_back(provider, member)
+        except Exception:  # the write decides then, as it would have without the read
+            return None
+        if now is None or provider.opt_out_unconfirmed(now) is not None:
+            return None
+        change = self._opt_out_change(account, provider, member, now)
+        if not self.writes.settle("opt_out", details, change, status=now.platform_status):
+            self.audit.record("opt_out.already_opted_out", **details, status=now.platform_status)
+            self.writes.publish(change)
+        self._opted_out.add((account.name, member.id))
+        return now
+
+    @staticmethod
+    def _opt_out_change(
+        account: Account, provider: Provider, before: Member, after: Member
+    ) -> Change:
+        return Change(
+            "opt_out",
+            account.name,
+            members=((before, after),),
+            account_wide=provider.capabilities.opt_out_scope == "account",
+        )
+
+    def observe(self, account_name: str, members: Sequence[Member]) -> None:
+        """Members just read from `account_name`: an opt-out whose outcome was unknown and that
+        they show done is recorded confirmed, and published."""
+        for member in members:
+            pending = self.writes.pending_on("opt_out", account_name, member.id)
+            if not pending:
+                continue
             provider = self.provider(account_name)
-            if disable_channel and provider.capabilities.opt_out_channel:
-                base["channel_disabled"] = True
-                after = await provider.opt_out(member, disable_channel=True)
-            else:
-                after = await provider.opt_out(member)
-        except Exception as exc:  # every attempt gets an outcome in the record
-            error = exc if isinstance(exc, AudienceError) else unexpected(exc, account)
-            self.audit.record("opt_out.failed", **base, error=str(error), error_kind=error.kind)
-            return OptOutOutcome(account, member, None, error=error)
-        reason = provider.opt_out_unconfirmed(after)
-        if reason is None:
-            self.audit.record("opt_out.confirmed", **base, status=after.platform_status)
-            return OptOutOutcome(account, member, after)
-        error = AudienceError(
-            f"the platform accepted the opt-out but it is not confirmed: {reason}",
-            platform=account.platform,
-        )
-        self.audit.record(
-            "opt_out.unconfirmed", **base, status=after.platform_status, reason=reason
-        )
-        return OptOutOutcome(account, member, after, error=error)
+            if provider.opt_out_unconfirmed(member) is not None:
+                continue
+            account = self.account(account_name)
+            wide = provider.capabilities.opt_out_scope == "account"
+            for details in pending:
+                if wide or details.get("audience") == member.audience_id:
+                    change = self._opt_out_change(account, provider, member, member)
+                    self.writes.settle("opt_out", details, change, status=member.platform_status)
+                    self._opted_out.add((account.name, member.id))
 
     async def aclose(self) -> None:
         providers, self._providers = list(self._providers.values()), {}
