@@ -116,6 +116,7 @@ class EmmaProvider(Provider):
         filter_logic=frozenset(),
         server_aggregates=True,
         imports="async",
+        opt_out_scope="account",  # PUT /members/email/optout: the member, in every group
         scan_concurrency=3,
         statuses=(MemberStatus.DELETED,),
         notes=(
