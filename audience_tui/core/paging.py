@@ -258,12 +258,18 @@ class PageCache:
         self._schedule()
 
     def update(self, member: Member) -> bool:
-        """Replace the cached copy of `member` (same id), e.g. after an opt-out's read-back."""
+        """Replace the cached copy of `member` (same id), e.g. after a re-read."""
+        return self.revise(lambda old: member if old.id == member.id else None)
+
+    def revise(self, revised: Callable[[Member], Member | None]) -> bool:
+        """Replace each cached member for which `revised` gives a new one (a confirmed write,
+        core.write_op.Change.update); whether any was."""
         found = False
         for members in self._pages.values():
             for position, old in enumerate(members):
-                if old.id == member.id:
-                    members[position] = member
+                new = revised(old)
+                if new is not None:
+                    members[position] = new
                     found = True
         return found
 
