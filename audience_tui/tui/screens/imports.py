@@ -23,7 +23,14 @@ from textual.timer import Timer
 from textual.widgets import Label, Static
 
 from ...core.errors import UnsupportedError
-from ...core.importer import FINAL, StartedImport, member_count, start_import, started_imports
+from ...core.importer import (
+    FINAL,
+    StartedImport,
+    member_count,
+    observe_jobs,
+    start_import,
+    started_imports,
+)
 from ...core.models import Audience, ImportJob, ImportKind, ImportState
 from ...core.provider import Provider
 from ...core.sanitize import one_line
@@ -206,6 +213,7 @@ class ImportsScreen(Screen[None]):
         if selected in jobs and self.platform_says == "" and problem is None:
             jobs[selected] = await self._detail(jobs[selected])
         self.jobs = {key: self._sent(job) for key, job in jobs.items()}
+        observe_jobs(self.session, self.account_name, self.jobs.values())  # finished: counts
         return problem
 
     async def _follow(self, entry: StartedImport) -> ImportJob:

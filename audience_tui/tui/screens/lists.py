@@ -23,6 +23,7 @@ from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
 from ..widgets.header import Header
+from ..write_views import FollowsWrites, WriteConfirmed
 
 if TYPE_CHECKING:
     from ...demo import BuildProgress
@@ -31,7 +32,7 @@ BUILD_POLL = 0.5  # seconds between progress redraws while a demo list is being 
 RECOUNT_EVERY = 6  # polls between re-reading the member counts during a build
 
 
-class ListsScreen(Screen[None]):
+class ListsScreen(FollowsWrites, Screen[None]):
     TITLE = "Lists"
     HELP = (
         "The account's lists with their member counts (— where the platform does not say). "
@@ -112,6 +113,11 @@ class ListsScreen(Screen[None]):
         if build is not None and not build.finished:
             count.append(f"  building {build.fraction:.0%}", style="cyan")
         return count
+
+    def on_write_confirmed(self, message: WriteConfirmed) -> None:
+        """An import or an opt-out on this account changes member counts: read them again."""
+        if message.change.account == self.account_name:
+            self.action_refresh()
 
     # --- demo list builds ---------------------------------------------------------------------
     def _builds(self) -> list[BuildProgress]:

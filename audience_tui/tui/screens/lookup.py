@@ -23,12 +23,13 @@ from textual.widgets.option_list import Option
 from ...core.errors import ValidationError
 from ...core.models import Member, MemberStatus
 from ...core.sanitize import clean
-from ...core.session import LookupResult, OptOutOutcome, Session, check_email
+from ...core.session import LookupResult, Session, check_email
 from ..memberships import Target, targets, targets_of
 from ..widgets.cells import error_text, platform_title, status_text, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
 from ..widgets.header import Header
+from ..write_views import FollowsWrites, WriteConfirmed
 from .member_detail import MemberDetailScreen
 from .opt_out import OptOutScreen
 
@@ -122,7 +123,7 @@ class LookupScreen(ModalScreen[None]):
         self.app.switch_screen(MemberDetailScreen(self.session, *target))
 
 
-class LookupResultsScreen(Screen[None]):
+class LookupResultsScreen(FollowsWrites, Screen[None]):
     """Where one person is, across accounts, and the way to opt them out there."""
 
     TITLE = "Lookup results"
@@ -234,13 +235,12 @@ class LookupResultsScreen(Screen[None]):
         self._confirm(active)
 
     def _confirm(self, chosen: list[Target]) -> None:
-        self.app.push_screen(OptOutScreen.everywhere(self.session, chosen), self._opted_out)
+        self.app.push_screen(OptOutScreen.everywhere(self.session, chosen))
 
-    def _opted_out(self, outcomes: list[OptOutOutcome] | None) -> None:
-        for outcome in outcomes or []:
-            for index, target in enumerate(self.found):
-                if target.member is outcome.before:
-                    self._update(index, outcome.after)
+    def on_write_confirmed(self, message: WriteConfirmed) -> None:
+        """A confirmed write, made here or on any other screen: the memberships as now."""
+        for index, target in enumerate(self.found):
+            self._update(index, message.change.update(target.account_name, target.member))
 
     def _update(self, index: int, member: Member | None) -> None:
         """Show a membership as last read (after an opt-out, or back from its detail)."""

@@ -32,10 +32,11 @@ from ..widgets.cells import (
 from ..widgets.fields import fields_table, flatten
 from ..widgets.footer import Footer
 from ..widgets.header import Header
+from ..write_views import FollowsWrites, WriteConfirmed
 from .opt_out import OptOutScreen
 
 
-class MemberDetailScreen(Screen[Member]):
+class MemberDetailScreen(FollowsWrites, Screen[Member]):
     TITLE = "Member"
     HELP = (
         "Everything the platform returned about this member: the common fields first, then the "
@@ -144,15 +145,20 @@ class MemberDetailScreen(Screen[Member]):
         )
 
     def _opted_out(self, outcomes: list[OptOutOutcome] | None) -> None:
+        """The outcome in words; the member shown follows the confirmed write itself."""
         if not outcomes:
             return
         outcome = outcomes[-1]
-        if outcome.after is not None:
-            self.show(outcome.after)
         if outcome.error is not None:
             self._message(error=outcome.error)
         elif outcome.after is not None:
             self._message(f"Opted out and confirmed: now {status_label(outcome.after)}.")
+
+    def on_write_confirmed(self, message: WriteConfirmed) -> None:
+        """A confirmed write, made here or on any other screen: this member as now."""
+        member = message.change.update(self.account_name, self.member)
+        if member is not None:
+            self.show(member)
 
     def action_copy_email(self) -> None:
         email = clean(self.member.email)

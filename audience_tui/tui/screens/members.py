@@ -27,12 +27,13 @@ from ...core.paging import PageCache, PageFetcher, Paging, page_size_for
 from ...core.paging_scan import ScanPaging, plain_source, source_for
 from ...core.sanitize import clean
 from ...core.scan import View, prepare
-from ...core.session import OptOutOutcome, Session
+from ...core.session import Session
 from ...core.settings import DEFAULTS
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
 from ..widgets.member_table import MemberTable
+from ..write_views import FollowsWrites, WriteConfirmed
 from .export_dialog import ExportDialog, ExportProgress
 
 # How long the screen waits for its fields and first rows before it is shown: one paint with
@@ -54,7 +55,7 @@ async def show_members(screen: MembersScreen) -> None:
     await screen.app.push_screen(screen)
 
 
-class MembersScreen(Screen[None]):
+class MembersScreen(FollowsWrites, Screen[None]):
     TITLE = "Members"
     DEFAULT_CSS = "MembersScreen #filter, MembersScreen #status { width: 100%; }"
     HELP = (
@@ -398,13 +399,17 @@ class MembersScreen(Screen[None]):
             return
         from .opt_out import OptOutScreen
 
-        screen = OptOutScreen(self.session, self.account_name, self.audience, [member])
-        self.app.push_screen(screen, self._opted_out)
+        self.app.push_screen(
+            OptOutScreen(self.session, self.account_name, self.audience, [member])
+        )  # its outcome reaches the rows as a confirmed write, as one made anywhere else does
 
-    def _opted_out(self, outcomes: list[OptOutOutcome] | None) -> None:
-        for outcome in outcomes or []:
-            if outcome.after is not None:
-                self._update(outcome.after)
+    def on_write_confirmed(self, message: WriteConfirmed) -> None:
+        """A confirmed write, made here or on any other screen: its members' rows as now."""
+        change, account = message.change, self.account_name
+        if self.cache is not None and self.cache.revise(
+            lambda shown: change.update(account, shown)
+        ):
+            self.table.refresh()
 
     def _update(self, member: Member | None) -> None:
         """Show a member as read back (after an opt-out or a re-read in the detail screen)."""
