@@ -1,9 +1,11 @@
 """Opt-out confirmation, sending, read-back and retry, for one membership or many.
 
-The screen names every person, platform and list before anything is sent; `escape` cancels until
-then. Each opt-out goes through `Session.opt_out`, which writes the audit record and reads the
-member back, so the result column shows the status the platform now reports, or the error, and
-failed ones can be retried without closing. Dismisses with the latest outcome of every membership
+The screen names every person, platform and list before anything is sent, and says which of them
+are opted out already (nothing is sent for those); focus starts on Cancel, so `o` then `enter`
+sends nothing. `escape` cancels until then. Each opt-out goes through `Session.opt_out` (one
+audited write, core.write_op, published to every open view), so the result column shows the
+status the platform now reports, or the error, and failed ones (and those whose outcome could not
+be told) can be retried without closing. Dismisses with the latest outcome of every membership
 that was sent (empty when cancelled). With `confirm_bulk_opt_out = false` in the settings, an
 opt-out of several people is sent as soon as it opens (one person is always asked about).
 """
@@ -22,7 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, ProgressBar
 
 from ...core.errors import AudienceError
-from ...core.models import Audience, Member
+from ...core.models import Audience, Member, MemberStatus
 from ...core.platforms import adapter_class
 from ...core.session import OptOutOutcome, Session
 from ...core.settings import DEFAULTS
@@ -40,8 +42,11 @@ from ..widgets.data_table import DataTable
 class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
     HELP = (
         "Confirm the opt-out of the memberships listed. Nothing is sent until you press "
-        "**Opt out**; `escape` cancels. Each result shows the status read back from the platform, "
-        "or the error; `r` retries the ones that failed. Every attempt is in the audit file."
+        "**Opt out** (focus starts on Cancel); `escape` cancels. Nothing is sent for a membership "
+        "opted out already. Each result shows the status read back from the platform, or the "
+        "error; when the platform's answer was lost and reading back could not tell, the outcome "
+        "is unknown. `r` retries the ones that failed or are unknown, reading back first. Every "
+        "attempt is in the audit file."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel / close", id="optout.close"),
@@ -74,14 +79,33 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
         who = next(iter(people)) if len(people) == 1 else f"{len(people)} people"
         return Text.assemble("Opt out ", (who, "bold"), f" from {lists}?")
 
+    def _already(self) -> list[Target]:
+        return [t for t in self.targets if t.member.status is MemberStatus.OPTED_OUT]
+
+    def _before_sending(self) -> Text:
+        """What pressing Opt out will do; the memberships opted out already are named."""
+        already = self._already()
+        if already and len(already) == len(self.targets):
+            where = "there" if len(already) == 1 else "on every list shown"
+            return Text.assemble(
+                ("Already opted out " + where, "bold yellow"), ": nothing will be sent."
+            )
+        note = Text(
+            "Nothing has been sent yet. The platform's opt-out is then read back to confirm."
+        )
+        if already:
+            note.append(
+                f" {len(already)} of them {'is' if len(already) == 1 else 'are'} opted out "
+                "already: nothing is sent for those.",
+                style="yellow",
+            )
+        return note
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self._heading(), id="heading")
             yield DataTable(id="targets", cursor_type="row", zebra_stripes=True)
-            yield Label(
-                "Nothing has been sent yet. The platform's opt-out is then read back to confirm.",
-                id="state",
-            )
+            yield Label(self._before_sending(), id="state")
             for platform, choice in self._channel_choices():
                 # Off by default: disabling the channel stops transactional mail too.
                 yield Checkbox(f"{platform}: {choice}", value=False, id="disable-channel")
@@ -122,7 +146,7 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
             ]
             table.add_row(*cells[0 if several else 1 :], key=str(index))
         self.query_one("#progress").display = False
-        self.query_one("#confirm", Button).focus()
+        self.query_one("#cancel", Button).focus()  # `o` then `enter` must not send
         if several and not getattr(self.app, "settings", DEFAULTS).confirm_bulk_opt_out:
             self._send(range(len(self.targets)))  # the user's setting: several people, no question
 
@@ -196,15 +220,21 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
     @staticmethod
     def _result(outcome: OptOutOutcome) -> Text:
         if outcome.confirmed:
-            return Text("✓ confirmed", style="green")
-        return Text("✗ ").append_text(error_text(outcome.error or AudienceError("not confirmed")))
+            return Text("✓ " + ("confirmed" if outcome.sent else "already opted out"), "green")
+        error = error_text(outcome.error or AudienceError("not confirmed"))
+        return Text("? " if outcome.unknown else "✗ ").append_text(error)
 
     def _finished(self) -> None:
         failed = self.failed()
         confirmed = len(self.outcomes) - len(failed)
         summary = f"{confirmed} of {len(self.targets)} opted out and confirmed by read-back."
+        unknown = sum(self.outcomes[i].unknown for i in failed)
+        if unknown:
+            summary += (
+                f" {unknown} unknown: the platform's answer was lost and could not be read back."
+            )
         if failed:
-            summary += f" {len(failed)} failed: press r (or Retry failed) to try again."
+            summary += f" {len(failed)} not confirmed: press r (or Retry failed) to try again."
         self._state(summary)
         confirm = self.query_one("#confirm", Button)
         confirm.label = "Retry failed"
