@@ -22,7 +22,7 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.session import Session
 from audience_tui.core.write_op import Change, Outcome
-from audience_tui.sandbox.demo import Sandbox, demo_accounts
+from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.people import person
 
 PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]
