@@ -73,9 +73,10 @@ async def test_refused_and_unconfirmed_writes_fail_without_publishing(writes: Wr
 
     first = await writes.run(write(refused, never))
     second = await writes.run(write(ignored))
-    assert first.outcome is second.outcome is Outcome.FAILED
+    assert first.outcome is Outcome.FAILED and second.outcome is Outcome.UNCONFIRMED
     assert "still subscribed" in str(second.error)
-    assert actions(writes)[1::2] == ["opt_out.failed", "opt_out.failed"]
+    assert actions(writes)[1::2] == ["opt_out.failed", "opt_out.unconfirmed"]
+    assert list(writes.audit.read())[-1]["reason"] == "still subscribed"
     assert seen == []
 
 

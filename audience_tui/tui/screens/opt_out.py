@@ -24,7 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, ProgressBar
 
 from ...core.errors import AudienceError
-from ...core.models import Audience, Member, MemberStatus
+from ...core.models import Audience, Member
 from ...core.platforms import adapter_class
 from ...core.session import OptOutOutcome, Session
 from ...core.settings import DEFAULTS
@@ -80,7 +80,12 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
         return Text.assemble("Opt out ", (who, "bold"), f" from {lists}?")
 
     def _already(self) -> list[Target]:
-        return [t for t in self.targets if t.member.status is MemberStatus.OPTED_OUT]
+        """The memberships whose opt-out shows already (the session sends nothing for them)."""
+        return [
+            t
+            for t in self.targets
+            if self.session.provider(t.account_name).opt_out_unconfirmed(t.member) is None
+        ]
 
     def _before_sending(self) -> Text:
         """What pressing Opt out will do; the memberships opted out already are named."""
