@@ -57,3 +57,10 @@ def test_table_filtered_by_a_scan(snap_compare, sandbox: Sandbox) -> None:
     found = Filter((Condition("city", "ct", "o"), Condition("favourite_category", "eq", "Health")))
     app, run_before = filtered_app(sandbox, "demo-emma", "Monthly Newsletter", found)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_builder_at_80x24_with_the_field_focused(snap_compare, sandbox: Sandbox) -> None:
+    """On a small terminal the buttons stay in view, and the focused box is marked."""
+    found = Filter((Condition("name", "ct", "an"),))
+    app, run_before = filtered_app(sandbox, "demo-kajabi", "Yoga Academy", found, "f", "tab")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

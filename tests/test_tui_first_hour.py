@@ -7,15 +7,28 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import DataTable
-from tui_helpers import SIZE, notifications, open_lists, open_members, screen_text, settle
+from textual.pilot import Pilot
+from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets._select import SelectCurrent
+from tui_helpers import (
+    SIZE,
+    notifications,
+    open_lists,
+    open_members,
+    screen_text,
+    settle,
+    settle_top,
+)
 
 from audience_tui.bootstrap import DEMO_HINT
 from audience_tui.core.models import FieldSpec, Member, MemberStatus
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.confirm import ConfirmScreen
+from audience_tui.tui.screens.filter_builder import FilterBuilder
 from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
+from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.widgets.cells import status_label
 from audience_tui.tui.widgets.footer import Footer
 
@@ -119,3 +132,71 @@ async def test_imports_of_a_platform_without_imports_offer_no_new_import(
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, ImportsScreen)  # nothing to start
+
+
+async def open_builder(pilot: Pilot[None], session: Session, account: str) -> FilterBuilder:
+    await settle(pilot)
+    await open_members(pilot, session, account)
+    await pilot.press("f")
+    await settle_top(pilot)
+    assert isinstance(pilot.app.screen, FilterBuilder)
+    return pilot.app.screen
+
+
+async def test_the_operator_box_shows_the_new_fields_operators_at_once(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        builder = await open_builder(pilot, session, "demo-placewise")
+        op = builder.query_one("#op", Select)
+        for spec in builder.fields:
+            builder.query_one("#field", Select).value = spec.name
+            await pilot.pause()
+            prompts = {value: label.plain for label, value in builder._op_options(spec)}
+            shown = str(op.query_one(SelectCurrent).query_one("#label", Static).render())
+            assert shown == prompts[op.value], spec.name
+
+
+async def test_the_builder_at_80x24_keeps_its_buttons_in_view(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        builder = await open_builder(pilot, session, "demo-emma")
+        shown = screen_text(app)
+        for button in ("#apply", "#cancel", "#save"):
+            widget = builder.query_one(button, Button)
+            assert widget.region.bottom <= 24 and widget.region.height, (button, shown)
+            assert str(widget.label) in shown, shown
+
+
+async def test_cancel_asks_before_losing_changed_conditions(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        builder = await open_builder(pilot, session, "demo-heyloyalty")
+        await pilot.press("escape")  # nothing changed: closes at once
+        await pilot.pause()
+        assert isinstance(app.screen, MembersScreen)
+        members = app.screen
+
+        builder = await open_builder_here(pilot)
+        builder.query_one("#text", Input).value = "an"
+        builder.action_add()
+        await pilot.pause()
+        assert builder.conditions
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # no: back to the builder, conditions kept
+        await pilot.pause()
+        assert app.screen is builder and builder.conditions
+        await pilot.click("#cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#yes")
+        await settle_top(pilot)
+        assert app.screen is members and not members.view.filter
+
+
+async def open_builder_here(pilot: Pilot[None]) -> FilterBuilder:
+    await pilot.press("f")
+    await settle_top(pilot)
+    assert isinstance(pilot.app.screen, FilterBuilder)
+    return pilot.app.screen

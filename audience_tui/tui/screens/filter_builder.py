@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList
 
@@ -38,6 +38,7 @@ from ...core.provider import Provider
 from ...core.sanitize import clean
 from ...core.saved_filters import SavedFilters
 from ..widgets.saved_filters import SavedFilterBar
+from .confirm import ConfirmScreen
 
 PLACEHOLDERS = {
     FieldType.NUMBER: "a number, e.g. 42",
@@ -86,19 +87,20 @@ class FilterBuilder(ModalScreen[Filter | None]):
         "removes it. **Match** joins the conditions with *all* (and) or *any* (or). **Apply** "
         "(`a`) shows the filtered table; an empty filter shows every member. Filters are saved "
         "by name for this list (`w` or **Save**) and reopened or deleted from the saved list. "
-        "The letter keys act outside text fields (after Add, the focus is on the conditions)."
+        "The letter keys act outside text fields (after Add, the focus is on the conditions). "
+        "Cancel (`escape`) asks first when the conditions were changed and not applied."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel", id="filter.cancel"),
+        Binding("escape", "cancel", "Cancel", id="filter.cancel"),
         Binding("a", "apply", "Apply filter", id="filter.apply"),
         Binding("w", "save", "Save filter", id="filter.save"),
         Binding("delete", "remove", "Remove condition", id="filter.remove"),
     ]
     DEFAULT_CSS = """
-    FilterBuilder #dialog { height: auto; }
+    FilterBuilder #dialog { height: auto; scrollbar-size-vertical: 1; }
     FilterBuilder .row { height: auto; margin-top: 1; }
-    FilterBuilder #field { width: 30; }
-    FilterBuilder #op { width: 32; margin-left: 1; }
+    FilterBuilder #field { width: 1fr; max-width: 30; }
+    FilterBuilder #op { width: 1fr; max-width: 32; margin-left: 1; }
     FilterBuilder #value-box { width: 1fr; height: auto; margin-left: 1; }
     FilterBuilder Input { height: 1; border: none; padding: 0 1; background: $boost; }
     FilterBuilder #text { width: 1fr; }
@@ -107,9 +109,15 @@ class FilterBuilder(ModalScreen[Filter | None]):
     FilterBuilder #message, FilterBuilder #where, FilterBuilder #plan { width: 100%; }
     FilterBuilder #message { color: $text-error; }
     FilterBuilder Button { width: auto; min-width: 10; margin-right: 2; }
-    FilterBuilder #logic { width: 30; }
+    FilterBuilder #logic { width: 1fr; max-width: 30; }
     FilterBuilder .label { padding: 0 1 0 2; }
+    FilterBuilder Select:focus > SelectCurrent {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+    }
+    FilterBuilder Input:focus { background: $block-cursor-blurred-background; }
+    FilterBuilder Button:focus { text-style: bold reverse; }
     """
+    SHORT = 30  # terminal rows below which the conditions list is kept to three lines
 
     def __init__(
         self,
@@ -129,6 +137,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
         self.conditions: list[Condition] = list(current.conditions)
         self.logic = current.logic
         self.saved = saved or SavedFilters()
+        self.original = current  # what Cancel goes back to without asking
         self.editing: int | None = None  # the condition being edited, if any
         self._shown: tuple[str, str] | None = None  # field and operator the editor shows
 
@@ -143,7 +152,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
         fields = [(Text(clean(spec.label)), spec.name) for spec in self.fields]
         first = self.fields[0] if self.fields else None
         ops = self._op_options(first) if first else []
-        with Vertical(id="dialog"):
+        with VerticalScroll(id="dialog"):  # at 80x24 it scrolls to what has the focus
             yield Label(title, id="heading")
             yield OptionList(id="conditions")
             with Horizontal(id="editor", classes="row"):
@@ -173,9 +182,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
                 yield Button("Apply", id="apply", variant="success", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Label(
-                    Text(
-                        "a applies · w saves · escape cancels (outside a text field)", style="dim"
-                    ),
+                    Text("a applies · w saves · escape cancels", style="dim"),
                     classes="label",
                 )
 
@@ -183,12 +190,19 @@ class FilterBuilder(ModalScreen[Filter | None]):
         # app.tcss spaces out a dialog's inputs and lists (and wins over DEFAULT_CSS): not here
         for widget in self.query("Input, OptionList"):
             widget.styles.margin = 0
-        self.query_one("#conditions").styles.height = 7
+        self._fit_height()
         if self.fields:
             self._show_field(self.fields[0])
         self._refresh_conditions()
         # the conditions first (keys work there: ? a w); tab goes on to the editor
         self.query_one("#conditions", OptionList).focus()
+
+    def on_resize(self) -> None:
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Seven lines of conditions; three on a short terminal, so the buttons stay in view."""
+        self.query_one("#conditions").styles.height = 3 if self.app.size.height < self.SHORT else 7
 
     # --- the editor -------------------------------------------------------------------------
     @property
@@ -211,6 +225,9 @@ class FilterBuilder(ModalScreen[Filter | None]):
         op_select = self.query_one("#op", Select)
         op_select.set_options(options)
         op_select.value = op
+        # The same operator as the last field's keeps its old label (platform / app checks)
+        # unless the select is told its value's prompt changed.
+        op_select.mutate_reactive(Select.value)
         self._show_value(spec, op, value)
 
     @staticmethod
@@ -428,6 +445,28 @@ class FilterBuilder(ModalScreen[Filter | None]):
     def action_apply(self) -> None:
         self.dismiss(self.filter)
 
+    @property
+    def unsaved(self) -> bool:
+        """Conditions changed since the builder opened and not saved by name, or a value typed
+        and not added."""
+        typed = self.query_one("#text", Input)
+        if typed.display and typed.value.strip():
+            return True
+        if self.filter == self.original:
+            return False
+        account, list_id = self.account_name, self.audience.id
+        names = self.saved.names(account, list_id)
+        return all(self.saved.get(account, list_id, name) != self.filter for name in names)
+
     @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
+    def action_cancel(self) -> None:
+        """Leave without applying; ask first when that would lose changed conditions."""
+        if not self.unsaved:
+            self.dismiss(None)
+            return
+        question = Text("Discard the changes to this filter? The table keeps its current filter.")
+        self.app.push_screen(ConfirmScreen(question, "Discard"), self._discard)
+
+    def _discard(self, yes: bool | None) -> None:
+        if yes:
+            self.dismiss(None)

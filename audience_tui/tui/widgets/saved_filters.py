@@ -24,8 +24,8 @@ class SavedFilterBar(Vertical):
     DEFAULT_CSS = """
     SavedFilterBar { height: auto; }
     SavedFilterBar > Horizontal { height: auto; margin-top: 1; }
-    SavedFilterBar #saved { width: 36; }
-    SavedFilterBar #name { width: 28; }
+    SavedFilterBar #saved { width: 1fr; max-width: 36; }
+    SavedFilterBar #name { width: 1fr; max-width: 28; }
     SavedFilterBar #saved-message { width: 100%; }
     """
 
