@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audience_tui.core.audit import AuditLog
+from audience_tui.core.audit import AuditLog, AuditWriteError
 from audience_tui.core.errors import NetworkError, ValidationError
 from audience_tui.core.models import Member, MemberStatus
 from audience_tui.core.write_op import Change, Outcome, OutcomeUnknownError, Write, WriteLog
@@ -158,3 +158,27 @@ def test_change_updates_the_views_it_touches() -> None:
     assert change.touches("a", "l1") and not change.touches("a", "l2")
     assert wide.touches("a", "l2") and not wide.touches("b", "l1")
     assert Change("import", "a", audiences=("l3",)).touches("a", "l3")
+
+
+class FullAfterAttempt(AuditLog):
+    """An audit file whose disk fills up after the attempt was recorded."""
+
+    def record(self, action: str, **details: object) -> dict[str, object]:
+        if not action.endswith(".attempt"):
+            raise AuditWriteError(f"cannot write the audit file: {action} happened")
+        return super().record(action, **details)
+
+
+async def test_a_write_done_is_published_even_when_its_outcome_cannot_be_recorded(
+    tmp_path: Path,
+) -> None:
+    writes = WriteLog(FullAfterAttempt(tmp_path / "audit.jsonl"))
+    seen: list[Change] = []
+    writes.subscribe(seen.append)
+
+    async def send() -> Member:
+        return OUT
+
+    with pytest.raises(AuditWriteError, match="happened"):
+        await writes.run(write(send))
+    assert len(seen) == 1  # the views show what the platform did

@@ -18,7 +18,8 @@ Opt-outs, imports, and the erasures and suppressions built on this module all go
      back either. It stays pending: `settle` records CONFIRMED once a later read finds it done,
      in this run or, from the audit file, in a later one (`pending`);
 4. is recorded as `<kind>.<outcome>`, with the attempt's details plus `Write.noted(value)` or the
-   error (`error`, `error_kind`);
+   error (`error`, `error_kind`); when that record cannot be written, AuditWriteError propagates
+   (saying what happened), after step 5;
 5. when CONFIRMED or STARTED, is published: `Write.change(value)` goes to every subscriber.
 
 Subscribers (`subscribe`) are plain callables run in the event loop that ran the write, in the
@@ -246,15 +247,16 @@ class WriteLog:
         error: AudienceError | None,
         extra: Mapping[str, Any],
     ) -> WriteResult[T]:
-        record = self.audit.record(f"{write.kind}.{outcome}", **write.details, **extra)
         key = self._key(write.kind, write.details)
         if outcome is Outcome.UNKNOWN:
             self._pending_writes()[key] = dict(write.details)
         else:
             self._pending_writes().pop(key, None)
-        if value is not None and outcome in (Outcome.CONFIRMED, Outcome.STARTED):
-            change = write.change(value)
-            if change is not None:
+        change = write.change(value) if value is not None else None
+        try:
+            record = self.audit.record(f"{write.kind}.{outcome}", **write.details, **extra)
+        finally:  # a write done is shown done, even when its outcome could not be recorded
+            if change is not None and outcome in (Outcome.CONFIRMED, Outcome.STARTED):
                 self.publish(change)
         return WriteResult(outcome, value, error, record)
 
