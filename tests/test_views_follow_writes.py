@@ -124,6 +124,51 @@ async def test_opt_out_everywhere_updates_an_open_table_and_detail(session: Sess
         assert app.screen is table and shows_opted_out(table, index)
 
 
+async def test_opt_out_from_a_detail_opened_in_lookup_results_updates_every_view(
+    session: Session,
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_members(pilot, session, "demo-ownpage")
+        index, member = first_active(table)
+        assert member.email is not None
+        await look_up_everywhere(pilot, session, member.email)
+        results = app.screen
+        assert isinstance(results, LookupResultsScreen)
+        grid = results.query_one(DataTable)
+        mine = next(
+            i
+            for i, t in enumerate(results.found)
+            if (t.member.id, t.audience.id) == (member.id, table.audience.id)
+        )
+        grid.move_cursor(row=grid.get_row_index(str(mine)))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MemberDetailScreen)
+        await pilot.press("o")
+        await settle(pilot)
+        await confirm(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is results
+        assert grid.get_cell(str(mine), "Status").plain.startswith("opted out")
+        await pilot.press("escape")
+        await settle_top(pilot)
+        assert app.screen is table and shows_opted_out(table, index)
+
+
+async def test_an_import_reads_the_open_table_of_its_list_again(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        table = await open_members(pilot, session, "demo-ownpage")
+        assert table.cache is not None and table.cache.total is not None
+        before = table.cache.total
+        new = [{"email": f"shown.{n}@example.com"} for n in range(2)]
+        await start_import(session, "demo-ownpage", table.audience, new, "new.csv")
+        await settle_top(pilot)
+        assert table.cache.total == before + 2
+
+
 async def emma_member_in_groups(session: Session) -> str:
     provider = session.provider("demo-emma")
     for index in range(1000, 3600, 7):

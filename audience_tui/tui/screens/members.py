@@ -404,11 +404,14 @@ class MembersScreen(FollowsWrites, Screen[None]):
         )  # its outcome reaches the rows as a confirmed write, as one made anywhere else does
 
     def on_write_confirmed(self, message: WriteConfirmed) -> None:
-        """A confirmed write, made here or on any other screen: its members' rows as now."""
+        """A confirmed write, made here or on any other screen: its members' rows as now; an
+        import into this list, the list read again."""
         change, account = message.change, self.account_name
-        if self.cache is not None and self.cache.revise(
-            lambda shown: change.update(account, shown)
-        ):
+        if self.cache is None:
+            return
+        if change.kind == "import" and change.touches(account, self.audience.id):
+            self.action_refresh()
+        elif self.cache.revise(lambda shown: change.update(account, shown)):
             self.table.refresh()
 
     def _update(self, member: Member | None) -> None:
