@@ -241,7 +241,9 @@ async def test_the_dialog_starts_on_cancel_and_names_an_opt_out_done_already(
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, OptOutScreen)
-        assert "Already opted out there" in str(dialog.query_one("#state").render())
+        state = str(dialog.query_one("#state").render())
+        assert "Already opted out there: nothing will be sent" in state
+        assert "unless you tick the box below" in state  # Placewise's separate channel choice
         await pilot.click("#confirm")
         await settle(pilot)
         table_cells = dialog.query_one(DataTable)

@@ -90,10 +90,11 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
     def _before_sending(self) -> Text:
         """What pressing Opt out will do; the memberships opted out already are named."""
         already = self._already()
+        unless = " unless you tick the box below" if self._channel_choices() else ""
         if already and len(already) == len(self.targets):
             where = "there" if len(already) == 1 else "on every list shown"
             return Text.assemble(
-                ("Already opted out " + where, "bold yellow"), ": nothing will be sent."
+                ("Already opted out " + where, "bold yellow"), f": nothing will be sent{unless}."
             )
         note = Text(
             "Nothing has been sent yet. The platform's opt-out is then read back to confirm."
@@ -101,7 +102,7 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
         if already:
             note.append(
                 f" {len(already)} of them {'is' if len(already) == 1 else 'are'} opted out "
-                "already: nothing is sent for those.",
+                f"already: nothing is sent for those{unless}.",
                 style="yellow",
             )
         return note
