@@ -4,45 +4,86 @@ The command line and the import monitor start imports through `start_import`, on
 (core.write_op) like every other: attempt, then started or failed, published once accepted. Some
 platforms cannot list their imports (Heyloyalty has no status endpoint, Ownpage imports
 synchronously, Placewise documents no list): the session keeps what it started so a monitor can
-still show it after the user left and came back.
+still show it after the user left and came back, and they are kept in a journal
+(core.import_journal), so the monitor and the `imports` command show and follow them (`follow`)
+in later runs too.
+
+One count of refused rows (`refused`): those the app withheld before sending (the mapping step's
+"will be refused") and those the platform refused, as one list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from .csvimport import RejectedRow
 from .errors import AudienceError
-from .models import Audience, ImportJob, ImportRequest, ImportState, row_email
+from .import_journal import Journal, StartedImport
+from .models import Audience, ImportJob, ImportRequest, ImportRowError, ImportState, row_email
 from .session import Session
 from .write_op import Change, Outcome, Write
 
+__all__ = ["FINAL", "StartedImport", "follow", "refused", "start_import", "started_imports"]
+
 FINAL = frozenset({ImportState.FINISHED, ImportState.FAILED, ImportState.UNTRACKED})
-
-
-@dataclass(slots=True)
-class StartedImport:
-    """An import started in this session: what was sent and what the platform said since."""
-
-    account: str
-    audience: Audience
-    file: str
-    rows: int
-    job: ImportJob
-    count_before: int | None = None  # untracked imports: the list's member count before sending
-    count_now: int | None = None  # ... and when last read
+WATCH_UNTRACKED = 120.0  # seconds an untracked import's list count is re-read after sending
 
 
 _STARTED: WeakKeyDictionary[Session, list[StartedImport]] = WeakKeyDictionary()
 _UNFINISHED: WeakKeyDictionary[Session, set[tuple[str, str]]] = WeakKeyDictionary()
 
 
+def _entries(session: Session) -> list[StartedImport]:
+    """The journal's imports, read on the session's first use of them."""
+    if session not in _STARTED:
+        _STARTED[session] = Journal().load()
+    return _STARTED[session]
+
+
 def started_imports(session: Session, account: str) -> list[StartedImport]:
-    """The imports `session` started on `account`, oldest first."""
-    return [entry for entry in _STARTED.get(session, []) if entry.account == account]
+    """The imports started from this app on `account` (in this run or earlier), oldest first."""
+    return [entry for entry in _entries(session) if entry.account == account]
+
+
+def watching(entry: StartedImport) -> bool:
+    """An untracked import recent enough that its list's member count is still worth reading."""
+    started = entry.job.started_at
+    return (
+        entry.job.state is ImportState.UNTRACKED
+        and started is not None
+        and (datetime.now(UTC) - started).total_seconds() < WATCH_UNTRACKED
+    )
+
+
+async def follow(session: Session, entry: StartedImport) -> ImportJob:
+    """Bring `entry` up to date and keep it in the journal: the platform's status while the
+    import runs, or for an untracked one the list's member count. A finish time the platform
+    does not give (Placewise) is the time the app first saw the import over."""
+    job = entry.job
+    if watching(entry) and job.audience_id is not None:
+        entry.count_now = await member_count(session, entry.account, job.audience_id)
+    elif job.state not in FINAL:
+        job = await session.provider(entry.account).import_status(job.id)
+        if job.state in FINAL and job.finished_at is None:
+            job = replace(job, finished_at=datetime.now(UTC))
+        entry.job = job
+        observe_jobs(session, entry.account, [job])
+    else:
+        return job
+    Journal().save([entry])
+    return entry.job
+
+
+def refused(job: ImportJob, entry: StartedImport | None) -> list[ImportRowError]:
+    """Every row refused: those withheld before sending (by line), then the platform's."""
+    withheld = entry.withheld if entry is not None else []
+    early = [ImportRowError(f"line {row.line}", f"{row.reason} (not sent)") for row in withheld]
+    return [*early, *job.row_errors]
 
 
 async def member_count(session: Session, account: str, audience_id: str) -> int | None:
@@ -68,9 +109,11 @@ async def start_import(
     audience: Audience,
     rows: list[dict[str, Any]],
     file: Path | str,
+    withheld: Sequence[RejectedRow] = (),
     **choices: Any,
 ) -> StartedImport:
     """Send `rows` to `audience` as one audited write (core.write_op); failures re-raise.
+    `withheld`: the file's rows refused before sending, counted with the platform's refusals;
     `choices` are ImportRequest's (resubscribe, opted_out, trigger_optin, ...).
 
     The import is published once the platform accepted it, so views of the list (its member
@@ -104,8 +147,11 @@ async def start_import(
     job = result.value
     if job.state not in FINAL:
         _UNFINISHED.setdefault(session, set()).add((account, job.id))
-    entry = StartedImport(account, audience, str(file), len(rows), job, before, before)
-    _STARTED.setdefault(session, []).append(entry)
+    entry = StartedImport(
+        account, audience, str(file), len(rows), job, before, before, list(withheld)
+    )
+    _entries(session).append(entry)
+    Journal().save([entry])
     return entry
 
 
