@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..core.csvimport import mapping_with, plan_import, read_csv
-from ..core.errors import NotFoundError, ValidationError
-from ..core.importer import FINAL, opted_out_rows, start_import
+from ..core.errors import AudienceError, NotFoundError, UnsupportedError, ValidationError
+from ..core.importer import FINAL, follow, opted_out_rows, refused, start_import, started_imports
 from ..core.models import ImportJob, ImportState, Member, MemberStatus, row_email
 from ..core.sanitize import clean
 from .context import Context
@@ -184,11 +185,40 @@ def job_row(job: ImportJob) -> dict[str, Any]:
     }
 
 
+IMPORT_COLUMNS = list(job_row(ImportJob("", ImportState.QUEUED)))
+
+
+async def current_imports(ctx: Context, account: str, said: set[str]) -> list[ImportJob]:
+    """The platform's list of imports, and those started from this app that it does not list
+    (kept in the import journal), brought up to date; newest first. What the platform cannot
+    do is said once (`said`)."""
+    try:
+        jobs = {job.id: job for job in await ctx.session.provider(account).imports()}
+    except UnsupportedError as exc:
+        jobs = {}
+        if exc.detail not in said:
+            said.add(exc.detail)
+            detail = exc.detail.rstrip(".")
+            print(f"note: {detail}; showing the imports started from this app", file=ctx.err)
+    for entry in started_imports(ctx.session, account):
+        if entry.job.id not in jobs:
+            try:
+                jobs[entry.job.id] = await follow(ctx.session, entry)
+            except AudienceError as exc:  # its last known state is shown
+                print(f"{clean(entry.job.id)}: {exc}", file=ctx.err)
+                jobs[entry.job.id] = entry.job
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(jobs.values(), key=lambda job: job.started_at or oldest, reverse=True)
+
+
 async def run_imports(args: argparse.Namespace, ctx: Context) -> int:
-    provider = ctx.session.provider(args.account)
+    said: set[str] = set()
     while True:
-        jobs = await provider.imports()
-        emit([job_row(job) for job in jobs], args.format, ctx.out)
+        jobs = await current_imports(ctx, args.account, said)
+        rows = [job_row(job) for job in jobs]
+        emit(rows, args.format, ctx.out, IMPORT_COLUMNS, formula_guard=args.formula_guard)
+        if not jobs:
+            print("no imports", file=ctx.err)
         if not args.watch or all(job.state in FINAL for job in jobs):
             return 0
         await asyncio.sleep(POLL_SECONDS)
@@ -246,16 +276,25 @@ async def run_import(args: argparse.Namespace, ctx: Context) -> int:
         "trigger_optin": args.trigger_optin,
         "trigger_autoresponder": args.trigger_autoresponder,
     }
-    started = await start_import(
-        ctx.session, args.account, audience, plan.rows, args.file, **choices
+    entry = await start_import(
+        ctx.session, args.account, audience, plan.rows, args.file, plan.rejected, **choices
     )
-    job = started.job
-    while not args.no_wait and job.state not in FINAL:
+    while not args.no_wait and entry.job.state not in FINAL:
         await asyncio.sleep(min(POLL_SECONDS, 1.0))
-        job = await provider.import_status(job.id)
+        await follow(ctx.session, entry)
+    job = entry.job
     emit([job_row(job)], "table", ctx.out)
-    for error in job.row_errors[:50]:
-        print(f"{clean(error.row)}: {clean(error.message)}", file=ctx.out)
+    rejected = refused(job, entry)
+    if rejected:
+        print(f"{len(rejected)} row(s) refused:", file=ctx.out)
+    for error in rejected[:50]:
+        print(f"  {clean(error.row)}: {clean(error.message)}", file=ctx.out)
     if job.note:
         print(clean(job.note), file=ctx.out)
+    if job.state not in FINAL:
+        print(
+            f"follow it with: audience-tui {'--demo ' * ctx.demo}imports {args.account} --watch"
+            " (it is kept in the import journal)",
+            file=ctx.err,
+        )
     return 0 if job.state is not ImportState.FAILED else 4
