@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from ...core.importer import StartedImport
+from ...core.importer import StartedImport, refused
 from ...core.models import ImportJob, ImportState
 from ..widgets.cells import text
 
@@ -72,14 +72,15 @@ def job_detail(job: ImportJob, names: Mapping[str, str], entry: StartedImport | 
             out.append(f"\n\nParts ({len(job.parts)}):", style="bold")
         out.append("\n  ").append_text(text(part.note or part.id))
         out.append(" ").append_text(state_text(part.state)).append(f"  {counts(part)}")
-    if job.row_errors:
-        shown = job.row_errors[:ROW_ERRORS_SHOWN]
-        out.append(f"\n\nRows the platform refused ({len(job.row_errors):,}):", style="bold")
+    rejected = refused(job, entry)
+    if rejected:
+        shown = rejected[:ROW_ERRORS_SHOWN]
+        out.append(f"\n\nRows refused ({len(rejected):,}):", style="bold")
         for error in shown:
             out.append("\n  ").append_text(text(error.row, "bold")).append(": ")
             out.append_text(text(error.message, "red"))
-        if len(job.row_errors) > len(shown):
-            out.append(f"\n  … and {len(job.row_errors) - len(shown):,} more", style="dim")
+        if len(rejected) > len(shown):
+            out.append(f"\n  … and {len(rejected) - len(shown):,} more", style="dim")
     elif job.state is ImportState.FINISHED and job.errors == 0:
         out.append("\n\nNo row was refused.", style="green")
     return out

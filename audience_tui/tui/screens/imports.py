@@ -26,12 +26,13 @@ from ...core.errors import UnsupportedError
 from ...core.importer import (
     FINAL,
     StartedImport,
-    member_count,
+    follow,
     observe_jobs,
     start_import,
     started_imports,
+    watching,
 )
-from ...core.models import Audience, ImportJob, ImportKind, ImportState
+from ...core.models import Audience, ImportJob, ImportKind
 from ...core.provider import Provider
 from ...core.sanitize import one_line
 from ...core.session import Session
@@ -44,18 +45,7 @@ from .import_view import job_detail, state_text, when
 
 FAST_POLL = 2.0  # seconds between polls while an import runs
 SLOW_POLL = 30.0  # ... and while nothing does
-WATCH_UNTRACKED = 120.0  # seconds an untracked import's list count is re-read after sending
 COUNTS = ("submitted", "added", "updated", "skipped", "errors")
-
-
-def watching(entry: StartedImport) -> bool:
-    """An untracked import recent enough that its list's member count is still worth reading."""
-    started = entry.job.started_at
-    return (
-        entry.job.state is ImportState.UNTRACKED
-        and started is not None
-        and (datetime.now(UTC) - started).total_seconds() < WATCH_UNTRACKED
-    )
 
 
 class ImportsScreen(Screen[None]):
@@ -219,17 +209,12 @@ class ImportsScreen(Screen[None]):
     async def _follow(self, entry: StartedImport) -> ImportJob:
         """An import started here that the platform does not list: its status, if it has one,
         or for an untracked import the list's member count, the one thing it does report."""
-        job = entry.job
+        if not watching(entry) and (entry.job.state in FINAL or self.platform_says):
+            return entry.job
         try:
-            if watching(entry) and job.audience_id is not None:
-                entry.count_now = await member_count(
-                    self.session, self.account_name, job.audience_id
-                )
-            elif job.state not in FINAL and self.platform_says == "":
-                entry.job = await self.provider.import_status(job.id)
+            return await follow(self.session, entry)
         except Exception:  # the row keeps its last known state; the next poll tries again
-            pass
-        return entry.job
+            return entry.job
 
     async def _detail(self, job: ImportJob) -> ImportJob:
         """The platform's full status of `job` where its list leaves the row errors out (Emma),
@@ -360,7 +345,12 @@ class ImportsScreen(Screen[None]):
         )
         try:
             entry = await start_import(
-                self.session, self.account_name, draft.audience, draft.plan.rows, draft.path
+                self.session,
+                self.account_name,
+                draft.audience,
+                draft.plan.rows,
+                draft.path,
+                draft.plan.rejected,
             )
         except Exception as exc:  # nothing lost: the draft is kept for `n`
             self.draft = draft
