@@ -48,7 +48,6 @@ async def test_members_are_written_before_the_last_page_is_fetched(sandbox: Sand
     args = build_parser().parse_args(["--demo", "members", "demo-emma", "All members"])
     out = Watched()
     ctx = Context(args, out=out, err=io.StringIO())
-    ctx._session = demo_session(sandbox)
     provider = ctx.session.provider("demo-emma")
     fetch, fetched = provider.members, []
 
