@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from variants import Variant, variant_provider, variant_session
+from variants import Variant, variant_provider, variant_session, without_subscribed
 
 from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
@@ -15,17 +14,6 @@ from audience_tui.demo import Sandbox
 from audience_tui.sandbox.kajabi_data import SITES
 
 KAJABI_SITE = str(SITES[1][0])
-
-
-def without_subscribed(request: httpx.Request, doc: Any) -> Any:
-    """Kajabi contacts with no `subscribed` attribute (the docs list it, but never promise it)."""
-    if not request.url.path.startswith("/kajabi/v1/contacts") or not isinstance(doc, dict):
-        return doc
-    data = doc.get("data")
-    for item in data if isinstance(data, list) else [data]:
-        if isinstance(item, dict):
-            (item.get("attributes") or {}).pop("subscribed", None)
-    return doc
 
 
 async def first_subscribed(session: Session, account: str, audience_id: str) -> Any:

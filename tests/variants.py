@@ -83,5 +83,17 @@ def variant_session(
     return Session([account], lambda _: secrets, transport_for=lambda _: transport)
 
 
-def path_of(request: httpx.Request) -> str:
-    return request.url.path
+def with_url(request: httpx.Request, url: httpx.URL) -> httpx.Request:
+    """The same request sent to another URL (query parameters changed)."""
+    return httpx.Request(request.method, url, headers=request.headers, content=request.read())
+
+
+def without_subscribed(request: httpx.Request, doc: Any) -> Any:
+    """Kajabi contacts with no `subscribed` attribute (the docs list it, but never promise it)."""
+    if not request.url.path.startswith("/kajabi/v1/contacts") or not isinstance(doc, dict):
+        return doc
+    data = doc.get("data")
+    for item in data if isinstance(data, list) else [data]:
+        if isinstance(item, dict):
+            (item.get("attributes") or {}).pop("subscribed", None)
+    return doc

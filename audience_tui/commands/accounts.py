@@ -1,4 +1,4 @@
-"""`audience-tui accounts add|list|test|remove`: keep several accounts per platform, safely.
+"""`audience-tui accounts add|list|test|probe|remove`: keep several accounts per platform, safely.
 
 Secrets are read from a hidden prompt, from stdin (`--secret-stdin`, one per line) or from the
 account's environment variable, never from argv; non-secret settings come from `--set KEY=VALUE`
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..core.accounts import DEMO_PREFIX, credential_specs
@@ -17,7 +18,9 @@ from ..core.errors import AudienceError, AuthError, ForbiddenError, ValidationEr
 from ..core.models import Account, CredentialSpec
 from ..core.platforms import NAMES, verify
 from ..core.platforms import title as platform_title
+from ..core.probe import probe, write_report
 from ..core.redact import redact
+from ..core.sanitize import clean
 from ..core.secret_store import env_var
 from .context import Context
 from .output import add_format_option, emit
@@ -92,6 +95,18 @@ def register(sub: Any) -> None:
     )
     p.add_argument("names", nargs="*", metavar="NAME")
     p.set_defaults(func=run_test)
+
+    p = actions.add_parser(
+        "probe",
+        help="check the adapter's assumptions on a live account (reads only)",
+        description="Run read-only checks of each assumption the adapter makes where the "
+        "platform's documents are silent, and say for each: confirmed, contradicted or could "
+        "not check, with the evidence. Writes a redacted JSON report (no secret, no member "
+        "data beyond counts) to attach to a bug report.",
+    )
+    p.add_argument("name")
+    p.add_argument("--output", type=Path, metavar="FILE", help="where to write the JSON report")
+    p.set_defaults(func=run_probe)
 
     p = actions.add_parser(
         "remove",
@@ -181,6 +196,19 @@ async def run_test(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out.write(f"FAILED  {_failure(account, title, error)}\n")
             code = code or error.exit_code
     return code
+
+
+async def run_probe(args: argparse.Namespace, ctx: Context) -> int:
+    report = await probe(ctx.session, args.name)
+    title = platform_title(report.platform)
+    ctx.out.write(f"{report.account} ({title}): {len(report.checks)} assumption(s) checked\n")
+    for check in report.checks:
+        ctx.out.write(f"{check.verdict.upper():<16}{clean(check.assumption)}\n")
+        ctx.out.write(f"{'':16}{clean(check.evidence)}\n")
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in report.counts().items())
+    path = write_report(report, args.output)
+    ctx.out.write(f"{counts}; report: {path}\n")
+    return 0
 
 
 async def run_remove(args: argparse.Namespace, ctx: Context) -> int:

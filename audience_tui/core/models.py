@@ -331,6 +331,20 @@ def row_email(row: Mapping[str, Any]) -> str:
     return email.strip().casefold() if isinstance(email, str) else ""
 
 
+Verdict = Literal["confirmed", "contradicted", "could not check"]
+VERDICTS: tuple[Verdict, ...] = ("confirmed", "contradicted", "could not check")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One assumption of an adapter, what a live account said of it (`Provider.probe`), and the
+    evidence: counts, key names, status words, never a member's data."""
+
+    assumption: str
+    verdict: Verdict
+    evidence: str
+
+
 PagingKind = Literal["offset", "cursor"]
 ImportKind = Literal["async", "sync", "untracked", "none"]
 

@@ -20,6 +20,7 @@ from .models import (
     Aggregate,
     Audience,
     Capabilities,
+    Check,
     Column,
     Condition,
     CredentialSpec,
@@ -150,6 +151,11 @@ class Provider:
         if after.status is MemberStatus.OPTED_OUT:
             return None
         return f"the member reads back with status {after.platform_status or after.status}"
+
+    async def probe(self) -> list[Check]:
+        """Read-only checks of each assumption this adapter makes where the documents are
+        silent (see core.probe); none by default."""
+        return []
 
     async def opted_out_among(self, audience: Audience, emails: Sequence[str]) -> set[str]:
         """Those of `emails` (casefolded) opted out on `audience`. Imports leave them out unless

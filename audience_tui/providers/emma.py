@@ -34,6 +34,7 @@ from ..core.models import (
     Audience,
     Bucket,
     Capabilities,
+    Check,
     CredentialSpec,
     FieldSpec,
     FieldType,
@@ -271,6 +272,12 @@ class EmmaProvider(Provider):
         groups = object_list(await self._get(path), f"GET {path}", "the member's groups")
         ids = [ident(doc, "member_group_id", f"GET {path}") for doc in groups]
         return [replace(found, audience_id=gid) for gid in ids or [ALL_MEMBERS]]
+
+    async def probe(self) -> list[Check]:
+        """Read-only checks of this adapter's assumptions (see emma_probe)."""
+        from .emma_probe import probe
+
+        return await probe(self)
 
     async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         email = member.email or (await self.member(Audience(ALL_MEMBERS, ""), member.id)).email

@@ -23,6 +23,7 @@ from ..core.http import ApiClient
 from ..core.models import (
     Audience,
     Capabilities,
+    Check,
     Column,
     CredentialSpec,
     FieldSpec,
@@ -250,6 +251,12 @@ class HeyloyaltyProvider(Provider):
         params = [("show", SHOW[status]), ("filter[email][eq][]", email)]
         members, _ = await self._page(audience, status, params, 1, 100)
         return members
+
+    async def probe(self) -> list[Check]:
+        """Read-only checks of this adapter's assumptions (see heyloyalty_probe)."""
+        from .heyloyalty_probe import probe
+
+        return await probe(self)
 
     async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         """DELETE (unsubscribe), then read back. Repeating it is harmless: the sandbox answers

@@ -22,6 +22,7 @@ from ..core.http import ApiClient
 from ..core.models import (
     Audience,
     Capabilities,
+    Check,
     Condition,
     CredentialSpec,
     FieldSpec,
@@ -250,6 +251,12 @@ class KajabiProvider(Provider):
         ]
 
     # --- writing ------------------------------------------------------------------------------
+    async def probe(self) -> list[Check]:
+        """Read-only checks of this adapter's assumptions (see kajabi_probe)."""
+        from .kajabi_probe import probe
+
+        return await probe(self)
+
     async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         """PATCH subscribed:false on the contact (a customer's own contact), then read it back."""
         contact_id, site_id = await self._contact_of(member)

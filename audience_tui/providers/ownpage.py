@@ -35,6 +35,7 @@ from ..core.models import (
     Audience,
     Bucket,
     Capabilities,
+    Check,
     CredentialSpec,
     FieldSpec,
     Filter,
@@ -203,6 +204,12 @@ class OwnpageProvider(Provider):
         return Aggregate(field, buckets, total=counts.total, source="server")
 
     # --- writing ---------------------------------------------------------------------------------
+    async def probe(self) -> list[Check]:
+        """Read-only checks of this adapter's assumptions (see ownpage_probe)."""
+        from .ownpage_probe import probe
+
+        return await probe(self)
+
     async def opt_out(self, member: Member) -> Member:
         """Unsubscribe with the account's cause (READER unless set to PUBLISHER); a member
         already out is left as is (idempotent)."""

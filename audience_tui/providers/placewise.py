@@ -27,6 +27,7 @@ import httpx
 
 from ..core.errors import (
     AudienceError,
+    AuthError,
     ConfigError,
     ForbiddenError,
     UnsupportedError,
@@ -37,6 +38,7 @@ from ..core.models import (
     Aggregate,
     Audience,
     Capabilities,
+    Check,
     CredentialSpec,
     FieldSpec,
     FieldType,
@@ -88,10 +90,12 @@ def error_detail(response: httpx.Response) -> str | None:
 
 def classify(response: httpx.Response) -> AudienceError | None:
     status = response.status_code
-    if status not in (402, 470, 471):
+    if status not in (402, 460, 470, 471):
         return None
     detail = default_error_detail(response) or ""
     request = f"{response.request.method} {response.request.url.path}"
+    if status == 460:  # "bad OAuth token": the call wants a user token, not the client token
+        return AuthError(f"HTTP 460: {detail}", platform=TITLE, request=request)
     if status == 402:
         return ForbiddenError(
             f"HTTP 402: {detail} (the feature is not enabled for this club)",
@@ -308,6 +312,12 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
 
         found = await asyncio.gather(*(find(club) for club in clubs))
         return [member for member in found if member is not None]
+
+    async def probe(self) -> list[Check]:
+        """Read-only checks of this adapter's assumptions (see placewise_probe)."""
+        from .placewise_probe import probe
+
+        return await probe(self)
 
     # --- reports -----------------------------------------------------------------------------
     async def _report(self, body: dict[str, Any], cost: int) -> Any:
