@@ -55,7 +55,8 @@ class AccountsScreen(Screen[None]):
         "Your accounts on Placewise MPC, Ownpage, Kajabi, Emma and Heyloyalty, each checked in "
         "the background. `enter` opens an account's lists. `/` looks an email up in **every** "
         "account at once and shows where the person is and their status there. `i` opens the "
-        "account's import monitor."
+        "account's import monitor. `p` probes the account: read-only checks of what the app "
+        "assumes where the platform's documents are silent."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open lists", id="accounts.open", priority=True),
@@ -63,6 +64,7 @@ class AccountsScreen(Screen[None]):
         Binding("t", "test", "Test connection", id="accounts.test"),
         Binding("d,delete", "remove", "Remove account", id="accounts.remove"),
         Binding("i", "imports", "Imports", id="accounts.imports"),
+        Binding("p", "probe", "Probe assumptions", id="accounts.probe", show=False),
     ]
     account_name = None  # `/` here looks in every account
 
@@ -148,7 +150,7 @@ class AccountsScreen(Screen[None]):
             detail.update(
                 Text("enter: lists of ")
                 .append_text(text(name, "bold"))
-                .append("   /: look up an email in every account")
+                .append("   /: look up an email in every account   p: probe its assumptions")
             )
 
     def selected(self) -> str | None:
@@ -173,6 +175,13 @@ class AccountsScreen(Screen[None]):
         name = self.selected()
         if name is not None:
             self.app.push_screen(ImportsScreen(self.session, name))
+
+    def action_probe(self) -> None:
+        from .probe import ProbeScreen  # on first use: not needed to start
+
+        name = self.selected()
+        if name is not None:
+            self.app.push_screen(ProbeScreen(self.session, name))
 
     def action_test(self) -> None:
         name = self.selected()

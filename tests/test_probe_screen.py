@@ -1,0 +1,33 @@
+"""`p` on the accounts screen probes the highlighted account and shows each verdict."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+from tui_helpers import SIZE, settle
+
+from audience_tui.core.session import Session
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.accounts import AccountsScreen
+from audience_tui.tui.screens.probe import ProbeScreen
+from audience_tui.tui.widgets.data_table import DataTable
+
+
+async def test_p_probes_the_highlighted_account(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+        table = app.screen.query_one(DataTable)
+        row = [a.name for a in session.accounts].index("demo-placewise")
+        table.move_cursor(row=row)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ProbeScreen)
+        checks = app.screen.query_one("#checks", DataTable)
+        verdicts = [checks.get_cell(str(i), "Verdict").plain for i in range(checks.row_count)]
+        assert verdicts == ["confirmed"] * 3
+        state = app.screen.query_one("#state", Label).render()
+        assert "3 confirmed" in str(state) and "probe-demo-placewise" in str(state)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
