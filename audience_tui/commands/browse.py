@@ -147,7 +147,7 @@ def register(sub: Any) -> None:
 
 
 async def run_lists(args: argparse.Namespace, ctx: Context) -> int:
-    audiences = await ctx.session.provider(args.account).audiences()
+    audiences = await ctx.session.audiences(args.account)
     rows = [
         {"id": a.id, "name": a.name, "members": a.member_count, "kind": a.kind} for a in audiences
     ]

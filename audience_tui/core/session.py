@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import deadlines
 from .audit import AuditLog
+from .deadlines import within
 from .errors import AudienceError, NotFoundError, ValidationError
 from .models import Account, Audience, Member
 from .platforms import Connect, create, verify
@@ -147,9 +149,14 @@ class Session:
         transport = self._transport_for(account)
         await verify(account, secrets, transport=transport, connect=self._connect)
 
+    async def audiences(self, account: str) -> list[Audience]:
+        """`account`'s lists, or DeadlineError past the deadline for lists (core.deadlines)."""
+        provider = self.provider(account)
+        return await within(deadlines.LISTS, f"{account}'s lists", provider.audiences())
+
     async def audience(self, account: str, key: str) -> Audience:
         """An audience of `account` by id or by name (case-insensitive)."""
-        audiences = await self.provider(account).audiences()
+        audiences = await self.audiences(account)
         for audience in audiences:
             if audience.id == key:
                 return audience
@@ -167,7 +174,8 @@ class Session:
         async def one(name: str) -> LookupResult:
             account = self.account(name)
             try:
-                found = await self.provider(name).lookup(email)
+                lookup = self.provider(name).lookup(email)
+                found = await within(deadlines.LOOKUP, f"a lookup in {name}", lookup)
                 self.observe(name, found)
                 return LookupResult(account, found)
             except AudienceError as exc:

@@ -25,7 +25,7 @@ class Target(NamedTuple):
 async def audiences_by_id(session: Session, account_name: str) -> dict[str, Audience]:
     """The account's audiences by id; empty when they cannot be read (ids then stand in)."""
     try:
-        audiences = await session.provider(account_name).audiences()
+        audiences = await session.audiences(account_name)
     except Exception:  # list names are a nicety here: the memberships matter, ids stand in
         return {}
     return {audience.id: audience for audience in audiences}

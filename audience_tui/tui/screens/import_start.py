@@ -147,7 +147,7 @@ class ImportStartScreen(Screen[ImportDraft | None]):
     async def _load_lists(self) -> None:
         select = self.query_one("#list", Select)
         try:
-            audiences = await self.session.provider(self.account_name).audiences()
+            audiences = await self.session.audiences(self.account_name)
         except Exception as exc:  # shown; escape leaves
             self._say(problem(exc))
             return

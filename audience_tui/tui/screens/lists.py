@@ -82,7 +82,7 @@ class ListsScreen(FollowsWrites, Screen[None]):
         if not self.audiences:
             message.update(Text("Loading lists…", style="dim"))
         try:
-            audiences = await self.session.provider(self.account_name).audiences()
+            audiences = await self.session.audiences(self.account_name)
         except Exception as exc:  # shown with the way out; the screen stays usable
             message.update(error_text(exc).append("   r: try again", style="dim"))
             return
