@@ -57,3 +57,23 @@ async def test_lists_end_at_their_deadline(silent_heyloyalty: Session) -> None:
             await silent_heyloyalty.audiences("demo-heyloyalty")
     assert await silent_heyloyalty.audiences("demo-emma")
     await silent_heyloyalty.aclose()
+
+
+def test_a_lookup_keeps_what_it_found_when_the_list_names_cannot_be_read(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI reads list names and field labels after the lookup: when that fails, the rows
+    are printed with list ids, not lost to the error."""
+    from audience_tui.cli import main
+    from audience_tui.core.errors import AuthError
+    from audience_tui.providers.kajabi import KajabiProvider
+
+    async def denied(self: KajabiProvider) -> None:
+        raise AuthError("token revoked", platform="Kajabi")
+
+    monkeypatch.setattr(KajabiProvider, "audiences", denied)
+    code = main(["--demo", "lookup", "lucas.muller0@example.se", "--account", "demo-kajabi"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "lucas.muller0@example.se" in out
+    assert "list names and field labels not shown" in err and "token revoked" in err

@@ -7,17 +7,22 @@ the first rows of a million-member list print at once and memory stays flat howe
 from __future__ import annotations
 
 import argparse
+import asyncio
+import time
 from collections.abc import Sequence
 from contextlib import aclosing
 from typing import Any
 
+from ..core import deadlines
 from ..core.aggregate import aggregate
 from ..core.columns import columns_for
-from ..core.errors import NotFoundError
-from ..core.models import FieldSpec, Member, MemberStatus, Query, Sort
+from ..core.deadlines import within
+from ..core.errors import AudienceError, NotFoundError
+from ..core.models import Audience, FieldSpec, Member, MemberStatus, Query, Sort
 from ..core.platforms import title
 from ..core.provider import Provider
 from ..core.scan import filter_of, pages, prepare
+from ..core.session import LookupResult
 from .context import Context
 from .output import RowWriter, add_format_option, emit, member_keys, member_row, parse_status
 
@@ -230,27 +235,17 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
+    started = time.monotonic()
     results = await ctx.session.lookup(args.email, args.account)
-    rows: list[dict[str, Any]] = []
+    left = max(0.0, deadlines.LOOKUP - (time.monotonic() - started))
     failures = 0
     for result in results:
         if result.error is not None:
             failures += 1
             print(f"{result.account.name}: {result.error}", file=ctx.err)
-            continue
-        if not result.members:
-            continue
-        provider = ctx.session.provider(result.account.name)
-        audiences = {a.id: a for a in await provider.audiences()}
-        for member in result.members:
-            audience = audiences.get(member.audience_id or "")
-            fields = await provider.fields(audience) if audience is not None else []
-            name = audience.name if audience is not None else member.audience_id
-            row = member_row(
-                result.account.name, name, member, fmt=args.format, fields=fields, raw=args.raw
-            )
-            row["platform"] = result.account.platform
-            rows.append(row)
+    found = [r for r in results if r.error is None and r.members]
+    labelled = await asyncio.gather(*(_lookup_rows(ctx, args, result, left) for result in found))
+    rows = [row for account_rows in labelled for row in account_rows]
     columns = ["account", "platform", "list", "id", "email", "status"]
     if rows:
         emit(
@@ -264,6 +259,47 @@ async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
     if failures == len(results):
         return 4
     raise NotFoundError(f"{args.email} was not found in any account searched")
+
+
+async def _lookup_rows(
+    ctx: Context, args: argparse.Namespace, result: LookupResult, left: float
+) -> list[dict[str, Any]]:
+    """The rows of one account's lookup result, with its lists' names and its fields' labels.
+
+    Those are read after the lookup, in what is `left` of the lookup's deadline: when they
+    cannot be had in time, the rows keep list ids and raw values rather than losing what the
+    lookup found or making the person wait past the deadline."""
+    name = result.account.name
+    provider = ctx.session.provider(name)
+    try:
+        lists = within(left, f"{name}'s list names", ctx.session.audiences(name))
+        audiences = {a.id: a for a in await lists}
+    except AudienceError as exc:
+        print(f"{name}: list names and field labels not shown: {exc}", file=ctx.err)
+        audiences = {}
+
+    async def fields_of(audience: Audience | None) -> list[FieldSpec]:
+        if audience is None:
+            return []
+        try:
+            return await within(left, f"{name}'s fields", provider.fields(audience))
+        except AudienceError:
+            return []
+
+    rows = []
+    for member in result.members:
+        audience = audiences.get(member.audience_id or "")
+        row = member_row(
+            name,
+            audience.name if audience is not None else member.audience_id,
+            member,
+            fmt=args.format,
+            fields=await fields_of(audience),
+            raw=args.raw,
+        )
+        row["platform"] = result.account.platform
+        rows.append(row)
+    return rows
 
 
 async def run_aggregate(args: argparse.Namespace, ctx: Context) -> int:
