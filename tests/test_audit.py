@@ -247,3 +247,10 @@ async def test_an_outcome_that_cannot_be_recorded_is_told_with_what_happened(
         )
     finally:
         await session.aclose()
+
+
+def test_only_a_regular_file_is_read_as_a_record(tmp_path: Path) -> None:
+    """Lookups read the record for pending writes: a directory or a device is no record."""
+    assert list(AuditLog(tmp_path).read()) == []
+    if Path("/dev/zero").exists():
+        assert list(AuditLog(Path("/dev/zero")).read()) == []  # not an endless line

@@ -140,8 +140,11 @@ class AuditLog:
         return AuditWriteError(f"cannot write the audit file {self.path} ({reason}): {consequence}")
 
     def read(self) -> Iterator[Mapping[str, Any]]:
-        """Every complete event, oldest first; a line cut short by a crash is skipped."""
-        if not self.path.exists():
+        """Every complete event, oldest first; a line cut short by a crash is skipped.
+
+        Only a regular file holds a record: a directory or a device given as the audit file
+        (its writes are refused) is read as empty, never as an endless stream (/dev/zero)."""
+        if not self.path.is_file():
             return
         with self.path.open(encoding="utf-8", errors="replace") as handle:
             for line in handle:
