@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from audience_tui.cli import main
+from audience_tui.core.audit import AuditLog
 from audience_tui.core.importer import observe_jobs, start_import
 from audience_tui.core.models import (
     ImportJob,
@@ -22,7 +24,7 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.session import Session
 from audience_tui.core.write_op import Change, Outcome
-from audience_tui.demo import Sandbox, demo_accounts
+from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.people import person
 
 PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]
@@ -158,17 +160,22 @@ async def test_nothing_is_sent_for_a_member_already_opted_out(
     assert actions(session).count("opt_out.already_opted_out") == 2
 
 
+async def emma_member_in_groups(session: Session) -> str:
+    """A demo person active in two or more Emma groups."""
+    provider = session.provider("demo-emma")
+    for index in range(1000, 3600, 7):
+        email = person(index).email
+        found = await provider.lookup(email)
+        if len(found) >= 2 and all(m.status is MemberStatus.ACTIVE for m in found):
+            return email
+    raise AssertionError("no active Emma member in two groups")
+
+
 async def test_emma_opt_out_is_sent_once_per_member_not_per_group(
     lossy: tuple[Session, LosingAnswers],
 ) -> None:
     session, transport = lossy
-    provider = session.provider("demo-emma")
-    for index in range(1000, 3600, 7):
-        found = await provider.lookup(person(index).email)
-        if len(found) >= 2 and all(m.status is MemberStatus.ACTIVE for m in found):
-            break
-    else:
-        raise AssertionError("no active Emma member in two groups")
+    found = await session.provider("demo-emma").lookup(await emma_member_in_groups(session))
     outcomes = await asyncio.gather(*(session.opt_out("demo-emma", m) for m in found))
     assert all(o.confirmed for o in outcomes), [str(o.error) for o in outcomes]
     assert [w.split()[0] for w in transport.writes] == ["PUT"]
@@ -193,3 +200,23 @@ async def test_imports_are_published_when_started_and_when_finished(session: Ses
     observe_jobs(session, "demo-ownpage", [finished])
     assert len(published) == 2  # once
     assert entry.job.state is ImportState.FINISHED
+
+
+def test_cli_sends_emma_opt_out_once_and_says_so(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def find() -> str:
+        session = demo_session(sandbox)
+        try:
+            return await emma_member_in_groups(session)
+        finally:
+            await session.aclose()
+
+    email = asyncio.run(find())
+    code = main(["--demo", "optout", email, "--account", "demo-emma", "--yes"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count(": opted out (read back") == 1
+    assert out.count(": already opted out, nothing sent (read back") >= 1
+    actions = [e["action"] for e in AuditLog().read()]
+    assert actions.count("opt_out.attempt") == 1

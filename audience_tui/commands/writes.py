@@ -152,17 +152,17 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
     for outcome in outcomes:
         where = f"{outcome.account.name} list {clean(outcome.before.audience_id)}"
         if outcome.confirmed:
-            print(
-                f"{where}: opted out (read back: {outcome.after.platform_status or 'opted out'})",
-                file=ctx.out,
-            )
+            done = "opted out" if outcome.sent else "already opted out, nothing sent"
+            status = outcome.after.platform_status or "opted out"
+            print(f"{where}: {done} (read back: {status})", file=ctx.out)
         else:
             failed += 1
-            print(f"{where}: FAILED: {outcome.error}", file=ctx.err)
+            verdict = "UNKNOWN whether applied" if outcome.unknown else "FAILED"
+            print(f"{where}: {verdict}: {outcome.error}", file=ctx.err)
     if failed:
         print(
-            f"{failed} opt-out(s) failed and are recorded in {ctx.session.audit.path}; "
-            "run the same command again to retry",
+            f"{failed} opt-out(s) failed or could not be confirmed and are recorded in "
+            f"{ctx.session.audit.path}; run the same command again to retry (it reads back first)",
             file=ctx.err,
         )
         return 4
