@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import httpx
 
 from .accounts import base_url_problem
+from .erasure import EraseMethod, Erasure
 from .errors import ConfigError, UnsupportedError
 from .http import ApiClient
 from .models import (
@@ -52,6 +53,7 @@ class Provider:
     default_base_url: ClassVar[str]
     credentials: ClassVar[tuple[CredentialSpec, ...]]
     capabilities: ClassVar[Capabilities]
+    erase_method: ClassVar[EraseMethod | None] = None  # None: the platform cannot erase
 
     def __init__(
         self,
@@ -161,6 +163,11 @@ class Provider:
         """Those of `emails` (casefolded) opted out on `audience`. Imports leave them out unless
         the user asks to resubscribe them; the preview counts them."""
         raise UnsupportedError(f"{self.title} has no bulk import", platform=self.title)
+
+    async def erase(self, member: Member) -> Erasure:
+        """Erase the member the platform's way (`erase_method`), then read back and return what
+        proves it; a member already gone is proven absent without a second write."""
+        raise UnsupportedError(f"{self.title} has no erase", platform=self.title)
 
     async def aggregate(self, audience: Audience, field: str, filter: Filter) -> Aggregate:
         """Counts grouped by `field`, server-side. Platforms without it raise UnsupportedError and
