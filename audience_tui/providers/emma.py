@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ..core.erasure import EraseMethod, Erasure
 from ..core.errors import (
     AudienceError,
     AuthError,
@@ -109,6 +110,14 @@ class EmmaProvider(Provider):
         CredentialSpec("account_id", "Account id", secret=False),
         CredentialSpec("public_key", "Public API key", secret=True),
         CredentialSpec("private_key", "Private API key", secret=True),
+    )
+    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+        request='PUT /members/purge {"member_ids": [id]}',
+        effect="purges the member, their history included, from the account and every group "
+        "(the documented GDPR right to be forgotten)",
+        scope="account",
+        assumed="Emma documents the purge of a list of members but not its path or body; this "
+        "request mirrors the documented PUT /members/delete",
     )
     capabilities: ClassVar[Capabilities] = Capabilities(
         paging="offset",
@@ -312,6 +321,21 @@ class EmmaProvider(Provider):
 
         flags = await asyncio.gather(*(out(email) for email in wanted))
         return {email for email, flag in zip(wanted, flags, strict=True) if flag}
+
+    async def erase(self, member: Member) -> Erasure:
+        """Purge the member, then read them back with archived members included: 404."""
+        if not member.id.isdigit():
+            raise ValidationError(f"{member.id!r} is not an Emma member id")
+        path = "/members/purge"
+        response = await self.http.request("PUT", path, json={"member_ids": [int(member.id)]})
+        answer = self.http.decode(response, f"PUT {path}")
+        if answer is not True:
+            raise invalid(f"PUT {path}", f"Emma did not confirm the purge (it answered {answer!r})")
+        read = f"/members/{member.id}"
+        check = await self.http.request("GET", read, params={"deleted": "true"}, ok=(404,))
+        if check.status_code != 404:
+            raise invalid(f"GET {read}", "Emma confirmed the purge but still serves the member")
+        return Erasure("absent", f"GET {read}?deleted=true answered 404")
 
     async def aggregate(self, audience: Audience, field: str, filter: Filter) -> Aggregate:
         if field != "status" or filter or audience.id == ALL_MEMBERS:

@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from ..core.errors import NotFoundError, UnsupportedError, ValidationError
+from ..core.erasure import EraseMethod, Erasure
+from ..core.errors import InvalidResponseError, NotFoundError, UnsupportedError, ValidationError
 from ..core.http import ApiClient
 from ..core.models import (
     Audience,
@@ -79,6 +80,12 @@ class HeyloyaltyProvider(Provider):
             secret=False,
             required=False,
         ),
+    )
+    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+        request="DELETE /lists/{list}/members/{id} with obscureMemberData=true",
+        effect="unsubscribes the member and overwrites every personal field (irreversible); "
+        "an anonymous, unsubscribed record stays on the list",
+        scope="list",
     )
     capabilities: ClassVar[Capabilities] = Capabilities(
         paging="offset",
@@ -307,6 +314,26 @@ class HeyloyaltyProvider(Provider):
 
         chunks = [wanted[i : i + EMAIL_BATCH] for i in range(0, len(wanted), EMAIL_BATCH)]
         return set().union(*await asyncio.gather(*(batch(c) for c in chunks)))
+
+    async def erase(self, member: Member) -> Erasure:
+        """DELETE with obscureMemberData=true, then read the member back: gone, or left with no
+        email, name or mobile."""
+        if member.audience_id is None:
+            raise ValidationError("the member's list is not known", platform=PLATFORM)
+        audience = Audience(id=member.audience_id, name="")
+        path = f"{API}/lists/{audience.id}/members/{member.id}"
+        await self.http.request("DELETE", path, data={"obscureMemberData": "true"}, ok=(404,))
+        try:
+            after = await self.member(audience, member.id)
+        except NotFoundError:
+            return Erasure("absent", f"GET {path} answered 404")
+        if after.email or after.name or after.fields.get("mobile"):
+            raise InvalidResponseError(
+                "Heyloyalty accepted the obscure but the member still holds personal data",
+                platform=PLATFORM,
+                request=f"GET {path}",
+            )
+        return Erasure("anonymised", f"GET {path}: no email, name or mobile left")
 
     # --- imports ---------------------------------------------------------------------------
     async def imports(self) -> list[ImportJob]:

@@ -16,7 +16,8 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from ..core.errors import UnsupportedError, ValidationError
+from ..core.erasure import EraseMethod, Erasure
+from ..core.errors import InvalidResponseError, UnsupportedError, ValidationError
 from ..core.filters import parse_bool
 from ..core.http import ApiClient
 from ..core.models import (
@@ -82,6 +83,12 @@ class KajabiProvider(Provider):
     credentials: ClassVar[tuple[CredentialSpec, ...]] = (
         CredentialSpec("client_id", "Client ID", secret=False),
         CredentialSpec("client_secret", "Client secret", secret=True),
+    )
+    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+        request="DELETE /v1/contacts/{id}",
+        effect="deletes the contact (its customer record, if any, stays: Kajabi has no customer "
+        "delete); refused with 422 while the contact has active Kajabi Payments",
+        scope="list",
     )
     capabilities: ClassVar[Capabilities] = Capabilities(
         paging="offset",
@@ -273,6 +280,29 @@ class KajabiProvider(Provider):
         if attributes["subscribed"] is False:
             return None
         return f"the contact reads back subscribed={json.dumps(attributes['subscribed'])}"
+
+    async def erase(self, member: Member) -> Erasure:
+        """DELETE the contact (a customer's own contact), then read it back: 404 proves it gone.
+        Kajabi refuses (422) while the contact has active Kajabi Payments: said, not hidden."""
+        contact_id, _ = await self._contact_of(member)
+        path = f"/v1/contacts/{quote(contact_id, safe='')}"
+        response = await self.http.request("DELETE", path, ok=(404, 422))
+        if response.status_code == 422:
+            raise ValidationError(
+                "Kajabi refuses to delete this contact while it has active Kajabi Payments "
+                "subscriptions or payment plans: end them in Kajabi, then erase again"
+                + (f" ({detail})" if (detail := error_detail(response)) else ""),
+                platform=PLATFORM,
+                request=f"DELETE {path}",
+            )
+        check = await self.http.request("GET", path, ok=(404,))
+        if check.status_code != 404:
+            raise InvalidResponseError(
+                "Kajabi accepted the delete but still serves the contact",
+                platform=PLATFORM,
+                request=f"GET {path}",
+            )
+        return Erasure("absent", f"GET {path} answered 404")
 
     async def _contact_of(self, member: Member) -> tuple[str, str | None]:
         """(contact id, its contacts audience id) of a contact or customer member."""

@@ -21,9 +21,11 @@ from urllib.parse import quote
 from uuid import uuid4
 
 from ..core.aggregate import EMPTY
+from ..core.erasure import EraseMethod, Erasure
 from ..core.errors import (
     AudienceError,
     ConfigError,
+    InvalidResponseError,
     NotFoundError,
     UnsupportedError,
     ValidationError,
@@ -88,6 +90,11 @@ class OwnpageProvider(Provider):
             secret=False,
             required=False,
         ),
+    )
+    erase_method = EraseMethod(
+        request='POST /v1/newsletters/lists/{list}/subscribers/delete [{"email": ...}]',
+        effect="deletes the subscription from the list: it no longer appears in any status",
+        scope="list",
     )
     capabilities = Capabilities(
         paging="offset",
@@ -268,6 +275,23 @@ class OwnpageProvider(Provider):
             for m in members
             if m is not None and m.status is MemberStatus.OPTED_OUT
         }
+
+    async def erase(self, member: Member) -> Erasure:
+        """Delete the subscription, then search the list in every status: nothing found."""
+        if not member.audience_id or not member.email:
+            raise ValidationError("an erase needs the member's list and email")
+        path = f"{LISTS}/{quote(member.audience_id, safe='')}/subscribers/delete"
+        await self.http.json("POST", path, json=[{"email": member.email}])
+        if await self._find(member.audience_id, member.email) is not None:
+            raise InvalidResponseError(
+                "Ownpage accepted the delete but the list still holds the subscriber",
+                platform=self.title,
+            )
+        return Erasure(
+            "absent",
+            f"an exact search of list {member.audience_id} (status=all) "
+            "finds no subscriber with this email",
+        )
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
         """Upsert the rows in requests of <= 20 000; the job is finished when this returns."""

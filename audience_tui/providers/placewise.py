@@ -25,11 +25,13 @@ from urllib.parse import quote
 
 import httpx
 
+from ..core.erasure import EraseMethod, Erasure
 from ..core.errors import (
     AudienceError,
     AuthError,
     ConfigError,
     ForbiddenError,
+    InvalidResponseError,
     UnsupportedError,
     ValidationError,
 )
@@ -116,6 +118,13 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
         CredentialSpec("token", "Client token (X-Client-Authorization)", secret=True),
         CredentialSpec("customer", "Customer id for reporting (X-Customer)", secret=False),
         CredentialSpec("product_name", "Product name (X-Product-Name)", secret=False),
+    )
+    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+        request="DELETE /v3/{club}/members/{id}?send_email_unsubscribe_message=false",
+        effect="removes the member from the loyalty club (no unsubscribe mail is sent)",
+        scope="list",
+        assumed="the member DELETE is known from Placewise's older API reference and client "
+        "libraries, not from the current documents",
     )
     capabilities: ClassVar[Capabilities] = Capabilities(
         paging="offset",
@@ -318,6 +327,26 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
         from .placewise_probe import probe
 
         return await probe(self)
+
+    async def erase(self, member: Member) -> Erasure:
+        """DELETE the member, then read back by id and by email: both 404."""
+        if not member.audience_id or not str(member.id).isdigit():
+            raise ValidationError("the member's loyalty club or id is not known", platform=TITLE)
+        club = quote(member.audience_id, safe="")
+        path = f"/v3/{club}/members/{member.id}"
+        params = {"send_email_unsubscribe_message": "false"}
+        await self.http.request("DELETE", path, params=params, ok=(404,))
+        reads = [path]
+        if member.email:
+            reads.append(f"/v3/{club}/members/by_email/{quote(member.email.lower(), safe='@')}")
+        for read in reads:
+            if (await self.http.request("GET", read, ok=(404,))).status_code != 404:
+                raise InvalidResponseError(
+                    "Placewise accepted the delete but still serves the member",
+                    platform=TITLE,
+                    request=f"GET {read}",
+                )
+        return Erasure("absent", f"GET {path} and the lookup by email answered 404")
 
     # --- reports -----------------------------------------------------------------------------
     async def _report(self, body: dict[str, Any], cost: int) -> Any:
