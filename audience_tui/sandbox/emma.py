@@ -41,6 +41,7 @@ from .emma_data import (
     import_doc,
     install,
     member_doc,
+    purge,
     stamp,
 )
 from .emma_imports import (
@@ -274,6 +275,18 @@ def routes(store: Store) -> list[BaseRoute]:
 
         return await store.run(read, request.path_params["member_id"])
 
+    async def purge_members(request: Request) -> Any:
+        """The right to be forgotten: the members and every trace of them are gone (true even
+        for ids already purged, as a repeated purge leaves the same state)."""
+        try:
+            ids = json.loads(await request.body())["member_ids"]
+        except (ValueError, KeyError, TypeError):
+            raise HttpError(400, 'expected {"member_ids": [...]}') from None
+        if not isinstance(ids, list) or not all(type(i) is int for i in ids):
+            raise HttpError(400, "member_ids must be a list of integers")
+        await store.run_write(purge, ids)
+        return True
+
     # --- imports ---------------------------------------------------------------------------
     async def start_import(request: Request) -> Any:
         nonlocal imports_pending
@@ -363,6 +376,7 @@ def routes(store: Store) -> list[BaseRoute]:
         ("GET", "/members/imports/{import_id:int}/members", import_members),
         ("GET", "/members/email/{email}", get_member_by_email),
         ("PUT", "/members/email/optout/{email}", opt_out_by_email),
+        ("PUT", "/members/purge", purge_members),
         ("GET", "/members/{member_id:int}", get_member),
         ("GET", "/members/{member_id:int}/optout", member_optouts),
         ("GET", "/members/{member_id:int}/groups", member_groups),

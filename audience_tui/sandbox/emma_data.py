@@ -183,6 +183,21 @@ def bump_counts(
     )
 
 
+def purge(conn: sqlite3.Connection, member_ids: Iterable[int]) -> None:
+    """Remove members with their group memberships, opt-out history and import lines."""
+    for member_id in member_ids:
+        row = conn.execute(
+            "SELECT status, deleted_at FROM emma_members WHERE member_id = ?", (member_id,)
+        ).fetchone()
+        if row is None:
+            continue
+        if row[1] is None:
+            bump_counts(conn, groups_of(conn, member_id), row[0], -1)
+        for table in ("emma_group_members", "emma_optouts", "emma_import_members"):
+            conn.execute(f"DELETE FROM {table} WHERE member_id = ?", (member_id,))
+        conn.execute("DELETE FROM emma_members WHERE member_id = ?", (member_id,))
+
+
 def groups_of(conn: sqlite3.Connection, member_id: int) -> list[int]:
     rows = conn.execute(
         "SELECT member_group_id FROM emma_group_members WHERE member_id = ?", (member_id,)

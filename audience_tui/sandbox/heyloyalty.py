@@ -22,7 +22,13 @@ from .heyloyalty_auth import signed_by
 from .heyloyalty_http import error, list_fields, list_row, member_json, member_row
 from .heyloyalty_listing import listing
 from .heyloyalty_query import BadRequest, brackets, fold
-from .heyloyalty_writes import change_member, create_member, finish_pending, start_import
+from .heyloyalty_writes import (
+    change_member,
+    create_member,
+    finish_pending,
+    obscure_member,
+    start_import,
+)
 from .store import Store
 
 PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["heyloyalty"]
@@ -118,6 +124,7 @@ def routes(store: Store) -> list[BaseRoute]:
         (one, list_detail, ["GET"]),
         (f"{one}/members", members, ["GET", "POST"]),
         (f"{one}/members/{{member_id}}", member, ["GET", "PUT", "PATCH", "DELETE"]),
+        (f"{one}/members/{{member_id}}/obscure", obscure_member, ["DELETE"]),
         (f"{one}/import", start_import, ["POST"]),
     ]
     return [Route(path, _endpoint(store, h), methods=methods) for path, h, methods in table]

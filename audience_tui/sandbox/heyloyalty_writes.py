@@ -111,9 +111,11 @@ async def create_member(request: Request, store: Store) -> Response:
 
 async def change_member(request: Request, store: Store) -> Response:
     """PUT replaces every field and re-activates; PATCH changes the sent ones; DELETE
-    unsubscribes (again: no error)."""
-    given, _ = await form(request) if request.method != "DELETE" else ({}, {})
+    unsubscribes (again: no error), and with obscureMemberData=true also blanks every personal
+    field (the right to be forgotten, as the official PHP client sends it)."""
+    given, _ = await form(request)
     list_id, member_id = request.path_params["list_id"], request.path_params["member_id"]
+    obscure = str(given.get("obscureMemberData", "")).lower() in ("true", "1")
 
     def change(conn: sqlite3.Connection) -> str | None:
         row = list_row(conn, list_id)
@@ -130,6 +132,8 @@ async def change_member(request: Request, store: Store) -> Response:
                     "updated_at = ? WHERE rid = ?",
                     (stamp, stamp, member["rid"]),
                 )
+            if obscure:
+                _obscure(conn, member["rid"])
             return None
         fields = list_fields(row)
         if request.method == "PUT":
@@ -143,6 +147,30 @@ async def change_member(request: Request, store: Store) -> Response:
 
     missing = await store.run_write(change)
     return error(404, missing) if missing else Response(status_code=204)
+
+
+async def obscure_member(request: Request, store: Store) -> Response:
+    """DELETE .../members/{id}/obscure (the seed's route): irreversible, unsubscribed only."""
+    list_id, member_id = request.path_params["list_id"], request.path_params["member_id"]
+
+    def change(conn: sqlite3.Connection) -> str | None:
+        if list_row(conn, list_id) is None:
+            return "list not found"
+        member = member_row(conn, list_id, member_id)
+        if member is None:
+            return "member not found"
+        if member["status"] != "unsubscribed":
+            raise BadRequest("Only members who have been unsubscribed can be obscured")
+        _obscure(conn, member["rid"])
+        return None
+
+    missing = await store.run_write(change)
+    return error(404, missing) if missing else Response(status_code=204)
+
+
+def _obscure(conn: sqlite3.Connection, rid: int) -> None:
+    """Every personal field blank; the member stays, unsubscribed, as an anonymous record."""
+    _update(conn, rid, dict.fromkeys(FIELD_COLUMNS))
 
 
 # --- import -----------------------------------------------------------------------------------

@@ -273,6 +273,24 @@ def _update_member(
     return _one_member(conn, slug, "id", member_id)
 
 
+def _delete_member(conn: sqlite3.Connection, slug: str, member_id: int) -> dict[str, Any]:
+    """Remove the member and return it as it was; the club's positions stay dense."""
+    doc = _one_member(conn, slug, "id", member_id)
+    club = _club(conn, slug)
+    (position,) = conn.execute(
+        "SELECT position FROM placewise_members WHERE id = ?", (member_id,)
+    ).fetchone()
+    conn.execute("DELETE FROM placewise_members WHERE id = ?", (member_id,))
+    moved = "club_id = ? AND position > ?"  # two steps: no two rows share a position meanwhile
+    conn.execute(f"UPDATE placewise_members SET position = 1 - position WHERE {moved}",
+                 (club["id"], position))  # fmt: skip
+    conn.execute(
+        "UPDATE placewise_members SET position = -position WHERE club_id = ? AND position <= 0",
+        (club["id"],),
+    )
+    return doc
+
+
 def _import_status(
     conn: sqlite3.Connection, slug: str, import_id: str, bulk_id: int | None
 ) -> dict[str, Any]:
@@ -390,6 +408,10 @@ def routes(store: Store) -> list[BaseRoute]:
         p, body = request.path_params, await _body(request)
         return await store.run_write(_update_member, p["slug"], p["member_id"], body)
 
+    async def member_delete(request: Request, ctx: Context) -> Any:
+        p = request.path_params
+        return await store.run_write(_delete_member, p["slug"], p["member_id"])
+
     async def import_submit(request: Request, ctx: Context) -> Any:
         body = await _body(request)
         return await store.run_write(_submit_import, request.path_params["slug"], body)
@@ -428,5 +450,6 @@ def routes(store: Store) -> list[BaseRoute]:
         Route(f"{members_path}/by_msisdn/{{msisdn}}", endpoint(member_by)),
         Route(f"{members_path}/{{member_id:int}}", endpoint(member_by)),
         Route(f"{members_path}/{{member_id:int}}", endpoint(member_update), methods=["PUT"]),
+        Route(f"{members_path}/{{member_id:int}}", endpoint(member_delete), methods=["DELETE"]),
         Route("/v1/reporting/query", endpoint(query, reporting_api=True), methods=["POST"]),
     ]
