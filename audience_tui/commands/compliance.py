@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..core.compliance import erase as erasure
 from ..core.compliance import suppress as suppression
 from ..core.compliance.emails_csv import EmailList, read_emails
 from ..core.compliance.journal import Journal, run_key
 from ..core.compliance.receipt import default_path, summary, write_receipt
+from ..core.errors import ValidationError
 from ..core.sanitize import clean
 from .context import Context
 from .output import emit
@@ -45,6 +47,18 @@ def register(sub: Any) -> None:
         help="forget an earlier run of the same file and check everything again",
     )
     p.set_defaults(func=run_suppress)
+
+    p = sub.add_parser(
+        "erase",
+        help="erase a person on every account (right to be forgotten), with a receipt",
+        description="Look EMAIL up on every account (or those named), show what each holds and "
+        "what its erase will do (saying where that is only assumed from the documents), then "
+        "erase it with each platform's own erase and read back to prove it. Irreversible.",
+        epilog="Example: audience-tui --demo erase someone@example.com --dry-run",
+    )
+    p.add_argument("email")
+    add_common(p)
+    p.set_defaults(func=run_erase)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -227,3 +241,65 @@ def finish(
         )
         return EXIT_FAILED
     return 0
+
+
+def show_erase_plan(todo: erasure.ErasePlan, out: TextIO, err: TextIO) -> None:
+    for name, error in todo.lookup_errors.items():
+        print(f"{name}: lookup failed: {clean(error)}", file=err)
+    rows = [
+        {
+            "account": h.account,
+            "lists": ", ".join(h.lists),
+            "member": h.member.id,
+            "status": str(h.member.status),
+            "erase": "yes" if h.method else "no: the platform offers no erase",
+        }
+        for h in todo.held
+    ]
+    if rows:
+        emit(rows, "table", out)
+    for held in {h.account: h for h in todo.held if h.method}.values():
+        method = held.method
+        assert method is not None
+        print(f"{held.account}: {method.request}: {method.effect}", file=out)
+        if method.assumed:
+            print(f"{held.account}: ASSUMED, not documented: {method.assumed}", file=out)
+    if todo.not_found:
+        print(f"not found on: {', '.join(todo.not_found)}", file=out)
+
+
+def confirm_erase(ctx: Context, email: str, assume_yes: bool) -> bool:
+    """--yes, or the email typed again at a terminal: an erase cannot be undone."""
+    if assume_yes:
+        return True
+    if not ctx.stdin.isatty():
+        raise ValidationError("not confirmed: pass --yes to erase without a terminal")
+    ctx.out.write(f"This cannot be undone. Type {email} to erase it: ")
+    ctx.out.flush()
+    return ctx.stdin.readline().strip().casefold() == email.strip().casefold()
+
+
+async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
+    session = ctx.session
+    accounts = [session.account(a).name for a in args.account or []] or None
+    todo = await erasure.plan(session, args.email, accounts)
+    show_erase_plan(todo, ctx.out, ctx.err)
+    if args.dry_run:
+        print("dry run: nothing erased", file=ctx.out)
+        return 0
+    if todo.held and not confirm_erase(ctx, todo.email, args.yes):
+        print("cancelled: nothing erased", file=ctx.out)
+        return 1
+    lines = await erasure.execute(session, todo, ProgressLine(ctx.err))
+    for ln in lines:
+        if ln["action"] == "erased":
+            print(f"{ln['account']} {ln['list']}: erased ({ln['read_back']})", file=ctx.out)
+        elif ln["action"] == "failed":
+            print(f"{ln['account']} {ln['list'] or ''}: NOT erased: {ln['error']}", file=ctx.err)
+    details = {"kind": "erase", "email": todo.email, "accounts": todo.accounts}
+    path, twin = write_receipt(
+        args.receipt or default_path("erase"), lines, summary(todo.request, lines, **details)
+    )
+    session.audit.record("erase.receipt", request=todo.request, receipt=str(path))
+    print(f"receipt: {path} (and {twin.name})", file=ctx.out)
+    return EXIT_FAILED if any(ln["action"] == "failed" for ln in lines) else 0

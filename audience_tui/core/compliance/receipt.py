@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..export import csv_cell
+from ..models import Member
 from ..redact import redact
-from .journal import compliance_dir
+from .journal import compliance_dir, now
 
 COLUMNS = (
     "request",
@@ -34,6 +35,38 @@ COLUMNS = (
     "error",
     "at",
 )
+
+
+def receipt_line(
+    request: str,
+    email: str,
+    account: str,
+    platform: str,
+    member: Member | None,
+    action: str,
+    *,
+    lists: Sequence[str] | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """One line (see COLUMNS): `lists` defaults to the member's own list; `details` may give
+    confirmed, read_back, error, and anything more a reader of the receipt needs (a note)."""
+    if lists is None:
+        lists = [member.audience_id or ""] if member else []
+    return {
+        "request": request,
+        "email": email,
+        "account": account,
+        "platform": platform,
+        "list": ",".join(lists) or None,
+        "member": member.id if member else None,
+        "status_before": str(member.status) if member else None,
+        "action": action,
+        "confirmed": details.pop("confirmed", None),
+        "read_back": details.pop("read_back", None),
+        "error": details.pop("error", None),
+        "at": now(),
+        **details,
+    }
 
 
 def default_path(kind: str) -> Path:

@@ -14,8 +14,9 @@ from typing import Any
 
 from ..models import Member, MemberStatus
 from ..session import OptOutOutcome, Session
-from .journal import Journal, now
+from .journal import Journal
 from .pool import per_account
+from .receipt import receipt_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,33 +51,6 @@ class Plan:
     @property
     def nothing_to_send(self) -> bool:
         return not self.targets
-
-
-def line(
-    request: str,
-    email: str,
-    account: str,
-    platform: str,
-    member: Member | None,
-    action: str,
-    **details: Any,
-) -> dict[str, Any]:
-    """One receipt line (see receipt.COLUMNS)."""
-    return {
-        "request": request,
-        "email": email,
-        "account": account,
-        "platform": platform,
-        "list": member.audience_id if member else None,
-        "member": member.id if member else None,
-        "status_before": str(member.status) if member else None,
-        "action": action,
-        "confirmed": details.pop("confirmed", None),
-        "read_back": details.pop("read_back", None),
-        "error": details.pop("error", None),
-        "at": now(),
-        **details,
-    }
 
 
 def workers_for(session: Session) -> Callable[[str], int]:
@@ -124,11 +98,13 @@ def _classify(
 ) -> None:
     if error is not None:
         result.lines.append(
-            line(result.request, email, account, platform, None, "failed", error=str(error))
+            receipt_line(result.request, email, account, platform, None, "failed", error=str(error))
         )
         return
     if not members:
-        result.lines.append(line(result.request, email, account, platform, None, "not found"))
+        result.lines.append(
+            receipt_line(result.request, email, account, platform, None, "not found")
+        )
         return
     for member in members:
         if journal.final(email, account, member.audience_id):
@@ -138,7 +114,7 @@ def _classify(
             result.targets.append(Target(email, account, member, in_flight))
         elif in_flight:  # the earlier run's write landed: it is what opted them out
             result.lines.append(
-                line(
+                receipt_line(
                     result.request,
                     email,
                     account,
@@ -152,7 +128,7 @@ def _classify(
             )
         else:
             result.lines.append(
-                line(result.request, email, account, platform, member, "already opted out")
+                receipt_line(result.request, email, account, platform, member, "already opted out")
             )
 
 
@@ -200,7 +176,7 @@ def outcome_line(
     after = outcome.after
     read_back = (after.platform_status or str(after.status)) if after else None
     if outcome.after is None:  # the write raised: nothing is known to have changed
-        return line(
+        return receipt_line(
             request,
             target.email,
             target.account,
@@ -210,7 +186,7 @@ def outcome_line(
             error=str(outcome.error),
             confirmed=False,
         )
-    return line(
+    return receipt_line(
         request,
         target.email,
         target.account,

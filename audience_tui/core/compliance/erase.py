@@ -1,0 +1,149 @@
+"""Erasure of one person on every account ("forget me", GDPR Art. 17), with a receipt.
+
+`plan` reads: what each account holds on the email, per list, and what its erase will do (and
+what of that is only assumed from the documents). `execute` erases each record once (a platform
+whose erase is account-wide erases a person in every list at once), records every attempt and
+outcome in the audit file, then looks the email up again on every account searched: the receipt
+says what was found, what was erased (with the read-back that proves it) and what could not be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..erasure import EraseMethod, Erasure
+from ..errors import AudienceError, UnsupportedError
+from ..models import Member
+from ..session import Session, check_email, unexpected
+from .journal import now
+from .receipt import receipt_line
+from .suppress import Progress, ProgressCallback
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One record an account holds on the person: one erase, covering `lists`."""
+
+    account: str
+    platform: str
+    member: Member
+    lists: tuple[str, ...]
+    method: EraseMethod | None
+
+
+@dataclass
+class ErasePlan:
+    request: str
+    email: str
+    accounts: list[str]
+    held: list[Held] = field(default_factory=list)
+    lookup_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def not_found(self) -> list[str]:
+        found = {h.account for h in self.held}
+        return [a for a in self.accounts if a not in found and a not in self.lookup_errors]
+
+
+async def plan(session: Session, email: str, accounts: Sequence[str] | None = None) -> ErasePlan:
+    email = check_email(email)
+    names = list(accounts) if accounts else [a.name for a in session.accounts]
+    result = ErasePlan(f"erase-{now()}", email, names)
+    for found in await session.lookup(email, names):
+        account = found.account
+        if found.error is not None:
+            result.lookup_errors[account.name] = str(found.error)
+            continue
+        method = session.provider(account.name).erase_method
+        records: dict[tuple[str, ...], list[Member]] = {}
+        for member in found.members:
+            key = (
+                (member.id,)
+                if method and method.scope == "account"
+                else (member.audience_id or "", member.id)
+            )
+            records.setdefault(key, []).append(member)
+        for members in records.values():
+            lists = tuple(m.audience_id or "" for m in members)
+            result.held.append(Held(account.name, account.platform, members[0], lists, method))
+    return result
+
+
+async def execute(
+    session: Session, todo: ErasePlan, progress: ProgressCallback = lambda p: None
+) -> list[dict[str, Any]]:
+    """Erase everything `todo` found; returns the receipt lines (summary not included)."""
+    done = 0
+    progress(Progress("erasing", 0, len(todo.held)))
+
+    async def one(held: Held) -> dict[str, Any]:
+        nonlocal done
+        outcome = await erase_one(session, todo.request, held)
+        done += 1
+        progress(Progress("erasing", done, len(todo.held)))
+        return outcome
+
+    lines = list(await asyncio.gather(*(one(h) for h in todo.held)))
+    remaining = await session.lookup(todo.email, todo.accounts)
+    for found in remaining:
+        for member in found.members:
+            for entry in lines:
+                same = entry["account"] == found.account.name and entry["member"] == member.id
+                if same and entry["action"] == "erased" and member.email:
+                    entry.update(
+                        action="failed",
+                        confirmed=False,
+                        error="still found by email after the erase",
+                    )
+    for name in todo.not_found:
+        lines.append(receipt_line(todo.request, todo.email, name, "", None, "not found"))
+    for name, error in todo.lookup_errors.items():
+        lines.append(receipt_line(todo.request, todo.email, name, "", None, "failed", error=error))
+    return lines
+
+
+async def erase_one(session: Session, request: str, held: Held) -> dict[str, Any]:
+    """One audited erase with its read-back; never raises for a platform failure."""
+    base = {
+        "account": held.account,
+        "platform": held.platform,
+        "audience": ",".join(held.lists),
+        "member": held.member.id,
+        "email": held.member.email,
+        "request": request,
+    }
+    session.audit.record("erase.attempt", **base)
+    try:
+        if held.method is None:
+            raise UnsupportedError("this platform offers no erase", platform=held.platform)
+        erased: Erasure = await session.provider(held.account).erase(held.member)
+    except Exception as exc:  # every attempt gets an outcome in the record
+        account = session.account(held.account)
+        error = exc if isinstance(exc, AudienceError) else unexpected(exc, account)
+        session.audit.record("erase.failed", **base, error=str(error), error_kind=error.kind)
+        return receipt_line(
+            request,
+            held.member.email or "",
+            held.account,
+            held.platform,
+            held.member,
+            "failed",
+            lists=held.lists,
+            confirmed=False,
+            error=str(error),
+        )
+    session.audit.record("erase.confirmed", **base, state=erased.state, evidence=erased.evidence)
+    return receipt_line(
+        request,
+        held.member.email or "",
+        held.account,
+        held.platform,
+        held.member,
+        "erased",
+        lists=held.lists,
+        confirmed=True,
+        read_back=f"{erased.state}: {erased.evidence}",
+    )

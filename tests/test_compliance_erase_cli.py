@@ -1,0 +1,79 @@
+"""`erase EMAIL` on the demo accounts: the dry run changes nothing and says what is
+assumed, the erase is proven by read-back, audited and filed in a receipt; refusals explained."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from audience_tui.cli import main
+from audience_tui.core.audit import AuditLog
+from audience_tui.sandbox.demo import Sandbox, demo_session
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--demo", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def found_on(sandbox: Sandbox, email: str) -> set[str]:
+    async def look() -> set[str]:
+        session = demo_session(sandbox)
+        try:
+            return {r.account.name for r in await session.lookup(email) if r.members}
+        finally:
+            await session.aclose()
+
+    return asyncio.run(look())
+
+
+def kajabi_email(sandbox: Sandbox, active_payments: int) -> str:
+    sql = "SELECT email FROM kajabi_contacts WHERE active_payments = ? ORDER BY id LIMIT 1"
+    return sandbox.store.connect().execute(sql, (active_payments,)).fetchone()[0]
+
+
+def test_dry_run_then_erase_with_receipt(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    email = kajabi_email(sandbox, 0)
+    before = found_on(sandbox, email)
+    code, out, _ = run(capsys, "erase", email, "--dry-run")
+    assert code == 0 and "dry run: nothing erased" in out
+    assert "DELETE /v1/contacts/{id}" in out
+    assert found_on(sandbox, email) == before
+
+    receipt = tmp_path / "erase.jsonl"
+    code, out, err = run(capsys, "erase", email, "--yes", "--receipt", str(receipt))
+    assert code == 0, err
+    lines = [json.loads(line) for line in receipt.read_text().splitlines()]
+    erased = [ln for ln in lines[:-1] if ln["action"] == "erased"]
+    assert {ln["account"] for ln in erased} == before
+    assert all(ln["confirmed"] and ln["read_back"] for ln in erased)
+    assert lines[-1]["summary"] and lines[-1]["email"] == email
+    assert receipt.with_suffix(".csv").exists()
+    assert found_on(sandbox, email) == set()
+    audited = [e["action"] for e in AuditLog().read()]
+    assert audited.count("erase.confirmed") == len(erased)
+
+
+def test_kajabi_active_payments_refusal_is_explained_and_exits_4(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    email = kajabi_email(sandbox, 1)
+    code, _, err = run(capsys, "erase", email, "--account", "demo-kajabi", "--yes")
+    assert code == 4
+    assert "NOT erased" in err and "active Kajabi Payments" in err
+    assert "demo-kajabi" in found_on(sandbox, email)
+
+
+def test_without_a_terminal_or_yes_nothing_is_erased(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    email = kajabi_email(sandbox, 0)
+    code, _, err = run(capsys, "erase", email)
+    assert code == 2 and "--yes" in err
+    assert "demo-kajabi" in found_on(sandbox, email)
