@@ -11,7 +11,7 @@ import pytest
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
-from audience_tui.sandbox.demo import Sandbox, demo_session
+from audience_tui.demo import Sandbox, demo_session
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -10,7 +10,7 @@ import pytest
 from audience_tui.core.errors import ValidationError
 from audience_tui.core.models import Member, PageRequest, Query
 from audience_tui.core.provider import Provider
-from audience_tui.sandbox.demo import Sandbox
+from audience_tui.demo import Sandbox
 
 PLATFORMS = ("emma", "heyloyalty", "kajabi", "ownpage", "placewise")
 
