@@ -21,11 +21,12 @@ import pytest
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.audit import AuditLog
+from audience_tui.core.compliance.journal import Journal
 from audience_tui.demo import Sandbox, demo_accounts
 from audience_tui.sandbox.people import person
 from tests.conftest import free_port
 
-TOKEN_PATHS = ("/oauth/token", "/v1/token")
+TOKEN_PATHS = ("/oauth/token", "/oauth/revoke", "/v1/token")  # credentials, not member writes
 
 
 def write_list(path: Path, count: int, *extra: str) -> Path:
@@ -160,3 +161,15 @@ def test_a_run_killed_midway_resumes_without_sending_a_write_twice(
     by_account = Counter(ln["account"] for ln in receipt[:-1] if ln["action"] == "sent")
     by_prefix = Counter(w[1].split("/")[1] for w in member_writes)
     assert by_account == by_prefix
+
+
+def test_a_pair_is_skipped_on_resume_only_once_all_its_lists_are_settled(tmp_path: Path) -> None:
+    journal = Journal.for_run("suppress-test", tmp_path)
+    outcome = {"email": "A@x.no", "account": "acc", "list": "1", "action": "sent"}
+    journal.outcome(outcome)  # list 1 landed; list 2 of the same pair had not started
+    assert not Journal.for_run("suppress-test", tmp_path).account_done("a@x.no", "acc")
+    journal.intent("a@x.no", "acc", "2")
+    reloaded = Journal.for_run("suppress-test", tmp_path)
+    assert reloaded.in_flight("a@x.no", "acc", "2") and reloaded.final("a@x.no", "acc", "1")
+    journal.pair_done("a@x.no", "acc")
+    assert Journal.for_run("suppress-test", tmp_path).account_done("A@X.NO", "acc")

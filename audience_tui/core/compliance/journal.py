@@ -51,6 +51,7 @@ class Journal:
         self.path = path
         self.outcomes: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.intents: set[tuple[str, str, str]] = set()
+        self.done: set[tuple[str, str]] = set()  # (email, account) pairs wholly settled
         self.started: str | None = None
         self._checked_end = False
         self._load()
@@ -74,7 +75,9 @@ class Journal:
                 if kind == "start" and self.started is None:
                     self.started = event.get("at")
                 key = entry_key(event.get("email", ""), event.get("account", ""), event.get("list"))
-                if kind == "intent":
+                if kind == "done":
+                    self.done.add(key[:2])
+                elif kind == "intent":
                     self.intents.add(key)
                 elif kind == "outcome":
                     self.outcomes[key] = event
@@ -93,10 +96,15 @@ class Journal:
         return key in self.intents and key not in self.outcomes
 
     def account_done(self, email: str, account: str) -> bool:
-        """Every list of `email` on `account` has a final outcome (or it was not found there)."""
-        prefix = (email.casefold(), account)
-        found = [o for k, o in self.outcomes.items() if k[:2] == prefix]
-        return bool(found) and all(o.get("action") in FINAL for o in found)
+        """Every list of `email` on `account` was settled (or it was not found there)."""
+        return (email.casefold(), account) in self.done
+
+    def pair_done(self, email: str, account: str) -> None:
+        """Written once the lookup of `email` on `account` and all its writes are settled: a
+        resumed run skips the pair. Until then it looks the pair up again, so a list whose write
+        had not started when the run stopped is not forgotten."""
+        self.done.add((email.casefold(), account))
+        self._append({"event": "done", "at": now(), "email": email, "account": account}, sync=False)
 
     def start(self, **details: Any) -> None:
         if self.started is None:

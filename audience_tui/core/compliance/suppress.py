@@ -8,6 +8,7 @@ session's audited, read-back opt-out (core.session), one per member and list.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ class Plan:
     lines: list[dict[str, Any]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     done_before: int = 0  # email x account pairs finished by an earlier run of the same request
+    checked: list[tuple[str, str]] = field(default_factory=list)  # (email, account) looked up
 
     @property
     def nothing_to_send(self) -> bool:
@@ -78,6 +80,7 @@ async def plan(
     async def one(account: str, email: str) -> None:
         nonlocal done
         (found,) = await session.lookup(email, [account])
+        result.checked.append((email, account))
         platform = found.account.platform
         _classify(result, journal, email, account, platform, found.members, found.error)
         done += 1
@@ -146,10 +149,14 @@ async def execute(
     platforms = {a.name: a.platform for a in session.accounts}
     lines: list[dict[str, Any]] = []
     journal.start(request=todo.request, emails=len(todo.emails), accounts=todo.accounts)
+    waiting: Counter[tuple[str, str]] = Counter((t.email, t.account) for t in todo.targets)
+    unsettled = {(ln["email"], ln["account"]) for ln in todo.lines if ln["action"] == "failed"}
     for settled in todo.lines:
         if settled["action"] != "failed":
             journal.outcome(settled)
         lines.append(settled)
+    for pair in set(todo.checked) - set(waiting) - unsettled:
+        journal.pair_done(*pair)
     work: dict[str, list[Target]] = {}
     for target in todo.targets:
         work.setdefault(target.account, []).append(target)
@@ -158,10 +165,16 @@ async def execute(
 
     async def one(account: str, target: Target) -> None:
         nonlocal done
-        member = target.member
+        member, pair = target.member, (target.email, account)
         journal.intent(target.email, account, member.audience_id, member=member.id)
         outcome = await session.opt_out(account, member)
-        lines.append(journal.outcome(outcome_line(todo.request, target, outcome, platforms)))
+        line = journal.outcome(outcome_line(todo.request, target, outcome, platforms))
+        lines.append(line)
+        if line["action"] == "failed":
+            unsettled.add(pair)
+        waiting[pair] -= 1
+        if not waiting[pair] and pair not in unsettled:
+            journal.pair_done(*pair)
         done += 1
         progress(Progress("opting out", done, total))
 
