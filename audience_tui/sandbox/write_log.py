@@ -28,7 +28,7 @@ class WriteLog:
         while True:  # the whole body first (a DELETE's handler may never read it), then replayed
             message = await receive()
             if message["type"] != "http.request":
-                break
+                return  # the client went away before its request was whole: nothing was asked
             body.extend(message.get("body", b""))
             if not message.get("more_body"):
                 break

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from ..erasure import EraseMethod, Erasure
-from ..errors import AudienceError, UnsupportedError
-from ..models import Member
-from ..session import Session, check_email, unexpected
+from ..errors import UnsupportedError
+from ..models import Member, MemberStatus
+from ..session import Session, check_email
+from ..write_op import Change, Outcome, Write
 from .journal import now
 from .receipt import receipt_line
 from .suppress import Progress, ProgressCallback
@@ -106,44 +108,53 @@ async def execute(
 
 
 async def erase_one(session: Session, request: str, held: Held) -> dict[str, Any]:
-    """One audited erase with its read-back; never raises for a platform failure."""
-    base = {
-        "account": held.account,
-        "platform": held.platform,
-        "audience": ",".join(held.lists),
-        "member": held.member.id,
-        "email": held.member.email,
-        "request": request,
-    }
-    session.audit.record("erase.attempt", **base)
-    try:
-        if held.method is None:
+    """One erase as one audited write (core.write_op): attempt, erase with its read-back,
+    outcome, and the change published so open views show the person gone. Never raises for a
+    platform failure: the line carries the error."""
+    provider = session.provider(held.account)
+    method = held.method
+
+    async def send() -> Erasure:
+        if method is None:
             raise UnsupportedError("this platform offers no erase", platform=held.platform)
-        erased: Erasure = await session.provider(held.account).erase(held.member)
-    except Exception as exc:  # every attempt gets an outcome in the record
-        account = session.account(held.account)
-        error = exc if isinstance(exc, AudienceError) else unexpected(exc, account)
-        session.audit.record("erase.failed", **base, error=str(error), error_kind=error.kind)
-        return receipt_line(
-            request,
-            held.member.email or "",
+        return await provider.erase(held.member)
+
+    def change(erased: Erasure) -> Change:
+        gone = replace(held.member, status=MemberStatus.DELETED, platform_status=erased.state)
+        return Change(
+            "erase",
             held.account,
-            held.platform,
-            held.member,
-            "failed",
-            lists=held.lists,
-            confirmed=False,
-            error=str(error),
+            members=((held.member, gone),),
+            audiences=held.lists,
+            account_wide=method is not None and method.scope == "account",
         )
-    session.audit.record("erase.confirmed", **base, state=erased.state, evidence=erased.evidence)
-    return receipt_line(
+
+    result = await session.writes.run(
+        Write(
+            kind="erase",
+            details={
+                "account": held.account,
+                "platform": held.platform,
+                "audience": ",".join(held.lists),
+                "member": held.member.id,
+                "email": held.member.email,
+                "request": request,
+            },
+            send=send,
+            noted=lambda erased: {"state": erased.state, "evidence": erased.evidence},
+            change=change,
+        )
+    )
+    line = partial(
+        receipt_line,
         request,
         held.member.email or "",
         held.account,
         held.platform,
         held.member,
-        "erased",
         lists=held.lists,
-        confirmed=True,
-        read_back=f"{erased.state}: {erased.evidence}",
     )
+    if result.outcome is not Outcome.CONFIRMED or result.value is None:
+        return line("failed", confirmed=False, error=str(result.error))
+    erased = result.value
+    return line("erased", confirmed=True, read_back=f"{erased.state}: {erased.evidence}")

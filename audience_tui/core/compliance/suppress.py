@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..models import Member, MemberStatus
@@ -185,28 +186,14 @@ async def execute(
 def outcome_line(
     request: str, target: Target, outcome: OptOutOutcome, platforms: dict[str, str]
 ) -> dict[str, Any]:
+    """The receipt line of one opt-out. An outcome that may yet have landed (unknown) is
+    'failed' with its reason: not final, so a resumed run reads the member back first."""
     platform = platforms.get(target.account, target.account)
     after = outcome.after
-    read_back = (after.platform_status or str(after.status)) if after else None
-    if outcome.after is None:  # the write raised: nothing is known to have changed
-        return receipt_line(
-            request,
-            target.email,
-            target.account,
-            platform,
-            target.member,
-            "failed",
-            error=str(outcome.error),
-            confirmed=False,
-        )
-    return receipt_line(
-        request,
-        target.email,
-        target.account,
-        platform,
-        target.member,
-        "sent",
-        confirmed=outcome.confirmed,
-        read_back=read_back,
-        error=str(outcome.error) if outcome.error else None,
-    )
+    line = partial(receipt_line, request, target.email, target.account, platform, target.member)
+    if after is None:
+        return line("failed", error=str(outcome.error), confirmed=False)
+    read_back = after.platform_status or str(after.status)
+    action = "sent" if outcome.sent else "already opted out"
+    error = str(outcome.error) if outcome.error else None
+    return line(action, confirmed=outcome.confirmed, read_back=read_back, error=error)
