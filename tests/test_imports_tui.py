@@ -201,8 +201,10 @@ async def test_placewise_import_in_two_bulks_shows_its_parts(
         assert [e.row for e in job.row_errors] == ["pw7.import@example.com"]
         text = screen_text(app)
         assert "Parts (2):" in text and "bulk 2" in text
+        assert "status finished" not in text  # the state is said once, beside the part
+        assert job.finished_at is not None  # the time the app saw it over (Placewise has none)
         assert "Rows refused (1):" in text and "pw7.import@example.com" in text
-        assert "imports started from this session" in text
+        assert "imports started from this app" in text
 
         # The session keeps it: leaving the monitor and coming back shows it again.
         await pilot.press("escape")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,8 @@ MAX_BULK = 1000
 POLL_SECONDS = 5.0  # "Poll >= 5 s apart" (bulk import status, legacy docs)
 IMPORT_NOTE = (
     "Placewise documents no endpoint listing imports: this shows the imports started from this "
-    "session. Each bulk of up to 1000 members is a part; rows refused are listed by identifier."
+    "app. Each bulk of up to 1000 members is a part; rows refused are listed by identifier; the "
+    "finish time is when the app saw the last bulk finished (Placewise gives none)."
 )
 
 
@@ -44,6 +46,13 @@ class PlacewiseImports:
         if not hasattr(self, "_started_imports"):
             self._started_imports: dict[str, str] = {}
         return self._started_imports
+
+    @property
+    def _seen_over(self) -> dict[str, datetime]:
+        """When this adapter first saw each import over: its finish time (Placewise has none)."""
+        if not hasattr(self, "_seen_over_at"):
+            self._seen_over_at: dict[str, datetime] = {}
+        return self._seen_over_at
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
         """POST the rows in bulks of at most 1000 under one import id (request_number 1..n).
@@ -132,7 +141,12 @@ class PlacewiseImports:
             return parse.parse_bulk(await self.http.json("GET", bulk_path), slug, bulk_path)
 
         parts = list(await asyncio.gather(*(detail(b) for b in bulks)))
-        return parse.parse_import(doc, import_id, slug, parts, IMPORT_NOTE, label)
+        job = parse.parse_import(doc, import_id, slug, parts, IMPORT_NOTE, label)
+        if job.state in (ImportState.FINISHED, ImportState.FAILED):
+            return replace(
+                job, finished_at=self._seen_over.setdefault(import_id, datetime.now(UTC))
+            )
+        return job
 
     async def imports(self) -> list[ImportJob]:
         return list(await asyncio.gather(*(self.import_status(i) for i in self._started)))

@@ -347,13 +347,17 @@ def bulk_state(doc: Mapping[str, Any], label: str) -> ImportState:
 def parse_bulk(doc: Any, slug: str, label: str) -> ImportJob:
     """One bulk (`.../imports/{id}/bulks/{bulk_id}`, or its summary in the import's list)."""
     doc = _checked_id(doc, "bulk", label)
+    state = bulk_state(doc, label)
+    # The platform's own word only where the state shown beside it says something else
+    # ("waiting_for_retry" is running): "bulk 1, status finished finished" said it twice.
+    word = "" if doc["status"] == state.value else f", status {doc['status']}"
     return ImportJob(
         id=str(doc["id"]),
-        state=bulk_state(doc, label),
+        state=state,
         audience_id=slug,
         started_at=_when(doc.get("created_at")),
         row_errors=_row_errors(doc, label),
-        note=f"bulk {doc.get('request_number', '?')}, status {doc['status']}",
+        note=f"bulk {doc.get('request_number', '?')}{word}",
         **_counts(doc, "members_in_payload_number", label),
     )
 
