@@ -206,7 +206,7 @@ class Session:
         ignored elsewhere), and is sent even to a member opted out already.
         """
         account = self.account(account_name)
-        details = {
+        details: dict[str, Any] = {
             "account": account.name,
             "platform": account.platform,
             "audience": member.audience_id,

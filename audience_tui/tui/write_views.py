@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import events
 from textual.message import Message
 
 from ..core.session import Session
@@ -32,9 +33,9 @@ class FollowsWrites:
     session: Session
     _stop_following: Callable[[], None] | None = None
 
-    # Textual calls the mount/unmount handlers of every class in the screen's MRO, so these run
-    # beside the screen's own `on_mount`.
-    def _on_mount(self) -> None:
+    # Textual calls the mount/unmount handlers of every class in the screen's MRO (never one
+    # through another), so these run beside the screen's and Textual's own, with their signatures.
+    def _on_mount(self, event: events.Mount) -> None:
         post = self.post_message  # type: ignore[attr-defined]
         self._stop_following = self.session.writes.subscribe(
             lambda change: post(WriteConfirmed(change))
