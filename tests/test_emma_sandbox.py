@@ -138,3 +138,47 @@ async def test_throttle_answers_403_rate_limit_exceeded(
     assert [(await api.get("/fields")).status_code for _ in range(3)] == [200, 200, 403]
     limited = await api.get("/fields")
     assert limited.text == "Rate Limit Exceeded"
+
+
+async def test_single_member_add_keeps_status_and_joins_groups(api: httpx.AsyncClient) -> None:
+    added = await api.post(
+        "/members/add",
+        json={
+            "email": "Single.Add@example.com",
+            "fields": {"first_name": "Sam"},
+            "group_ids": [TEST_GROUP],
+        },
+    )
+    assert added.status_code == 200
+    doc = added.json()
+    assert doc["added"] is True and doc["status"] == "a" and isinstance(doc["member_id"], int)
+    assert (await api.put("/members/email/optout/single.add@example.com", json={})).json() is True
+    again = (await api.post("/members/add", json={"email": "single.add@example.com"})).json()
+    assert again == {"status": "o", "added": False, "member_id": doc["member_id"]}
+    groups = (await api.get(f"/members/{doc['member_id']}/groups")).json()
+    assert [g["member_group_id"] for g in groups] == [TEST_GROUP]
+    bad = await api.post("/members/add", json={"email": "not-an-email"})
+    assert bad.status_code == 400 and "error" in bad.json()
+
+
+async def test_status_changes_move_members_and_counts(api: httpx.AsyncClient) -> None:
+    group = (await api.get(f"/groups/{TEST_GROUP}")).json()
+    members = (await api.get(f"/groups/{TEST_GROUP}/members")).json()
+    active = [m["member_id"] for m in members if m["member_status_id"] == "a"][:2]
+    assert (
+        await api.put("/members/status", json={"member_ids": active, "status_to": "o"})
+    ).json() is True
+    for member_id in active:
+        member = (await api.get(f"/members/{member_id}")).json()
+        assert (member["member_status_id"], member["status"]) == ("o", "opt-out")
+        assert len((await api.get(f"/members/{member_id}/optout")).json()) >= 1
+    after = (await api.get(f"/groups/{TEST_GROUP}")).json()
+    assert after["optout_count"] == group["optout_count"] + 2
+    unknown = await api.put("/members/status", json={"member_ids": [1], "status_to": "o"})
+    assert unknown.json() is False
+    bad = await api.put("/members/status", json={"member_ids": active, "status_to": "x"})
+    assert bad.status_code == 400
+    moved = await api.put("/members/status/o/to/a", json={"group_id": TEST_GROUP})
+    assert moved.status_code == 200 and moved.json() is True
+    assert (await api.get(f"/groups/{TEST_GROUP}")).json()["optout_count"] == 0
+    assert (await api.put("/members/status/z/to/a")).status_code == 400

@@ -113,3 +113,40 @@ async def test_filtered_and_sorted_views_follow_every_change(api: httpx.AsyncCli
     assert (await api.delete(path)).status_code == 204
     assert await emails(view) == []  # an unsubscribe
     assert await emails(view | {"show": "removed"}) == ["z@example.dk"]
+
+
+# The keys of the seed's member samples (listing and detail shapes).
+SEED_LISTING = {
+    "id", "status", "opt_in", "opt_in_date", "sent_mail", "sent_sms", "sent_push", "open_count",
+    "open_count_push", "open_rate", "click_count", "click_rate", "imported", "created_at",
+    "updated_at", "created_by", "deleted_from", "inSegment",
+}  # fmt: skip
+SEED_DETAIL = {
+    "id", "status", "opt_in", "opt_in_date", "created_from", "updated_from", "open_rate",
+    "click_rate", "fields", "system_fields", "created_at", "updated_at", "unsubscribed_at",
+    "deleted_from", "reference_from", "moved_at", "moved_from", "vouchers",
+}  # fmt: skip
+
+
+async def test_members_carry_every_documented_key(api: httpx.AsyncClient) -> None:
+    [member] = (await api.get(f"{VIP}/members", params={"perpage": 1})).json()["members"]
+    assert set(member) >= SEED_LISTING
+    assert member["inSegment"] is True and member["created_by"] == ""
+    assert member["open_count"] == member["sent_mail"] * member["open_rate"] // 100
+    detail = (await api.get(f"{VIP}/members/{member['id']}")).json()
+    assert set(detail) >= SEED_DETAIL
+    assert detail["created_from"]["type"] in ("api", "import") and detail["system_fields"] == []
+
+
+async def test_v2_delete_by_field(api: httpx.AsyncClient) -> None:
+    [member] = (await api.get(f"{VIP}/members", params={"perpage": 1})).json()["members"]
+    body = {"field": "email", "value": member["email"].upper(), "lists": [2]}
+    gone = await api.request("DELETE", "/loyalty/v2/lists/members/byfield", json=body)
+    assert gone.status_code == 200
+    assert gone.json() == [{"list_id": 2, "member_id": member["id"]}]
+    removed = await api.get(
+        f"{VIP}/members", params={"show": "removed", "filter[email][eq][]": member["email"]}
+    )
+    assert [m["id"] for m in removed.json()["members"]] == [member["id"]]
+    bad = await api.request("DELETE", "/loyalty/v2/lists/members/byfield", json={"field": "x"})
+    assert bad.status_code == 400 and "email" in bad.json()["error"]

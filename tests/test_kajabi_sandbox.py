@@ -187,3 +187,25 @@ def test_the_big_site_builds_in_batches_and_resumes(tmp_path, monkeypatch) -> No
         .fetchone()[0]
     )
     assert (count, progress.done) == (25, 25) and store.seeded(kajabi_data.BIG_KEY)
+
+
+async def test_contact_creation_as_documented(api) -> None:
+    body = {
+        "data": {
+            "type": "contacts",
+            "attributes": {"name": "John Doe", "email": "john.doe@example.com"},
+            "relationships": {"site": {"data": {"type": "sites", "id": PHOTO}}},
+        }
+    }
+    created = await api.post("/v1/contacts", json=body)
+    assert created.status_code == 201
+    contact = created.json()["data"]
+    assert contact["type"] == "contacts" and isinstance(contact["id"], str)
+    assert contact["attributes"]["email"] == "john.doe@example.com"
+    assert contact["attributes"]["subscribed"] is False
+    shown = (await api.get(f"/v1/contacts/{contact['id']}")).json()["data"]
+    assert shown["relationships"]["site"]["data"]["id"] == PHOTO
+    no_site = {"data": {"type": "contacts", "attributes": {"email": "x@example.com"}}}
+    assert_error(await api.post("/v1/contacts", json=no_site), 400, "site")
+    bad = {**body, "data": {**body["data"], "attributes": {"email": "nope"}}}
+    assert_error(await api.post("/v1/contacts", json=bad), 422, "Email")

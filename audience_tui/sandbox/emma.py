@@ -34,15 +34,12 @@ from starlette.routing import BaseRoute, Route
 from .demo_credentials import DEMO
 from .emma_data import (
     ACCOUNT_ID,
-    bump_counts,
     field_doc,
     group_doc,
-    groups_of,
     import_doc,
     install,
     member_doc,
     purge,
-    stamp,
 )
 from .emma_imports import (
     MAX_PAYLOAD,
@@ -52,6 +49,7 @@ from .emma_imports import (
     finish_due,
     running_imports,
 )
+from .emma_writes import HttpError, add_member, change_statuses, move_status, set_status
 from .store import Store
 
 __all__ = ["DEMO_SECRETS", "DEMO_SETTINGS", "PREFIX", "install", "routes", "throttle"]
@@ -60,15 +58,6 @@ PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["emma"]
 MAX_WINDOW = 500
 RATE_LIMIT_ENV = "AUDIENCE_TUI_EMMA_RATE_LIMIT"
 _TRUE = frozenset({"true", "1", "yes"})
-
-
-class HttpError(Exception):
-    """An answer other than 200: Emma's `{"error": message}` body with this status."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass
@@ -138,6 +127,13 @@ def _deleted_clause(request: Request, alias: str = "m") -> str:
     if _flag(request, "deleted_only"):
         return f"{alias}.deleted_at IS NOT NULL"
     return "1" if _flag(request, "deleted") else f"{alias}.deleted_at IS NULL"
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        raise HttpError(400, "Unable to parse JSON request") from None
 
 
 def _one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...], what: str) -> sqlite3.Row:
@@ -227,29 +223,22 @@ def routes(store: Store) -> list[BaseRoute]:
 
     async def opt_out_by_email(request: Request) -> Any:
         def write(conn: sqlite3.Connection, email: str) -> bool:
-            row = _one(
-                conn,
-                "SELECT member_id, status, deleted_at FROM emma_members WHERE email_lc = ?",
-                (email,),
-                "Member",
-            )
-            if row["status"] != "o":
-                when = stamp()
-                conn.execute(
-                    "UPDATE emma_members SET status = 'o', last_modified_at = ? "
-                    "WHERE member_id = ?",
-                    (when, row["member_id"]),
-                )
-                conn.execute(
-                    "INSERT INTO emma_optouts VALUES (?, ?, NULL)", (row["member_id"], when)
-                )
-                if row["deleted_at"] is None:
-                    groups = groups_of(conn, row["member_id"])
-                    bump_counts(conn, groups, row["status"], -1)
-                    bump_counts(conn, groups, "o", 1)
+            sql = "SELECT member_id, status, deleted_at FROM emma_members WHERE email_lc = ?"
+            set_status(conn, _one(conn, sql, (email,), "Member"), "o")
             return True
 
         return await store.run_write(write, request.path_params["email"].lower())
+
+    async def add_one(request: Request) -> Any:
+        return await store.run_write(add_member, await _json(request))
+
+    async def change_status(request: Request) -> Any:
+        return await store.run_write(change_statuses, await _json(request))
+
+    async def move_all(request: Request) -> Any:
+        p = request.path_params
+        body = await _json(request) if await request.body() else {}
+        return await store.run_write(move_status, p["old"], p["new"], body)
 
     async def member_optouts(request: Request) -> Any:
         def read(conn: sqlite3.Connection, member_id: int) -> list[dict[str, Any]]:
@@ -377,6 +366,9 @@ def routes(store: Store) -> list[BaseRoute]:
         ("GET", "/members/email/{email}", get_member_by_email),
         ("PUT", "/members/email/optout/{email}", opt_out_by_email),
         ("PUT", "/members/purge", purge_members),
+        ("POST", "/members/add", add_one),
+        ("PUT", "/members/status", change_status),
+        ("PUT", "/members/status/{old}/to/{new}", move_all),
         ("GET", "/members/{member_id:int}", get_member),
         ("GET", "/members/{member_id:int}/optout", member_optouts),
         ("GET", "/members/{member_id:int}/groups", member_groups),

@@ -1,4 +1,5 @@
-"""Heyloyalty emulated: /loyalty/v1 lists, members (list, filter, CRUD, unsubscribe) and import.
+"""Heyloyalty emulated: /loyalty/v1 lists, members (list, filter, CRUD, unsubscribe) and import;
+v2 delete by field.
 
 Auth is checked as the platform does it (HMAC of the X-Request-Timestamp header, Basic-auth with
 the API key); error bodies, status codes, the perpage cap and the `show` views follow the wiki's
@@ -25,6 +26,7 @@ from .heyloyalty_query import BadRequest, brackets, fold
 from .heyloyalty_writes import (
     change_member,
     create_member,
+    delete_by_field,
     finish_pending,
     obscure_member,
     start_import,
@@ -126,5 +128,6 @@ def routes(store: Store) -> list[BaseRoute]:
         (f"{one}/members/{{member_id}}", member, ["GET", "PUT", "PATCH", "DELETE"]),
         (f"{one}/members/{{member_id}}/obscure", obscure_member, ["DELETE"]),
         (f"{one}/import", start_import, ["POST"]),
+        ("/loyalty/v2/lists/members/byfield", delete_by_field, ["DELETE"]),
     ]
     return [Route(path, _endpoint(store, h), methods=methods) for path, h, methods in table]

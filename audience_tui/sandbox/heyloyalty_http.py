@@ -65,23 +65,37 @@ def _detail_value(spec: dict[str, Any], stored: Any) -> Any:
 
 
 def member_json(row: sqlite3.Row, fields: dict[str, dict[str, Any]]) -> dict:
-    """A member in the detail shape: the list's fields, each with its value, under `fields`."""
+    """A member in the detail shape: the list's fields, each with its value, under `fields`,
+    and every key the seed's detail and listing samples show (those the sandbox has no data
+    for as the samples give them: null, empty)."""
     return {
         "id": row["id"],
         "status": {"status": row["status"], "email": row["email_status"], "mobile": None},
         "opt_in": None,
         "opt_in_date": None,
+        "created_from": {"type": "import" if row["imported"] else "api"},
+        "updated_from": [],
         "sent_mail": row["sent_mail"],
         "sent_sms": 0,
+        "sent_push": None,
+        "open_count": row["sent_mail"] * row["open_rate"] // 100,
+        "open_count_push": None,
         "open_rate": row["open_rate"],
+        "click_count": row["sent_mail"] * row["click_rate"] // 100,
         "click_rate": row["click_rate"],
         "imported": bool(row["imported"]),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "unsubscribed_at": row["unsubscribed_at"],
         "fields": {
             name: {**spec, "value": _detail_value(spec, row[name])} for name, spec in fields.items()
         },
+        "system_fields": [],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "unsubscribed_at": row["unsubscribed_at"],
+        "deleted_from": None,
+        "reference_from": None,
+        "moved_at": None,
+        "moved_from": None,
+        "vouchers": None,
     }
 
 
@@ -107,11 +121,19 @@ def listing_json_sql(fields: dict[str, dict[str, Any]]) -> tuple[str, list[Any]]
     pair("opt_in_date", "NULL")
     pair("sent_mail", "sent_mail")
     pair("sent_sms", "0")
+    pair("sent_push", "NULL")
+    pair("open_count", "sent_mail * open_rate / 100")  # the counts the rates were made from
+    pair("open_count_push", "NULL")
     pair("open_rate", "open_rate")
+    pair("click_count", "sent_mail * click_rate / 100")
     pair("click_rate", "click_rate")
     pair("imported", "json(CASE WHEN imported THEN 'true' ELSE 'false' END)")
-    for column in ("created_at", "updated_at", "unsubscribed_at"):
+    for column in ("created_at", "updated_at"):
         pair(column, column)
+    pair("created_by", "''")
+    pair("deleted_from", "NULL")
+    pair("inSegment", "json('true')")
+    pair("unsubscribed_at", "unsubscribed_at")
     for name, spec in fields.items():
         pair(name, *_listing_value_sql(f'"{name}"', spec))
     return f"json_object({', '.join(args)})", params

@@ -125,13 +125,7 @@ async def change_member(request: Request, store: Store) -> Response:
         if member is None:
             return "member not found"
         if request.method == "DELETE":
-            if member["status"] != "unsubscribed":
-                stamp = now_text()
-                conn.execute(
-                    "UPDATE heyloyalty_members SET status = 'unsubscribed', unsubscribed_at = ?, "
-                    "updated_at = ? WHERE rid = ?",
-                    (stamp, stamp, member["rid"]),
-                )
+            _unsubscribe(conn, member)
             if obscure:
                 _obscure(conn, member["rid"])
             return None
@@ -171,6 +165,49 @@ async def obscure_member(request: Request, store: Store) -> Response:
 def _obscure(conn: sqlite3.Connection, rid: int) -> None:
     """Every personal field blank; the member stays, unsubscribed, as an anonymous record."""
     _update(conn, rid, dict.fromkeys(FIELD_COLUMNS))
+
+
+def _unsubscribe(conn: sqlite3.Connection, member: sqlite3.Row) -> None:
+    """What DELETE does to a member: unsubscribed, stamped once (again: no change)."""
+    if member["status"] != "unsubscribed":
+        stamp = now_text()
+        conn.execute(
+            "UPDATE heyloyalty_members SET status = 'unsubscribed', unsubscribed_at = ?, "
+            "updated_at = ? WHERE rid = ?",
+            (stamp, stamp, member["rid"]),
+        )
+
+
+async def delete_by_field(request: Request, store: Store) -> Response:
+    """v2 `DELETE /loyalty/v2/lists/members/byfield`, JSON {"field": "email"|"mobile", "value",
+    "lists": [ids] (optional: every list)}: each matching member is deleted as v1's DELETE does
+    (unsubscribed); 200 with [{"list_id", "member_id"}] of those found."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest("The request body must be JSON") from None
+    if not isinstance(body, dict) or body.get("field") not in ("email", "mobile"):
+        raise BadRequest('"field" can be either "email" or "mobile"')
+    value, lists = body.get("value"), body.get("lists")
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest('"value" is required')
+    if lists is not None and (
+        not isinstance(lists, list) or not all(isinstance(i, int) for i in lists)
+    ):
+        raise BadRequest('"lists" must be an array of list ids')
+
+    def delete(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+        sql = f"SELECT * FROM heyloyalty_members WHERE {body['field']} = ? COLLATE NOCASE"
+        params: list[Any] = [value.strip()]
+        if lists is not None:
+            sql += f" AND list_id IN ({','.join('?' * len(lists))})"
+            params += lists
+        found = conn.execute(sql + " ORDER BY list_id, position", params).fetchall()
+        for member in found:
+            _unsubscribe(conn, member)
+        return [{"list_id": m["list_id"], "member_id": m["id"]} for m in found]
+
+    return JSONResponse(await store.run_write(delete))
 
 
 # --- import -----------------------------------------------------------------------------------

@@ -322,16 +322,35 @@ def routes(store: Store) -> list[BaseRoute]:
             return error(409, "Conflict", "data.type must be contacts and data.id the URL's id")
         problem = _check(attributes)
         if problem:
-            name, detail = problem
-            item = {
-                "status": "422",
-                "title": "Unprocessable Entity",
-                "detail": detail,
-                "source": {"pointer": f"/data/attributes/{name}"},
-            }
-            return document({"errors": [item]}, 422)
+            return refused(*problem)
         await store.run_write(_patch, int(contact_id), attributes, iso(datetime.now(UTC)))
         return document({"data": await store.run(fetch_one, "contacts", contact_id)})
+
+    @authenticated
+    async def create_contact(request: Request) -> Response:
+        """POST /v1/contacts: 201 with the new contact; 400 without the site relationship;
+        422 for an attribute Kajabi would refuse (the email is required)."""
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return error(400, "Bad Request", "The request body is not valid JSON")
+        data = body.get("data") if isinstance(body, dict) else None
+        attributes = data.get("attributes") if isinstance(data, dict) else None
+        if not isinstance(attributes, dict) or data.get("type") != "contacts":
+            return error(400, "Bad Request", "Expected {data: {type: contacts, attributes}}")
+        site = ((data.get("relationships") or {}).get("site") or {}).get("data") or {}
+        if not isinstance(site, dict) or not site.get("id"):
+            return error(400, "Bad Request", "The site relationship is required")
+        if str(site["id"]) not in {s["id"] for s in await store.run(_sites)}:
+            return error(404, "Not Found", "Site not found", "relationships.site")
+        problem = _check(attributes) or (
+            None if attributes.get("email") else ("email", "Email can't be blank")
+        )
+        if problem:
+            return refused(*problem)
+        now = iso(datetime.now(UTC))
+        new_id = await store.run_write(_create, int(site["id"]), attributes, now)
+        return document({"data": await store.run(fetch_one, "contacts", str(new_id))}, 201)
 
     return [
         Route("/v1/oauth/token", token, methods=["POST"]),
@@ -341,10 +360,22 @@ def routes(store: Store) -> list[BaseRoute]:
         Route("/v1/sites", sites),
         Route("/v1/sites/{id}", site),
         Route("/v1/contacts", listing_of("contacts")),
+        Route("/v1/contacts", create_contact, methods=["POST"]),
         Route("/v1/contacts/{id}", contact, methods=["GET", "PATCH", "DELETE"]),
         Route("/v1/customers", listing_of("customers")),
         Route("/v1/customers/{id}", show_of("customers")),
     ]
+
+
+def refused(name: str, detail: str) -> JSONResponse:
+    """The 422 error document for one attribute."""
+    item = {
+        "status": "422",
+        "title": "Unprocessable Entity",
+        "detail": detail,
+        "source": {"pointer": f"/data/attributes/{name}"},
+    }
+    return document({"errors": [item]}, 422)
 
 
 def _check(attributes: dict[str, Any]) -> tuple[str, str] | None:
@@ -359,6 +390,23 @@ def _check(attributes: dict[str, Any]) -> tuple[str, str] | None:
         if name == "email" and not EMAIL.match(value or ""):
             return name, "Email is invalid"
     return None
+
+
+def _create(conn: Any, site_id: int, attributes: dict[str, Any], now: str) -> int:
+    """A new contact of the site; not subscribed unless `subscribed: true` is given."""
+    new_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM kajabi_contacts").fetchone()[0]
+    subscribed = attributes.get("subscribed") is True
+    values = {k: v for k, v in attributes.items() if k != "subscribed"}
+    values |= {"id": new_id, "site_id": site_id, "subscribed": int(subscribed)}
+    values |= {"ever_subscribed": int(subscribed), "created_at": now, "updated_at": now}
+    if subscribed:
+        values["subscribed_at"] = now
+    names = ", ".join(values)
+    conn.execute(
+        f"INSERT INTO kajabi_contacts ({names}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
+    return int(new_id)
 
 
 def _patch(conn: Any, contact_id: int, attributes: dict[str, Any], now: str) -> None:

@@ -23,7 +23,7 @@ import platformdirs
 from .demo_credentials import PLATFORMS
 
 T = TypeVar("T")
-SCHEMA_VERSION = "1"  # bump to rebuild every user's demo database
+SCHEMA_VERSION = "2"  # bump to rebuild every user's demo database (2: Heyloyalty docs)
 ALL_PLATFORMS = frozenset(PLATFORMS)
 # The big lists the demo builds by default: one offset-paged million (Heyloyalty) and Placewise's.
 # The others (Ownpage 1M, Emma 1M, Kajabi 100k) on request: AUDIENCE_TUI_SANDBOX_BIG=all.
