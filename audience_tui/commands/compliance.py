@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..core.compliance import erase as erasure
+from ..core.compliance import subject_access
 from ..core.compliance import suppress as suppression
 from ..core.compliance.emails_csv import EmailList, read_emails
 from ..core.compliance.journal import Journal, run_key
@@ -59,6 +60,21 @@ def register(sub: Any) -> None:
     p.add_argument("email")
     add_common(p)
     p.set_defaults(func=run_erase)
+
+    p = sub.add_parser(
+        "subject-access",
+        help="everything every account holds on one person (GDPR Art. 15)",
+        description="Gather every list, field (with its label), status, consent and date every "
+        "account holds on EMAIL: JSON for machines, Markdown or HTML for the person. The audit "
+        "file records that a report was made.",
+        epilog="Example: audience-tui --demo subject-access someone@example.com --format html "
+        "--output report.html",
+    )
+    p.add_argument("email")
+    p.add_argument("--account", action="append", metavar="NAME", help="only this account")
+    p.add_argument("--format", choices=subject_access.FORMATS, default="json")
+    p.add_argument("--output", type=Path, metavar="PATH", help="write here (default: stdout)")
+    p.set_defaults(func=run_subject_access)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -303,3 +319,20 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
     session.audit.record("erase.receipt", request=todo.request, receipt=str(path))
     print(f"receipt: {path} (and {twin.name})", file=ctx.out)
     return EXIT_FAILED if any(ln["action"] == "failed" for ln in lines) else 0
+
+
+async def run_subject_access(args: argparse.Namespace, ctx: Context) -> int:
+    session = ctx.session
+    accounts = [session.account(a).name for a in args.account or []] or None
+    report = await subject_access.gather(session, args.email, accounts)
+    for name, error in report.errors.items():
+        print(f"{name}: could not search: {clean(error)}", file=ctx.err)
+    text = subject_access.render(report, args.format)
+    if args.output is None:
+        ctx.out.write(text + "\n")
+    else:
+        if args.output.exists():
+            raise ValidationError(f"{args.output} exists: choose another --output")
+        args.output.write_text(text + "\n", encoding="utf-8")
+        print(f"{len(report.held)} record(s) written to {args.output}", file=ctx.err)
+    return 0
