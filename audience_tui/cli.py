@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ import platformdirs
 
 from . import __version__
 from .core.errors import AudienceError
+from .core.logfile import PrivateRotatingFileHandler, without_emails
 from .core.redact import redact
 
 if TYPE_CHECKING:
@@ -55,13 +55,14 @@ def log_path() -> Path:
 
 
 class Redacting(logging.Filter):
-    """Every record masked by core.redact before any handler writes it, tracebacks included."""
+    """Every record masked by core.redact, emails taken out, before any handler writes it,
+    tracebacks included."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage()), None
+        record.msg, record.args = without_emails(redact(record.getMessage())), None
         if record.exc_info:  # formatted here, as another handler may have cached it unmasked
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            record.exc_text = redact(text)
+            record.exc_text = without_emails(redact(text))
         return True
 
 
@@ -77,7 +78,9 @@ def setup_logging(debug: bool, *, console: bool) -> Path:
         root.removeHandler(handler)  # main() called again in one process (tests)
         handler.close()
     handlers: list[logging.Handler] = [
-        RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+        PrivateRotatingFileHandler(
+            path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
     ]
     handlers[0].setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if console:

@@ -1,0 +1,75 @@
+"""The log file: 0600 (rotations too, and files an older version left readable), and no email in
+it, also where httpx logs a lookup's full URL."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from audience_tui.cli import LOG_BACKUPS, LOG_BYTES, log_path, main, setup_logging
+from audience_tui.core.logfile import without_emails
+from audience_tui.sandbox.people import person
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """setup_logging changes the root logger; put it back for the other tests."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def flush() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+
+def test_the_log_and_its_rotations_are_private() -> None:
+    older = log_path().with_name("audience-tui.log.1")
+    older.parent.mkdir(parents=True)
+    older.write_text("from an older version\n")
+    older.chmod(0o644)
+    path = setup_logging(debug=False, console=False)
+    assert mode(path) == 0o600 and mode(older) == 0o600 and mode(path.parent) == 0o700
+    for _ in range(LOG_BYTES * (LOG_BACKUPS + 1) // 1000):
+        logging.getLogger("audience_tui.test").info("x" * 1000)
+    flush()
+    assert len(list(path.parent.iterdir())) == LOG_BACKUPS + 1
+    assert {mode(p) for p in path.parent.iterdir()} == {0o600}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "looked up someone.else+tag@mail.example.no",
+        "HTTP Request: GET https://api.example/v1/members?email=a.b%40c.example&x=1",
+        "GET /members/email/first_last%40example.com/optout",
+    ],
+)
+def test_emails_are_taken_out_of_log_lines(text: str) -> None:
+    masked = without_emails(text)
+    assert "@" not in masked and "%40" not in masked and "<email>" in masked
+
+
+def test_a_lookup_leaves_no_email_in_the_log(capsys: pytest.CaptureFixture[str]) -> None:
+    email = person(3).email
+    main(["--demo", "--debug", "lookup", email])
+    assert email in capsys.readouterr().out  # the answer is the user's to see
+    flush()
+    text = log_path().read_text(encoding="utf-8")
+    assert "HTTP Request" in text  # httpx did log the requests
+    assert email not in text and quote(email, safe="") not in text
