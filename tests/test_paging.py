@@ -13,9 +13,11 @@ from audience_tui.core.paging import (
     CursorPaging,
     OffsetPaging,
     PageCache,
+    Paging,
     iter_pages,
     page_size_for,
 )
+from audience_tui.core.paging_scan import ScanPaging
 
 
 def people(count: int, tag: str = "m") -> list[Member]:
@@ -278,3 +280,14 @@ async def test_iter_pages_reads_every_member_once(source: Source, paging: Offset
     seen = [m.id for chunk in [c async for c in iter_pages(source, paging)] for m in chunk]
     assert seen == [m.id for m in source.members]
     assert len(source.requests) <= len(source.members) // 300 + 2
+
+
+@pytest.mark.parametrize("kind", [OffsetPaging, CursorPaging, ScanPaging])
+def test_every_paging_answers_stop_and_fresh(kind: type[Paging]) -> None:
+    """The cache asks any paging to stop or start over, without asking which kind it is."""
+    paging = kind(7)
+    paging.record(0, Page(people(7), next_cursor="7", has_more=True, total=20))
+    assert paging.stop() is (kind is ScanPaging)  # only a scan has something to stop
+    fresh = paging.fresh()
+    assert type(fresh) is kind and fresh.size == 7 and fresh.total is None
+    assert fresh.discovered == 0

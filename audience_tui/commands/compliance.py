@@ -123,7 +123,7 @@ def show_problems(emails: EmailList, err: TextIO) -> None:
 
 def show_plan(todo: suppression.Plan, out: TextIO) -> None:
     """The dry run: every membership found, its status and what will be done; who is nowhere."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "email": t.email,
             "account": t.account,

@@ -197,7 +197,7 @@ class RowWriter:
                 [csv_cell(_plain(row.get(c)), formula_guard=guard) for c in columns] for row in rows
             )
             return
-        self.out.write("".join(self._line(cells) for cells in self._cells(rows, self._widths)))
+        self.out.write("".join(self._line(cells) for cells in self._cells(rows, self._widths or [])))
 
     def _line(self, cells: Sequence[str]) -> str:
         widths = self._widths or []

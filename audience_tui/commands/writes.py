@@ -151,7 +151,7 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
     failed = 0
     for outcome in outcomes:
         where = f"{outcome.account.name} list {clean(outcome.before.audience_id)}"
-        if outcome.confirmed:
+        if outcome.confirmed and outcome.after is not None:
             done = "opted out" if outcome.sent else "already opted out, nothing sent"
             status = outcome.after.platform_status or "opted out"
             print(f"{where}: {done} (read back: {status})", file=ctx.out)

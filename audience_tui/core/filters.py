@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ValidationError
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     Member,
 )
 
+Ordered = TypeVar("Ordered", float, date, str)
 _CONDITION = re.compile(r"^\s*(?P<field>[^\s]+)\s+(?P<op>[a-z]+)(?:\s+(?P<value>.*?))?\s*$")
 _TRUE = {"true", "yes", "1", "y", "on"}
 _FALSE = {"false", "no", "0", "n", "off"}
@@ -165,11 +166,11 @@ def resolve(filter: Filter, fields: Sequence[FieldSpec]) -> Filter:
         by_name[spec.name.casefold()] = spec
     out = []
     for condition in filter.conditions:
-        spec = by_name.get(condition.field.casefold())
-        if spec is None:
+        found = by_name.get(condition.field.casefold())
+        if found is None:
             names = ", ".join(s.name for s in fields)
             raise ValidationError(f"unknown field {condition.field!r}; this list has: {names}")
-        out.append(coerce(condition, spec))
+        out.append(coerce(condition, found))
     return Filter(tuple(out), filter.logic)
 
 
@@ -261,23 +262,27 @@ def _compare(field_type: FieldType, actual: Any, op: str, wanted: Any) -> bool:
             return want <= have
         return False
     if field_type is FieldType.BOOLEAN:
-        a, w = parse_bool(actual) if actual is not None else None, parse_bool(wanted)
-        return (a == w) if op == "eq" else (a != w)
+        flag, wanted_flag = parse_bool(actual) if actual is not None else None, parse_bool(wanted)
+        return (flag == wanted_flag) if op == "eq" else (flag != wanted_flag)
     if field_type is FieldType.NUMBER:
-        a, w = parse_number(actual), parse_number(wanted)
-    elif field_type is FieldType.DATE:
-        a, w = parse_date(actual), parse_date(wanted)
-    else:
-        a = "" if actual is None else str(actual).casefold()
-        w = str(wanted).casefold()
-        if op == "sw":
-            return a.startswith(w)
-        if op == "ew":
-            return a.endswith(w)
-        if op == "ct":
-            return w in a
-        if op == "nct":
-            return w not in a
+        return _order(op, parse_number(actual), parse_number(wanted))
+    if field_type is FieldType.DATE:
+        return _order(op, parse_date(actual), parse_date(wanted))
+    text = "" if actual is None else str(actual).casefold()
+    part = str(wanted).casefold()
+    if op == "sw":
+        return text.startswith(part)
+    if op == "ew":
+        return text.endswith(part)
+    if op == "ct":
+        return part in text
+    if op == "nct":
+        return part not in text
+    return _order(op, text, part)
+
+
+def _order(op: str, a: Ordered | None, w: Ordered | None) -> bool:
+    """The equality and order operators on two values of one kind (None: not comparable)."""
     if op == "eq":
         return a == w
     if op == "neq":

@@ -340,7 +340,7 @@ class ApiClient:
         return ValidationError(text, **kw)
 
     def _backoff_delay(self, attempt: int) -> float:
-        delay = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))
+        delay = min(self.retry.backoff_max, self.retry.backoff_base * 2.0 ** (attempt - 1))
         return delay * (0.5 + random.random() / 2)
 
     async def _backoff(self, attempt: int, label: str, error: AudienceError) -> None:

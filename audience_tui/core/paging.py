@@ -76,6 +76,14 @@ class Paging(Protocol):
         """A page to fetch whatever is on screen (a scan runs to the end), or None."""
         ...
 
+    def stop(self) -> bool:
+        """End a scan where it is (False: nothing to stop, which is all but a scan's answer)."""
+        ...
+
+    def fresh(self) -> Paging:
+        """The same kind of paging, of the same size, knowing nothing yet (a refresh)."""
+        ...
+
 
 class OffsetPaging:
     random_access = True
@@ -98,6 +106,12 @@ class OffsetPaging:
 
     def request(self, page: int) -> PageRequest | None:
         return PageRequest(limit=self.size, offset=page * self.size)
+
+    def stop(self) -> bool:
+        return False
+
+    def fresh(self) -> OffsetPaging:
+        return type(self)(self.size)
 
     def record(self, page: int, result: Page) -> None:
         end = self.start(page) + len(result.members)
@@ -143,6 +157,12 @@ class CursorPaging:
             self._cursors.append(result.next_cursor)
         else:
             self.total = end
+
+    def stop(self) -> bool:
+        return False
+
+    def fresh(self) -> CursorPaging:
+        return type(self)(self.size)
 
 
 def paging_for(kind: PagingKind, size: int) -> Paging:
@@ -254,7 +274,7 @@ class PageCache:
         self._pages.clear()
         self._errors.clear()
         self._fetch = fetch or self._fetch
-        self.paging = paging or type(self.paging)(self.paging.size)
+        self.paging = paging or self.paging.fresh()
         self._schedule()
 
     def update(self, member: Member) -> bool:
@@ -286,8 +306,7 @@ class PageCache:
 
     def stop_scan(self) -> bool:
         """End a scan (ScanPaging) where it is; False if there is none running."""
-        stop = getattr(self.paging, "stop", None)
-        if stop is None or not stop():
+        if not self.paging.stop():
             return False
         self._schedule()
         self._changed(-1)

@@ -8,7 +8,7 @@ parallel within the platform's tolerated concurrency; cursor pages are necessari
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -72,7 +72,9 @@ def page_size(provider: Provider) -> int:
     return provider.capabilities.max_page_size
 
 
-async def _pages(view: View, read: Callable[[PageRequest], Awaitable[P]]) -> AsyncIterator[P]:
+async def _pages(
+    view: View, read: Callable[[PageRequest], Awaitable[P]]
+) -> AsyncGenerator[P, None]:
     """The view's pages in order, each read by `read` (members, or one field's values)."""
     provider, size = view.provider, page_size(view.provider)
 
@@ -94,7 +96,7 @@ async def _pages(view: View, read: Callable[[PageRequest], Awaitable[P]]) -> Asy
     def fetch(offset: int) -> asyncio.Task[P]:
         return asyncio.ensure_future(page(offset))
 
-    early = {offset: fetch(offset) for offset in _hinted(view, size)}
+    early: dict[int, asyncio.Task[P]] = {offset: fetch(offset) for offset in _hinted(view, size)}
     tasks: list[asyncio.Task[P]] = []
     try:
         first = await page()
@@ -109,7 +111,7 @@ async def _pages(view: View, read: Callable[[PageRequest], Awaitable[P]]) -> Asy
         offsets = range(_length(first), first.total, size) if _length(first) else range(0)
         # Fetch ahead in parallel but yield in order, so output order is the platform's order.
         for offset in offsets:
-            tasks.append(early.pop(offset, None) or fetch(offset))
+            tasks.append(early.pop(offset) if offset in early else fetch(offset))
             if len(tasks) >= concurrency * 2:
                 yield await tasks.pop(0)
         while tasks:
@@ -149,7 +151,7 @@ def _discard(tasks: list[asyncio.Task[Any]]) -> None:
 
 async def _walk(
     view: View, read: Callable[[PageRequest], Awaitable[P]], progress: ProgressCallback | None
-) -> AsyncIterator[P]:
+) -> AsyncGenerator[P, None]:
     seen = 0
     async with aclosing(_pages(view, read)) as walk:  # closed with this one: no page left running
         async for page in walk:
@@ -161,7 +163,7 @@ async def _walk(
 
 async def pages(
     view: View, *, progress: ProgressCallback | None = None, fields: frozenset[str] | None = None
-) -> AsyncIterator[list[Member]]:
+) -> AsyncGenerator[list[Member], None]:
     """The view's members page by page, app-side conditions applied (for loops that count
     100k members, where one async step per member would cost more than the counting).
 
