@@ -8,7 +8,13 @@ import pkgutil
 import subprocess
 import sys
 
+import httpx
+import pytest
+
 import audience_tui.core
+from audience_tui.core.platforms import NAMES, adapter_class
+from audience_tui.core.provider import Provider
+from audience_tui.demo import demo_accounts
 
 PROBE = """
 import importlib, json, sys
@@ -41,3 +47,13 @@ def test_every_core_module_imports_without_the_screen_or_the_platforms() -> None
     assert set(names) <= set(loaded)
     found = [m for m in loaded if any(m == f or m.startswith(f"{f}.") for f in FORBIDDEN)]
     assert found == []
+
+
+def test_an_adapter_missing_an_operation_cannot_be_made() -> None:
+    account, secrets = demo_accounts()[0]
+    heyloyalty = adapter_class("heyloyalty")
+    written = {k: v for k, v in vars(heyloyalty).items() if k not in ("lookup", "__dict__")}
+    incomplete = type("Incomplete", (Provider,), written)  # Heyloyalty's, less `lookup`
+    with pytest.raises(TypeError, match="lookup"):
+        incomplete(account, secrets, transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+    assert [name for name in NAMES if adapter_class(name).__abstractmethods__] == []

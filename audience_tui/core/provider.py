@@ -6,6 +6,7 @@ it is. An operation a platform lacks raises UnsupportedError with a sentence say
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -40,8 +41,10 @@ from .models import (
 from .redact import register_secret
 
 
-class Provider:
-    """Base class of the five adapters. Subclasses set the class attributes and override methods.
+class Provider(ABC):
+    """Base class of the five adapters. Subclasses set the class attributes and implement the
+    abstract methods (one left out fails when the class is instantiated, not on first use); the
+    optional operations say UnsupportedError until overridden.
 
     `members` returns one page for the server-side part of `query`; which conditions a platform
     evaluates itself is said by `FieldSpec.server_operators` and `Capabilities.filter_logic`, and
@@ -76,9 +79,9 @@ class Provider:
         client_options.setdefault("concurrency", self.capabilities.scan_concurrency)
         self.http = self.make_client(transport=transport, **client_options)
 
+    @abstractmethod
     def make_client(self, **options: Any) -> ApiClient:
         """Build the account's ApiClient with the platform's auth and headers."""
-        raise NotImplementedError
 
     def setting(self, key: str) -> str:
         """A credential value, secret or not (secrets win)."""
@@ -107,14 +110,17 @@ class Provider:
         """A cheap real call that fails with AuthError when the credentials are wrong."""
         await self.audiences()
 
+    @abstractmethod
     async def audiences(self) -> list[Audience]:
-        raise NotImplementedError
+        """The account's lists (groups, clubs, sites), with member counts where known."""
 
+    @abstractmethod
     async def fields(self, audience: Audience) -> list[FieldSpec]:
-        raise NotImplementedError
+        """The audience's fields, with the operators the platform filters them by."""
 
+    @abstractmethod
     async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
-        raise NotImplementedError
+        """One page of the server-side part of `query`."""
 
     async def column(
         self, audience: Audience, query: Query, page: PageRequest, name: str
@@ -129,20 +135,21 @@ class Provider:
             has_more=found.has_more,
         )
 
+    @abstractmethod
     async def member(self, audience: Audience, member_id: str) -> Member:
-        raise NotImplementedError
+        """One member, read now (NotFoundError when there is none)."""
 
+    @abstractmethod
     async def lookup(self, email: str) -> list[Member]:
         """Every membership of this email in the account (one per audience where it is found)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         """Opt the member out, then read them back; returns the member as read back.
 
         `disable_channel` adds the separate choice `capabilities.opt_out_channel` describes, on
         platforms that have one; elsewhere it is never passed.
         """
-        raise NotImplementedError
 
     def opt_out_unconfirmed(self, after: Member) -> str | None:
         """Why the read-back `after` does not confirm an opt-out, or None when it does.

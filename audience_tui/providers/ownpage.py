@@ -217,9 +217,9 @@ class OwnpageProvider(Provider):
 
         return await probe(self)
 
-    async def opt_out(self, member: Member) -> Member:
+    async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         """Unsubscribe with the account's cause (READER unless set to PUBLISHER); a member
-        already out is left as is (idempotent)."""
+        already out is left as is (idempotent). Ownpage has no separate channel to disable."""
         if not member.audience_id or not member.email:
             raise ValidationError("an opt-out needs the member's list and email")
         current = await self._find(member.audience_id, member.email)
