@@ -105,7 +105,7 @@ class AuditLog:
         """Append one event, on disk when this returns; the event as written (redacted, with its
         timestamp) for the caller to show. Raises AuditWriteError when it could not be."""
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        event = _masked({"at": at, "action": action, **details})
+        event: dict[str, Any] = _masked({"at": at, "action": action, **details})
         data = encode(event)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
