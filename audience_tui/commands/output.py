@@ -197,7 +197,8 @@ class RowWriter:
                 [csv_cell(_plain(row.get(c)), formula_guard=guard) for c in columns] for row in rows
             )
             return
-        self.out.write("".join(self._line(cells) for cells in self._cells(rows, self._widths or [])))
+        lines = self._cells(rows, self._widths or [])
+        self.out.write("".join(self._line(cells) for cells in lines))
 
     def _line(self, cells: Sequence[str]) -> str:
         widths = self._widths or []
