@@ -15,6 +15,7 @@ from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.importer import observe_jobs, start_import
 from audience_tui.core.models import (
+    Audience,
     ImportJob,
     ImportState,
     Member,
@@ -220,3 +221,17 @@ def test_cli_sends_emma_opt_out_once_and_says_so(
     assert out.count(": already opted out, nothing sent (read back") >= 1
     actions = [e["action"] for e in AuditLog().read()]
     assert actions.count("opt_out.attempt") == 1
+
+
+async def test_unknown_outcome_is_settled_by_reading_the_member_again(
+    lossy: tuple[Session, LosingAnswers],
+) -> None:
+    session, transport = lossy
+    member = await active_member(session, "placewise")
+    transport.lose = transport.blackout = True
+    assert (await session.opt_out("demo-placewise", member)).unknown
+    transport.reads_fail = False
+    audience = Audience(member.audience_id or "", "")
+    again = await session.member("demo-placewise", audience, member.id)  # as the detail's `r`
+    assert again.status is MemberStatus.OPTED_OUT
+    assert actions(session) == ["opt_out.attempt", "opt_out.unknown", "opt_out.confirmed"]

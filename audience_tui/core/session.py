@@ -286,6 +286,12 @@ class Session:
             account_wide=provider.capabilities.opt_out_scope == "account",
         )
 
+    async def member(self, account_name: str, audience: Audience, member_id: str) -> Member:
+        """One member read again (settling an opt-out whose outcome was unknown, see observe)."""
+        member = await self.provider(account_name).member(audience, member_id)
+        self.observe(account_name, [member])
+        return member
+
     def observe(self, account_name: str, members: Sequence[Member]) -> None:
         """Members just read from `account_name`: an opt-out whose outcome was unknown and that
         they show done is recorded confirmed, and published."""

@@ -176,9 +176,7 @@ class MemberDetailScreen(FollowsWrites, Screen[Member]):
     async def action_refresh(self) -> None:
         self._message("Reading the member again…")
         try:
-            member = await self.session.provider(self.account_name).member(
-                self.audience, self.member.id
-            )
+            member = await self.session.member(self.account_name, self.audience, self.member.id)
         except Exception as exc:  # shown under the title; the member shown stays as it was
             self._message(error=exc)
             return
