@@ -76,14 +76,43 @@ def _decode(text: str, where: str) -> dict[str, str]:
 
 
 class PlaintextKeyringError(Exception):
-    """The only backend keyring found writes secrets in plain text (keyrings.alt's file)."""
+    """The backend that would take the secrets writes them in plain text (keyrings.alt's file)."""
+
+
+class KeyringDroppedSecretError(Exception):
+    """The keyring accepted the secrets but does not give them back (the null backend)."""
+
+
+def _chain(backend: object) -> list[object]:
+    """Every backend `backend` stands for, in the order it tries them (a ChainerBackend's list)."""
+    members = getattr(backend, "backends", None)
+    if not isinstance(members, list | tuple):
+        return [backend]
+    return [inner for member in members for inner in _chain(member)]
+
+
+def _plaintext(backend: object) -> bool:
+    kind = type(backend)
+    return kind.__module__.startswith("keyrings.alt") and "Plaintext" in kind.__name__
 
 
 def _refuse_plaintext(backend: object) -> None:
-    """No silent plaintext: keyring picks keyrings.alt's plain file when nothing else works."""
-    kind = type(backend)
-    if kind.__module__.startswith("keyrings.alt") and "Plaintext" in kind.__name__:
-        raise PlaintextKeyringError(kind.__name__)
+    """No silent plaintext: keyring picks keyrings.alt's plain file when nothing else works, also
+    as the first (or only) backend of a chain."""
+    chain = _chain(backend)
+    if chain and _plaintext(chain[0]):
+        raise PlaintextKeyringError(type(chain[0]).__name__)
+
+
+def _check_kept(backend: object, name: str, payload: str) -> None:
+    """The secrets read back from the keyring, and from no plaintext backend of its chain (a
+    chain hands the write on to its next backend when one cannot take it)."""
+    for member in _chain(backend):
+        if _plaintext(member) and member.get_password(SERVICE, name) == payload:  # type: ignore[attr-defined]
+            member.delete_password(SERVICE, name)  # type: ignore[attr-defined]
+            raise PlaintextKeyringError(type(member).__name__)
+    if backend.get_password(SERVICE, name) != payload:  # type: ignore[attr-defined]
+        raise KeyringDroppedSecretError(type(backend).__name__)
 
 
 class SecretStore:
@@ -93,7 +122,7 @@ class SecretStore:
         self.path = config_dir / SECRETS_FILE
         self._environ = os.environ if environ is None else environ
 
-    def no_keyring(self, name: str, reason: KeyringError | PlaintextKeyringError) -> ConfigError:
+    def no_keyring(self, name: str, reason: Exception) -> ConfigError:
         """The one clear sentence for a machine where no keyring backend works."""
         return ConfigError(
             f"No working keyring to hold the secrets of account {name!r} "
@@ -154,10 +183,13 @@ class SecretStore:
         import keyring
         from keyring.errors import KeyringError
 
+        payload = json.dumps(dict(secrets))
+        backend = keyring.get_keyring()
         try:
-            _refuse_plaintext(keyring.get_keyring())
-            keyring.set_password(SERVICE, name, json.dumps(dict(secrets)))
-        except (KeyringError, PlaintextKeyringError) as exc:
+            _refuse_plaintext(backend)
+            backend.set_password(SERVICE, name, payload)
+            _check_kept(backend, name, payload)
+        except (KeyringError, PlaintextKeyringError, KeyringDroppedSecretError) as exc:
             raise self.no_keyring(name, exc) from None
         log.debug("secrets of %s saved in the keyring", name)
         return "the OS keyring"
