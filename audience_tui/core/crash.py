@@ -4,18 +4,25 @@ Python's and Textual's default crash output print the traceback (Textual with ev
 variable, secrets and member data among them) to the terminal. Instead the user reads the error's
 type and redacted message and where the traceback is: a 0600 file under platformdirs' state dir,
 redacted and without local variables, to attach to a bug report.
+
+Not every exception is a defect: a folder the app cannot write (a read-only cache, a path through
+a file) or a full disk is the user's to fix, and `classified` says so in one line, with an exit
+code, and no crash report.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import sqlite3
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
 
+from .errors import AudienceError, ConfigError
 from .redact import redact
 from .sanitize import clean
 from .secret_store import write_private
@@ -44,3 +51,51 @@ def message(exc: BaseException, path: Path | None) -> str:
     """What the user reads: the error in one redacted, printable line, and where the rest is."""
     where = f"; details in {path}" if path else ""
     return f"unexpected error ({type(exc).__name__}): {clean(redact(str(exc)))}{where}"
+
+
+class DiskFullError(AudienceError):
+    exit_code = 4
+    kind = "disk full"
+
+
+_FOLDERS = {  # where the app writes, and the variable that moves it (platformdirs, Linux names)
+    "XDG_CACHE_HOME": platformdirs.user_cache_dir,
+    "XDG_STATE_HOME": platformdirs.user_state_dir,
+    "XDG_CONFIG_HOME": platformdirs.user_config_dir,
+}
+_NO_ACCESS = {errno.EACCES, errno.EPERM, errno.EROFS}
+_UNWRITABLE = {*_NO_ACCESS, errno.ENOENT, errno.ENOTDIR, errno.EEXIST}  # in the app's folders
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+# the demo sandbox's database under the cache folder (SQLite gives no path)
+_SQLITE_UNWRITABLE = ("unable to open database file", "attempt to write a readonly database")
+
+
+def _app_folder(path: Path) -> tuple[str, Path] | None:
+    """The app's folder that `path` is, holds or lies in, with the variable that moves it."""
+    for variable, folder in _FOLDERS.items():
+        home = Path(folder("audience-tui"))
+        if home.is_relative_to(path) or path.is_relative_to(home):
+            return variable, home
+    return None
+
+
+def classified(exc: BaseException) -> AudienceError | None:
+    """`exc` as an error the user can act on (exit 2, or 4 for a full disk), if it is one."""
+    if isinstance(exc, sqlite3.OperationalError) and str(exc) in _SQLITE_UNWRITABLE:
+        exc = OSError(errno.EACCES, str(exc), platformdirs.user_cache_dir("audience-tui"))
+    if not isinstance(exc, OSError) or not exc.filename:
+        return None
+    path = Path(os.fsdecode(exc.filename))
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in _FULL:
+        return DiskFullError(f"cannot write {path} ({reason}): free some space and try again")
+    folder = _app_folder(path)
+    if folder is not None and exc.errno in _UNWRITABLE:
+        variable, home = folder
+        return ConfigError(
+            f"cannot use {path} ({reason}): audience-tui keeps its files in {home}; make it "
+            f"writable or set {variable} to a folder you can write"
+        )
+    if exc.errno in _NO_ACCESS:
+        return ConfigError(f"cannot use {path} ({reason})")
+    return None
