@@ -212,6 +212,9 @@ def _main(argv: Sequence[str] | None, sleep: Sleep | None) -> int:
     except Exception as exc:  # a defect: one redacted line here, the traceback in a private file
         from .core import crash
 
+        if (known := crash.classified(exc)) is not None:  # a folder or disk the user can fix
+            print(f"error: {redact(str(known))}", file=sys.stderr)
+            return known.exit_code
         print(f"error: {crash.message(exc, crash.report(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
