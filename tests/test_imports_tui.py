@@ -19,7 +19,15 @@ from tui_helpers import SIZE, rows, screen_text
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import ConfigError, NetworkError
-from audience_tui.core.models import Account, ImportJob, ImportRequest, ImportState
+from audience_tui.core.models import (
+    Account,
+    ImportJob,
+    ImportRequest,
+    ImportState,
+    MemberStatus,
+    PageRequest,
+    Query,
+)
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.faults import FaultSpec
@@ -432,3 +440,24 @@ async def test_an_account_without_its_secrets_says_so_and_the_app_goes_on(
         await pilot.press("n", "r")
         await settle(pilot)
         assert app.screen is monitor and monitor.polls == 0
+
+
+async def test_the_preview_keeps_out_who_opted_out_earlier(
+    session: Session, files: Callable[..., Path]
+) -> None:
+    provider = session.provider("demo-heyloyalty")
+    vip = await session.audience("demo-heyloyalty", "VIP Club")
+    page = await provider.members(vip, Query(status=MemberStatus.ACTIVE), PageRequest(5))
+    gone = page.members[0]
+    assert (await session.opt_out("demo-heyloyalty", gone)).confirmed
+    path = files("back.csv", f"email,firstname\n{gone.email},Back\nnew.face@example.com,New\n")
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_monitor(pilot, "demo-heyloyalty")
+        await choose_file(pilot, "VIP Club", path)
+        step = app.screen.query_one(MappingStep)
+        assert "1 opted out earlier: kept out" in str(step.query_one("#summary", Label).render())
+        assert str(step.query_one("#confirm", Button).label) == "Import 1 row"
+        await confirm(pilot)
+    started = imports_screen.started_imports(session, "demo-heyloyalty")[0]
+    assert started.job.submitted == 1 and started.job.skipped == 1

@@ -8,7 +8,8 @@ confirm button names how many rows will go, and nothing is sent until it is pres
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +21,7 @@ from textual.widgets import Button, Label, Select
 
 from ...core.columns import display_value
 from ...core.csvimport import CsvTable, ImportPlan, guess_mapping, plan_import
-from ...core.models import FieldSpec
+from ...core.models import FieldSpec, row_email
 from ..widgets.cells import error_text, text
 from ..widgets.data_table import DataTable
 
@@ -39,25 +40,37 @@ def shown(spec: FieldSpec | None, value: object) -> str:
     return "" if label is None else str(label)
 
 
+# Of an import's rows, the emails whose members opted out on the list (core.importer).
+OptedOut = Callable[[list[dict[str, Any]]], Awaitable[frozenset[str]]]
+
+
 class MappingStep(Widget):
     """Column -> field choices with a live preview; posts `Confirmed(plan)` on "Import N rows"."""
 
     class Confirmed(Message):
-        def __init__(self, plan: ImportPlan) -> None:
+        def __init__(self, plan: ImportPlan, opted_out: frozenset[str] | None = None) -> None:
             super().__init__()
             self.plan = plan
+            self.opted_out = opted_out  # emails found opted out, kept out (None: not checked)
 
     class Back(Message):
         """The user wants the file step again."""
 
     def __init__(
-        self, table: CsvTable, fields: Sequence[FieldSpec], *, id: str | None = None
+        self,
+        table: CsvTable,
+        fields: Sequence[FieldSpec],
+        *,
+        opted_out: OptedOut | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.table = table
         self.fields = list(fields)
         self.specs = {spec.name: spec for spec in fields}
         self.plan: ImportPlan | None = None
+        self.find_opted_out = opted_out
+        self.opted_out: frozenset[str] | None = None
 
     def compose(self) -> ComposeResult:
         guessed = guess_mapping(self.table.header, self.fields)
@@ -116,6 +129,12 @@ class MappingStep(Widget):
         except Exception as exc:  # an impossible mapping (no email column): say what to change
             self._show_failure(exc)
             return
+        self.opted_out = None
+        if self.find_opted_out is not None:
+            try:
+                self.opted_out = await self.find_opted_out(plan.rows)
+            except Exception as exc:  # the adapter checks again when sending: say so, go on
+                self.notify(f"Could not check who opted out earlier: {error_text(exc).plain}")
         self.plan = plan
         self._show(plan)
 
@@ -138,13 +157,16 @@ class MappingStep(Widget):
             title.append(f" (the first {REJECTED_SHOWN} are listed)", style="dim")
         self.query_one("#rejected-title", Label).update(title if count else "No row is refused.")
         rejected.display = bool(count)
-        summary = Text(f"{len(plan.rows):,} of {len(self.table.rows):,} rows will be sent")
+        kept_out = sum(row_email(row) in (self.opted_out or ()) for row in plan.rows)
+        rows = len(plan.rows) - kept_out
+        summary = Text(f"{rows:,} of {len(self.table.rows):,} rows will be sent")
+        if kept_out:
+            summary.append(f"; {kept_out:,} opted out earlier: kept out", style="yellow")
         if plan.unmapped:
             summary.append("; ignored columns: ", style="dim")
             summary.append_text(text(", ".join(plan.unmapped), "dim"))
         self.query_one("#summary", Label).update(summary)
         button = self.query_one("#confirm", Button)
-        rows = len(plan.rows)
         button.label = f"Import {rows:,} row{'s' * (rows != 1)}"
         button.disabled = not rows
 
@@ -161,7 +183,7 @@ class MappingStep(Widget):
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
         if self.plan is not None and self.plan.rows:
-            self.post_message(self.Confirmed(self.plan))
+            self.post_message(self.Confirmed(self.plan, self.opted_out))
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:

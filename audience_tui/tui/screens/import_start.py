@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -31,6 +31,7 @@ from textual.widgets import (
 
 from ...core.csvimport import ImportPlan, plan_import, read_csv
 from ...core.errors import ValidationError
+from ...core.importer import opted_out_rows
 from ...core.models import Audience
 from ...core.session import Session
 from ..widgets.cells import error_text, platform_title, text
@@ -46,6 +47,7 @@ class ImportDraft:
     audience: Audience
     path: Path
     plan: ImportPlan
+    opted_out: frozenset[str] | None = None  # found by the preview, kept out (None: unchecked)
 
 
 class CsvTree(DirectoryTree):
@@ -196,7 +198,12 @@ class ImportStartScreen(Screen[ImportDraft | None]):
         old = switcher.query("#mapping-step")
         if old:
             await old.remove()
-        await switcher.mount(MappingStep(table, fields, id="mapping-step"))
+        session, account = self.session, self.account_name
+
+        async def opted_out(rows: list[dict[str, Any]]) -> frozenset[str]:
+            return await opted_out_rows(session, account, audience, rows)
+
+        await switcher.mount(MappingStep(table, fields, opted_out=opted_out, id="mapping-step"))
         switcher.current = "mapping-step"
         self._heading(
             Text("Step 2 of 2: map the columns of ")
@@ -210,7 +217,7 @@ class ImportStartScreen(Screen[ImportDraft | None]):
     @on(MappingStep.Confirmed)
     def _confirmed(self, event: MappingStep.Confirmed) -> None:
         assert self.audience is not None and self.path_read is not None
-        self.dismiss(ImportDraft(self.audience, self.path_read, event.plan))
+        self.dismiss(ImportDraft(self.audience, self.path_read, event.plan, event.opted_out))
 
     @on(MappingStep.Back)
     def action_back(self) -> None:

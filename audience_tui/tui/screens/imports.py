@@ -351,6 +351,7 @@ class ImportsScreen(Screen[None]):
                 draft.plan.rows,
                 draft.path,
                 draft.plan.rejected,
+                opted_out=draft.opted_out,
             )
         except Exception as exc:  # nothing lost: the draft is kept for `n`
             self.draft = draft
