@@ -1,6 +1,7 @@
 """Entry point `audience-tui`: launches the TUI, or runs one of the scriptable subcommands.
 
-Exit codes (design.md): 0 ok, 2 usage, 3 auth, 4 network, 5 not found.
+Exit codes: in EPILOG below and the README (0 done, 1 cancelled or a defect, 2 usage, 3 auth,
+4 network or platform, 5 not found, 130 interrupted, 141 the reader went away).
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ Try it with no account at all: every command works against a built-in sandbox wi
 e.g. `audience-tui --demo lookup henrik.johnsen2100@mail.example.no`.
 """
 EPILOG = """\
-exit codes: 0 ok, 2 usage or invalid input, 3 authentication, 4 network or platform error,
-5 not found.  Run `audience-tui COMMAND --help` for each command's options and examples.
+exit codes: 0 done; 1 cancelled at a confirmation (nothing sent), or an unexpected error (its crash
+report is named); 2 usage or invalid input; 3 authentication; 4 network or platform error, a failed
+write, a port in use; 5 not found; 130 interrupted; 141 the output's reader went away (| head).
+output: table for people, csv and jsonl for scripts; in csv a value a spreadsheet would run as a
+formula (= + - @, phone numbers too) gets a leading ' (--no-formula-guard: as it is).
+Run `audience-tui COMMAND --help` for each command's options and examples.
 settings: {settings}  (`audience-tui config show`)
 log file: {log}  (secrets masked, rotated; --debug makes it verbose)
 """

@@ -22,7 +22,7 @@ its line and the default is used, so the app always starts.
   confirm_bulk_opt_out = true        # false: several people are opted out without asking
 
   [keys]                             # binding id = key or [keys]; ids: `audience-tui keys`
-  "table.opt_out" = "x"
+  "table.opt_out" = "u"
   "app.lookup" = ["slash", "f3"]
 """
 
@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
         "keys",
         help="every key binding by id, as remapped in the settings",
         description="Every binding id with its key(s) now and by default. Remap one in the "
-        'settings file\'s [keys] table, e.g. "table.opt_out" = "x".',
+        'settings file\'s [keys] table, e.g. "table.opt_out" = "u".',
     )
     add_format_option(keys)
     keys.set_defaults(func=run_keys)
