@@ -18,13 +18,21 @@ from ..core.aggregate import aggregate
 from ..core.columns import columns_for
 from ..core.deadlines import within
 from ..core.errors import AudienceError, NotFoundError
-from ..core.models import Audience, FieldSpec, Member, MemberStatus, Query, Sort
+from ..core.models import Audience, FieldSpec, MemberStatus, Query, Sort
 from ..core.platforms import title
 from ..core.provider import Provider
 from ..core.scan import filter_of, pages, prepare
 from ..core.session import LookupResult
 from .context import Context
-from .output import RowWriter, add_format_option, emit, member_keys, member_row, parse_status
+from .output import (
+    MemberRows,
+    RowWriter,
+    add_format_option,
+    emit,
+    member_keys,
+    member_row,
+    parse_status,
+)
 
 NO_MEMBERS = "no members match"
 
@@ -214,11 +222,7 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
         formula_guard=args.formula_guard,
     )
 
-    def row(member: Member) -> dict[str, Any]:
-        return member_row(
-            args.account, audience.name, member, fmt=args.format, fields=view.fields, raw=args.raw
-        )
-
+    row = MemberRows(args.account, audience.name, fmt=args.format, fields=view.fields, raw=args.raw)
     left = args.limit
     if left != 0:
         async with aclosing(pages(view)) as stream:  # closed: pages still in flight are cancelled

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,6 +85,47 @@ def member_keys(fields: Sequence[FieldSpec]) -> list[str]:
     return list(dict.fromkeys([*MEMBER_HEAD, *(spec.name for spec in fields)]))
 
 
+class MemberRows:
+    """Members as stable rows: `member_keys(fields)`, then any other field a member has.
+
+    Choice fields hold their option labels, as the TUI shows them; `raw` keeps the platform's
+    ids. Made once per command: what is worked out per field is not redone per member (a
+    million members pass here)."""
+
+    def __init__(
+        self,
+        account: str,
+        audience: str | None,
+        *,
+        fmt: str = "jsonl",
+        fields: Sequence[FieldSpec] = (),
+        raw: bool = False,
+    ) -> None:
+        self.account, self.audience, self.fmt = account, audience, fmt
+        own = [spec for spec in fields if spec.name not in MEMBER_HEAD]
+        self.plain = [spec.name for spec in own if raw or not spec.options]
+        self.labelled = [spec for spec in own if not raw and spec.options]
+
+    def __call__(self, member: Member) -> dict[str, Any]:
+        values = member.fields
+        row: dict[str, Any] = {
+            "account": self.account,
+            "list": self.audience,
+            "id": member.id,
+            "email": member.email,
+            "status": status_word(member.status, self.fmt),
+            "name": member.name,
+        }
+        for name in self.plain:
+            row[name] = values.get(name)
+        for spec in self.labelled:
+            row[spec.name] = display_value(spec, values.get(spec.name))
+        if not values.keys() <= row.keys():  # fields the platform did not describe
+            for key, value in values.items():
+                row.setdefault(key, value)
+        return row
+
+
 def member_row(
     account: str,
     audience: str | None,
@@ -93,26 +135,8 @@ def member_row(
     fields: Sequence[FieldSpec] = (),
     raw: bool = False,
 ) -> dict[str, Any]:
-    """The stable row of a member: `member_keys(fields)`, then any other field the member has.
-
-    Choice fields hold their option labels, as the TUI shows them; `raw` keeps the platform's ids.
-    """
-    row: dict[str, Any] = {
-        "account": account,
-        "list": audience,
-        "id": member.id,
-        "email": member.email,
-        "status": status_word(member.status, fmt),
-        "name": member.name,
-    }
-    values = member.fields
-    for spec in fields:
-        if spec.name not in row:
-            value = values.get(spec.name)
-            row[spec.name] = value if raw else display_value(spec, value)
-    for key, value in values.items():
-        row.setdefault(key, value)
-    return row
+    """One member's row (see MemberRows, for many)."""
+    return MemberRows(account, audience, fmt=fmt, fields=fields, raw=raw)(member)
 
 
 def _plain(value: Any) -> Any:
@@ -193,9 +217,11 @@ class RowWriter:
         columns = self.columns or []
         if self._csv is not None:
             guard = self.formula_guard
-            self._csv.writerows(
+            batch = io.StringIO()  # one write per page: a write to stdout per row costs more
+            csv.writer(batch, lineterminator="\n").writerows(
                 [csv_cell(_plain(row.get(c)), formula_guard=guard) for c in columns] for row in rows
             )
+            self.out.write(batch.getvalue())
             return
         lines = self._cells(rows, self._widths or [])
         self.out.write("".join(self._line(cells) for cells in lines))
