@@ -21,13 +21,10 @@ from typing import Any, TextIO
 from ..core.columns import display_value
 from ..core.export import csv_cell
 from ..core.models import FieldSpec, Member, MemberStatus
-from ..core.sanitize import clean, one_line
+from ..core.sanitize import clean, json_text, one_line
 
 FORMATS = ("table", "csv", "jsonl")
 MAX_CELL = 40
-# JSON escapes C0 controls itself; DEL, C1 codes (0x9b is an 8-bit CSI) and bidi overrides it
-# would print raw to the terminal, so they are written as \u escapes too (the data is unchanged).
-_RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MEMBER_HEAD = ("account", "list", "id", "email", "status", "name")
 FORMULA_HELP = (
     "in CSV, a value a spreadsheet would run as a formula (starting with = + - @, such as a "
@@ -36,9 +33,8 @@ FORMULA_HELP = (
 
 
 def json_line(row: Mapping[str, Any]) -> str:
-    """One JSON Lines record that is safe to print to a terminal."""
-    text = json.dumps(row, ensure_ascii=False, default=str)
-    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    """One JSON Lines record that is safe to print to a terminal (core.sanitize.json_text)."""
+    return json_text(row) + "\n"
 
 
 def add_format_option(parser: Any, default: str = "table") -> None:
@@ -200,11 +196,13 @@ class RowWriter:
         self.columns = columns
         if self._csv is not None:
             self._widths = []
-            self._csv.writerow(columns)
+            guard = self.formula_guard  # field names are platform data, guarded like values
+            self._csv.writerow(csv_cell(c, formula_guard=guard) for c in columns)
             return
         cells = self._cells(first, [MAX_CELL] * len(columns))
-        self._widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-        self.out.write(self._line([c.upper() for c in columns]))
+        heads = [one_line(c, MAX_CELL).upper() for c in columns]
+        self._widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
+        self.out.write(self._line(heads))
 
     def _cells(self, rows: Iterable[Mapping[str, Any]], widths: Sequence[int]) -> list[list[str]]:
         columns = self.columns or []

@@ -2,10 +2,15 @@
 
 Messages name the platform and the request (method and path, never the query string, which may
 carry an email, nor any header) and are passed through `redact` before they are built, so a
-secret can never reach the screen, a log or the audit file through an error.
+secret can never reach the screen, a log or the audit file through an error; every error's text
+is also cleaned of control characters (core.sanitize), as it may quote a server's answer.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .sanitize import clean
 
 
 class AudienceError(Exception):
@@ -15,6 +20,9 @@ class AudienceError(Exception):
     kind = "error"
 
     def __init__(self, message: str, *, platform: str = "", request: str = "") -> None:
+        # What reaches the user's terminal, the log or the audit file: server error bodies and
+        # member data in a message must not carry escape sequences there (core.sanitize).
+        message, platform, request = clean(message), clean(platform), clean(request)
         self.platform = platform
         self.request = request
         self.detail = message
@@ -62,6 +70,13 @@ class InvalidResponseError(AudienceError):
     kind = "invalid response"
 
 
+class PagingError(InvalidResponseError):
+    """The platform's pages do not add up (a total it never reaches, a cursor that does not
+    move, the same page again): the walk stops and says what the platform did."""
+
+    kind = "paging"
+
+
 class ValidationError(AudienceError):
     """The request was refused as invalid, or the user's input was (before anything was sent)."""
 
@@ -79,3 +94,13 @@ class UnsupportedError(AudienceError):
 class ConfigError(AudienceError):
     exit_code = 2
     kind = "configuration"
+
+
+def exit_code_of(errors: Iterable[AudienceError]) -> int:
+    """The CLI's exit code when these failures left the work incomplete (an account that could
+    not be searched, an opt-out not done): 3 when credentials were refused anywhere (the user
+    must act on those), else 4, whatever each failure's own code (never 5: "not found" would
+    read as "nothing to do")."""
+    if any(error.exit_code == AuthError.exit_code for error in errors):
+        return AuthError.exit_code
+    return NetworkError.exit_code

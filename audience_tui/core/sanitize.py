@@ -1,18 +1,24 @@
-"""One sanitiser for every value that came from an API before it reaches a terminal.
+"""One sanitiser for every value that came from an API before it reaches a terminal or a file.
 
-Member names, emails and custom fields are untrusted: an ESC byte would reach the terminal and a
-`[` would be parsed as markup. The UI renders the result as plain Text/Content (never markup); this
-module removes what even plain text would let through: control characters, C1 codes and
-bidirectional overrides that could reorder what the user reads.
+Member names, emails, custom fields, field names and error bodies are untrusted: an ESC byte would
+reach the terminal and a `[` would be parsed as markup. The UI renders the result as plain
+Text/Content (never markup); this module removes what even plain text would let through: control
+characters, C1 codes, bidirectional overrides that could reorder what the user reads, and lone
+surrogates (a JSON `\\ud800` escape decodes to one; no UTF-8 stream can write it, so printing or
+saving it would fail on the whole list, or on the opt-out of the member carrying it).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 REPLACEMENT = "\ufffd"
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# JSON escapes C0 controls itself; DEL, C1 codes (0x9b is an 8-bit CSI), line separators, bidi
+# overrides and lone surrogates it would write raw, so they are written as \u escapes too.
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean(value: Any) -> str:
@@ -31,3 +37,10 @@ def one_line(value: Any, width: int | None = None) -> str:
     if width is not None and len(text) > width:
         return text[: max(width - 1, 0)] + "…"
     return text
+
+
+def json_text(value: Any) -> str:
+    """`value` as one line of JSON that is safe to print and to encode as UTF-8; the data is
+    unchanged (what is escaped reads back as it was)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -1,0 +1,60 @@
+"""Hostile data that is not a member value: field names with escape sequences, header cells a
+spreadsheet would run, lone surrogates (a JSON `\\ud800` escape), server error bodies. One
+sanitiser (core.sanitize) stands between each and the terminal or file, and none of them can make
+a whole list unprintable or a member impossible to opt out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from audience_tui.commands.output import emit
+from audience_tui.core.audit import AuditLog
+from audience_tui.core.errors import AudienceError
+from audience_tui.core.sanitize import clean, json_text
+
+NAME = "\x1b]0;pwned\x07\x1b[31mcity"
+ROWS = [{"id": "1", NAME: "Oslo", "=cmd|' /C calc'!A0": "x", "name": "Bad\ud800name"}]
+
+
+def utf8_stream() -> io.TextIOWrapper:
+    """A stream that encodes as a real stdout does (strict UTF-8)."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+
+
+def written(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    return stream.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "jsonl"])
+def test_every_format_prints_hostile_names_and_surrogates(fmt: str) -> None:
+    out = utf8_stream()
+    assert emit(ROWS, fmt, out) == 1
+    text = written(out)
+    assert "\x1b" not in text and "\x07" not in text
+    if fmt == "jsonl":
+        assert json.loads(text)["name"] == "Bad\ud800name"  # escaped, read back unchanged
+    if fmt == "csv":
+        header = next(csv.reader(io.StringIO(text)))
+        assert header[2].startswith("'=")  # a header cell is formula-guarded like a value
+
+
+def test_clean_and_json_text_leave_nothing_a_utf8_stream_refuses() -> None:
+    hostile = "a\ud800b\udfff\u202e\x9b"
+    assert clean(hostile).encode("utf-8") == "a\ufffdb\ufffd\ufffd\ufffd".encode()
+    assert json.loads(json_text({"v": hostile}))["v"] == hostile
+
+
+def test_an_error_quoting_a_server_body_carries_no_escape() -> None:
+    error = AudienceError("HTTP 500: \x1b[2Jboom\x07", platform="Emma", request="GET /x\x1b")
+    assert "\x1b" not in str(error) and "\x07" not in error.detail
+
+
+def test_the_audit_records_a_lone_surrogate_and_reads_it_back(tmp_path) -> None:
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    audit.record("opt_out.attempt", email="bad\ud800@example.com")
+    assert [e["email"] for e in audit.read()] == ["bad\ud800@example.com"]
