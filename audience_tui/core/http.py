@@ -116,10 +116,19 @@ ErrorDetail = Callable[[httpx.Response], str | None]
 Classifier = Callable[[httpx.Response], AudienceError | None]
 
 
+def json_of(response: httpx.Response) -> Any:
+    """The body as JSON with Python's parser; ValueError for anything else, a document nested
+    too deeply to parse included (RecursionError would otherwise escape as a crash)."""
+    try:
+        return jsonlib.loads(response.content)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def default_error_detail(response: httpx.Response) -> str | None:
     """The message of the usual error bodies: {"error"}, {"message"}, {"cause"}, JSON:API."""
     try:
-        body = response.json()
+        body = json_of(response)
     except ValueError:
         text = response.text.strip()
         return text[:200] or None
@@ -135,6 +144,21 @@ def default_error_detail(response: httpx.Response) -> str | None:
     if isinstance(body, str):
         return body[:200]
     return None
+
+
+def redirect_note(response: httpx.Response) -> str:
+    """Why a 3xx is an error: redirects are never followed (the credentials would travel to
+    wherever it points); the target's host is named so the user can fix the base URL."""
+    location = response.headers.get("Location", "")
+    try:
+        url = httpx.URL(location)
+        where = f"{url.scheme}://{url.host}" if url.host else "another path"
+    except (httpx.InvalidURL, TypeError, ValueError):
+        where = "an address that is not a URL"
+    return (
+        f"the platform redirected to {where}; redirects are not followed "
+        "(check the account's base URL)"
+    )
 
 
 class ApiClient:
@@ -300,12 +324,14 @@ class ApiClient:
             return (decoder or _ANY_JSON).decode(response.content)
         except msgspec.DecodeError:  # also its ValidationError: not the decoder's type
             pass
+        except RecursionError:  # nested deeper than any answer: json would fail the same way
+            raise self.invalid(label, "JSON nested too deeply to read") from None
         try:
-            return jsonlib.loads(response.content)
+            return json_of(response)
         except ValueError:
             raise InvalidResponseError(
-                f"the answer was not valid JSON ({len(response.content)} bytes, "
-                f"HTTP {response.status_code})",
+                f"the answer was not valid JSON, or nested too deeply "
+                f"({len(response.content)} bytes, HTTP {response.status_code})",
                 platform=self.platform,
                 request=label,
             ) from None
@@ -337,6 +363,8 @@ class ApiClient:
             )
         if status >= 500:
             return ServerError(text, **kw)
+        if 300 <= status < 400:
+            return InvalidResponseError(f"HTTP {status}: {redirect_note(response)}", **kw)
         return ValidationError(text, **kw)
 
     def _backoff_delay(self, attempt: int) -> float:

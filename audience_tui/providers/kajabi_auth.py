@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..core.errors import InvalidResponseError
+from ..core.http import json_of
 from ..core.platforms import title as platform_title
 from ..core.redact import register_secret
 
@@ -93,7 +94,7 @@ class KajabiAuth(httpx.Auth):
 
     def _read(self, response: httpx.Response) -> Token:
         try:
-            body = response.json()
+            body = json_of(response)
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):

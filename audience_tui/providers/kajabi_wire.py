@@ -18,7 +18,7 @@ import httpx
 
 from ..core.errors import InvalidResponseError, UnsupportedError
 from ..core.filters import parse_bool
-from ..core.http import default_error_detail
+from ..core.http import default_error_detail, json_of
 from ..core.models import (
     Condition,
     FieldSpec,
@@ -137,7 +137,7 @@ def sort_param(resource: str, sort: Sort | None) -> str | None:
 def error_detail(response: httpx.Response) -> str | None:
     """Every JSON:API error as 'title: detail (where)'; the token endpoint's {"error"} as is."""
     try:
-        body = response.json()
+        body = json_of(response)
     except ValueError:
         body = None
     errors = body.get("errors") if isinstance(body, dict) else None

@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator
 import httpx
 
 from ..core.errors import InvalidResponseError
+from ..core.http import json_of
 from ..core.redact import register_secret
 
 TOKEN_HEADER = "X-Ownpage-Client-Token"
@@ -53,7 +54,7 @@ class OwnpageTokenAuth(httpx.Auth):
 
     def _read_token(self, response: httpx.Response) -> str:
         try:
-            body = response.json()
+            body = json_of(response)
         except ValueError:
             body = None
         token = body.get("token") if isinstance(body, dict) else None

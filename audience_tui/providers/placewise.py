@@ -35,7 +35,7 @@ from ..core.errors import (
     UnsupportedError,
     ValidationError,
 )
-from ..core.http import ApiClient, CostLimiter, default_error_detail
+from ..core.http import ApiClient, CostLimiter, default_error_detail, json_of
 from ..core.models import (
     Aggregate,
     Audience,
@@ -83,7 +83,7 @@ def error_detail(response: httpx.Response) -> str | None:
     """{"error": "..."} plus, on 422, the `details` that say which value was refused."""
     text = default_error_detail(response)
     try:
-        body = response.json()
+        body = json_of(response)
     except ValueError:
         return text
     details = body.get("details") if isinstance(body, dict) else None
