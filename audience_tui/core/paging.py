@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from typing import Any, Protocol
 
 from .models import Capabilities, Member, Page, PageRequest, PagingKind
+from .page_guard import PageGuard
 
 UI_PAGE_SIZE = 250  # rows per request for the table: a few screens' worth, cheap on every platform
 MAX_PAGES = 20  # pages kept in memory: 5 000 rows at the UI page size, whatever the list holds
@@ -169,15 +170,23 @@ def paging_for(kind: PagingKind, size: int) -> Paging:
     return OffsetPaging(size) if kind == "offset" else CursorPaging(size)
 
 
-async def iter_pages(fetch: PageFetcher, paging: Paging) -> AsyncIterator[list[Member]]:
-    """Every page of a view in order (for export): no cache, each page fetched once."""
+async def iter_pages(
+    fetch: PageFetcher, paging: Paging, guard: PageGuard | None = None
+) -> AsyncIterator[list[Member]]:
+    """Every page of a view in order (for export): no cache, each page fetched once; `guard`
+    (core.page_guard) stops it where the platform's pages do not move on."""
+    guard = guard or PageGuard("")
     page = 0
     while (request := paging.request(page)) is not None:
         result = await fetch(request)
+        start = paging.start(page)
+        if not result.members and paging.total is not None and start < paging.total:
+            guard.short(start, paging.total, paging.size)
         paging.record(page, result)
+        guard.page([m.id for m in result.members], next_cursor=result.next_cursor)
         if result.members:
             yield result.members
-        end = paging.start(page) + len(result.members)
+        end = start + len(result.members)
         if paging.total is not None and end >= paging.total:
             return
         if result.members:

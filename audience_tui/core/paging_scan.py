@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from .models import Audience, Member, Page, PageRequest, PagingKind, Query
+from .page_guard import PageGuard
 from .paging import CursorPaging, PageFetcher, Paging, paging_for
 from .provider import Provider
 from .scan import View
@@ -22,20 +23,22 @@ from .scan import View
 
 @dataclass(frozen=True, slots=True)
 class ScanPoint:
-    """Where a page of the underlying view lies: rows before it, and its cursor (cursor views)."""
+    """Where a page of the underlying view lies: rows before it, its cursor (cursor views), and
+    the first member of the page before it (a platform that answers that page again is caught)."""
 
     position: int
     cursor: str | None = None
+    before: str | None = None
 
     def token(self) -> str:
-        return json.dumps([self.position, self.cursor])
+        return json.dumps([self.position, self.cursor, self.before])
 
     @classmethod
     def parse(cls, token: str | None) -> ScanPoint:
         if token is None:
             return cls(0)
-        position, cursor = json.loads(token)
-        return cls(int(position), cursor)
+        position, cursor, before = json.loads(token)
+        return cls(int(position), cursor, before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +50,13 @@ class ScanChunk(Page):
 
 
 def scan_fetcher(
-    fetch: PageFetcher, kind: PagingKind, keep: Callable[[Member], bool]
+    fetch: PageFetcher, kind: PagingKind, keep: Callable[[Member], bool], platform: str = ""
 ) -> PageFetcher:
     """A fetcher of ScanChunks: the underlying page at a ScanPoint token, only the rows `keep`s.
 
     `fetch` reads the underlying (server-filtered) view, paged by `kind`; the chunk's next_cursor
-    is the token of the next underlying page, None at the end of the view.
+    is the token of the next underlying page, None at the end of the view (or PagingError where
+    the platform's pages do not move on: see core.page_guard).
     """
 
     async def chunk(request: PageRequest) -> Page:
@@ -61,15 +65,21 @@ def scan_fetcher(
             page = await fetch(PageRequest(request.limit, offset=point.position))
         else:
             page = await fetch(PageRequest(request.limit, cursor=point.cursor))
+        guard = PageGuard.resume(platform, point.position, point.before, point.cursor)
         end = point.position + len(page.members)
+        first = page.members[0].id if page.members else None
         if kind == "offset":
+            if not page.members and page.total is not None and point.position < page.total:
+                guard.short(point.position, page.total, request.limit)
             more = bool(page.members) and (
                 end < page.total if page.total is not None else len(page.members) >= request.limit
             )
-            following = ScanPoint(end)
+            guard.page([m.id for m in page.members], total=page.total)
+            following = ScanPoint(end, None, first)
         else:
-            more = bool(page.next_cursor)
-            following = ScanPoint(end, page.next_cursor)
+            more = bool(page.next_cursor) and bool(page.members)
+            guard.page([m.id for m in page.members], next_cursor=page.next_cursor)
+            following = ScanPoint(end, page.next_cursor, first)
         return ScanChunk(
             members=[member for member in page.members if keep(member)],
             next_cursor=following.token() if more else None,
@@ -124,7 +134,8 @@ def source_for(view: View, size: int) -> tuple[PageFetcher, Paging]:
     if view.plan.scans:
         query = view.server_query
         fetch = partial(view.provider.members, view.audience, query)
-        return scan_fetcher(fetch, view.provider.paging_for(query), view.keep), ScanPaging(size)
+        kind = view.provider.paging_for(query)
+        return scan_fetcher(fetch, kind, view.keep, view.provider.title), ScanPaging(size)
     return plain_source(view.provider, view.audience, view.server_query, size)
 
 

@@ -8,6 +8,7 @@ parallel within the platform's tolerated concurrency; cursor pages are necessari
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from .models import (
     PageRequest,
     Query,
 )
+from .page_guard import PageGuard
 from .provider import Provider
 
 ProgressCallback = Callable[[int, int | None], None]  # (members seen, total if known)
@@ -75,8 +77,10 @@ def page_size(provider: Provider) -> int:
 async def _pages(
     view: View, read: Callable[[PageRequest], Awaitable[P]]
 ) -> AsyncGenerator[P, None]:
-    """The view's pages in order, each read by `read` (members, or one field's values)."""
+    """The view's pages in order, each read by `read` (members, or one field's values); the
+    walk ends on an empty page and is stopped by a PageGuard where the platform misbehaves."""
     provider, size = view.provider, page_size(view.provider)
+    guard = PageGuard(provider.title, f"the members of {view.audience.name}")
 
     def page(offset: int = 0, cursor: str | None = None) -> Awaitable[P]:
         return read(PageRequest(size, offset, cursor))
@@ -85,8 +89,9 @@ async def _pages(
         cursor: str | None = None
         while True:
             current = await page(cursor=cursor)
+            guard.page(_ids(current), next_cursor=current.next_cursor)
             yield current
-            if not current.next_cursor:
+            if not current.next_cursor or not _length(current):
                 return
             cursor = current.next_cursor
     # The account's client holds at most `scan_concurrency` requests on the wire (ApiClient);
@@ -97,27 +102,37 @@ async def _pages(
         return asyncio.ensure_future(page(offset))
 
     early: dict[int, asyncio.Task[P]] = {offset: fetch(offset) for offset in _hinted(view, size)}
-    tasks: list[asyncio.Task[P]] = []
+    tasks: list[tuple[int, asyncio.Task[P]]] = []
     try:
         first = await page()
+        guard.page(_ids(first), total=first.total)
         yield first
         if first.total is None:
             offset, current = _length(first), first
             while current.has_more and _length(current):
                 current = await page(offset)
+                guard.page(_ids(current))
                 yield current
                 offset += _length(current)
             return
-        offsets = range(_length(first), first.total, size) if _length(first) else range(0)
+        total = first.total
+        offsets = range(_length(first), total, size) if _length(first) else range(0)
         # Fetch ahead in parallel but yield in order, so output order is the platform's order.
-        for offset in offsets:
-            tasks.append(early.pop(offset) if offset in early else fetch(offset))
-            if len(tasks) >= concurrency * 2:
-                yield await tasks.pop(0)
-        while tasks:
-            yield await tasks.pop(0)
+        pending = iter(offsets)
+        while True:
+            for offset in itertools.islice(pending, concurrency * 2 - len(tasks)):
+                tasks.append((offset, early.pop(offset) if offset in early else fetch(offset)))
+            if not tasks:
+                return
+            at, task = tasks.pop(0)
+            current = await task
+            if not _length(current):  # the view ends here, whatever the total said
+                guard.short(at, total, size)
+                return
+            guard.page(_ids(current), total=total)
+            yield current
     finally:
-        _discard([*tasks, *early.values()])
+        _discard([*(task for _, task in tasks), *early.values()])
 
 
 def _hinted(view: View, size: int) -> range:
@@ -138,6 +153,11 @@ def _hinted(view: View, size: int) -> range:
 
 def _length(page: Page | Column) -> int:
     return len(page.members) if isinstance(page, Page) else page.size
+
+
+def _ids(page: Page | Column) -> list[str]:
+    """The page's member ids in order; a column of one field's values carries none."""
+    return [member.id for member in page.members] if isinstance(page, Page) else []
 
 
 def _discard(tasks: list[asyncio.Task[Any]]) -> None:

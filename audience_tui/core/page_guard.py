@@ -1,0 +1,93 @@
+"""One rule for every loop that walks a platform's pages: it ends, whatever the platform answers.
+
+A platform that lies (a total of 10^12, a cursor that comes back unchanged, the same full window
+whatever was asked) would otherwise keep a walk going forever, sending hundreds of requests a second
+and filling memory with duplicates. Each walk keeps a `PageGuard` and shows it every page; the
+guard raises PagingError, naming what the platform did, on a page it already answered (the same
+first member), on a cursor already followed, and past a ceiling no real list reaches. The empty
+page is each loop's own stop (it ends every walk, with or without a total).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .errors import PagingError
+
+MAX_ROWS = 50_000_000  # fifty times the largest list the app is measured with (bench/)
+MAX_PAGES = 1_000_000
+
+
+class PageGuard:
+    """Watches one walk through one view's pages; `page` raises where the walk must stop."""
+
+    def __init__(
+        self,
+        platform: str,
+        request: str = "",
+        *,
+        max_rows: int = MAX_ROWS,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
+        self.platform = platform
+        self.request = request
+        self.max_rows = max_rows
+        self.max_pages = max_pages
+        self.rows = 0
+        self.pages = 0
+        self._firsts: set[str] = set()
+        self._cursors: set[str] = set()
+
+    @classmethod
+    def resume(cls, platform: str, rows: int, first: str | None, cursor: str | None) -> PageGuard:
+        """A guard picking a walk up where a token says it was (rows seen, the first member of
+        the last page, the cursor that led here): for fetchers that keep no state."""
+        guard = cls(platform)
+        guard.rows = rows
+        guard._firsts.update(filter(None, [first]))
+        guard._cursors.update(filter(None, [cursor]))
+        return guard
+
+    def error(self, what: str) -> PagingError:
+        return PagingError(what, platform=self.platform, request=self.request)
+
+    def page(
+        self,
+        ids: Sequence[str],
+        *,
+        next_cursor: str | None = None,
+        total: int | None = None,
+    ) -> None:
+        """Count one page (its members' ids in order, the cursor it gave for the next one)."""
+        self.pages += 1
+        if ids:
+            first = ids[0]
+            if first in self._firsts:
+                raise self.error(
+                    f"the platform answered a page it had already sent (member {first} first "
+                    f"again after {self.rows:,} rows): it ignores the page asked for"
+                )
+            self._firsts.add(first)
+        self.rows += len(ids)
+        if next_cursor is not None:
+            if next_cursor in self._cursors:
+                raise self.error(
+                    f"the platform's paging cursor did not advance (a cursor already followed "
+                    f"came back after {self.rows:,} rows)"
+                )
+            self._cursors.add(next_cursor)
+        if self.rows > self.max_rows or self.pages > self.max_pages:
+            claimed = f" of the {total:,} it reports" if total is not None else ""
+            raise self.error(
+                f"stopped after {self.rows:,} rows in {self.pages:,} pages{claimed}: more than "
+                "any real list holds"
+            )
+
+    def short(self, seen: int, total: int, size: int) -> None:
+        """An empty page at row `seen` of a view said to hold `total`: the walk ends there. Off
+        by less than a page is members who left meanwhile; more is a total that lies."""
+        if total - seen >= size:
+            raise self.error(
+                f"the platform reports {total:,} rows but its pages end after {seen:,} "
+                "(an empty page where more were due)"
+            )
