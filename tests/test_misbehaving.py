@@ -1,0 +1,137 @@
+"""The CLI against a misbehaving server of the tests' own (tests/misbehaving.py), as a matrix of
+fault x platform x command: whatever the platform answers, a command ends within a bounded number
+of requests, with the documented exit code (3 for refused credentials whichever request met them,
+4 for everything the platform got wrong, never 5 "not found" for an account it could not search),
+in words, without a traceback and without a byte of the server's escape sequences on the terminal.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from misbehaving import Misbehaving, serving
+
+from audience_tui.cli import main
+from audience_tui.core import scan
+from audience_tui.core.accounts import AccountStore
+from audience_tui.sandbox.store import Store
+
+PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]
+EMAIL = "henrik.johnsen2100@mail.example.no"
+# fault: (the exit code once the fault was met, words the error must hold)
+FAULTS = {
+    "401": (3, "HTTP 401"),
+    "403": (3, "HTTP 403"),
+    "nested": (4, "nested too deeply"),
+    "garbage": (4, "not valid JSON"),
+    "redirect": (4, "redirected to http://127.0.0.1"),
+    "escape_500": (4, "HTTP 5"),
+}
+LIST = {  # a list of several pages on each platform (by name)
+    "heyloyalty": "Newsletter DK",
+    "emma": "All members",
+    "ownpage": "Le Quotidien",
+    "kajabi": "Photo Masterclass",
+    "placewise": "Infinity Mall",
+}
+
+
+@pytest.fixture(scope="module")
+def server(
+    sandbox_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Misbehaving]:
+    path = tmp_path_factory.mktemp("misbehaving") / "sandbox.sqlite"
+    shutil.copy(sandbox_template, path)
+    store = Store.open(path, big_lists=False)
+    with serving(store, cap=300) as app:
+        yield app
+    store.close()
+
+
+@pytest.fixture
+def cli(server: Misbehaving, capsys: pytest.CaptureFixture[str]):
+    """Run the CLI against the server's accounts: (exit code, stdout, stderr)."""
+    store = AccountStore()
+    for account, secrets in server.accounts():
+        store.add(replace(account, name=account.platform, demo=False), secrets)
+    server.set("none")
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def command(name: str, platform: str) -> list[str]:
+    account = platform
+    return {
+        "lookup": ["lookup", EMAIL, "--account", account],
+        "optout": ["optout", EMAIL, "--account", account, "--yes"],
+        "members": ["members", account, LIST[platform], "--format", "csv"],
+    }[name]
+
+
+def assert_safe(server: Misbehaving, code: int, out: str, err: str) -> None:
+    assert len(server.requests) < server.cap, "the client did not stop"
+    assert code != 1 and "Traceback" not in err, err  # classified, not a crash
+    assert "\x1b" not in out + err and "\x07" not in out + err
+
+
+@pytest.mark.parametrize("name", ["lookup", "optout", "members"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_platform_command(server: Misbehaving, cli, fault: str, platform: str, name: str):
+    server.set(fault)
+    code, out, err = cli(*command(name, platform))
+    assert_safe(server, code, out, err)
+    expected, words = FAULTS[fault]
+    assert code == expected, err
+    assert words in err
+
+
+@pytest.mark.parametrize("name", ["lookup", "optout", "members"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("status", ["401", "403"])
+def test_refused_credentials_on_a_later_request_are_still_3(
+    server: Misbehaving, cli, status: str, platform: str, name: str
+) -> None:
+    server.set(status, after=1)  # the first request passes; the next one is refused
+    code, out, err = cli(*command(name, platform))
+    assert_safe(server, code, out, err)
+    if server.fault.seen > 1:  # the command made a second request, which met the refusal
+        assert code == 3, err
+
+
+@pytest.mark.parametrize("fault", ["total", "repeat"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_lying_pages_end_with_what_the_platform_did(
+    server: Misbehaving, cli, monkeypatch: pytest.MonkeyPatch, fault: str, platform: str
+) -> None:
+    monkeypatch.setattr(scan, "page_size", lambda provider: 100)  # several pages on every list
+    server.set(fault)
+    code, out, err = cli(*command("members", platform))
+    assert_safe(server, code, out, err)
+    assert code == 4, err
+    assert any(words in err for words in ("already sent", "did not advance", "pages end after"))
+    rows = out.splitlines()[1:]
+    ids = [row.split(",")[2] for row in rows]
+    assert len(ids) == len(set(ids))  # never a member twice
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_lookup_and_optout_never_say_not_found_for_an_account_not_searched(
+    server: Misbehaving, cli, platform: str
+) -> None:
+    server.set("escape_500", matches=lambda method, path: path.startswith(f"/{platform}"))
+    for name in ("lookup", "optout"):
+        code, out, err = cli(name, EMAIL, "--yes" if name == "optout" else "--format=table")
+        assert_safe(server, code, out, err)
+        assert code == 4, err
+        assert f"{platform}: could not be searched" in err
+        assert "not found" not in err
