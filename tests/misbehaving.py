@@ -20,10 +20,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import uvicorn
-from audience_tui.sandbox.demo import demo_accounts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audience_tui.core.models import Account
+from audience_tui.demo import demo_accounts
 from audience_tui.sandbox.app import create_app
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.store import Store
