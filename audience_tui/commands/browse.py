@@ -33,6 +33,7 @@ from .output import (
     member_row,
     parse_status,
 )
+from .writes import incomplete, unsearched
 
 NO_MEMBERS = "no members match"
 
@@ -242,11 +243,7 @@ async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
     started = time.monotonic()
     results = await ctx.session.lookup(args.email, args.account)
     left = max(0.0, deadlines.LOOKUP - (time.monotonic() - started))
-    failures = 0
-    for result in results:
-        if result.error is not None:
-            failures += 1
-            print(f"{result.account.name}: {result.error}", file=ctx.err)
+    failures = unsearched(results, ctx)
     found = [r for r in results if r.error is None and r.members]
     labelled = await asyncio.gather(*(_lookup_rows(ctx, args, result, left) for result in found))
     rows = [row for account_rows in labelled for row in account_rows]
@@ -259,9 +256,10 @@ async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
             None if args.format == "jsonl" else columns,
             formula_guard=args.formula_guard,
         )
+    if failures:
+        return incomplete(failures, args.email, ctx)
+    if rows:
         return 0
-    if failures == len(results):
-        return 4
     raise NotFoundError(f"{args.email} was not found in any account searched")
 
 

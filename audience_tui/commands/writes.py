@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..core.csvimport import mapping_with, plan_import, read_csv
-from ..core.errors import AudienceError, NotFoundError, UnsupportedError, ValidationError
+from ..core.errors import (
+    AudienceError,
+    NotFoundError,
+    UnsupportedError,
+    ValidationError,
+    exit_code_of,
+)
 from ..core.importer import FINAL, follow, opted_out_rows, refused, start_import, started_imports
 from ..core.models import ImportJob, ImportState, Member, MemberStatus, row_email
 from ..core.sanitize import clean
+from ..core.session import LookupResult
 from .context import Context
 from .output import add_format_option, emit
 
@@ -108,12 +116,36 @@ def confirm(ctx: Context, question: str, assume_yes: bool) -> bool:
     return ctx.stdin.readline().strip().lower() in ("y", "yes")
 
 
+def unsearched(results: Sequence[LookupResult], ctx: Context) -> list[AudienceError]:
+    """The failures of accounts that could not be searched, each said on stderr: the person
+    may well be there, so a command never reads their silence as "not found"."""
+    failures = [r for r in results if r.error is not None]
+    for result in failures:
+        print(f"{result.account.name}: could not be searched: {result.error}", file=ctx.err)
+    return [r.error for r in failures if r.error is not None]
+
+
+def incomplete(
+    failures: Sequence[AudienceError],
+    email: str,
+    ctx: Context,
+    also: Sequence[AudienceError] = (),
+) -> int:
+    """Exit code 3 or 4 (core.errors.exit_code_of, over `failures` and `also`, the opt-outs
+    that failed) after saying the search was incomplete."""
+    print(
+        f"{len(failures)} account(s) could not be searched: {clean(email)} may be there; "
+        "run the same command again once they answer",
+        file=ctx.err,
+    )
+    return exit_code_of([*failures, *also])
+
+
 async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
     results = await ctx.session.lookup(args.email, args.account)
+    failures = unsearched(results, ctx)
     targets: list[tuple[str, Member]] = []
     for result in results:
-        if result.error is not None:
-            print(f"{result.account.name}: lookup failed: {result.error}", file=ctx.err)
         for member in result.members:
             where = f"{result.account.name} list {clean(member.audience_id)}"
             if member.status is MemberStatus.OPTED_OUT:
@@ -121,6 +153,8 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
             else:
                 targets.append((result.account.name, member))
     if not targets:
+        if failures:
+            return incomplete(failures, args.email, ctx)
         if any(r.members for r in results):
             return 0
         raise NotFoundError(f"{args.email} was not found in any account searched")
@@ -140,15 +174,15 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
         for account, member in targets:
             await ctx.session.opt_out(account, member, dry_run=True)
         print("dry run: nothing sent", file=ctx.out)
-        return 0
-    if not confirm(ctx, f"Opt out {args.email} from {len(targets)} list(s)?", args.yes):
+        return incomplete(failures, args.email, ctx) if failures else 0
+    if not confirm(ctx, f"Opt out {clean(args.email)} from {len(targets)} list(s)?", args.yes):
         print("cancelled: nothing sent", file=ctx.out)
         return 1
     channel = args.disable_email_channel
     outcomes = await asyncio.gather(
         *(ctx.session.opt_out(a, m, disable_channel=channel) for a, m in targets)
     )
-    failed = 0
+    errors: list[AudienceError] = []
     for outcome in outcomes:
         where = f"{outcome.account.name} list {clean(outcome.before.audience_id)}"
         if outcome.confirmed and outcome.after is not None:
@@ -156,17 +190,18 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
             status = outcome.after.platform_status or "opted out"
             print(f"{where}: {done} (read back: {status})", file=ctx.out)
         else:
-            failed += 1
+            errors.append(outcome.error or AudienceError("not confirmed"))
             verdict = "UNKNOWN whether applied" if outcome.unknown else "FAILED"
             print(f"{where}: {verdict}: {outcome.error}", file=ctx.err)
-    if failed:
+    if errors:
         print(
-            f"{failed} opt-out(s) failed or could not be confirmed and are recorded in "
+            f"{len(errors)} opt-out(s) failed or could not be confirmed and are recorded in "
             f"{ctx.session.audit.path}; run the same command again to retry (it reads back first)",
             file=ctx.err,
         )
-        return 4
-    return 0
+    if failures:
+        return incomplete(failures, args.email, ctx, errors)
+    return exit_code_of(errors) if errors else 0
 
 
 def job_row(job: ImportJob) -> dict[str, Any]:
