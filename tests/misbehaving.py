@@ -3,9 +3,9 @@
 `Misbehaving` serves the five demo platforms on 127.0.0.1 (uvicorn in a thread of its own) and,
 when told, answers the way a broken or hostile platform does: totals of 10^12, the same page and
 cursor for every page asked, JSON nested a million deep, redirects, 401/403 on any request (the
-first, or a later one), garbage bytes, error bodies with terminal escapes. It counts what it
-receives and refuses everything past `cap` requests, so a client that never stops fails its test
-quickly instead of hanging it.
+first, or a later one), garbage bytes, error bodies with terminal escapes (a 422, which no client
+retries). It counts what it receives and refuses everything past `cap` requests, so a client that
+never stops fails its test quickly instead of hanging it.
 """
 
 from __future__ import annotations
@@ -108,11 +108,7 @@ class Misbehaving:
             "401": (401, error, {}),
             "403": (403, error, {}),
             "garbage": (200, GARBAGE, {}),
-            "escape_500": (
-                500,
-                f"{ESCAPES}internal error".encode(),
-                {"content-type": "text/plain"},
-            ),
+            "escape_422": (422, f"{ESCAPES}refused".encode(), {"content-type": "text/plain"}),
         }[kind]
 
     async def _rewrite(self, scope: Scope, receive: Receive, send: Send, kind: str) -> None:
