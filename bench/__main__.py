@@ -110,6 +110,7 @@ def main() -> None:
         ("lookup",),
         ("aggregate",),
         ("scan_million",),
+        ("cli_members",),
         ("startup",),
     ]
     for run in runs:
