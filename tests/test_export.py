@@ -15,8 +15,8 @@ from textual.widgets import Input
 
 from audience_tui.core.columns import columns_for
 from audience_tui.core.errors import InvalidResponseError
-from audience_tui.core.export import csv_cell, export_view, json_value
-from audience_tui.core.models import Audience, Query
+from audience_tui.core.export import csv_cell, export_view, json_value, record
+from audience_tui.core.models import Audience, Member, MemberStatus, Query
 from audience_tui.core.paging import OffsetPaging
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
@@ -178,3 +178,10 @@ async def test_e_exports_the_view_and_escape_cancels(
         assert app.screen is screen
         assert "Export cancelled" in [n.message for n in app._notifications][-1]
         assert sorted(p.name for p in out.iterdir()) == ["vip.jsonl"]
+
+
+def test_the_status_is_written_as_scripts_read_it() -> None:
+    """`opted_out`, as the command line's CSV and JSONL write it (the table shows `opted out`)."""
+    member = Member("7", "a@example.com", MemberStatus.OPTED_OUT, platform_status="unsubscribed")
+    row = record(member, columns_for([]))
+    assert (row["status"], row["platform_status"]) == ("opted_out", "unsubscribed")

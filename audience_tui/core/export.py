@@ -70,9 +70,14 @@ def record_keys(columns: Sequence[Column]) -> list[str]:
 
 
 def record(member: Member, columns: Sequence[Column]) -> dict[str, Any]:
-    """The member as exported, keyed like `record_keys` (raw values; the writer cleans them)."""
+    """The member as exported, keyed like `record_keys` (raw values; the writer cleans them).
+
+    The status is written as scripts read it, `opted_out` (the table shows `opted out`), the
+    same word as the command line's CSV and JSONL."""
     out: dict[str, Any] = {column.key: column.value(member) for column in columns}
     out["id"] = member.id
+    if "status" in out:
+        out["status"] = member.status.value
     out.setdefault("platform_status", member.platform_status)
     return out
 
