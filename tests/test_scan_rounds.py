@@ -77,3 +77,25 @@ async def test_status_views_wait_for_the_total(provider_for: Callable[..., Provi
     query = Query(status=MemberStatus.OPTED_OUT)  # the member count is of active members
     logged, _ = await scanned(provider, audience.name, audience.member_count, query)
     assert logged.log[:2] == [("asked", 0), ("answered", 0)]
+
+
+async def test_a_stream_asks_for_no_more_pages_at_once_than_it_is_allowed(
+    provider_for: Callable[..., Provider],
+) -> None:
+    """`pages(view, ahead=n)` (the CLI's members, which writes rows as they come) holds at most
+    n pages asked for and not yet taken, where a scan keeps twice the concurrency."""
+    from audience_tui.core.scan import pages
+
+    provider = provider_for("heyloyalty")
+    audience = next(a for a in await provider.audiences() if a.name == "Newsletter DK")
+    for ahead, most in ((2, 2), (None, 2 * provider.capabilities.scan_concurrency)):
+        logged = Logged(provider, SIZE)
+        view = await prepare(logged, audience, Query())  # type: ignore[arg-type]
+        outstanding, peak, ids = 0, 0, []
+        async for members in pages(view, ahead=ahead):
+            ids += [m.id for m in members]
+        for event, _ in logged.log:
+            outstanding += 1 if event == "asked" else -1
+            peak = max(peak, outstanding)
+        assert peak == most, (ahead, logged.log)
+        assert len(ids) == len(set(ids)) == audience.member_count

@@ -226,7 +226,10 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
     row = MemberRows(args.account, audience.name, fmt=args.format, fields=view.fields, raw=args.raw)
     left = args.limit
     if left != 0:
-        async with aclosing(pages(view)) as stream:  # closed: pages still in flight are cancelled
+        # One round of the platform's concurrency in flight, not two: each page of members
+        # parsed and waiting is memory, and the rows are written out as they come anyway.
+        stream = pages(view, ahead=provider.capabilities.scan_concurrency)
+        async with aclosing(stream):  # closed: pages still in flight are cancelled
             async for members in stream:
                 chosen = [m for m in members if checked is None or m.status is checked]
                 if left is not None:

@@ -74,11 +74,19 @@ def page_size(provider: Provider) -> int:
     return provider.capabilities.max_page_size
 
 
+def _window(view: View, ahead: int | None) -> int:
+    """Pages asked for at once: `ahead`, else twice the platform's concurrency (the account's
+    client holds at most `scan_concurrency` requests on the wire, ApiClient; twice as many
+    pages are asked for, so one is parsed while the next is on its way)."""
+    return ahead or 2 * max(1, view.provider.capabilities.scan_concurrency)
+
+
 async def _pages(
-    view: View, read: Callable[[PageRequest], Awaitable[P]]
+    view: View, read: Callable[[PageRequest], Awaitable[P]], ahead: int | None = None
 ) -> AsyncGenerator[P, None]:
-    """The view's pages in order, each read by `read` (members, or one field's values); the
-    walk ends on an empty page and is stopped by a PageGuard where the platform misbehaves."""
+    """The view's pages in order, each read by `read` (members, or one field's values), at most
+    `_window` of them asked for at once; the walk ends on an empty page and is stopped by a
+    PageGuard where the platform misbehaves."""
     provider, size = view.provider, page_size(view.provider)
     guard = PageGuard(provider.title, f"the members of {view.audience.name}")
 
@@ -94,14 +102,13 @@ async def _pages(
             if not current.next_cursor or not _length(current):
                 return
             cursor = current.next_cursor
-    # The account's client holds at most `scan_concurrency` requests on the wire (ApiClient);
-    # twice as many pages are asked for, so one is parsed while the next is on its way.
-    concurrency = max(1, provider.capabilities.scan_concurrency)
+    window = _window(view, ahead)
 
     def fetch(offset: int) -> asyncio.Task[P]:
         return asyncio.ensure_future(page(offset))
 
-    early: dict[int, asyncio.Task[P]] = {offset: fetch(offset) for offset in _hinted(view, size)}
+    hinted = _hinted(view, size, window)
+    early: dict[int, asyncio.Task[P]] = {offset: fetch(offset) for offset in hinted}
     tasks: list[tuple[int, asyncio.Task[P]]] = []
     try:
         first = await page()
@@ -120,7 +127,7 @@ async def _pages(
         # Fetch ahead in parallel but yield in order, so output order is the platform's order.
         pending = iter(offsets)
         while True:
-            for offset in itertools.islice(pending, concurrency * 2 - len(tasks)):
+            for offset in itertools.islice(pending, window - len(tasks)):
                 tasks.append((offset, early.pop(offset) if offset in early else fetch(offset)))
             if not tasks:
                 return
@@ -135,20 +142,20 @@ async def _pages(
         _discard([*(task for _, task in tasks), *early.values()])
 
 
-def _hinted(view: View, size: int) -> range:
+def _hinted(view: View, size: int, window: int) -> range:
     """Pages asked for beside the first one, before its total is known: when the audience's
     member count is the view's size (no server filter, the default status) and the platform
     reports totals, those the scan needs anyway. As many as the scan keeps asked for later
     (twice the platform's concurrency): the first round fills every place on the wire, and the
     second round's requests already wait for a place when the first answers come, instead of
-    being made after those answers are parsed. Where the count proves wrong, the extra pages
-    are dropped."""
+    being made after those answers are parsed (`window` pages in all). Where the count proves
+    wrong, the extra pages are dropped."""
     provider, count = view.provider, view.audience.member_count
     if count is None or view.plan.server or view.query.status is not None:
         return range(0)
     if provider.paging_for(view.server_query) != "offset" or not provider.capabilities.totals_known:
         return range(0)
-    return range(size, min(count, 2 * max(1, provider.capabilities.scan_concurrency) * size), size)
+    return range(size, min(count, window * size), size)
 
 
 def _length(page: Page | Column) -> int:
@@ -170,10 +177,14 @@ def _discard(tasks: list[asyncio.Task[Any]]) -> None:
 
 
 async def _walk(
-    view: View, read: Callable[[PageRequest], Awaitable[P]], progress: ProgressCallback | None
+    view: View,
+    read: Callable[[PageRequest], Awaitable[P]],
+    progress: ProgressCallback | None,
+    ahead: int | None = None,
 ) -> AsyncGenerator[P, None]:
     seen = 0
-    async with aclosing(_pages(view, read)) as walk:  # closed with this one: no page left running
+    # closed with this one: no page left running
+    async with aclosing(_pages(view, read, ahead)) as walk:
         async for page in walk:
             seen += _length(page)
             yield page
@@ -182,19 +193,25 @@ async def _walk(
 
 
 async def pages(
-    view: View, *, progress: ProgressCallback | None = None, fields: frozenset[str] | None = None
+    view: View,
+    *,
+    progress: ProgressCallback | None = None,
+    fields: frozenset[str] | None = None,
+    ahead: int | None = None,
 ) -> AsyncGenerator[list[Member], None]:
     """The view's members page by page, app-side conditions applied (for loops that count
     100k members, where one async step per member would cost more than the counting).
 
     `fields` (see `View.needs`): the members may be partial, holding only those fields.
+    `ahead`: at most that many pages asked for at once (default twice the platform's
+    concurrency), so a caller that writes members out holds fewer of them in memory.
     """
     provider, query = view.provider, view.server_query
 
     def read(request: PageRequest) -> Awaitable[Page]:
         return provider.members(view.audience, query, replace(request, fields=fields))
 
-    async with aclosing(_walk(view, read, progress)) as walk:
+    async with aclosing(_walk(view, read, progress, ahead)) as walk:
         async for page in walk:
             yield [m for m in page.members if view.keep(m)] if view.plan.local else page.members
 

@@ -196,9 +196,13 @@ def _listing(
         page_rids = rids[offset : offset + per_page]
         direction = "DESC" if desc else "ASC"
         rows = (
-            "FROM heyloyalty_members WHERE rid IN (SELECT value FROM json_each(?)) "
-            f"ORDER BY {column} {direction}, position {direction}",
-            [json.dumps(page_rids.tolist())],
-        ) if len(page_rids) else None
+            (
+                "FROM heyloyalty_members WHERE rid IN (SELECT value FROM json_each(?)) "
+                f"ORDER BY {column} {direction}, position {direction}",
+                [json.dumps(page_rids.tolist())],
+            )
+            if len(page_rids)
+            else None
+        )
     head = f'{{"page":{page},"per_page":{per_page},"total":{total},"members":'
     return _page_json(conn, fields, head, rows)
