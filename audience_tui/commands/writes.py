@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..core.audit import AuditWriteError
 from ..core.csvimport import mapping_with, plan_import, read_csv
 from ..core.errors import (
     AudienceError,
@@ -180,10 +181,18 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     channel = args.disable_email_channel
     outcomes = await asyncio.gather(
-        *(ctx.session.opt_out(a, m, disable_channel=channel) for a, m in targets)
+        *(ctx.session.opt_out(a, m, disable_channel=channel) for a, m in targets),
+        return_exceptions=True,  # one unrecordable outcome must not hide (or cancel) the others
     )
     errors: list[AudienceError] = []
+    unrecorded: list[AuditWriteError] = []
     for outcome in outcomes:
+        if isinstance(outcome, AuditWriteError):  # it says what was sent, or that nothing was
+            unrecorded.append(outcome)
+            print(f"error: {outcome}", file=ctx.err)
+            continue
+        if isinstance(outcome, BaseException):
+            raise outcome
         where = f"{outcome.account.name} list {clean(outcome.before.audience_id)}"
         if outcome.confirmed and outcome.after is not None:
             done = "opted out" if outcome.sent else "already opted out, nothing sent"
@@ -200,8 +209,10 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
             file=ctx.err,
         )
     if failures:
-        return incomplete(failures, args.email, ctx, errors)
-    return exit_code_of(errors) if errors else 0
+        return incomplete(failures, args.email, ctx, [*errors, *unrecorded])
+    if errors:
+        return exit_code_of([*errors, *unrecorded])
+    return max((e.exit_code for e in unrecorded), default=0)  # 2: the audit_file setting is wrong
 
 
 def job_row(job: ImportJob) -> dict[str, Any]:
