@@ -254,3 +254,35 @@ def test_only_a_regular_file_is_read_as_a_record(tmp_path: Path) -> None:
     assert list(AuditLog(tmp_path).read()) == []
     if Path("/dev/zero").exists():
         assert list(AuditLog(Path("/dev/zero")).read()) == []  # not an endless line
+
+
+def test_the_cli_tells_every_outcome_it_could_not_record(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each list's opt-out that happened is named, none is cut short by another's failure."""
+
+    async def on_two_lists() -> str:
+        session = demo_session(sandbox)
+        try:
+            for index in range(200):
+                found = await session.lookup(person(index).email)
+                if sum(len(r.members) for r in found) >= 2:
+                    return person(index).email
+        finally:
+            await session.aclose()
+        raise AssertionError("no demo person on two lists")
+
+    email = asyncio.run(on_two_lists())
+
+    def no_room_for_outcomes(fd: int, data: bytes) -> int:
+        if b".attempt" not in bytes(data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return os.write(fd, data)
+
+    monkeypatch.setattr(audit, "_write", no_room_for_outcomes)
+    assert main(["--demo", "optout", email, "--yes"]) == 4
+    err = capsys.readouterr().err
+    attempts = [e for e in AuditLog().read() if e["action"] == "opt_out.attempt"]
+    assert len(attempts) >= 2
+    assert err.count("happened but is not in the record") == len(attempts)
+    assert statuses(email, capsys) == {"opted_out"}
