@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -49,6 +49,7 @@ from ..core.models import (
     PageRequest,
     Query,
 )
+from ..core.page_guard import PageGuard
 from ..core.provider import Provider
 from .emma_parse import (
     PLATFORM,
@@ -79,6 +80,25 @@ BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("member_since", "Member since", FieldType.DATE),
 )
 NOT_IMPORTED = frozenset(spec.name for spec in BUILTIN_FIELDS) - {"email"}
+
+
+def row_key(doc: Mapping[str, Any]) -> str:
+    """The id of a list row (member, group or import), for telling rows apart."""
+    for key in ("member_id", "member_group_id", "import_id", "id"):
+        if doc.get(key) is not None:
+            return str(doc[key])
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def unique(docs: list[Any], seen: set[str]) -> list[Any]:
+    """`docs` without the rows whose id is in `seen` or came earlier; `seen` learns the rest."""
+    kept = []
+    for doc in docs:
+        key = row_key(doc)
+        if key not in seen:
+            seen.add(key)
+            kept.append(doc)
+    return kept
 
 
 def classify(response: httpx.Response, base_path: str) -> AudienceError | None:
@@ -173,14 +193,25 @@ class EmmaProvider(Provider):
     async def _collect(
         self, path: str, what: str, limit: int | None = None
     ) -> tuple[list[dict[str, Any]], bool]:
-        """Every row of a list, window by window; (rows, complete) with at most `limit` rows."""
+        """Every row of a list, window by window; (rows, complete) with at most `limit` rows.
+
+        The documents read `end` as exclusive, EmmaSharper as inclusive: a window of PAGE + 1
+        rows is full (its last row is the next window's first), a longer one ignored the
+        window (the whole list), and rows are kept once by their id either way."""
         rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        guard = PageGuard(self.title, f"GET {path}")
+        start = 0
         while limit is None or len(rows) < limit:
-            start = len(rows)
-            body = await self._get(path, start=start, end=start + PAGE)
-            page = object_list(body, f"GET {path}", what)
-            rows += page
-            if len(page) != PAGE:  # a short window is the last; a longer one ignored the window
+            window = object_list(
+                await self._get(path, start=start, end=start + PAGE), f"GET {path}", what
+            )
+            whole = len(window) > PAGE + 1
+            kept = window if whole else window[:PAGE]
+            guard.page([row_key(doc) for doc in kept])
+            rows += unique(kept, seen)
+            start += len(kept)
+            if whole or len(window) < PAGE:
                 return rows, True
         return rows, False
 
@@ -253,10 +284,9 @@ class EmmaProvider(Provider):
             self._count(path, **params),
         )
         label = f"GET {path}"
-        members = [
-            parse_member(doc, label, audience.id)
-            for doc in object_list(body, label, "the member list")
-        ]
+        # Never more than asked: an inclusive `end` (EmmaSharper's reading) gives one row more.
+        docs = unique(object_list(body, label, "the member list"), set())[: page.limit]
+        members = [parse_member(doc, label, audience.id) for doc in docs]
         return Page(
             members=members,
             offset=page.offset,
