@@ -11,8 +11,11 @@ read-only, with net revenue). There is no aggregation or import endpoint.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import logging
 import re
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -33,6 +36,7 @@ from ..core.models import (
     PageRequest,
     Query,
 )
+from ..core.page_guard import PageGuard
 from ..core.provider import Provider
 from .kajabi_auth import KajabiAuth
 from .kajabi_wire import (
@@ -53,16 +57,33 @@ from .kajabi_wire import (
 MEDIA_TYPE = "application/vnd.api+json"
 MAX_PAGE = 100  # documented for contact notes only; assumed for contacts, customers and sites
 MAX_COLLECT_PAGES = 1000  # a guard against a listing whose `next` never ends
+log = logging.getLogger("audience_tui.kajabi")
 CUSTOMERS_SUFFIX = ":customers"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def cover(offset: int, limit: int) -> tuple[int, list[int]]:
-    """(page size, page numbers) of the fewest, smallest Kajabi pages holding offset..+limit."""
-    for size in range(limit, MAX_PAGE + 1):
+def cover(offset: int, limit: int, cap: int = MAX_PAGE) -> tuple[int, list[int]]:
+    """(page size, page numbers) of the fewest, smallest Kajabi pages holding offset..+limit,
+    none larger than `cap`."""
+    for size in range(limit, cap + 1):
         if offset // size == (offset + limit - 1) // size:
             return size, [offset // size + 1]
-    return limit, [offset // limit + 1, offset // limit + 2]
+    size = min(limit, cap)
+    return size, list(range(offset // size + 1, (offset + limit - 1) // size + 2))
+
+
+def served_size(listings: Sequence[Listing], numbers: Sequence[int], size: int) -> int | None:
+    """The page size Kajabi really serves, when a page came back shorter than asked before the
+    end of the list (its cap is below the one assumed); None when every page is as asked."""
+    total = listings[0].total
+    for i, (listing, number) in enumerate(zip(listings, numbers, strict=True)):
+        got = len(listing.items)
+        before_end = i < len(listings) - 1 or (
+            total is not None and (number - 1) * size + got < total
+        )
+        if 0 < got < size and before_end:
+            return got
+    return None
 
 
 def target(audience: Audience) -> tuple[str, str]:
@@ -90,6 +111,9 @@ class KajabiProvider(Provider):
         "delete); refused with 422 while the contact has active Kajabi Payments",
         scope="list",
     )
+    # The largest page Kajabi serves: MAX_PAGE is assumed; a shorter page before the end of
+    # the list lowers it for this account (see `served_size`), so no row is ever skipped.
+    page_cap: int = MAX_PAGE
     capabilities: ClassVar[Capabilities] = Capabilities(
         paging="offset",
         max_page_size=MAX_PAGE,
@@ -150,8 +174,10 @@ class KajabiProvider(Provider):
     async def _collect(self, resource: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """Every resource of a listing, page by page until Kajabi says there is no next."""
         items: list[dict[str, Any]] = []
-        for number in range(1, MAX_COLLECT_PAGES + 1):
+        guard = PageGuard(PLATFORM, f"GET /v1/{resource}", max_pages=MAX_COLLECT_PAGES)
+        for number in itertools.count(1):
             listing = await self._page(resource, params, number, MAX_PAGE)
+            guard.page([str(item.get("id")) for item in listing.items], total=listing.total)
             items += listing.items
             done = listing.total is not None and len(items) >= listing.total
             if done or not listing.items or not listing.has_next:
@@ -216,8 +242,18 @@ class KajabiProvider(Provider):
             )
         site_id, resource = target(audience)
         params = self._params(site_id, resource, query)
-        size, numbers = cover(page.offset, page.limit)
-        listings = await asyncio.gather(*(self._page(resource, params, n, size) for n in numbers))
+        while True:  # ends: the page size only ever shrinks
+            size, numbers = cover(page.offset, page.limit, self.page_cap)
+            listings = await asyncio.gather(
+                *(self._page(resource, params, n, size) for n in numbers)
+            )
+            served = served_size(listings, numbers, size)
+            if served is None:
+                break
+            log.warning(
+                "Kajabi served %d of the %d rows a page asked for; asking again", served, size
+            )
+            self.page_cap = served  # the positions of rows depend on it: ask again
         items = [item for listing in listings for item in listing.items]
         start = page.offset - (numbers[0] - 1) * size
         chosen = items[start : start + page.limit]
