@@ -32,6 +32,7 @@ from ..core.errors import (
     ConfigError,
     ForbiddenError,
     InvalidResponseError,
+    PagingError,
     UnsupportedError,
     ValidationError,
 )
@@ -53,6 +54,7 @@ from ..core.models import (
     Query,
     TimeSeries,
 )
+from ..core.page_guard import PageGuard
 from ..core.provider import Provider
 from . import placewise_parse as parse
 from .placewise_consent import CHANNEL_CHOICE, PlacewiseConsent
@@ -88,6 +90,25 @@ def error_detail(response: httpx.Response) -> str | None:
         return text
     details = body.get("details") if isinstance(body, dict) else None
     return f"{text} {str(details)[:300]}" if details else text
+
+
+def advancing(doc: Any, sent: str | None) -> tuple[list[Any], str | None]:
+    """(records, next cursor) of a report page; PagingError when the cursor did not move.
+
+    The Reporting API's paging keys (`page_info`, `limit` in the query body) are read from the
+    dossier, not confirmed: an API reading them otherwise answers the first page again, with
+    its cursor, and following it would re-read that page up to the ceiling at 10 tokens a call.
+    """
+    records, cursor = parse.parse_records(doc, f"POST {REPORT}")
+    if cursor is not None and cursor == sent:
+        raise PagingError(
+            "the Reporting API's cursor did not advance (next_page_info came back as sent): "
+            "the app assumes a report pages by the query's `page_info` and `limit` keys, and "
+            "this API reads them otherwise; the report stops here instead of re-reading page 1",
+            platform=TITLE,
+            request=f"POST {REPORT}",
+        )
+    return records, cursor
 
 
 def classify(response: httpx.Response) -> AudienceError | None:
@@ -254,7 +275,7 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
             "limit": page.limit,
         }
         doc = await self._report(body, COST["members"] + tree_cost(tree))
-        records, cursor = parse.parse_records(doc, f"POST {REPORT}")
+        records, cursor = advancing(doc, page.cursor)
         found = [parse.parse_record(r, audience.id, f"POST {REPORT}") for r in records]
         return Page(found, page.offset, None, cursor, cursor is not None)
 
@@ -357,16 +378,18 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
         return await self.reporting.json("POST", REPORT, json=body, read=True, cost=cost)
 
     async def _all_records(self, body: dict[str, Any], cost: int) -> list[Any]:
-        """Every record of a grouped report, following next_page_info."""
+        """Every record of a grouped report, following next_page_info (core.page_guard stops
+        a cursor that comes back, and a report of more than 1,000 pages)."""
         records: list[Any] = []
         cursor = None
-        for _ in range(1000):
+        guard = PageGuard(TITLE, f"POST {REPORT}", max_pages=1000)
+        while True:
             doc = await self._report({**body, "page_info": cursor}, cost)
-            page, cursor = parse.parse_records(doc, f"POST {REPORT}")
+            page, cursor = advancing(doc, cursor)
+            guard.page([], next_cursor=cursor)
             records += page
-            if cursor is None:
+            if cursor is None or not page:
                 return records
-        raise parse.invalid(f"POST {REPORT}", "grouped report does not end")
 
     async def aggregate(self, audience: Audience, field: str, filter: Filter) -> Aggregate:
         if field not in GROUPINGS:
