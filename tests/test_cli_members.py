@@ -203,3 +203,19 @@ async def test_a_scan_left_early_leaves_no_page_running(sandbox: Sandbox) -> Non
         assert running() == []
     finally:
         await session.aclose()
+
+
+def test_lists_say_when_a_count_leaves_statuses_out(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Heyloyalty counts its active members only: the whole is said beside it; Ownpage's and
+    Emma's counts are every member already."""
+    _, out, _ = run(capsys, "lists", "demo-heyloyalty", "--format", "jsonl")
+    heyloyalty = jsonl(out)
+    assert all(row["all_statuses"] > row["members"] for row in heyloyalty)
+    _, table, _ = run(capsys, "lists", "demo-heyloyalty")
+    first = heyloyalty[0]
+    assert f"{first['members']:,} active of {first['all_statuses']:,}" in table
+    for account in ("demo-ownpage", "demo-emma"):
+        _, out, _ = run(capsys, "lists", account, "--format", "jsonl")
+        assert {row["all_statuses"] for row in jsonl(out)} == {None}

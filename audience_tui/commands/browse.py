@@ -16,6 +16,7 @@ from typing import Any
 from ..core import deadlines
 from ..core.aggregate import aggregate
 from ..core.columns import columns_for
+from ..core.counts import list_counts
 from ..core.deadlines import within
 from ..core.errors import AudienceError, NotFoundError
 from ..core.models import Audience, FieldSpec, MemberStatus, Query, Sort
@@ -36,6 +37,8 @@ from .output import (
 from .writes import incomplete, unsearched
 
 NO_MEMBERS = "no members match"
+# `all_statuses`: every member whatever their status, where `members` counts the active ones only
+LIST_KEYS = ("id", "name", "members", "all_statuses", "kind")
 
 FILTER_HELP = """\
 filters: --filter 'FIELD OP VALUE', repeatable; conditions are joined by 'and' (or 'or' with --any).
@@ -162,17 +165,29 @@ def register(sub: Any) -> None:
 
 async def run_lists(args: argparse.Namespace, ctx: Context) -> int:
     audiences = await ctx.session.audiences(args.account)
+    counts = await list_counts(ctx.session.provider(args.account), audiences)
+    table = args.format == "table"
     rows = [
-        {"id": a.id, "name": a.name, "members": a.member_count, "kind": a.kind} for a in audiences
+        {
+            "id": a.id,
+            "name": a.name,
+            "members": _building(ctx, args.account, a, count.words()) if table else a.member_count,
+            "all_statuses": count.everyone,
+            "kind": a.kind,
+        }
+        for a, count in zip(audiences, counts, strict=True)
     ]
-    emit(
-        rows,
-        args.format,
-        ctx.out,
-        ["id", "name", "members", "kind"],
-        formula_guard=args.formula_guard,
-    )
+    columns = ["id", "name", "members", "kind"] if table else [*LIST_KEYS]
+    emit(rows, args.format, ctx.out, columns, formula_guard=args.formula_guard)
+    if not rows:
+        print("no lists", file=ctx.err)
     return 0
+
+
+def _building(ctx: Context, account: str, audience: Audience, words: str) -> str:
+    """A count with the demo build still filling its list, if there is one."""
+    build = ctx.building(account, audience)
+    return f"{words} (being built: {build.done:,} of {build.total:,})" if build else words
 
 
 def sort_of(text: str | None, fields: Sequence[FieldSpec]) -> Sort | None:
