@@ -196,15 +196,15 @@ def _main(argv: Sequence[str] | None, sleep: Sleep | None) -> int:
     parser = build_parser(commands=not opens_app(argv))
     args = parser.parse_args(argv)
     setup_logging(args.debug, console=args.command is not None)
-    if args.command is None:
-        from .tui.launch import launch
+    try:  # the app's start-up too: a cache it cannot create is told here, before any frame
+        if args.command is None:
+            from .tui.launch import launch
 
-        return launch(args)
-    if (run := getattr(args, "run", None)) is not None:
-        return run(args)  # a command that runs its own event loop (serve)
-    from .commands.context import Context
+            return launch(args)
+        if (run := getattr(args, "run", None)) is not None:
+            return run(args)  # a command that runs its own event loop (serve)
+        from .commands.context import Context
 
-    try:
         return asyncio.run(Context(args, sleep=sleep).run(args.func))
     except AudienceError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)

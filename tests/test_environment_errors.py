@@ -16,12 +16,17 @@ import pytest
 from audience_tui.core.crash import classified, crash_dir
 
 
-def test_a_cache_folder_that_cannot_be_created_is_one_line_and_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command", [["lookup", "someone@example.com"], []], ids=["command", "terminal-app"]
+)
+def test_a_cache_folder_that_cannot_be_created_is_one_line_and_exit_2(
+    tmp_path: Path, command: list[str]
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder\n")
     env = {**os.environ, "XDG_CACHE_HOME": str(blocker / "cache")}
     result = subprocess.run(
-        [sys.executable, "-m", "audience_tui", "--demo", "lookup", "someone@example.com"],
+        [sys.executable, "-m", "audience_tui", "--demo", *command],
         capture_output=True,
         text=True,
         env=env,
