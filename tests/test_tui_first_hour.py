@@ -5,10 +5,11 @@ wording per status, and the hints as plain sentences."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, RadioSet, Select, Static
 from textual.widgets._select import SelectCurrent
 from tui_helpers import (
     SIZE,
@@ -25,6 +26,7 @@ from audience_tui.core.models import FieldSpec, Member, MemberStatus
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.confirm import ConfirmScreen
+from audience_tui.tui.screens.export_dialog import ExportDialog, export_folder
 from audience_tui.tui.screens.filter_builder import FilterBuilder
 from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
@@ -200,3 +202,54 @@ async def open_builder_here(pilot: Pilot[None]) -> FilterBuilder:
     await settle_top(pilot)
     assert isinstance(pilot.app.screen, FilterBuilder)
     return pilot.app.screen
+
+
+async def test_export_offers_the_exports_folder_enter_on_the_format_exports_and_asks_to_replace(
+    session: Session, isolated_home: Path
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_members(pilot, session, "demo-ownpage")
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        offered = Path(dialog.query_one("#path", Input).value)
+        # no downloads folder in this home: the state folder's exports/, never the cwd
+        assert offered.parent == isolated_home / "state" / "audience-tui" / "exports"
+        assert offered.parent.is_dir()
+        offered.write_text("keep me\n", encoding="utf-8")
+
+        dialog.query_one("#format", RadioSet).focus()
+        await pilot.press("down", "enter")  # JSON Lines, and export
+        await pilot.pause()
+        jsonl = offered.with_suffix(".jsonl")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MembersScreen)
+        assert jsonl.read_text(encoding="utf-8").count("\n") > 1
+
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(offered)
+        await pilot.click("#export")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # the file exists: asked, not replaced
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        assert offered.read_text(encoding="utf-8") == "keep me\n"
+        await pilot.click("#export")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert offered.read_text(encoding="utf-8").startswith("id,email,")
+
+
+def test_exports_go_to_the_downloads_folder_where_there_is_one(isolated_home: Path) -> None:
+    downloads = isolated_home / "Downloads"
+    downloads.mkdir()
+    assert export_folder() == downloads

@@ -34,7 +34,7 @@ from ..widgets.footer import Footer
 from ..widgets.header import Header
 from ..widgets.member_table import MemberTable
 from ..write_views import FollowsWrites, WriteConfirmed
-from .export_dialog import ExportDialog, ExportProgress
+from .export_dialog import ExportDialog, ExportProgress, export_folder
 
 # How long the screen waits for its fields and first rows before it is shown: one paint with
 # columns and rows, rather than an empty table or "…loading" rows replaced a moment later; a
@@ -434,7 +434,7 @@ class MembersScreen(FollowsWrites, Screen[None]):
         if self.cache is None:
             return
         name = re.sub(r"[^\w.-]+", "-", clean(self.audience.name)).strip("-.") or "members"
-        self.app.push_screen(ExportDialog(Path.cwd() / f"{name}.csv"), self._export_to)
+        self.app.push_screen(ExportDialog(export_folder() / f"{name}.csv"), self._export_to)
 
     def _export_to(self, choice: tuple[Path, ExportFormat] | None) -> None:
         if choice is not None:
