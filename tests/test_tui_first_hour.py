@@ -28,6 +28,7 @@ from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.confirm import ConfirmScreen
 from audience_tui.tui.screens.export_dialog import ExportDialog, export_folder
 from audience_tui.tui.screens.filter_builder import FilterBuilder
+from audience_tui.tui.screens.import_start import CsvTree, ImportStartScreen
 from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
@@ -253,3 +254,26 @@ def test_exports_go_to_the_downloads_folder_where_there_is_one(isolated_home: Pa
     downloads = isolated_home / "Downloads"
     downloads.mkdir()
     assert export_folder() == downloads
+
+
+async def test_typing_a_path_in_the_folder_tree_types_it_into_the_path_field(
+    session: Session,
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        accounts = app.screen.query_one(DataTable)
+        accounts.move_cursor(row=accounts.get_row_index("demo-emma"))
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        start = app.screen
+        assert isinstance(start, ImportStartScreen)
+        start.query_one(CsvTree).focus()
+        await pilot.pause()
+        await pilot.press(*"/tmp/a.csv")
+        await pilot.pause()
+        assert app.screen is start  # no lookup box over it
+        assert start.query_one("#path", Input).value == "/tmp/a.csv"
+        assert start.focused is start.query_one("#path", Input)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -39,6 +40,8 @@ from ..widgets.footer import Footer
 from ..widgets.header import Header
 from .import_mapping import MappingStep
 
+KEPT_KEYS = {"space", "question_mark"}  # the tree's own (space opens a folder) and help
+
 
 @dataclass(frozen=True, slots=True)
 class ImportDraft:
@@ -51,7 +54,22 @@ class ImportDraft:
 
 
 class CsvTree(DirectoryTree):
-    """Folders and CSV files only, hidden ones left out."""
+    """Folders and CSV files only, hidden ones left out.
+
+    A character typed here goes to the path field (`Typed`): a path typed while the tree has
+    the focus would otherwise reach the app's keys, and `/` opened the lookup, which could
+    replace this screen and lose what was chosen."""
+
+    class Typed(Message):
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character and event.key not in KEPT_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(event.character))
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
@@ -121,7 +139,9 @@ class ImportStartScreen(Screen[ImportDraft | None]):
         yield Label(id="heading")
         with ContentSwitcher(initial="file-step", id="switcher"), Vertical(id="file-step"):
             yield Select[str]([], prompt="Loading lists…", id="list")
-            yield Input(self.path, placeholder="path to a .csv file", id="path")
+            yield Input(
+                self.path, placeholder="path to a .csv file", id="path", select_on_focus=False
+            )
             yield CsvTree(self.root, id="tree")
             yield Label(id="file-message")
             with Horizontal(id="buttons"):
@@ -164,6 +184,13 @@ class ImportStartScreen(Screen[ImportDraft | None]):
         return self.audiences.get(value) if isinstance(value, str) else None
 
     # --- the file step ------------------------------------------------------------------------
+    @on(CsvTree.Typed)
+    def _typed(self, event: CsvTree.Typed) -> None:
+        """Typing in the tree types the path."""
+        field = self.query_one("#path", Input)
+        field.focus()
+        field.insert_text_at_cursor(event.character)
+
     @on(DirectoryTree.FileSelected, "#tree")
     def _picked(self, event: DirectoryTree.FileSelected) -> None:
         self.query_one("#path", Input).value = str(event.path)
