@@ -19,6 +19,7 @@ from textual.widgets import Label
 from ...core.models import Audience
 from ...core.sanitize import clean
 from ...core.session import Session
+from ..context import demo_of
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
@@ -121,13 +122,13 @@ class ListsScreen(FollowsWrites, Screen[None]):
 
     # --- demo list builds ---------------------------------------------------------------------
     def _builds(self) -> list[BuildProgress]:
-        sandbox = getattr(self.app, "sandbox", None)
+        sandbox = demo_of(self)
         if sandbox is None:
             return []
         return sandbox.builds(self.session.account(self.account_name))
 
     def _build_of(self, audience: Audience) -> BuildProgress | None:
-        sandbox = getattr(self.app, "sandbox", None)
+        sandbox = demo_of(self)
         if sandbox is None:
             return None
         return sandbox.progress(self.session.account(self.account_name), audience.id)

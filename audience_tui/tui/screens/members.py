@@ -28,7 +28,7 @@ from ...core.paging_scan import ScanPaging, plain_source, source_for
 from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import Session
-from ...core.settings import DEFAULTS
+from ..context import settings_of
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
@@ -190,7 +190,7 @@ class MembersScreen(FollowsWrites, Screen[None]):
 
     def _open_cache(self, fetch: PageFetcher, paging: Paging) -> PageCache:
         """The view's page cache, already fetching the first screen (the table attaches later)."""
-        prefetch = getattr(self.app, "settings", DEFAULTS).prefetch
+        prefetch = settings_of(self).prefetch
         self.cache = PageCache(
             fetch,
             paging,

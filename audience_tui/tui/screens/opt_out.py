@@ -27,7 +27,7 @@ from ...core.errors import AudienceError
 from ...core.models import Audience, Member
 from ...core.platforms import adapter_class
 from ...core.session import OptOutOutcome, Session
-from ...core.settings import DEFAULTS
+from ..context import settings_of
 from ..memberships import Target
 from ..widgets.cells import (
     error_text,
@@ -153,7 +153,7 @@ class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
             table.add_row(*cells[0 if several else 1 :], key=str(index))
         self.query_one("#progress").display = False
         self.query_one("#cancel", Button).focus()  # `o` then `enter` must not send
-        if several and not getattr(self.app, "settings", DEFAULTS).confirm_bulk_opt_out:
+        if several and not settings_of(self).confirm_bulk_opt_out:
             self._send(range(len(self.targets)))  # the user's setting: several people, no question
 
     # --- actions ------------------------------------------------------------------------------
