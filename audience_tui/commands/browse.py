@@ -125,7 +125,11 @@ def register(sub: Any) -> None:
         "--sort", metavar="FIELD", help="sort by FIELD (prefix '-' for descending: --sort -name)"
     )
     p.add_argument(
-        "--limit", type=non_negative, default=None, metavar="N", help="at most N members"
+        "--limit",
+        type=non_negative,
+        default=None,
+        metavar="N",
+        help="at most N members (0: none, the header only)",
     )
     add_raw_option(p)
     add_format_option(p)

@@ -27,8 +27,8 @@ FORMATS = ("table", "csv", "jsonl")
 MAX_CELL = 40
 MEMBER_HEAD = ("account", "list", "id", "email", "status", "name")
 FORMULA_HELP = (
-    "in CSV, a value a spreadsheet would run as a formula (starting with = + - @, such as a "
-    "phone number +45...) is written with a leading ' ; --no-formula-guard writes it as it is"
+    "write CSV values as they are; by default a value a spreadsheet would run as a formula "
+    "(starting with = + - @, phone numbers such as +4512345678 too) gets a leading '"
 )
 
 
