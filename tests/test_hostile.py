@@ -195,8 +195,8 @@ def test_cli_outputs_are_harmless(
         if fmt == "jsonl":
             names = [json.loads(line).get("name") or "" for line in out.splitlines()]
             assert any(n.startswith("\x1b]0;pwned") for n in names)  # the data, not mangled
-        else:
-            assert "[@click=app.quit]Click[/]" in out
+        else:  # shown literally (a streamed table cuts a value wider than its column with …)
+            assert "[@click=app.quit]" in out
         if fmt == "csv":
             rows = list(csv.DictReader(io.StringIO(out)))
             cells = [v for row in rows for v in row.values() if v]
