@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..core.compliance import drift, subject_access
 from ..core.compliance import erase as erasure
-from ..core.compliance import subject_access
 from ..core.compliance import suppress as suppression
 from ..core.compliance.emails_csv import EmailList, read_emails
 from ..core.compliance.journal import Journal, run_key
@@ -22,7 +22,7 @@ from ..core.compliance.receipt import default_path, summary, write_receipt
 from ..core.errors import ValidationError
 from ..core.sanitize import clean
 from .context import Context
-from .output import emit
+from .output import add_format_option, emit
 from .writes import confirm
 
 MAX_PROBLEMS_SHOWN = 50
@@ -76,6 +76,22 @@ def register(sub: Any) -> None:
     p.add_argument("--output", type=Path, metavar="PATH", help="write here (default: stdout)")
     p.set_defaults(func=run_subject_access)
 
+    p = sub.add_parser(
+        "drift",
+        help="people opted out on one platform or list and still subscribed on another",
+        description="Read every list's opted-out members (server-side where the platform can, "
+        "scanning elsewhere), look each of them up on every account and show where they are "
+        "still subscribed. With --apply, opt them out there through the suppression run "
+        "(dry run, journal, receipt).",
+        epilog="Example: audience-tui --demo drift --format csv > drift.csv",
+    )
+    add_common(p)
+    add_format_option(p)
+    p.add_argument(
+        "--apply", action="store_true", help="opt the drifted people out where still subscribed"
+    )
+    p.set_defaults(func=run_drift)
+
 
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--account", action="append", metavar="NAME", help="only this account")
@@ -88,17 +104,19 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 class ProgressLine:
     """A progress line on stderr: redrawn in place on a terminal, at most ten times a second;
-    elsewhere (a log, a pipe) only each stage's start and end."""
+    elsewhere (a log, a pipe) one line as each stage starts and one as it ends."""
 
     def __init__(self, err: TextIO) -> None:
         self.err = err
         self.tty = err.isatty()
         self._shown = 0.0
+        self._last: tuple[str, bool] | None = None
 
     def __call__(self, p: suppression.Progress) -> None:
         ended = p.done >= p.total
         if not self.tty:
-            if p.done == 0 or ended:
+            if (p.stage, ended) != self._last:
+                self._last = (p.stage, ended)
                 print(f"{p.stage}: {p.done:,} of {p.total:,}", file=self.err)
             return
         now = time.monotonic()
@@ -107,7 +125,7 @@ class ProgressLine:
         self._shown = now
         share = p.done / p.total if p.total else 1.0
         bar = "#" * int(share * 30)
-        self.err.write(f"\r{p.stage:<11} [{bar:<30}] {p.done:,}/{p.total:,}")
+        self.err.write(f"\r{p.stage[:40]:<11} [{bar:<30}] {p.done:,}/{p.total:,}\x1b[K")
         if ended:
             self.err.write("\n")
         self.err.flush()
@@ -160,23 +178,39 @@ def _looked_up(todo: suppression.Plan, email: str) -> bool:
     return any(ln["email"] == email for ln in todo.lines)
 
 
+def chosen_accounts(ctx: Context, names: list[str] | None) -> list[str]:
+    session = ctx.session
+    return [session.account(a).name for a in names or []] or [a.name for a in session.accounts]
+
+
 async def run_suppress(args: argparse.Namespace, ctx: Context) -> int:
     emails = read_emails(args.file)
     print(f"{clean(args.file.name)}: {emails.summary()}", file=ctx.err)
     show_problems(emails, ctx.err)
+    accounts = chosen_accounts(ctx, args.account)
+    return await suppress_emails(ctx, args, "suppress", emails.emails, accounts, args.file.name)
+
+
+async def suppress_emails(
+    ctx: Context,
+    args: argparse.Namespace,
+    kind: str,
+    emails: list[str],
+    accounts: list[str],
+    source: str,
+) -> int:
+    """The suppression run over `emails` (dry run, confirmation, journal, receipt), as
+    `suppress` runs it for a file and `drift --apply` for the drifted people."""
     session = ctx.session
-    accounts = [session.account(a).name for a in args.account or []] or [
-        a.name for a in session.accounts
-    ]
-    request = run_key("suppress", emails.emails, accounts)
+    request = run_key(kind, emails, accounts)
     journal = Journal.for_run(request)
-    if args.fresh and journal.path.exists():
+    if getattr(args, "fresh", False) and journal.path.exists():
         journal.path.unlink()
         journal = Journal.for_run(request)
     if journal.resumed:
         print(f"resuming the run started {journal.started} ({journal.path})", file=ctx.err)
     progress = ProgressLine(ctx.err)
-    todo = await suppression.plan(session, request, emails.emails, accounts, journal, progress)
+    todo = await suppression.plan(session, request, emails, accounts, journal, progress)
     show_plan(todo, ctx.out)
     sends = len(todo.targets)
     print(
@@ -194,7 +228,8 @@ async def run_suppress(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     if todo.nothing_to_send:
         reason = (
-            "every email of this file was handled by an earlier run"
+            f"every email of this {'file' if kind == 'suppress' else 'request'} was handled "
+            "by an earlier run"
             if todo.done_before
             else "no one found is still subscribed"
         )
@@ -203,10 +238,10 @@ async def run_suppress(args: argparse.Namespace, ctx: Context) -> int:
         print("cancelled: nothing sent", file=ctx.out)
         return 1
     session.audit.record(
-        "suppress.start",
+        f"{kind}.start",
         request=request,
-        file=args.file.name,
-        emails=len(emails.emails),
+        source=source,
+        emails=len(emails),
         accounts=accounts,
         sends=sends,
     )
@@ -218,14 +253,15 @@ async def run_suppress(args: argparse.Namespace, ctx: Context) -> int:
             "resume (no write is sent twice)",
             file=ctx.err,
         )
-        session.audit.record("suppress.stopped", request=request)
+        session.audit.record(f"{kind}.stopped", request=request)
         raise
-    return finish(ctx, args.receipt, request, journal, accounts, args.file.name)
+    return finish(ctx, args.receipt, kind, request, journal, accounts, source)
 
 
 def finish(
     ctx: Context,
     where: Path | None,
+    kind: str,
     request: str,
     journal: Journal,
     accounts: list[str],
@@ -233,16 +269,16 @@ def finish(
 ) -> int:
     lines = journal.records()
     path, twin = write_receipt(
-        where or default_path("suppress"),
+        where or default_path(kind),
         lines,
         summary(
-            request, lines, kind="suppress", file=source, accounts=accounts, started=journal.started
+            request, lines, kind=kind, source=source, accounts=accounts, started=journal.started
         ),
     )
     failed = sum(1 for ln in lines if ln["action"] == "failed")
     unconfirmed = sum(1 for ln in lines if ln["action"] == "sent" and not ln["confirmed"])
     ctx.session.audit.record(
-        "suppress.finished",
+        f"{kind}.finished",
         request=request,
         receipt=str(path),
         failed=failed,
@@ -336,3 +372,15 @@ async def run_subject_access(args: argparse.Namespace, ctx: Context) -> int:
         args.output.write_text(text + "\n", encoding="utf-8")
         print(f"{len(report.held)} record(s) written to {args.output}", file=ctx.err)
     return 0
+
+
+async def run_drift(args: argparse.Namespace, ctx: Context) -> int:
+    accounts = chosen_accounts(ctx, args.account)
+    drifted = await drift.find(ctx.session, accounts, ProgressLine(ctx.err))
+    out = ctx.err if args.apply else ctx.out
+    emit([d.row() for d in drifted], args.format, out, columns=drift.COLUMNS)
+    print(f"{len(drifted)} drifted email(s)", file=ctx.err)
+    if not args.apply or not drifted:
+        return 0
+    emails = [d.email for d in drifted]
+    return await suppress_emails(ctx, args, "drift", emails, accounts, "drift")
