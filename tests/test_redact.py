@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audience_tui.core.errors import AudienceError
 from audience_tui.core.models import Account
@@ -99,3 +101,19 @@ async def test_an_echoing_server_leaks_no_credential(echo_server: str) -> None:
     assert "Authorization" in message or "authorization" in message  # the echo did come back
     for leaked in (PRIVATE, "vate-key-tail", blob(f"{PUBLIC}:{PRIVATE}")):
         assert leaked not in message
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    user=st.text(max_size=20),
+    secret=st.text(min_size=6, max_size=40).filter(lambda s: len(s.encode()) >= 6),
+    urlsafe=st.booleans(),
+)
+def test_a_blob_holding_a_registered_secret_is_masked_at_any_alignment(
+    user: str, secret: str, urlsafe: bool
+) -> None:
+    """Found by the base64 of the secret alone at each alignment: no blob is decoded."""
+    register_secret(secret)
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    blob = encode(f"{user}:{secret}".encode("utf-8", "surrogatepass")).decode()
+    assert blob not in redact(f"echo {blob} end")
