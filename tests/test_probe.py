@@ -13,6 +13,7 @@ import pytest
 from variants import Variant, variant_session, with_url, without_subscribed
 
 from audience_tui.cli import main
+from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.probe import probe, write_report
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_accounts
@@ -141,3 +142,20 @@ def test_the_command_prints_each_verdict_and_writes_the_report(
     assert code == 0
     assert "CONFIRMED       show=removed" in out and f"report: {out_file}" in out
     assert json.loads(out_file.read_text())["checks"][0]["verdict"] == "confirmed"
+
+
+async def test_opt_out_stays_right_where_show_removed_is_ignored(sandbox: Sandbox) -> None:
+    """The removed view answering active members: the unsubscribed member is not in it, so the
+    read-back falls back to the member by id, whose status word decides."""
+    variant = Variant(sandbox.transport, before=removed_ignored)
+    session = variant_session(sandbox, "heyloyalty", variant)
+    try:
+        provider = session.provider("demo-heyloyalty")
+        vip = await session.audience("demo-heyloyalty", "VIP Club")
+        page = await provider.members(vip, Query(), PageRequest(5))
+        member = next(m for m in page.members if m.status is MemberStatus.ACTIVE)
+        outcome = await session.opt_out("demo-heyloyalty", member)
+        assert outcome.confirmed and outcome.after is not None
+        assert outcome.after.raw["status"]["status"] == "unsubscribed"
+    finally:
+        await session.aclose()
