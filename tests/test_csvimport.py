@@ -87,3 +87,40 @@ def test_any_text_is_read_or_refused_clearly(text: str) -> None:
         plan_import(read_csv(text), FIELDS)
     except ValidationError as exc:
         assert str(exc)
+
+
+def test_a_file_in_mixed_encodings_is_read_line_by_line_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"email,firstname\n"
+        + "soren@example.com,Søren\n".encode()
+        + "asa@example.com,Åsa\n".encode("cp1252")
+        + "bjorn@example.com,Bjørn\n".encode()
+        + "zoe@example.com,Zoë\n".encode("cp1252")
+    )
+    table = read_csv(path)
+    assert [row[1] for row in table.rows] == ["Søren", "Åsa", "Bjørn", "Zoë"]  # no mojibake
+    [note] = table.notes
+    assert "line(s) 3, 5 " in note and "Windows-1252" in note
+
+
+def test_a_file_consistently_in_windows_1252_needs_no_note(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.csv"
+    path.write_bytes("email,firstname\nasa@example.com,Åsa\nzoe@example.com,Zoë\n".encode("cp1252"))
+    table = read_csv(path)
+    assert [row[1] for row in table.rows] == ["Åsa", "Zoë"] and table.notes == ()
+
+
+def test_the_import_command_warns_of_mixed_encodings(tmp_path: Path, capsys) -> None:
+    from audience_tui.cli import main
+
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"email,firstname\n"
+        + "soren@example.com,Søren\n".encode()
+        + "asa@example.com,Åsa\n".encode("cp1252")
+    )
+    code = main(["--demo", "import", "demo-heyloyalty", "1", str(path), "--dry-run"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "warning: the file mixes encodings: line(s) 3 " in err

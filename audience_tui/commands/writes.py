@@ -285,6 +285,8 @@ async def run_import(args: argparse.Namespace, ctx: Context) -> int:
     provider = ctx.session.provider(args.account)
     audience = await ctx.session.audience(args.account, args.list)
     table = read_csv(args.file)
+    for note in table.notes:
+        print(f"warning: {note}", file=ctx.err)
     fields = await provider.fields(audience)
     plan = plan_import(table, fields, mapping_with(table.header, fields, _mapping(args.map)))
     mapped = ", ".join(f"{c} -> {f}" for c, f in plan.mapping.items())

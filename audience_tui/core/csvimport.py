@@ -28,6 +28,7 @@ class CsvTable:
     header: list[str]
     rows: list[list[str]]
     delimiter: str
+    notes: tuple[str, ...] = ()  # what the user should know before importing (encoding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +58,9 @@ def read_csv(source: Path | str) -> CsvTable:
             raw = source.read_bytes()
         except OSError as exc:  # missing, a folder, or no permission
             raise ValidationError(f"cannot read {source}: {exc.strerror}") from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
+        text, notes = decode(raw)
     else:
-        text = source
+        text, notes = source, ()
     if not text.strip():
         raise ValidationError("the file is empty: nothing to import")
     if "\x00" in text:
@@ -83,7 +81,41 @@ def read_csv(source: Path | str) -> CsvTable:
     header = [cell.strip() for cell in records[0]] if records else []
     if not any(header):
         raise ValidationError("the first line should name the columns (e.g. email,firstname)")
-    return CsvTable(header, records[1:], delimiter)
+    return CsvTable(header, records[1:], delimiter, notes)
+
+
+def decode(raw: bytes) -> tuple[str, tuple[str, ...]]:
+    """The file's text, and a note when it is not consistently encoded.
+
+    UTF-8 (with or without a byte-order mark) is read as is; a file UTF-8 cannot read is read
+    line by line: each line UTF-8 where it can be, else Windows-1252 (what spreadsheets write
+    in Western Europe). A file holding both (lines pasted together from two exports) would
+    otherwise be read whole as Windows-1252 and import its UTF-8 names as mojibake ("Ã¸" for
+    "ø"); its Windows-1252 lines are named so the user can check them.
+    """
+    try:
+        return raw.decode("utf-8-sig"), ()
+    except UnicodeDecodeError:
+        pass
+    lines = raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+    texts: list[str] = []
+    legacy: list[int] = []
+    utf8 = False
+    for number, line in enumerate(lines, 1):
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8 = utf8 or not line.isascii()
+        except UnicodeDecodeError:
+            texts.append(line.decode("cp1252", errors="replace"))
+            legacy.append(number)
+    if not utf8:
+        return "".join(texts), ()  # consistently Windows-1252
+    shown = ", ".join(map(str, legacy[:20])) + (" ..." if len(legacy) > 20 else "")
+    note = (
+        f"the file mixes encodings: line(s) {shown} are not UTF-8 and were read as "
+        "Windows-1252, the others as UTF-8; check their names, or save the file as UTF-8"
+    )
+    return "".join(texts), (note,)
 
 
 def guess_mapping(header: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, str]:
