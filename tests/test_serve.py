@@ -126,6 +126,12 @@ def test_a_bad_fault_spec_is_refused_before_serving(capsys: pytest.CaptureFixtur
     assert "--faults: unknown fault 'nonsense=1'" in capsys.readouterr().err
 
 
+def test_every_address_needs_the_public_url(capsys: pytest.CaptureFixture[str]) -> None:
+    """Host headers are checked against the served names: a wildcard address names none."""
+    assert main(["serve", "--host", "0.0.0.0", "--allow-remote"]) == 2
+    assert "--public-url" in capsys.readouterr().err
+
+
 def test_app_command_passes_the_global_flags() -> None:
     from audience_tui.cli import build_parser
     from audience_tui.commands.serve import app_command

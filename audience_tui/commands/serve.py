@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import shlex
+import socket
 import sys
 from typing import Any
 
@@ -68,6 +70,13 @@ def app_command(args: argparse.Namespace) -> str:
     return shlex.join(argv)
 
 
+def _every_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified  # 0.0.0.0, ::
+    except ValueError:
+        return False
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from ..bootstrap import faults
     from .serve_guard import GuardedServer
@@ -81,6 +90,14 @@ def run_serve(args: argparse.Namespace) -> int:
         print(
             f"error: --host {args.host} is not loopback; whoever reaches it would act with "
             "your stored accounts. Add --allow-remote if that is what you want.",
+            file=sys.stderr,
+        )
+        return ConfigError.exit_code
+    if _every_address(args.host) and not args.public_url:
+        print(
+            f"error: --host {args.host} listens on every address, and only requests naming this "
+            "server are answered: add --public-url with the URL browsers use "
+            f"(e.g. http://{socket.gethostname()}:{args.port})",
             file=sys.stderr,
         )
         return ConfigError.exit_code
