@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from rich.style import Style
 from textual import events
+from textual.message import Message
 from textual.strip import Strip
 from tui_helpers import (
     HOSTILE_NAME,
@@ -328,3 +329,22 @@ def test_widths_fit_the_terminal_and_keep_leading_columns() -> None:
     assert visible >= 3 and sum(narrow[:visible]) + visible - 1 <= 60
     tiny = fit_widths(columns, 40)
     assert sum(tiny[:3]) + 2 <= 40 and tiny[0] >= 16
+
+
+async def test_changed_carries_the_cursor_and_a_newer_one_replaces_a_queued_one(
+    session: Session,
+) -> None:
+    """Ten moves made before the table handles any: fewer than ten reach the status line, the
+    last one saying where the cursor is."""
+    dispatched: list[Message] = []
+    async with Host(session).run_test(size=SIZE, message_hook=dispatched.append) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        table = screen.table
+        dispatched.clear()
+        for row in range(1, 11):
+            table.move_to(row)
+        await settle_top(pilot)
+        seen = list({id(m): m for m in dispatched if isinstance(m, MemberTable.Changed)}.values())
+        assert seen and seen[-1].cursor_row == 10 and seen[-1].control is table
+        assert seen[-1].rows == table.rows and seen[-1].failed is False
+        assert len(seen) < 10

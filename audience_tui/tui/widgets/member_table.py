@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -145,7 +146,22 @@ class MemberTable(ScrollView, can_focus=True):
     cursor_column: reactive[int] = reactive(0, init=False)
 
     class Changed(Message):
-        """Rows arrived or failed, or the cursor moved: the status line should say so."""
+        """Rows arrived or failed, or the cursor moved: the status line should say so. One
+        still queued gives way to a newer one (a held key posts one per repeat)."""
+
+        def __init__(self, table: MemberTable) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = table.cursor_row
+            self.rows = table.rows
+            self.failed = table.failed()
+
+        @property
+        def control(self) -> MemberTable:
+            return self.table
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, MemberTable.Changed) and message.table is self.table
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -156,7 +172,7 @@ class MemberTable(ScrollView, can_focus=True):
         self._direction = 1
         # Lines drawn, by row: (member, strip). Scrolling by one row redraws every line on
         # screen, but only one of them shows something new. Valid while `_look` holds.
-        self._lines: dict[tuple[int, bool], tuple[Member, Strip]] = {}
+        self._lines: LRUCache[tuple[int, bool], tuple[Member, Strip]] = LRUCache(LINES_KEPT)
         self._look: tuple[Any, ...] = ()
         self._base = Style()
 
@@ -200,7 +216,7 @@ class MemberTable(ScrollView, can_focus=True):
             self.cursor_row = rows - 1
         self._want()
         self.refresh()
-        self.post_message(self.Changed())
+        self.post_message(self.Changed(self))
 
     def _want(self) -> None:
         if self.cache is not None:
@@ -242,7 +258,7 @@ class MemberTable(ScrollView, can_focus=True):
             self.scroll_to(y=new - height + 1, animate=False, immediate=True)
         self._want()
         self.refresh()
-        self.post_message(self.Changed())
+        self.post_message(self.Changed(self))
 
     def watch_cursor_column(self, old: int, new: int) -> None:
         start = sum(self.widths[:new]) + GAP * new
@@ -253,7 +269,7 @@ class MemberTable(ScrollView, can_focus=True):
         elif end > self.scroll_x + view:
             self.scroll_to(x=end - view, animate=False, immediate=True)
         self.refresh()
-        self.post_message(self.Changed())
+        self.post_message(self.Changed(self))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -306,8 +322,9 @@ class MemberTable(ScrollView, can_focus=True):
             self.has_focus,
             self._style(base, "member-table--cursor"),
         )
-        if look != self._look or len(self._lines) > LINES_KEPT:
-            self._look, self._lines = look, {}
+        if look != self._look:
+            self._look = look
+            self._lines.clear()
         self._base = base
         return super().render_lines(crop)
 
@@ -324,7 +341,7 @@ class MemberTable(ScrollView, can_focus=True):
         drawn = self._lines.get(key)
         if drawn is None or drawn[0] is not member:  # holding the member keeps `is` honest
             drawn = (member, self._crop(self._row(index, member, base)))
-            self._lines[key] = drawn
+            self._lines.set(key, drawn)
         return drawn[1]
 
     def _crop(self, strip: Strip) -> Strip:
