@@ -13,6 +13,7 @@ from audience_tui.core.filters import (
     matches,
     parse_condition,
     plan,
+    plan_note,
     resolve,
 )
 from audience_tui.core.models import (
@@ -103,6 +104,17 @@ def test_plan_splits_and_conditions_by_what_the_server_evaluates() -> None:
     assert p.server.conditions == (Condition("firstname", "sw", "ja"),)
     assert p.local.conditions == (Condition("points", "gt", 5),)
     assert p.reasons and "Points" in p.reasons[0]
+
+
+def test_plan_note_says_who_evaluates_what() -> None:
+    split = plan(
+        Filter((Condition("firstname", "sw", "ja"), Condition("points", "gt", 5))), FIELDS, {"and"}
+    )
+    note = plan_note("Heyloyalty", split, FIELDS)
+    assert note.startswith("Heyloyalty evaluates First name") and "the app checks Points" in note
+    assert plan_note("Heyloyalty", plan(Filter(), FIELDS, {"and"}), FIELDS).startswith(
+        "No condition"
+    )
 
 
 def test_plan_moves_an_or_with_any_local_condition_to_the_app() -> None:

@@ -229,6 +229,25 @@ def plan(
     return FilterPlan(Filter(tuple(server), logic), Filter(tuple(local), logic), tuple(reasons))
 
 
+def plan_note(title: str, split: FilterPlan, fields: Sequence[FieldSpec]) -> str:
+    """Who evaluates what, in one or two sentences for the user."""
+    if not split.server and not split.local:
+        return "No condition: every member of the list is shown."
+    if not split.local:
+        return f"{title} evaluates this filter itself."
+    if not split.server:
+        why = f"; {split.reasons[-1]}" if split.reasons and "'or'" in split.reasons[-1] else ""
+        return (
+            f"{title} cannot evaluate this filter{why}: the app checks every member page by "
+            "page (the count is known when the scan ends; x stops it)."
+        )
+    return (
+        f"{title} evaluates {describe(split.server, fields)}; the app checks "
+        f"{describe(split.local, fields)} page by page (x stops the scan)."
+    )
+
+
+
 # --- reference evaluation ---------------------------------------------------------------------
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple | dict) and len(value) == 0)

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList
 
 from ...core.errors import AudienceError
-from ...core.filters import FilterPlan, coerce, describe, plan
+from ...core.filters import FilterPlan, coerce, describe, plan, plan_note
 from ...core.models import (
     LIST_OPERATORS,
     OPERATOR_LABELS,
@@ -55,24 +55,6 @@ def server_side(provider: Provider, condition: Condition, spec: FieldSpec) -> bo
 
 def plan_of(provider: Provider, filter: Filter, fields: Sequence[FieldSpec]) -> FilterPlan:
     return plan(filter, fields, provider.capabilities.filter_logic, provider.accepts)
-
-
-def plan_note(title: str, split: FilterPlan, fields: Sequence[FieldSpec]) -> str:
-    """Who evaluates what, in one or two sentences for the user."""
-    if not split.server and not split.local:
-        return "No condition: every member of the list is shown."
-    if not split.local:
-        return f"{title} evaluates this filter itself."
-    if not split.server:
-        why = f"; {split.reasons[-1]}" if split.reasons and "'or'" in split.reasons[-1] else ""
-        return (
-            f"{title} cannot evaluate this filter{why}: the app checks every member page by "
-            "page (the count is known when the scan ends; x stops it)."
-        )
-    return (
-        f"{title} evaluates {describe(split.server, fields)}; the app checks "
-        f"{describe(split.local, fields)} page by page (x stops the scan)."
-    )
 
 
 class FilterBuilder(ModalScreen[Filter | None]):

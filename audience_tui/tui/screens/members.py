@@ -21,7 +21,7 @@ from textual.worker import Worker
 from ...core.columns import Column, columns_for
 from ...core.errors import AudienceError
 from ...core.export import ExportFormat, ExportResult, Progress, export_view
-from ...core.filters import FilterPlan, describe
+from ...core.filters import FilterPlan, describe, plan_note
 from ...core.models import Audience, Filter, Member, Query, Sort
 from ...core.paging import PageCache, PageFetcher, Paging, page_size_for
 from ...core.paging_scan import ScanPaging, plain_source, source_for
@@ -244,8 +244,6 @@ class MembersScreen(FollowsWrites, Screen[None]):
         label.display = view is not None and bool(view.query.filter)
         if view is None or not view.query.filter:
             return
-        from .filter_builder import plan_note
-
         line = Text.assemble(("Filter: ", "bold"), clean(describe(view.query.filter, view.fields)))
         line.append("\n").append(plan_note(self.provider.title, view.plan, view.fields), "dim")
         label.update(line)
