@@ -1,0 +1,365 @@
+"""The Compliance screen (`x` on the accounts screen, or the palette): the four jobs that span every
+account: a suppression list, erasure, subject access and consent drift.
+
+Each job starts from a dry run (reads only) shown in the table; `r` (Run) then does it, with a
+progress bar, and the receipt (or report) is saved and its path shown. `escape` stops a running job
+(a suppression run resumes from its journal the next time) and, when nothing runs, goes back.
+The work is core.compliance's, as the CLI's; this screen only shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input, Label, OptionList, ProgressBar
+from textual.widgets.option_list import Option
+
+from ...core.compliance import drift, subject_access
+from ...core.compliance import erase as erasure
+from ...core.compliance import suppress as suppression
+from ...core.compliance.emails_csv import read_emails
+from ...core.compliance.journal import Journal, compliance_dir, now, run_key
+from ...core.compliance.receipt import default_path, summary, write_receipt
+from ...core.errors import AudienceError
+from ...core.session import Session
+from ..widgets.cells import error_text, text
+from ..widgets.data_table import DataTable
+from ..widgets.footer import Footer
+from ..widgets.header import Header
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    title: str
+    about: str
+    asks: str  # what the input holds ("" when the job needs none)
+
+
+JOBS: dict[str, Job] = {
+    "suppress": Job(
+        "Suppression list",
+        "Opt every email of a CSV file out on every account. Resumable: a stopped run goes on "
+        "where it stopped and never sends a write twice.",
+        "path of the CSV file (an email column, or one column of emails)",
+    ),
+    "erase": Job(
+        "Erase a person",
+        "Each platform's own erase (right to be forgotten), proven by read-back. Irreversible: "
+        "you type the email again to confirm.",
+        "email of the person to erase",
+    ),
+    "access": Job(
+        "Subject access",
+        "Everything every account holds on one person, saved as JSON and HTML.",
+        "email of the person",
+    ),
+    "drift": Job(
+        "Consent drift",
+        "People opted out on one platform or list and still subscribed on another; Run opts "
+        "them out there through a suppression run.",
+        "",
+    ),
+}
+
+
+class TypeToConfirm(ModalScreen[bool]):
+    """An irreversible job's confirmation: the email typed again."""
+
+    HELP = (
+        "An erase cannot be undone: type the person's email again to enable **Erase**. "
+        "`escape` or Cancel erases nothing."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(False)", "Cancel", id="compliance.confirm.cancel")
+    ]
+
+    def __init__(self, email: str, question: str) -> None:
+        super().__init__()
+        self.email = email
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(self.question), id="heading")
+            yield Input(placeholder="type the email", id="typed")
+            with Horizontal(id="buttons"):
+                yield Button("Erase", variant="error", id="yes", disabled=True)
+                yield Button("Cancel", id="no")
+
+    @on(Input.Changed, "#typed")
+    def _typed(self, event: Input.Changed) -> None:
+        match = event.value.strip().casefold() == self.email.casefold()
+        self.query_one("#yes", Button).disabled = not match
+
+    @on(Input.Submitted, "#typed")
+    def _submitted(self) -> None:
+        if not self.query_one("#yes", Button).disabled:
+            self.dismiss(True)
+
+    @on(Button.Pressed)
+    def _answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class ComplianceScreen(Screen[None]):
+    TITLE = "Compliance"
+    HELP = (
+        "Jobs across every account at once. Pick a job on the left, give its file or email, and "
+        "press `d` (Dry run): nothing is sent, the table shows what was found and what would be "
+        "done. `r` (Run) then does it, with progress; the receipt (JSON Lines and CSV) or report "
+        "is saved and its path shown. `escape` stops a running job (a suppression run resumes "
+        "from its journal when run again) and otherwise goes back."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop_or_back", "Stop / back", id="compliance.back"),
+        Binding("d", "dry_run", "Dry run", id="compliance.dry_run"),
+        Binding("r", "run", "Run", id="compliance.run"),
+    ]
+    DEFAULT_CSS = """
+    ComplianceScreen #jobs { width: 26; height: 100%; }
+    ComplianceScreen #work { padding: 0 1; }
+    ComplianceScreen #about { width: 100%; height: auto; margin-bottom: 1; }
+    ComplianceScreen #target { margin-bottom: 1; }
+    ComplianceScreen #actions { height: auto; }
+    ComplianceScreen #actions Button { margin-right: 2; }
+    ComplianceScreen #progress { margin: 1 0; }
+    ComplianceScreen #state { width: 100%; height: auto; }
+    """
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.job = "suppress"
+        self.planned: Any = None  # the dry run's result, what Run does
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield OptionList(*(Option(job.title, id=key) for key, job in JOBS.items()), id="jobs")
+            with Vertical(id="work"):
+                yield Label(id="about")
+                yield Input(id="target")
+                with Horizontal(id="actions"):
+                    yield Button("Dry run", id="dry", variant="primary")
+                    yield Button("Run", id="run", variant="error", disabled=True)
+                yield ProgressBar(id="progress", show_eta=False)
+                yield Label(id="state")
+                yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._choose("suppress")
+        self.query_one("#target", Input).focus()
+
+    # --- choosing a job -------------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#jobs")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and event.option.id != self.job and not self.running:
+            self._choose(event.option.id)
+
+    def _choose(self, key: str) -> None:
+        self.job, self.planned = key, None
+        job = JOBS[key]
+        self.query_one("#about", Label).update(Text(job.about))
+        target = self.query_one("#target", Input)
+        target.display = bool(job.asks)
+        target.placeholder = job.asks
+        self.query_one("#run", Button).disabled = True
+        self.query_one("#progress", ProgressBar).display = False
+        self._say(Text("d: dry run (nothing is sent)", style="dim"))
+        self._table([])
+
+    # --- the table and the state line -------------------------------------------------------------
+    def _say(self, message: Text) -> None:
+        self.query_one("#state", Label).update(message)
+
+    def _table(self, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear(columns=True)
+        if not rows:
+            return
+        for column in rows[0]:
+            table.add_column(column.replace("_", " ").capitalize(), key=column)
+        for row in rows:
+            table.add_row(*(text("" if v is None else v) for v in row.values()))
+
+    def _progress(self, p: suppression.Progress) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(p.total, 1), progress=p.done)
+        self._say(Text(f"{p.stage}: {p.done:,} of {p.total:,}"))
+
+    # --- actions ----------------------------------------------------------------------------------
+    @on(Button.Pressed, "#dry")
+    def action_dry_run(self) -> None:
+        if not self.running:
+            self._dry_run(self.job, self.query_one("#target", Input).value.strip())
+
+    @on(Input.Submitted, "#target")
+    def _submitted(self) -> None:
+        self.action_dry_run()
+
+    @on(Button.Pressed, "#run")
+    def action_run(self) -> None:
+        if self.running or self.planned is None:
+            return
+        if self.job == "erase":
+            email = self.planned.email
+            question = (
+                f"Erase {email} on {len(self.planned.held)} record(s)? This cannot be undone."
+            )
+            self.app.push_screen(
+                TypeToConfirm(email, question), lambda yes: self._run(self.job) if yes else None
+            )
+        else:
+            self._run(self.job)
+
+    def action_stop_or_back(self) -> None:
+        if self.running:
+            self.workers.cancel_group(self, "compliance")
+            self.running = False
+            stop = "stopped. A suppression run resumes from its journal when run again."
+            self._say(Text(stop, style="yellow"))
+        else:
+            self.app.pop_screen()
+
+    # --- the work ---------------------------------------------------------------------------------
+    @work(group="compliance", exclusive=True)
+    async def _dry_run(self, job: str, target: str) -> None:
+        self.running = True
+        self.query_one("#run", Button).disabled = True
+        try:
+            rows, message = await self._plan(job, target)
+        except (AudienceError, OSError) as exc:
+            self._say(error_text(exc))
+            return
+        finally:
+            self.running = False
+        self._table(rows)
+        self._say(message)
+        self.query_one("#run", Button).disabled = self.planned is None
+
+    async def _plan(self, job: str, target: str) -> tuple[list[dict[str, Any]], Text]:
+        accounts = [a.name for a in self.session.accounts]
+        if job == "suppress":
+            emails = read_emails(Path(target)).emails
+            return await self._plan_suppression("suppress", emails, accounts)
+        if job == "erase":
+            todo = await erasure.plan(self.session, target)
+            self.planned = todo if todo.held else None
+            rows = [
+                {
+                    "account": h.account,
+                    "lists": ", ".join(h.lists),
+                    "status": str(h.member.status),
+                    "erase": h.method.request if h.method else "cannot erase here",
+                    "assumed": h.method.assumed if h.method else "",
+                }
+                for h in todo.held
+            ]
+            note = f"{len(todo.held)} record(s) found; not on: {', '.join(todo.not_found) or '-'}"
+            return rows, Text(f"{note}. r: erase (you type the email to confirm)")
+        if job == "access":
+            report = await subject_access.gather(self.session, target)
+            self.planned = report
+            rows = [
+                {
+                    "account": h.account,
+                    "list": h.audience.name or h.audience.id,
+                    "status": str(h.member.status),
+                    "fields": len(h.fields),
+                }
+                for h in report.held
+            ]
+            return rows, Text(f"{len(report.held)} record(s). r: save the report (JSON and HTML)")
+        drifted = await drift.find(self.session, accounts, self._progress)
+        rows_found = [d.row() for d in drifted]
+        rows, message = await self._plan_suppression("drift", [d.email for d in drifted], accounts)
+        return rows_found or rows, message
+
+    async def _plan_suppression(
+        self, kind: str, emails: list[str], accounts: list[str]
+    ) -> tuple[list[dict[str, Any]], Text]:
+        request = run_key(kind, emails, accounts)
+        journal = Journal.for_run(request)
+        todo = await suppression.plan(
+            self.session, request, emails, accounts, journal, self._progress
+        )
+        self.planned = (kind, todo, journal) if todo.targets else None
+        rows = [
+            {
+                "email": t.email,
+                "account": t.account,
+                "list": t.member.audience_id,
+                "status": str(t.member.status),
+                "action": "will opt out",
+            }
+            for t in todo.targets
+        ]
+        rows += [
+            {
+                "email": ln["email"],
+                "account": ln["account"],
+                "list": ln["list"],
+                "status": ln["status_before"],
+                "action": ln["action"],
+            }
+            for ln in todo.lines
+        ]
+        resumed = f" ({todo.done_before} done by an earlier run)" if todo.done_before else ""
+        if not todo.targets:
+            return rows, Text(f"Nothing to send: no one found is still subscribed{resumed}.")
+        return rows, Text(f"{len(todo.targets)} opt-out(s) to send{resumed}. r: run")
+
+    @work(group="compliance", exclusive=True)
+    async def _run(self, job: str) -> None:
+        self.running = True
+        self.query_one("#run", Button).disabled = True
+        try:
+            lines, saved = await self._execute(job)
+        except AudienceError as exc:
+            self._say(error_text(exc))
+            return
+        finally:
+            self.running = False
+        self.planned = None
+        self._table(lines)
+        failed = sum(1 for ln in lines if ln.get("action") == "failed")
+        style = "red" if failed else "green"
+        done = f"done{f', {failed} failed' if failed else ''}. Saved: {saved}"
+        self._say(Text(done, style=style))
+        self.notify(f"Saved: {saved}", title=JOBS[job].title, markup=False)
+
+    async def _execute(self, job: str) -> tuple[list[dict[str, Any]], str]:
+        if job == "erase":
+            todo = self.planned
+            lines = await erasure.execute(self.session, todo, self._progress)
+            details = {"kind": "erase", "email": todo.email, "accounts": todo.accounts}
+            path, _ = write_receipt(
+                default_path("erase"), lines, summary(todo.request, lines, **details)
+            )
+            return lines, str(path)
+        if job == "access":
+            report = self.planned
+            stamp = now().replace(":", "")
+            folder = compliance_dir() / "reports"
+            folder.mkdir(parents=True, exist_ok=True)
+            for fmt in ("json", "html"):
+                (folder / f"access-{stamp}.{fmt}").write_text(subject_access.render(report, fmt))
+            rows = [{"saved": str(folder / f"access-{stamp}.{fmt}")} for fmt in ("json", "html")]
+            return rows, str(folder / f"access-{stamp}.html")
+        kind, todo, journal = self.planned
+        await suppression.execute(self.session, todo, journal, self._progress)
+        lines = journal.records()
+        extra = {"kind": kind, "accounts": todo.accounts, "started": journal.started}
+        path, _ = write_receipt(default_path(kind), lines, summary(todo.request, lines, **extra))
+        return lines, str(path)

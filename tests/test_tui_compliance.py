@@ -1,0 +1,106 @@
+"""The Compliance screen: reached from the accounts screen (and the palette), each job from a
+dry run, the erase confirmed by typing the email, the receipt shown and saved; a snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Label, OptionList
+from tui_helpers import SIZE, settle
+
+from audience_tui.core.session import Session
+from audience_tui.demo import Sandbox, demo_session
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.compliance import ComplianceScreen, TypeToConfirm
+from audience_tui.tui.widgets.data_table import DataTable
+
+
+@pytest.fixture
+def app_session(sandbox: Sandbox) -> Iterator[Session]:
+    session = demo_session(sandbox)
+    yield session
+    asyncio.run(session.aclose())
+
+
+def kajabi_email(sandbox: Sandbox) -> str:
+    sql = "SELECT email FROM kajabi_contacts WHERE active_payments = 0 ORDER BY id LIMIT 1"
+    return sandbox.store.connect().execute(sql).fetchone()[0]
+
+
+async def open_compliance(pilot: Pilot[None]) -> ComplianceScreen:
+    await settle(pilot)
+    await pilot.press("x")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, ComplianceScreen)
+    return screen
+
+
+def state(screen: ComplianceScreen) -> str:
+    return str(screen.query_one("#state", Label).render())
+
+
+async def test_erase_from_dry_run_to_receipt(app_session: Session, sandbox: Sandbox) -> None:
+    email = kajabi_email(sandbox)
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#jobs", OptionList).highlighted = 1  # Erase a person
+        await pilot.pause()
+        target = screen.query_one("#target", Input)
+        target.value = email
+        await pilot.press("enter")
+        await settle(pilot)
+        table = screen.query_one("#results", DataTable)
+        assert table.row_count >= 1 and "record(s) found" in state(screen)
+        assert not screen.query_one("#run", Button).disabled
+        screen.action_run()
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, TypeToConfirm)
+        confirm.query_one("#typed", Input).value = "someone.else@example.com"
+        await pilot.pause()
+        assert confirm.query_one("#yes", Button).disabled
+        confirm.query_one("#typed", Input).value = email.upper()
+        await pilot.pause()
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "Saved:" in state(screen)
+        saved = Path(state(screen).split("Saved: ", 1)[1].strip())
+        assert saved.exists() and saved.with_suffix(".csv").exists()
+        assert all(r.members == [] for r in await app_session.lookup(email))
+
+
+async def test_escape_goes_back_when_nothing_runs(app_session: Session) -> None:
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not screen
+
+
+async def test_a_bad_file_is_said_not_crashed_on(app_session: Session, tmp_path: Path) -> None:
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#target", Input).value = str(tmp_path / "missing.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "cannot read" in state(screen)
+        assert screen.query_one("#run", Button).disabled
+
+
+def test_snapshot_of_the_screen(snap_compare: Callable[..., bool], app_session: Session) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await open_compliance(pilot)
+        pilot.app.screen.query_one("#target", Input).cursor_blink = False
+        await settle(pilot)
+
+    app = AudienceApp(app_session)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
