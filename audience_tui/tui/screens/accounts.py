@@ -56,7 +56,8 @@ class AccountsScreen(Screen[None]):
         "the background. `enter` opens an account's lists. `/` looks an email up in **every** "
         "account at once and shows where the person is and their status there. `i` opens the "
         "account's import monitor. `p` probes the account: read-only checks of what the app "
-        "assumes where the platform's documents are silent."
+        "assumes where the platform's documents are silent. `x` opens the Compliance jobs: a "
+        "suppression list, erasure, subject access and consent drift across every account."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open lists", id="accounts.open", priority=True),
@@ -65,6 +66,7 @@ class AccountsScreen(Screen[None]):
         Binding("d,delete", "remove", "Remove account", id="accounts.remove"),
         Binding("i", "imports", "Imports", id="accounts.imports"),
         Binding("p", "probe", "Probe assumptions", id="accounts.probe", show=False),
+        Binding("x", "compliance", "Compliance jobs", id="accounts.compliance", show=False),
     ]
     account_name = None  # `/` here looks in every account
 
@@ -182,6 +184,11 @@ class AccountsScreen(Screen[None]):
         name = self.selected()
         if name is not None:
             self.app.push_screen(ProbeScreen(self.session, name))
+
+    def action_compliance(self) -> None:
+        from .compliance import ComplianceScreen  # on first use: not needed to start
+
+        self.app.push_screen(ComplianceScreen(self.session))
 
     def action_test(self) -> None:
         name = self.selected()
