@@ -3,12 +3,9 @@ opted-out members unless asked. Against the sandbox and variants of it."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import httpx
 import pytest
-from variants import Variant, variant_provider, variant_session
+from variants import Recorder, Variant, variant_provider, variant_session
 
 from audience_tui.core.errors import ValidationError
 from audience_tui.core.models import (
@@ -46,32 +43,25 @@ async def test_true_without_the_status_changed_is_not_confirmed(sandbox: Sandbox
             return httpx.Response(200, json=True)
         return request
 
-    session = variant_session(sandbox, "emma", Variant(sandbox.transport, before=before))
-    try:
+    async with variant_session(
+        sandbox, "emma", Variant(sandbox.transport, before=before)
+    ) as session:
         _, (member,) = await active_members(session.provider("demo-emma"), 1)
         outcome = await session.opt_out("demo-emma", member)
         assert not outcome.confirmed
         assert "member_status_id reads back 'a'" in str(outcome.error)
-    finally:
-        await session.aclose()
 
 
 async def test_import_keeps_the_opted_out_out_unless_asked(sandbox: Sandbox) -> None:
-    sent: list[Any] = []
-
-    def before(request: httpx.Request) -> httpx.Request:
-        if request.method == "POST" and request.url.path.endswith("/members"):
-            sent.append(json.loads(request.read()))
-        return request
-
-    async with variant_provider(sandbox, "emma", Variant(sandbox.transport, before=before)) as em:
+    sent = Recorder(lambda r: r.method == "POST" and r.url.path.endswith("/members"))
+    async with variant_provider(sandbox, "emma", Variant(sandbox.transport, before=sent)) as em:
         audience, (gone, stays) = await active_members(em, 2)
         await em.opt_out(gone)
         rows = [{"email": gone.email.upper()}, {"email": stays.email}]
         job = await em.start_import(ImportRequest(audience, rows))
         assert job.submitted == 1 and job.skipped == 1 and "kept out" in job.note
-        assert [m["email"] for m in sent[-1]["members"]] == [stays.email]
+        assert [m["email"] for m in sent.json()["members"]] == [stays.email]
         await em.start_import(ImportRequest(audience, rows[:1], resubscribe=True))
-        assert [m["email"] for m in sent[-1]["members"]] == [gone.email.upper()]
+        assert [m["email"] for m in sent.json()["members"]] == [gone.email.upper()]
         with pytest.raises(ValidationError, match="opted out earlier"):
             await em.start_import(ImportRequest(audience, rows[:1]))

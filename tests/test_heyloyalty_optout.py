@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from variants import Variant, variant_provider, variant_session
+from variants import Recorder, Variant, variant_provider, variant_session
 
 from audience_tui.core.errors import ValidationError
 from audience_tui.core.models import (
@@ -48,18 +48,6 @@ async def until(predicate: Any) -> None:
     raise AssertionError("the condition never held")
 
 
-class Sent:
-    """A variant recording the import requests' form fields and CSV."""
-
-    def __init__(self) -> None:
-        self.imports: list[bytes] = []
-
-    def before(self, request: httpx.Request) -> httpx.Request:
-        if request.url.path.endswith("/import"):
-            self.imports.append(request.read())
-        return request
-
-
 async def test_opt_out_is_confirmed_from_the_removed_view(session: Session) -> None:
     provider = session.provider("demo-heyloyalty")
     vip = await vip_list(provider)
@@ -75,23 +63,22 @@ async def test_a_delete_that_leaves_the_member_active_is_not_confirmed(sandbox: 
     def before(request: httpx.Request) -> httpx.Request | httpx.Response:
         return httpx.Response(204) if request.method == "DELETE" else request
 
-    session = variant_session(sandbox, "heyloyalty", Variant(sandbox.transport, before=before))
-    try:
+    async with variant_session(
+        sandbox, "heyloyalty", Variant(sandbox.transport, before=before)
+    ) as session:
         provider = session.provider("demo-heyloyalty")
         (member,) = await active(provider, await vip_list(provider))
         outcome = await session.opt_out("demo-heyloyalty", member)
         assert not outcome.confirmed
         assert "reads back with status" in str(outcome.error)
-    finally:
-        await session.aclose()
 
 
 async def test_import_keeps_the_unsubscribed_out_and_resubscribes_only_when_asked(
     sandbox: Sandbox,
 ) -> None:
-    sent = Sent()
+    sent = Recorder(lambda r: r.url.path.endswith("/import"))
     async with variant_provider(
-        sandbox, "heyloyalty", Variant(sandbox.transport, before=sent.before)
+        sandbox, "heyloyalty", Variant(sandbox.transport, before=sent)
     ) as hl:
         vip = await vip_list(hl)
         gone, stays = await active(hl, vip, 2)
@@ -104,7 +91,7 @@ async def test_import_keeps_the_unsubscribed_out_and_resubscribes_only_when_aske
         job = await hl.start_import(ImportRequest(vip, rows))
         assert job.submitted == 1 and job.skipped == 1
         assert "1 opted out earlier: kept out" in job.note
-        assert gone.email.upper().encode() not in sent.imports[-1]
+        assert gone.email.upper().encode() not in sent.bodies[-1]
 
         async def renamed() -> bool:
             return (await hl.member(vip, stays.id)).fields.get("firstname") == "Same"
@@ -127,14 +114,14 @@ async def test_import_keeps_the_unsubscribed_out_and_resubscribes_only_when_aske
 async def test_opt_in_mails_are_off_unless_asked_and_errors_go_where_set(
     sandbox: Sandbox,
 ) -> None:
-    sent = Sent()
-    variant = Variant(sandbox.transport, before=sent.before)
+    sent = Recorder(lambda r: r.url.path.endswith("/import"))
+    variant = Variant(sandbox.transport, before=sent)
     rows = [{"email": "fresh.face@example.org"}]
     async with variant_provider(sandbox, "heyloyalty", variant) as hl:
         job = await hl.start_import(ImportRequest(await vip_list(hl), rows))
-        assert b'name="trigger_optin"\r\n\r\n0' in sent.imports[-1]
-        assert b'name="trigger_autoresponder"\r\n\r\n0' in sent.imports[-1]
-        assert b"sendErrorsTo" not in sent.imports[-1]
+        assert b'name="trigger_optin"\r\n\r\n0' in sent.bodies[-1]
+        assert b'name="trigger_autoresponder"\r\n\r\n0' in sent.bodies[-1]
+        assert b"sendErrorsTo" not in sent.bodies[-1]
         assert "No sendErrorsTo address is set" in job.note
     async with variant_provider(
         sandbox, "heyloyalty", variant, send_errors_to="crm@example.org"
@@ -143,7 +130,7 @@ async def test_opt_in_mails_are_off_unless_asked_and_errors_go_where_set(
             await vip_list(hl), rows, trigger_optin=True, trigger_autoresponder=True
         )
         job = await hl.start_import(request)
-        body = sent.imports[-1]
+        body = sent.bodies[-1]
         assert b'name="trigger_optin"\r\n\r\n1' in body
         assert b'name="trigger_autoresponder"\r\n\r\n1' in body
         assert b'name="sendErrorsTo"\r\n\r\ncrm@example.org' in body

@@ -38,13 +38,10 @@ async def test_kajabi_contact_without_subscribed_is_unknown_and_not_confirmed(
         audience = next(a for a in await kajabi.audiences() if a.id == KAJABI_SITE)
         page = await kajabi.members(audience, Query(), PageRequest(5))
         assert {m.status for m in page.members} == {MemberStatus.UNKNOWN}  # never "opted out"
-    session = variant_session(sandbox, "kajabi", variant)
-    try:
+    async with variant_session(sandbox, "kajabi", variant) as session:
         member = page.members[0]
         outcome = await session.opt_out("demo-kajabi", member)
         assert not outcome.confirmed and outcome.error is not None
         assert "without a subscribed attribute" in str(outcome.error)
         actions = [e["action"] for e in session.audit.read()]
         assert actions[-1] == "opt_out.unconfirmed"
-    finally:
-        await session.aclose()

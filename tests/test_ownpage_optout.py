@@ -5,11 +5,10 @@ sandbox and variants of it."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import pytest
-from variants import Variant, variant_provider, variant_session
+from variants import Recorder, Variant, variant_provider, variant_session
 
 from audience_tui.core.errors import ConfigError, ValidationError
 from audience_tui.core.models import (
@@ -31,24 +30,18 @@ async def subscribed(provider: Provider, n: int = 1) -> list[Member]:
     return page.members
 
 
-class Posted:
-    def __init__(self) -> None:
-        self.bodies: list[Any] = []
-
-    def before(self, request: httpx.Request) -> httpx.Request:
-        if request.method == "POST" and request.url.path.endswith("/subscribers"):
-            self.bodies.append(json.loads(request.read()))
-        return request
+def upserts() -> Recorder:
+    return Recorder(lambda r: r.method == "POST" and r.url.path.endswith("/subscribers"))
 
 
 async def test_publisher_cause_is_a_setting(sandbox: Sandbox) -> None:
-    posted = Posted()
-    variant = Variant(sandbox.transport, before=posted.before)
+    posted = upserts()
+    variant = Variant(sandbox.transport, before=posted)
     async with variant_provider(sandbox, "ownpage", variant, unsubscribe_cause="publisher") as op:
         (member,) = await subscribed(op)
         out = await op.opt_out(member)
         assert out.raw["unsubscribed_cause"] == "PUBLISHER" and op.opt_out_unconfirmed(out) is None
-        assert posted.bodies[-1] == [
+        assert posted.json() == [
             {"email": member.email, "subscribed": False, "unsubscribed_cause": "PUBLISHER"}
         ]
     async with variant_provider(sandbox, "ownpage", unsubscribe_cause="whoever") as op:
@@ -69,18 +62,17 @@ async def test_an_upsert_that_changes_nothing_is_not_confirmed(sandbox: Sandbox)
         ]
         return httpx.Request("POST", request.url, headers=request.headers, json=rows)
 
-    session = variant_session(sandbox, "ownpage", Variant(sandbox.transport, before=before))
-    try:
+    async with variant_session(
+        sandbox, "ownpage", Variant(sandbox.transport, before=before)
+    ) as session:
         (member,) = await subscribed(session.provider("demo-ownpage"))
         outcome = await session.opt_out("demo-ownpage", member)
         assert not outcome.confirmed and "subscribed reads back True" in str(outcome.error)
-    finally:
-        await session.aclose()
 
 
 async def test_import_keeps_the_unsubscribed_out_unless_asked(sandbox: Sandbox) -> None:
-    posted = Posted()
-    variant = Variant(sandbox.transport, before=posted.before)
+    posted = upserts()
+    variant = Variant(sandbox.transport, before=posted)
     async with variant_provider(sandbox, "ownpage", variant) as op:
         gone, stays = await subscribed(op, 2)
         await op.opt_out(gone)
@@ -93,7 +85,7 @@ async def test_import_keeps_the_unsubscribed_out_unless_asked(sandbox: Sandbox) 
         }
         job = await op.start_import(ImportRequest(SPORT, rows))
         assert job.submitted == 1 and "1 opted out earlier: kept out" in job.note
-        assert [r["email"] for r in posted.bodies[-1]] == [stays.email]
+        assert [r["email"] for r in posted.json()] == [stays.email]
         [still] = [m for m in await op.lookup(gone.email) if m.audience_id == SPORT.id]
         assert still.status is MemberStatus.OPTED_OUT
         await op.start_import(ImportRequest(SPORT, rows[:1], resubscribe=True))

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from variants import Variant, variant_provider, variant_session
+from variants import Recorder, Variant, variant_provider, variant_session
 
 from audience_tui.core.errors import ValidationError
 from audience_tui.core.models import (
@@ -70,35 +70,23 @@ async def test_disabling_the_channel_is_a_separate_choice(session: Session) -> N
 
 async def test_a_club_without_an_email_consent_gets_a_clear_error(sandbox: Sandbox) -> None:
     variant = Variant(sandbox.transport, after=schema_with("sms_marketing", "cookie_tracking"))
-    session = variant_session(sandbox, "placewise", variant)
-    try:
+    async with variant_session(sandbox, "placewise", variant) as session:
         member = await active_member(session)
         outcome = await session.opt_out("demo-placewise", member)
         assert not outcome.confirmed and outcome.error is not None
         assert "defines no single email marketing consent" in str(outcome.error)
         assert "sms_marketing, cookie_tracking" in str(outcome.error)
-    finally:
-        await session.aclose()
 
 
 async def test_the_club_s_own_slug_is_the_one_withdrawn(sandbox: Sandbox) -> None:
-    sent: list[Any] = []
-
-    def before(request: httpx.Request) -> httpx.Request:
-        if request.method == "PUT":
-            sent.append(json.loads(request.content))
-        return request
-
-    variant = Variant(sandbox.transport, before=before, after=schema_with("newsletter_email"))
-    session = variant_session(sandbox, "placewise", variant)
-    try:
+    sent = Recorder(lambda r: r.method == "PUT")
+    variant = Variant(sandbox.transport, before=sent, after=schema_with("newsletter_email"))
+    async with variant_session(sandbox, "placewise", variant) as session:
         outcome = await session.opt_out("demo-placewise", await active_member(session))
-        assert sent == [
+        assert [json.loads(b) for b in sent.bodies] == [
             {"consents": {"newsletter_email": {"status": False}}, "validate_partially": True}
         ]
         assert outcome.confirmed
-    finally:
-        await session.aclose()
 
 
 async def test_a_disabled_channel_does_not_confirm_a_consent_left_given(sandbox: Sandbox) -> None:
@@ -112,14 +100,11 @@ async def test_a_disabled_channel_does_not_confirm_a_consent_left_given(sandbox:
         return httpx.Request("PUT", request.url, headers=request.headers, json=body)
 
     variant = Variant(sandbox.transport, before=before)
-    session = variant_session(sandbox, "placewise", variant)
-    try:
+    async with variant_session(sandbox, "placewise", variant) as session:
         outcome = await session.opt_out("demo-placewise", await active_member(session))
         assert outcome.after is not None and outcome.after.status is MemberStatus.OPTED_OUT
         assert not outcome.confirmed
         assert "consent email_marketing reads back True" in str(outcome.error)
-    finally:
-        await session.aclose()
 
 
 async def test_import_keeps_out_the_opted_out_unless_asked(session: Session) -> None:
@@ -140,15 +125,10 @@ async def test_import_keeps_out_the_opted_out_unless_asked(session: Session) -> 
 
 
 async def test_import_status_is_polled_at_most_every_five_seconds(sandbox: Sandbox) -> None:
-    reads: list[str] = []
-
-    def before(request: httpx.Request) -> httpx.Request:
-        if request.method == "GET" and "/members/imports/" in request.url.path:
-            reads.append(request.url.path)
-        return request
-
+    recorder = Recorder(lambda r: r.method == "GET" and "/members/imports/" in r.url.path)
+    reads = recorder.bodies
     async with variant_provider(
-        sandbox, "placewise", Variant(sandbox.transport, before=before)
+        sandbox, "placewise", Variant(sandbox.transport, before=recorder)
     ) as p:
         job = await p.start_import(ImportRequest(LADE, [{"email": "poll.me@example.com"}]))
         clock = itertools.chain([100.0, 101.0, 104.9, 105.0], itertools.repeat(105.0))

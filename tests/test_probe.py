@@ -110,27 +110,23 @@ CONTRADICTIONS: list[tuple[str, Change, str, str]] = [
 async def test_a_variant_contradicting_an_assumption_is_reported(
     sandbox: Sandbox, platform: str, change: Change, assumption: str, evidence: str
 ) -> None:
-    session = variant_session(sandbox, platform, Variant(sandbox.transport, **change))
-    try:
+    async with variant_session(sandbox, platform, Variant(sandbox.transport, **change)) as session:
         report = await probe(session, f"demo-{platform}")
-    finally:
-        await session.aclose()
     [check] = [c for c in report.checks if assumption in c.assumption]
     assert check.verdict == "contradicted", check
     assert evidence in check.evidence
 
 
 async def test_lookup_stays_exact_where_exact_is_ignored(sandbox: Sandbox) -> None:
-    session = variant_session(sandbox, "ownpage", Variant(sandbox.transport, before=exact_ignored))
-    try:
+    async with variant_session(
+        sandbox, "ownpage", Variant(sandbox.transport, before=exact_ignored)
+    ) as session:
         provider = session.provider("demo-ownpage")
         lists = await provider.audiences()
         page = await provider._documents(lists[0].id, {"status": "all", "count": 1})
         email = page[0]["email"]
         found = await provider.lookup(email)
         assert found and {m.email.casefold() for m in found} == {email.casefold()}
-    finally:
-        await session.aclose()
 
 
 def test_the_command_prints_each_verdict_and_writes_the_report(
@@ -148,8 +144,7 @@ async def test_opt_out_stays_right_where_show_removed_is_ignored(sandbox: Sandbo
     """The removed view answering active members: the unsubscribed member is not in it, so the
     read-back falls back to the member by id, whose status word decides."""
     variant = Variant(sandbox.transport, before=removed_ignored)
-    session = variant_session(sandbox, "heyloyalty", variant)
-    try:
+    async with variant_session(sandbox, "heyloyalty", variant) as session:
         provider = session.provider("demo-heyloyalty")
         vip = await session.audience("demo-heyloyalty", "VIP Club")
         page = await provider.members(vip, Query(), PageRequest(5))
@@ -157,5 +152,3 @@ async def test_opt_out_stays_right_where_show_removed_is_ignored(sandbox: Sandbo
         outcome = await session.opt_out("demo-heyloyalty", member)
         assert outcome.confirmed and outcome.after is not None
         assert outcome.after.raw["status"]["status"] == "unsubscribed"
-    finally:
-        await session.aclose()

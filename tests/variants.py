@@ -8,7 +8,8 @@ JSON the sandbox answered (`after`). Everything else passes through unchanged.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -75,12 +76,33 @@ def variant_provider(
     return create(account, secrets, transport=transport or sandbox.transport)
 
 
-def variant_session(
+@asynccontextmanager
+async def variant_session(
     sandbox: Sandbox, platform: str, transport: httpx.AsyncBaseTransport
-) -> Session:
+) -> AsyncIterator[Session]:
     """A Session holding the demo account of `platform`, served through `transport`."""
     account, secrets = demo_account(platform)
-    return Session([account], lambda _: secrets, transport_for=lambda _: transport)
+    session = Session([account], lambda _: secrets, transport_for=lambda _: transport)
+    try:
+        yield session
+    finally:
+        await session.aclose()
+
+
+class Recorder:
+    """A `before` that keeps the bodies of the requests `wanted` picks (and lets them through)."""
+
+    def __init__(self, wanted: Callable[[httpx.Request], bool]) -> None:
+        self.wanted = wanted
+        self.bodies: list[bytes] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Request:
+        if self.wanted(request):
+            self.bodies.append(request.read())
+        return request
+
+    def json(self, index: int = -1) -> Any:
+        return json.loads(self.bodies[index])
 
 
 def with_url(request: httpx.Request, url: httpx.URL) -> httpx.Request:

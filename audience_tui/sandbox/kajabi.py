@@ -310,16 +310,12 @@ def routes(store: Store) -> list[BaseRoute]:
                 detail = "Contact has active Kajabi Payments subscriptions or payment plans"
                 return error(422, "Unprocessable Entity", detail)
             return document({"data": {}})
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return error(400, "Bad Request", "The request body is not valid JSON")
-        data = body.get("data") if isinstance(body, dict) else None
-        attributes = data.get("attributes") if isinstance(data, dict) else None
-        if not isinstance(attributes, dict):
-            return error(400, "Bad Request", "Expected {data: {type, id, attributes}}")
-        if data.get("type") != "contacts" or str(data.get("id")) != contact_id:
-            return error(409, "Conflict", "data.type must be contacts and data.id the URL's id")
+        found = await contact_document(request)
+        if isinstance(found, Response):
+            return found
+        data, attributes = found
+        if str(data.get("id")) != contact_id:
+            return error(409, "Conflict", "data.id must be the URL's id")
         problem = _check(attributes)
         if problem:
             return refused(*problem)
@@ -330,14 +326,10 @@ def routes(store: Store) -> list[BaseRoute]:
     async def create_contact(request: Request) -> Response:
         """POST /v1/contacts: 201 with the new contact; 400 without the site relationship;
         422 for an attribute Kajabi would refuse (the email is required)."""
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return error(400, "Bad Request", "The request body is not valid JSON")
-        data = body.get("data") if isinstance(body, dict) else None
-        attributes = data.get("attributes") if isinstance(data, dict) else None
-        if not isinstance(attributes, dict) or data.get("type") != "contacts":
-            return error(400, "Bad Request", "Expected {data: {type: contacts, attributes}}")
+        found = await contact_document(request)
+        if isinstance(found, Response):
+            return found
+        data, attributes = found
         site = ((data.get("relationships") or {}).get("site") or {}).get("data") or {}
         if not isinstance(site, dict) or not site.get("id"):
             return error(400, "Bad Request", "The site relationship is required")
@@ -365,6 +357,21 @@ def routes(store: Store) -> list[BaseRoute]:
         Route("/v1/customers", listing_of("customers")),
         Route("/v1/customers/{id}", show_of("customers")),
     ]
+
+
+async def contact_document(request: Request) -> tuple[dict[str, Any], dict[str, Any]] | Response:
+    """(data, attributes) of a contacts document in the body, or the 400/409 answering it."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return error(400, "Bad Request", "The request body is not valid JSON")
+    data = body.get("data") if isinstance(body, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    if not isinstance(attributes, dict):
+        return error(400, "Bad Request", "Expected {data: {type, attributes}}")
+    if data.get("type") != "contacts":  # JSON:API: a type the endpoint does not hold
+        return error(409, "Conflict", "data.type must be contacts")
+    return data, attributes
 
 
 def refused(name: str, detail: str) -> JSONResponse:
