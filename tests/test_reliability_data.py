@@ -8,13 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
 import pytest
+from tui_helpers import SIZE, Host, open_members
 
 from audience_tui.commands.output import emit
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import AudienceError
 from audience_tui.core.sanitize import clean, json_text
+from audience_tui.core.session import Session
 
 NAME = "\x1b]0;pwned\x07\x1b[31mcity"
 ROWS = [{"id": "1", NAME: "Oslo", "=cmd|' /C calc'!A0": "x", "name": "Bad\ud800name"}]
@@ -58,3 +61,18 @@ def test_the_audit_records_a_lone_surrogate_and_reads_it_back(tmp_path) -> None:
     audit = AuditLog(tmp_path / "audit.jsonl")
     audit.record("opt_out.attempt", email="bad\ud800@example.com")
     assert [e["email"] for e in audit.read()] == ["bad\ud800@example.com"]
+
+
+async def test_y_copies_the_email_without_its_control_characters(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied: list[str] = []
+    app = Host(session)
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        member = screen.table.current_member
+        hostile = replace(member, email="evil\x1b]52;c;cHduZWQ=\x07@example.com")
+        monkeypatch.setattr(screen, "_member", lambda: hostile)
+        await pilot.press("y")
+    assert copied == [clean(hostile.email)] and "\x1b" not in copied[0]

@@ -424,9 +424,10 @@ class MembersScreen(FollowsWrites, Screen[None]):
         if not member.email:
             self.notify("This member has no email address.", severity="warning")
             return
-        self.app.copy_to_clipboard(member.email)
+        email = clean(member.email)  # a control character would reach the terminal (OSC 52)
+        self.app.copy_to_clipboard(email)
         # The terminal may not support the clipboard (there is no way to know): show the value.
-        self.notify(f"Copied {clean(member.email)}", title="Email", markup=False)
+        self.notify(f"Copied {email}", title="Email", markup=False)
 
     def action_export(self) -> None:
         if self.cache is None:
