@@ -25,6 +25,7 @@ from ..core.sanitize import clean, json_text, one_line
 
 FORMATS = ("table", "csv", "jsonl")
 MAX_CELL = 40
+TABLE_SAMPLE = 1000  # rows a table holds back to size its columns (a longer value overflows)
 MEMBER_HEAD = ("account", "list", "id", "email", "status", "name")
 FORMULA_HELP = (
     "write CSV values as they are; by default a value a spreadsheet would run as a formula "
@@ -147,7 +148,9 @@ class RowWriter:
     """Rows of one format written batch by batch; `close` returns how many were written.
 
     Table and CSV always print their header, with no row too. `columns` None: the keys of the
-    first batch; `open_ended`: the given columns, then keys first seen in the first batch.
+    first batch; `open_ended`: the given columns, then keys first seen in the first batch. A
+    table sizes its columns on its first TABLE_SAMPLE rows; a longer value later is not cut
+    below MAX_CELL, it pushes its row out of line instead.
     """
 
     def __init__(
@@ -166,22 +169,29 @@ class RowWriter:
         self.formula_guard = formula_guard
         self.rows = 0
         self._widths: list[int] | None = None
+        self._held: list[Mapping[str, Any]] = []  # a table's first rows, until it is sized
         self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write one batch, and flush it: a reader sees the rows as they arrive."""
+        self.rows += len(rows)
         if self.fmt == "jsonl":
             self.out.write("".join(json_line(row) for row in rows))
-        elif rows or self.rows:
-            if self._widths is None:
-                self._start(rows)
+        elif self._widths is None and rows:
+            self._held.extend(rows)
+            if self._csv is None and len(self._held) < TABLE_SAMPLE:
+                return
+            self._start(self._held)
+            self._write_rows(self._held)
+            self._held = []
+        elif rows:
             self._write_rows(rows)
-        self.rows += len(rows)
         self.out.flush()
 
     def close(self) -> int:
-        if self.fmt != "jsonl" and self._widths is None and self.columns:
-            self._start([])
+        if self.fmt != "jsonl" and self._widths is None and (self._held or self.columns):
+            self._start(self._held)
+            self._write_rows(self._held)
             self.out.flush()
         return self.rows
 
@@ -221,7 +231,7 @@ class RowWriter:
             )
             self.out.write(batch.getvalue())
             return
-        lines = self._cells(rows, self._widths or [])
+        lines = self._cells(rows, [MAX_CELL] * len(columns))
         self.out.write("".join(self._line(cells) for cells in lines))
 
     def _line(self, cells: Sequence[str]) -> str:
