@@ -30,7 +30,7 @@ FormResult = tuple[Account, dict[str, str]] | None
 
 def _field(key: str, label: str, field: Widget) -> list[Widget]:
     """A label, its one-line field, and under it the line where its problem is shown."""
-    field.compact = True  # type: ignore[attr-defined]  (Input and Select both have it)
+    field.compact = True  # type: ignore[attr-defined]  # Input and Select both have it
     field.add_class("field")
     return [
         Label(Text(label), classes="field-label"),

@@ -209,7 +209,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
         op_select.value = op
         # The same operator as the last field's keeps its old label (platform / app checks)
         # unless the select is told its value's prompt changed.
-        op_select.mutate_reactive(Select.value)
+        op_select.mutate_reactive(Select.value)  # type: ignore[misc]  # the class's reactive
         self._show_value(spec, op, value)
 
     @staticmethod
@@ -392,7 +392,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
 
     @property
     def filter(self) -> Filter:
-        return Filter(tuple(self.conditions), self.logic)  # type: ignore[arg-type]
+        return Filter(tuple(self.conditions), self.logic)
 
     def _refresh_conditions(self) -> None:
         """The list of conditions, each marked by who evaluates it, and the plan's note."""

@@ -18,7 +18,7 @@ from textual.widgets import DataTable as TextualDataTable
 __all__ = ["DataTable"]
 
 
-class DataTable(TextualDataTable):  # type: ignore[type-arg]
+class DataTable(TextualDataTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_top", "First row", show=False, id="rows.first"),
         Binding("end", "scroll_bottom", "Last row", show=False, id="rows.last"),

@@ -276,12 +276,12 @@ class MemberTable(ScrollView, can_focus=True):
         self._direction = 1 if new >= old else -1
         self._want()
 
-    async def action_scroll_home(self) -> None:
+    async def action_scroll_home(self) -> None:  # type: ignore[override]  # Textual awaits it
         """Home: the screen's first row (its `g`); the scroll view's own Home scrolled the view
         and left the cursor where it was."""
         await self.run_action("screen.first")
 
-    async def action_scroll_end(self) -> None:
+    async def action_scroll_end(self) -> None:  # type: ignore[override]  # as Home
         """End: the screen's last row (its `G`, which knows when the end cannot be reached)."""
         await self.run_action("screen.last")
 
