@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, RadioSet, Select, Static
+from textual.widgets import Button, DataTable, Input, OptionList, RadioSet, Select, Static
 from textual.widgets._select import SelectCurrent
 from tui_helpers import (
     SIZE,
@@ -22,9 +22,10 @@ from tui_helpers import (
 )
 
 from audience_tui.bootstrap import DEMO_HINT
-from audience_tui.core.models import FieldSpec, Member, MemberStatus
+from audience_tui.core.models import FieldSpec, Member, MemberStatus, Query
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.charts import GROUPING_TYPES, ChartsScreen, personal
 from audience_tui.tui.screens.confirm import ConfirmScreen
 from audience_tui.tui.screens.export_dialog import ExportDialog, export_folder
 from audience_tui.tui.screens.filter_builder import FilterBuilder
@@ -277,3 +278,27 @@ async def test_typing_a_path_in_the_folder_tree_types_it_into_the_path_field(
         assert app.screen is start  # no lookup box over it
         assert start.query_one("#path", Input).value == "/tmp/a.csv"
         assert start.focused is start.query_one("#path", Input)
+
+
+@pytest.mark.parametrize("account", ["demo-ownpage", "demo-kajabi", "demo-heyloyalty"])
+async def test_charts_offer_categories_first_and_personal_fields_last(
+    session: Session, account: str
+) -> None:
+    audience = (await session.provider(account).audiences())[0]
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = ChartsScreen(session, account, audience, Query())
+        await app.push_screen(screen)
+        await settle_top(pilot)
+        assert screen.view is not None
+        specs = {spec.name: spec for spec in screen.view.fields}
+        options = screen.query_one("#fields", OptionList)
+        offered = [
+            specs[options.get_option_at_index(i).id or ""] for i in range(options.option_count)
+        ]
+        flags = [personal(spec) for spec in offered]
+        assert flags == sorted(flags), [s.name for s in offered]  # personal ones all at the end
+        assert not personal(offered[0]) and offered[0].type in GROUPING_TYPES, offered[0]
+        assert any(personal(spec) for spec in offered)
+        app.workers.cancel_node(screen)

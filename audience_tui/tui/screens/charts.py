@@ -43,6 +43,20 @@ INTERVALS = ("auto", "1h", "1d", "1w", "1mo")
 PERIODS = (("30 days", 30), ("90 days", 90), ("1 year", 365), ("5 years", 1826), ("10 years", 3652))
 DEFAULT_PERIOD = 3
 GROUPING_TYPES = (FieldType.CHOICE, FieldType.MULTI, FieldType.BOOLEAN)
+# Words of fields that hold one value per person: a chart of them is one bar per member.
+PERSONAL_WORDS = ("email", "name", "phone", "mobile", "msisdn", "guid", "address")
+
+
+def personal(spec: FieldSpec) -> bool:
+    """A field that identifies a person (email, names, phone, ids): offered last."""
+    words = f"{spec.name} {spec.label}".casefold()
+    return spec.name.casefold() in ("id", "uid") or any(word in words for word in PERSONAL_WORDS)
+
+
+def chart_order(view: View, spec: FieldSpec) -> tuple[bool, bool, bool]:
+    """Categories first (choices, yes/no), those the platform counts before those scanned;
+    fields that identify a person last."""
+    return personal(spec), spec.type not in GROUPING_TYPES, not counted_by_platform(view, spec)
 
 CacheKey = tuple[str, str, str, str]  # account, audience id, query, field
 _caches: WeakKeyDictionary[Session, dict[CacheKey, Aggregate]] = WeakKeyDictionary()
@@ -168,10 +182,7 @@ class ChartsScreen(Screen[None]):
             return
         self._title()
         view = self.view
-        specs = sorted(
-            view.fields,
-            key=lambda s: (not counted_by_platform(view, s), s.type not in GROUPING_TYPES),
-        )
+        specs = sorted(view.fields, key=lambda spec: chart_order(view, spec))
         fields = self.query_one("#fields", OptionList)
         fields.clear_options()
         fields.add_options(Option(self._field_prompt(s), s.name) for s in specs)
