@@ -58,6 +58,7 @@ def chart_order(view: View, spec: FieldSpec) -> tuple[bool, bool, bool]:
     fields that identify a person last."""
     return personal(spec), spec.type not in GROUPING_TYPES, not counted_by_platform(view, spec)
 
+
 CacheKey = tuple[str, str, str, str]  # account, audience id, query, field
 _caches: WeakKeyDictionary[Session, dict[CacheKey, Aggregate]] = WeakKeyDictionary()
 

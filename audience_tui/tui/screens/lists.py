@@ -19,7 +19,7 @@ from textual.widgets import Label
 from ...core.models import Audience
 from ...core.sanitize import clean
 from ...core.session import Session
-from ..context import demo_of
+from ..demo_builds import building, builds_of
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
@@ -109,10 +109,16 @@ class ListsScreen(FollowsWrites, Screen[None]):
                 )
 
     def _count(self, audience: Audience) -> Text:
+        """The member count; for a demo list, against its size where the count leaves some
+        statuses out ("911,240 active of 1,000,000"), and how far its build has come."""
         count = count_text(audience.member_count)
-        build = self._build_of(audience)
-        if build is not None and not build.finished:
-            count.append(f"  building {build.fraction:.0%}", style="cyan")
+        build = next((b for b in self._builds() if b.audience_id == audience.id), None)
+        if build is None:
+            return count
+        if build.finished and audience.member_count not in (None, build.total):
+            count = Text(f"{audience.member_count:,} active of {build.total:,}", justify="right")
+        elif not build.finished and not build.error:
+            count.append(f"  {building(build)}", style="cyan")
         return count
 
     def on_write_confirmed(self, message: WriteConfirmed) -> None:
@@ -122,16 +128,7 @@ class ListsScreen(FollowsWrites, Screen[None]):
 
     # --- demo list builds ---------------------------------------------------------------------
     def _builds(self) -> list[BuildProgress]:
-        sandbox = demo_of(self)
-        if sandbox is None:
-            return []
-        return sandbox.builds(self.session.account(self.account_name))
-
-    def _build_of(self, audience: Audience) -> BuildProgress | None:
-        sandbox = demo_of(self)
-        if sandbox is None:
-            return None
-        return sandbox.progress(self.session.account(self.account_name), audience.id)
+        return builds_of(self, self.session, self.account_name)
 
     def _track_builds(self) -> None:
         running = [b for b in self._builds() if not b.finished]

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Label
 from textual.worker import Worker
 
@@ -29,10 +30,11 @@ from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import Session
 from ..context import settings_of
+from ..demo_builds import build_of, building
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
-from ..widgets.member_table import MemberTable
+from ..widgets.member_table import EMPTY, MemberTable
 from ..write_views import FollowsWrites, WriteConfirmed
 from .export_dialog import ExportDialog, ExportProgress, export_folder
 
@@ -40,6 +42,7 @@ from .export_dialog import ExportDialog, ExportProgress, export_folder
 # columns and rows, rather than an empty table or "…loading" rows replaced a moment later; a
 # slow platform still gets the screen and its columns at once.
 ROWS_WAIT = 0.1
+BUILD_REFILL = 2.0  # seconds between re-reads of a demo list while it is being built
 
 
 async def show_members(screen: MembersScreen) -> None:
@@ -109,6 +112,7 @@ class MembersScreen(FollowsWrites, Screen[None]):
         self._ready = asyncio.Event()  # the fields are in, and the first rows or ROWS_WAIT
         self._mounted = asyncio.Event()
         self._unpainted: list[Callable[[], None]] | None = []  # until the table shows rows
+        self._build_timer: Timer | None = None  # while a demo build fills the list
 
     def begin(self) -> None:
         """Start reading the fields and the first rows (once): before the widgets are built,
@@ -179,6 +183,7 @@ class MembersScreen(FollowsWrites, Screen[None]):
         self.table.sort = self.view.sort
         self.table.attach(cache, self.columns)
         self._show_status()  # now, not on the table's message: laid out with the first rows
+        self._follow_build()
         for callback in self._unpainted or ():
             self.table.call_after_refresh(callback)
         self._unpainted = None
@@ -272,12 +277,32 @@ class MembersScreen(FollowsWrites, Screen[None]):
             line.append(" · sorted by ").append(clean(column.label), "bold").append(f" {arrow}")
         if self.notice is not None:
             line.append(" · ").append_text(self.notice)
+        if build := build_of(self, self.session, self.account_name, self.audience.id):
+            line.append(f" · {building(build)}", "cyan")
         # Shown on every cursor move: a line as wide as the screen that stays one line high
         # changes no layout, and a layout pass costs more than the rest of the frame.
         label = self.query_one("#status", Label)
         fits = line.cell_len < label.size.width
         label.update(line, layout=not (fits and self._status_fits))
         self._status_fits = fits
+
+    def _follow_build(self) -> None:
+        """A demo list being built: the table says so and fills as the build grows (its
+        unfiltered view is read again every BUILD_REFILL seconds until the build ends)."""
+        build = build_of(self, self.session, self.account_name, self.audience.id)
+        self.table.empty_note = building(build) if build is not None else EMPTY
+        if build is None or self._build_timer is not None:
+            return
+        self._build_timer = self.set_interval(BUILD_REFILL, self._build_grew)
+
+    def _build_grew(self) -> None:
+        build = build_of(self, self.session, self.account_name, self.audience.id)
+        if build is None and self._build_timer is not None:
+            self._build_timer.stop()
+            self._build_timer = None
+        if not self.view.filter:
+            self.action_refresh()
+        self._follow_build()
 
     def _halted(self) -> bool:
         """Whether a scan waits on a page that failed (its next page, past the rows found)."""

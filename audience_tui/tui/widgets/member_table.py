@@ -32,6 +32,7 @@ from ...core.settings import DEFAULTS
 from .cells import STATUS_STYLES
 
 GAP = 1  # cells between columns
+EMPTY = "(no members in this view)"
 LINES_KEPT = 512  # drawn lines remembered, a dozen screens' worth
 # Pages fetched ahead of the screen by default (the settings' `prefetch` changes it): page down
 # held at 30 keys/s crosses a 250-row page in about 0.2 s, faster than a fetch at 50 ms latency
@@ -169,6 +170,7 @@ class MemberTable(ScrollView, can_focus=True):
         self.columns: list[Column] = []
         self.widths: list[int] = []
         self.sort: Sort | None = None
+        self.empty_note = EMPTY  # what an empty view says (a demo list being built says so)
         self._direction = 1
         # Lines drawn, by row: (member, strip). Scrolling by one row redraws every line on
         # screen, but only one of them shows something new. Valid while `_look` holds.
@@ -391,7 +393,7 @@ class MemberTable(ScrollView, can_focus=True):
             base = self._style(base, "member-table--cursor")
         failure = cache.failure(index)
         if cache.total == 0:
-            text, name = "(no members in this view)", "member-table--placeholder"
+            text, name = self.empty_note, "member-table--placeholder"
         elif failure is not None:  # the reason once, on the page's first row on screen
             start = cache.paging.start(cache.paging.page_of(index))
             first = index == max(start, round(self.scroll_y))
