@@ -31,6 +31,7 @@ FAULTS = {
     "redirect": (4, "redirected to http://127.0.0.1"),
     "escape_422": (4, "HTTP 422"),  # members: 2 (the platform refused the request as invalid)
 }
+MEMBER_PATHS = ("members", "subscribers", "contacts")
 LIST = {  # a list of several pages on each platform (by name)
     "heyloyalty": "Newsletter DK",
     "emma": "All members",
@@ -137,3 +138,17 @@ def test_lookup_and_optout_never_say_not_found_for_an_account_not_searched(
         assert code == 4, err
         assert f"{platform}: could not be searched" in err
         assert "not found" not in err
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "jsonl"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_lone_surrogates_in_names_never_stop_a_list_printing(
+    server: Misbehaving, cli, platform: str, fmt: str
+) -> None:
+    # every member's name starts with a `\ud800` escape (the lists keep theirs)
+    server.set("hostile_names", matches=lambda method, path: path.endswith(MEMBER_PATHS))
+    code, out, err = cli(*command("members", platform)[:-1], fmt)
+    assert_safe(server, code, out, err)
+    assert code == 0, err
+    out.encode("utf-8")  # what a UTF-8 terminal or file receives: no lone surrogate
+    assert len(out.splitlines()) > 10

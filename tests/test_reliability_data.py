@@ -10,12 +10,14 @@ import io
 import json
 from dataclasses import replace
 
+import httpx
 import pytest
 from tui_helpers import SIZE, Host, open_members
 
 from audience_tui.commands.output import emit
 from audience_tui.core.audit import AuditLog
-from audience_tui.core.errors import AudienceError
+from audience_tui.core.errors import AudienceError, ValidationError
+from audience_tui.core.http import ApiClient
 from audience_tui.core.sanitize import clean, json_text
 from audience_tui.core.session import Session
 
@@ -76,3 +78,15 @@ async def test_y_copies_the_email_without_its_control_characters(
         monkeypatch.setattr(screen, "_member", lambda: hostile)
         await pilot.press("y")
     assert copied == [clean(hostile.email)] and "\x1b" not in copied[0]
+
+
+async def test_a_request_carrying_a_lone_surrogate_is_a_clear_error_not_a_crash() -> None:
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(200))
+    client = ApiClient("Heyloyalty", "http://127.0.0.1", transport=transport)
+    try:
+        with pytest.raises(ValidationError) as info:
+            await client.request("GET", "/members", params={"filter": "bad\ud800@example.com"})
+    finally:
+        await client.aclose()
+    assert "lone surrogate" in str(info.value) and not sent

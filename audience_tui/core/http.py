@@ -249,6 +249,15 @@ class ApiClient:
                         content=content,
                         headers=headers,
                     )
+            except UnicodeEncodeError:
+                # A value from the platform's own data (a JSON `\ud800` escape gives a lone
+                # surrogate) that no URL or UTF-8 body can carry: nothing was sent.
+                raise ValidationError(
+                    "the request would carry a character no URL or UTF-8 body can hold (a "
+                    "lone surrogate in the platform's own data); this request was not sent",
+                    platform=self.platform,
+                    request=label,
+                ) from None
             except (httpx.TimeoutException, TimeoutError) as exc:
                 error: AudienceError = NetworkError(
                     f"timed out ({type(exc).__name__})", platform=self.platform, request=label
