@@ -182,3 +182,22 @@ async def test_a_write_done_is_published_even_when_its_outcome_cannot_be_recorde
     with pytest.raises(AuditWriteError, match="happened"):
         await writes.run(write(send))
     assert len(seen) == 1  # the views show what the platform did
+
+
+def test_an_audit_file_without_unknown_outcomes_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    for n in range(50):
+        audit.record("opt_out.attempt", account="a", audience="l1", member=str(n))
+        audit.record("opt_out.confirmed", account="a", audience="l1", member=str(n))
+
+    def unread() -> None:
+        raise AssertionError("parsed an audit file that holds no unknown outcome")
+
+    monkeypatch.setattr(audit, "read", unread)
+    assert not WriteLog(audit).pending("opt_out", DETAILS)
+    monkeypatch.undo()
+    audit.record("opt_out.unknown", **DETAILS)
+    assert WriteLog(audit).pending("opt_out", DETAILS)
+    assert not WriteLog(AuditLog(tmp_path / "none.jsonl")).pending("opt_out", DETAILS)

@@ -44,6 +44,8 @@ Example (an opt-out, as Session.opt_out builds it):
 from __future__ import annotations
 
 import logging
+import mmap
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -269,7 +271,7 @@ class WriteLog:
         """Unknown outcomes not settled since, from the audit file (read once) and this run."""
         if self._pending is None:
             pending: dict[tuple[str, ...], Mapping[str, Any]] = {}
-            for event in self.audit.read():
+            for event in self.audit.read() if self._any_unknown() else ():
                 kind, _, outcome = str(event.get("action", "")).rpartition(".")
                 key = self._key(kind, event)
                 if outcome == Outcome.UNKNOWN:
@@ -278,6 +280,20 @@ class WriteLog:
                     pending.pop(key, None)
             self._pending = pending
         return self._pending
+
+    def _any_unknown(self) -> bool:
+        """Whether the audit file holds an unknown outcome at all: a byte search, so the usual
+        answer (no) costs no parsing of a record that may hold millions of lines."""
+        if not os.path.isfile(self.audit.path):  # a device or a pipe is never a record
+            return False
+        try:
+            with open(self.audit.path, "rb") as handle:
+                if not os.fstat(handle.fileno()).st_size:
+                    return False
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                    return data.find(f'.{Outcome.UNKNOWN}"'.encode()) != -1
+        except OSError:  # no record yet, or none readable: nothing pending from it
+            return False
 
     def pending(self, kind: str, details: Mapping[str, Any]) -> bool:
         """Whether a `kind` write of the same target ended UNKNOWN and is not settled yet."""
