@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, OptionList
 from tui_helpers import SIZE, settle
 
 from audience_tui.core.session import Session
-from audience_tui.demo import Sandbox, demo_session
+from audience_tui.demo import FaultSpec, Sandbox, demo_session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.compliance import ComplianceScreen, TypeToConfirm
 from audience_tui.tui.widgets.data_table import DataTable
@@ -104,3 +104,21 @@ def test_snapshot_of_the_screen(snap_compare: Callable[..., bool], app_session: 
 
     app = AudienceApp(app_session)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_escape_stops_a_running_job_and_stays(app_session: Session, sandbox: Sandbox) -> None:
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        sandbox.app.spec = FaultSpec(latency=0.2)  # every read slow: the job is still running
+        screen.query_one("#jobs", OptionList).highlighted = 3  # Consent drift
+        await pilot.pause()
+        screen.action_dry_run()
+        await pilot.pause()
+        assert screen.running
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and not screen.running
+        assert "stopped" in state(screen)
+        await app.workers.wait_for_complete()
+        assert not any(w.is_running for w in app.workers if w.node is screen)
