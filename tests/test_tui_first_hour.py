@@ -13,12 +13,14 @@ from textual.widgets import Button, DataTable, Input, OptionList, RadioSet, Sele
 from textual.widgets._select import SelectCurrent
 from tui_helpers import (
     SIZE,
+    lines,
     notifications,
     open_lists,
     open_members,
     screen_text,
     settle,
     settle_top,
+    status,
 )
 
 from audience_tui.bootstrap import DEMO_HINT
@@ -302,3 +304,29 @@ async def test_charts_offer_categories_first_and_personal_fields_last(
         assert not personal(offered[0]) and offered[0].type in GROUPING_TYPES, offered[0]
         assert any(personal(spec) for spec in offered)
         app.workers.cancel_node(screen)
+
+
+async def test_a_slow_sort_says_what_it_waits_for_and_for_how_long(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        members = await open_members(pilot, session, "demo-heyloyalty")
+        never = asyncio.Event()
+
+        async def slow_pages(*_: object, **__: object) -> object:
+            await never.wait()  # the platform still sorting
+            raise AssertionError("unreachable")
+
+        monkeypatch.setattr(members.provider, "members", slow_pages)
+        await pilot.press("s")  # on Email
+        await pilot.pause()
+        assert "sorting by Email…" in status(members)
+        assert members._waiting_since is not None
+        members._waiting_since -= 3  # as if three seconds had gone by
+        members._tick()
+        await pilot.pause()
+        assert "sorting by Email… 3 s" in status(members)
+        assert lines(members.table)[1].startswith("…sorting by Email… 3 s")
+        app.workers.cancel_node(members)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from dataclasses import replace
@@ -31,10 +32,11 @@ from ...core.scan import View, prepare
 from ...core.session import Session
 from ..context import settings_of
 from ..demo_builds import build_of, building
+from ..status_words import scan_status, waiting
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
-from ..widgets.member_table import EMPTY, MemberTable
+from ..widgets.member_table import EMPTY, LOADING, MemberTable
 from ..write_views import FollowsWrites, WriteConfirmed
 from .export_dialog import ExportDialog, ExportProgress, export_folder
 
@@ -42,6 +44,7 @@ from .export_dialog import ExportDialog, ExportProgress, export_folder
 # columns and rows, rather than an empty table or "…loading" rows replaced a moment later; a
 # slow platform still gets the screen and its columns at once.
 ROWS_WAIT = 0.1
+TICK = 0.5  # seconds between redraws of the status line while the table waits for pages
 BUILD_REFILL = 2.0  # seconds between re-reads of a demo list while it is being built
 
 
@@ -113,6 +116,7 @@ class MembersScreen(FollowsWrites, Screen[None]):
         self._mounted = asyncio.Event()
         self._unpainted: list[Callable[[], None]] | None = []  # until the table shows rows
         self._build_timer: Timer | None = None  # while a demo build fills the list
+        self._waiting_since: float | None = None  # since when pages have been in flight
 
     def begin(self) -> None:
         """Start reading the fields and the first rows (once): before the widgets are built,
@@ -151,6 +155,7 @@ class MembersScreen(FollowsWrites, Screen[None]):
         self.query_one("#filter", Label).display = False
         self.table.focus()
         self._mounted.set()
+        self.set_interval(TICK, self._tick)
 
     @property
     def table(self) -> MemberTable:
@@ -227,6 +232,7 @@ class MembersScreen(FollowsWrites, Screen[None]):
         self.table.move_to(0)
         self.table.refresh()
         self._show_filter()
+        self._show_status()  # at once: "sorting by …" while the first page is on its way
 
     def _requery(self, query: Query) -> None:
         """The same filter in another order (the plan does not change)."""
@@ -261,15 +267,16 @@ class MembersScreen(FollowsWrites, Screen[None]):
         if cache is not None:
             here = min(table.cursor_row + 1, max(cache.rows, 1))
             if isinstance(cache.paging, ScanPaging):
-                line.append_text(self._scan_status(cache.paging, here, self._halted()))
+                line.append_text(scan_status(cache.paging, here, self._halted()))
             elif cache.total == 0:
                 line.append("no members")
             elif cache.total is not None:
                 line.append(f"row {here:,} of {cache.total:,}")
             else:
                 line.append(f"row {here:,} · {cache.paging.discovered:,} loaded, more…")
-            if cache.in_flight:
-                line.append(" · loading…", "dim")
+            if note := self._waiting():
+                line.append(f" · {note}", "dim")
+            table.loading_note = f"…{note}" if note else LOADING
             if table.failed():
                 line.append(" · this page failed: r retries", "red")
         if self.view.sort is not None and (column := self._sorted_column()) is not None:
@@ -309,19 +316,22 @@ class MembersScreen(FollowsWrites, Screen[None]):
         cache = self.cache
         return cache is not None and cache.failure(cache.paging.discovered) is not None
 
-    @staticmethod
-    def _scan_status(scan: ScanPaging, here: int, halted: bool) -> Text:
-        """Where a scan of the list stands: matches found, rows checked, and what keys do."""
-        of = f" of {scan.view_total:,}" if scan.view_total is not None else ""
-        matches = f"{scan.discovered:,}" if scan.discovered else "no"
-        found = f"{matches} matches in {scan.scanned:,}{of} scanned"
-        if scan.scanning and halted:
-            return Text(f"row {here:,} · {found}; a page failed: ").append("r retries", "bold")
-        if scan.scanning:
-            return Text(f"row {here:,} · {found}, scanning… ").append("x stops", "bold")
-        if scan.stopped:
-            return Text(f"row {here:,} of {scan.discovered:,} · {found}; stopped: r scans again")
-        return Text(f"row {here:,} of {found}" if scan.discovered else found)
+    def _waiting(self) -> str:
+        """What the table waits for, and for how long once it is a while (kept up to date by
+        `_tick` while pages are in flight)."""
+        cache = self.cache
+        if cache is None or not cache.in_flight:
+            self._waiting_since = None
+            return ""
+        now = time.monotonic()
+        self._waiting_since = self._waiting_since or now
+        column = self._sorted_column() if self.view.sort else None
+        return waiting(clean(column.label) if column else None, now - self._waiting_since)
+
+    def _tick(self) -> None:
+        if self._waiting_since is not None:
+            self._show_status()
+            self.table.refresh()  # its rows on the way say for how long
 
     def _sorted_column(self) -> Column | None:
         field = self.view.sort.field if self.view.sort else None

@@ -33,6 +33,7 @@ from .cells import STATUS_STYLES
 
 GAP = 1  # cells between columns
 EMPTY = "(no members in this view)"
+LOADING = "…loading"
 LINES_KEPT = 512  # drawn lines remembered, a dozen screens' worth
 # Pages fetched ahead of the screen by default (the settings' `prefetch` changes it): page down
 # held at 30 keys/s crosses a 250-row page in about 0.2 s, faster than a fetch at 50 ms latency
@@ -171,6 +172,7 @@ class MemberTable(ScrollView, can_focus=True):
         self.widths: list[int] = []
         self.sort: Sort | None = None
         self.empty_note = EMPTY  # what an empty view says (a demo list being built says so)
+        self.loading_note = LOADING  # what a row on its way says (a long sort says so)
         self._direction = 1
         # Lines drawn, by row: (member, strip). Scrolling by one row redraws every line on
         # screen, but only one of them shows something new. Valid while `_look` holds.
@@ -401,6 +403,6 @@ class MemberTable(ScrollView, can_focus=True):
             text = f"⚠ not loaded, press r to retry{reason}"
             name = "member-table--error"
         else:
-            text, name = "…loading", "member-table--placeholder"
+            text, name = self.loading_note, "member-table--placeholder"
         width = max(self.scrollable_content_region.width, 1)
         return Strip([Segment(cell(text, width), self._style(base, name))])

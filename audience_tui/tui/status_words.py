@@ -1,0 +1,30 @@
+"""Sentences of the members screen's status line that do not need the screen: where a scan
+stands, and what the table waits for (a sort of a million members takes seconds)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from ..core.paging_scan import ScanPaging
+
+SHOW_SECONDS_AFTER = 1.0  # a wait this long is counted in seconds on screen
+
+
+def scan_status(scan: ScanPaging, here: int, halted: bool) -> Text:
+    """Where a scan of the list stands: matches found, rows checked, and what keys do."""
+    of = f" of {scan.view_total:,}" if scan.view_total is not None else ""
+    matches = f"{scan.discovered:,}" if scan.discovered else "no"
+    found = f"{matches} matches in {scan.scanned:,}{of} scanned"
+    if scan.scanning and halted:
+        return Text(f"row {here:,} · {found}; a page failed: ").append("r retries", "bold")
+    if scan.scanning:
+        return Text(f"row {here:,} · {found}, scanning… ").append("x stops", "bold")
+    if scan.stopped:
+        return Text(f"row {here:,} of {scan.discovered:,} · {found}; stopped: r scans again")
+    return Text(f"row {here:,} of {found}" if scan.discovered else found)
+
+
+def waiting(sorted_by: str | None, seconds: float) -> str:
+    """ "loading…", or "sorting by Email… 3 s" once the platform takes a while."""
+    what = f"sorting by {sorted_by}" if sorted_by else "loading"
+    return f"{what}… {seconds:.0f} s" if seconds >= SHOW_SECONDS_AFTER else f"{what}…"
