@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from dataclasses import replace
 
 import httpx
 import pytest
 from tui_helpers import SIZE, Host, open_members
 
+from audience_tui.cli import setup_logging
 from audience_tui.commands.output import emit
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import AudienceError, ValidationError
@@ -90,3 +92,27 @@ async def test_a_request_carrying_a_lone_surrogate_is_a_clear_error_not_a_crash(
     finally:
         await client.aclose()
     assert "lone surrogate" in str(info.value) and not sent
+
+
+def test_the_log_holds_no_escape_sequence_of_a_server_answer() -> None:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        path = setup_logging(debug=False, console=False)
+        log = logging.getLogger("audience_tui.test")
+        log.warning("answer: %s", "\x1b]0;pwned\x07\x1b[2Jboom")
+        try:
+            raise RuntimeError("body \x1b[31mred\nsecond line")
+        except RuntimeError:
+            log.exception("a traceback")
+        for handler in root.handlers:
+            handler.flush()
+        text = path.read_text(encoding="utf-8")
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+    assert "boom" in text and "second line" in text
+    assert "\x1b" not in text and "\x07" not in text

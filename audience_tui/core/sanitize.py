@@ -39,6 +39,12 @@ def one_line(value: Any, width: int | None = None) -> str:
     return text
 
 
+def clean_lines(text: str) -> str:
+    """`clean` line by line, the line breaks kept: a log message or traceback that quotes a
+    server's answer, written where a terminal may show it (`tail -f` of the log, stderr)."""
+    return "\n".join(clean(line) for line in text.split("\n"))
+
+
 def json_text(value: Any) -> str:
     """`value` as one line of JSON that is safe to print and to encode as UTF-8; the data is
     unchanged (what is escaped reads back as it was)."""
