@@ -22,6 +22,7 @@ from . import __version__
 from .core.errors import AudienceError
 from .core.logfile import PrivateRotatingFileHandler, without_emails
 from .core.redact import redact
+from .core.sanitize import clean_lines
 
 if TYPE_CHECKING:
     from .bootstrap import Sleep
@@ -60,14 +61,15 @@ def log_path() -> Path:
 
 
 class Redacting(logging.Filter):
-    """Every record masked by core.redact, emails taken out, before any handler writes it,
+    """Every record masked by core.redact, emails taken out and control characters replaced
+    (core.sanitize: a message may quote a server's answer), before any handler writes it,
     tracebacks included."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = without_emails(redact(record.getMessage())), None
+        record.msg, record.args = clean_lines(without_emails(redact(record.getMessage()))), None
         if record.exc_info:  # formatted here, as another handler may have cached it unmasked
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
-            record.exc_text = without_emails(redact(text))
+            record.exc_text = clean_lines(without_emails(redact(text)))
         return True
 
 
