@@ -168,9 +168,11 @@ def test_keys_command_prints_the_effective_map(capsys: pytest.CaptureFixture[str
     assert rows["app.lookup"] == {
         "id": "app.lookup",
         "keys": "slash",
-        "default": "",
+        "default": "slash",
         "action": "Look up email",
-        "where": "AudienceApp",
+        "where": "everywhere",
     }
+    assert rows["table.opt_out"]["where"] == "Members screen"
+    assert all(row["default"] and " " not in row["where"][:1] for row in rows.values()), rows
     assert {entry.id for entry in key_entries({})} == set(rows)
     assert "nothing.here: no binding has this id" in captured.err

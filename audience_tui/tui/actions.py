@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.keys import _normalize_key_list
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from ..core.settings import KEYS_TABLE, Loaded, Problem
 
@@ -92,7 +93,7 @@ class KeyEntry:
 
     id: str
     description: str
-    owner: str  # the screen or widget class that declares it
+    owner: str  # where it works, as the user knows the place ("Members screen", "every table")
     default: str  # Textual key names, comma-separated
     keys: str  # as remapped by the settings, else the default
 
@@ -134,8 +135,30 @@ def key_entries(keymap: Mapping[str, str]) -> list[KeyEntry]:
         remapped = keymap.get(binding_id)
         keys_now = _normalize_key_list(remapped) if remapped else default
         description = binding.description or binding.action
-        entries.append(KeyEntry(binding_id, description, owner.__name__, default, keys_now))
+        entries.append(KeyEntry(binding_id, description, where(owner), default, keys_now))
     return entries
+
+
+# Classes whose place is not their title: the app's keys work everywhere, a widget's in it.
+PLACES = {
+    "AudienceApp": "everywhere",
+    "DataTable": "every table",
+    "MemberTable": "members table",
+    "FormatChoice": "export formats",
+}
+
+
+def where(owner: type[DOMNode]) -> str:
+    """The screen or widget that declares a binding, as the user knows it: its title
+    ("Members screen"), else its class name in words ("type to confirm")."""
+    if owner.__name__ in PLACES:
+        return PLACES[owner.__name__]
+    title = owner.__dict__.get("TITLE")
+    if isinstance(title, str) and title:
+        return f"{title} screen"
+    name = owner.__name__.removesuffix("Screen").removesuffix("Dialog")
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+    return f"{words} dialog" if issubclass(owner, ModalScreen) else words
 
 
 def keymap_problems(loaded: Loaded) -> list[Problem]:
