@@ -79,7 +79,7 @@ async def run_keys(args: argparse.Namespace, ctx: Context) -> int:
         {
             "id": entry.id,
             "keys": entry.keys,
-            "default": "" if entry.keys == entry.default else entry.default,
+            "default": entry.default,
             "action": entry.description,
             "where": entry.owner,
         }
