@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import pytest
 from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audience_tui.core import redact as redact_module
 from audience_tui.core.errors import AudienceError
 from audience_tui.core.models import Account
 from audience_tui.core.platforms import create
@@ -113,7 +115,21 @@ def test_a_blob_holding_a_registered_secret_is_masked_at_any_alignment(
     user: str, secret: str, urlsafe: bool
 ) -> None:
     """Found by the base64 of the secret alone at each alignment: no blob is decoded."""
-    register_secret(secret)
-    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
-    blob = encode(f"{user}:{secret}".encode("utf-8", "surrogatepass")).decode()
-    assert blob not in redact(f"echo {blob} end")
+    with only_for_this_example():  # arbitrary secrets would mask other tests' words
+        register_secret(secret)
+        encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+        blob = encode(f"{user}:{secret}".encode("utf-8", "surrogatepass")).decode()
+        assert blob not in redact(f"echo {blob} end")
+
+
+@contextmanager
+def only_for_this_example() -> Iterator[None]:
+    """Secrets registered inside are forgotten after (the registry is per process)."""
+    kept = set(redact_module._secrets), set(redact_module._fragments)
+    try:
+        yield
+    finally:
+        redact_module._secrets.clear()
+        redact_module._secrets.update(kept[0])
+        redact_module._fragments.clear()
+        redact_module._fragments.update(kept[1])
