@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from audience_tui.cli import LOG_BACKUPS, LOG_BYTES, log_path, main, setup_logging
+from audience_tui.core import crash
 from audience_tui.core.logfile import without_emails
 from audience_tui.sandbox.people import person
 
@@ -73,3 +74,14 @@ def test_a_lookup_leaves_no_email_in_the_log(capsys: pytest.CaptureFixture[str])
     text = log_path().read_text(encoding="utf-8")
     assert "HTTP Request" in text  # httpx did log the requests
     assert email not in text and quote(email, safe="") not in text
+
+
+def test_a_crash_report_holds_no_email() -> None:
+    """It is written to be attached to a bug report: the person's address stays here."""
+    try:
+        raise RuntimeError("opt-out of someone@example.com failed")
+    except RuntimeError as exc:
+        path = crash.report(exc)
+    assert path is not None
+    text = path.read_text(encoding="utf-8")
+    assert "RuntimeError: opt-out of <email> failed" in text and "someone@" not in text

@@ -3,7 +3,7 @@
 Python's and Textual's default crash output print the traceback (Textual with every local
 variable, secrets and member data among them) to the terminal. Instead the user reads the error's
 type and redacted message and where the traceback is: a 0600 file under platformdirs' state dir,
-redacted and without local variables, to attach to a bug report.
+redacted, without local variables or email addresses, to attach to a bug report.
 
 Not every exception is a defect: a folder the app cannot write (a read-only cache, a path through
 a file) or a full disk is the user's to fix, and `classified` says so in one line, with an exit
@@ -23,6 +23,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import AudienceError, ConfigError
+from .logfile import without_emails
 from .redact import redact
 from .sanitize import clean
 from .secret_store import write_private
@@ -38,7 +39,7 @@ def report(exc: BaseException) -> Path | None:
     """Write the redacted traceback of `exc` to a private file; its path, or None if that failed."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     path = crash_dir() / f"crash-{stamp}-{os.getpid()}.txt"
-    text = redact("".join(traceback.format_exception(exc)))
+    text = without_emails(redact("".join(traceback.format_exception(exc))))  # attached to bugs
     try:
         write_private(path, text)
     except OSError as error:
