@@ -8,6 +8,8 @@ import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
 from tui_helpers import SIZE, members_app, screen_text, settle
 
 from audience_tui.bootstrap import DEMO_HINT
@@ -91,3 +93,19 @@ async def test_unknown_theme_is_reported_and_the_default_used(session: Session) 
         await settle(pilot)
         [message] = [n.message for n in app._notifications]
         assert message.startswith(f"{path}:1: theme: unknown theme 'neon-pink'")
+
+
+def test_add_account_form(snap_compare: Callable[..., bool], session: Session, look: str) -> None:
+    """The form's fields stand out from the dialog in every look (they were invisible in the
+    light theme)."""
+    app = AudienceApp(session)
+
+    async def open_form(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_form)

@@ -330,3 +330,10 @@ async def test_a_slow_sort_says_what_it_waits_for_and_for_how_long(
         assert "sorting by Email… 3 s" in status(members)
         assert lines(members.table)[1].startswith("…sorting by Email… 3 s")
         app.workers.cancel_node(members)
+
+
+async def test_the_header_icon_is_a_glyph_every_monospace_font_has(session: Session) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen_text(app).splitlines()[0].startswith(" ≡ ")

@@ -58,7 +58,12 @@ class AccountFormScreen(ModalScreen[FormResult]):
     AccountFormScreen #credentials { height: auto; }
     AccountFormScreen .field-label { margin-top: 1; }
     AccountFormScreen .field { width: 1fr; }
-    AccountFormScreen Input.field { background: $boost; }
+    AccountFormScreen Input.field, AccountFormScreen Select.field > SelectCurrent {
+        background: $panel;  /* $boost vanished on the light theme's surface */
+    }
+    AccountFormScreen Input.field:focus, AccountFormScreen Select.field:focus > SelectCurrent {
+        background: $block-cursor-blurred-background;
+    }
     AccountFormScreen .field-error { color: $error; height: auto; display: none; }
     AccountFormScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     AccountFormScreen #buttons Button { margin-left: 1; }

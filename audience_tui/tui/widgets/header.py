@@ -12,7 +12,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widget import Widget
 
-ICON = "⭘"
+ICON = "≡"  # in every monospace font (Textual's "⭘" is missing from most, in a browser too)
 ICON_CELLS = 8  # Textual's HeaderIcon: one cell of padding each side, 8 wide
 CLOCK_CELLS = 10  # Textual's HeaderClockSpace, kept so titles sit where they did
 KEEP_APART = "not reverse"
