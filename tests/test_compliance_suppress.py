@@ -73,6 +73,7 @@ def test_dry_run_run_and_second_run(
     code, out, err = run(capsys, "suppress", str(source), "--yes")
     assert code == 0, err
     assert "nothing to send: every email of this file was handled by an earlier run" in out
+    assert "0 of 0" not in err
     assert Counter(e["action"] for e in AuditLog().read())["opt_out.attempt"] == len(sent)
 
 

@@ -113,6 +113,8 @@ class ProgressLine:
         self._last: tuple[str, bool] | None = None
 
     def __call__(self, p: suppression.Progress) -> None:
+        if not p.total:
+            return  # nothing to do in this stage (all of it done by an earlier run)
         ended = p.done >= p.total
         if not self.tty:
             if (p.stage, ended) != self._last:
