@@ -72,6 +72,9 @@ def cover(offset: int, limit: int, cap: int = MAX_PAGE) -> tuple[int, list[int]]
     return size, list(range(offset // size + 1, (offset + limit - 1) // size + 2))
 
 
+MIN_PAGE_CAP = 10  # a shorter page is taken for what it holds, not for the platform's page cap
+
+
 def served_size(listings: Sequence[Listing], numbers: Sequence[int], size: int) -> int | None:
     """The page size Kajabi really serves, when a page came back shorter than asked before the
     end of the list (its cap is below the one assumed); None when every page is as asked."""
@@ -81,7 +84,7 @@ def served_size(listings: Sequence[Listing], numbers: Sequence[int], size: int) 
         before_end = i < len(listings) - 1 or (
             total is not None and (number - 1) * size + got < total
         )
-        if 0 < got < size and before_end:
+        if MIN_PAGE_CAP <= got < size and before_end:
             return got
     return None
 
