@@ -135,3 +135,23 @@ async def test_opt_in_mails_are_off_unless_asked_and_errors_go_where_set(
         assert b'name="trigger_autoresponder"\r\n\r\n1' in body
         assert b'name="sendErrorsTo"\r\n\r\ncrm@example.org' in body
         assert "e-mailed to crm@example.org" in job.note
+
+
+async def test_rows_keyed_on_mobile_alone_are_checked_too(sandbox: Sandbox) -> None:
+    sent = Recorder(lambda r: r.url.path.endswith("/import"))
+    async with variant_provider(
+        sandbox, "heyloyalty", Variant(sandbox.transport, before=sent)
+    ) as hl:
+        dk = next(a for a in await hl.audiences() if a.name == "Newsletter DK")  # has mobile
+        gone, stays = [m for m in await active(hl, dk, 10) if m.fields.get("mobile")][:2]
+        await hl.opt_out(gone)
+        rows = [
+            {"mobile": gone.fields["mobile"], "firstname": "Back"},
+            {"mobile": stays.fields["mobile"], "firstname": "Same"},
+        ]
+        job = await hl.start_import(ImportRequest(dk, rows))
+        assert job.submitted == 1 and job.skipped == 1
+        assert gone.fields["mobile"].encode() not in sent.bodies[-1]
+        assert stays.fields["mobile"].encode() in sent.bodies[-1]
+        await hl.start_import(ImportRequest(dk, rows[:1], resubscribe=True))
+        assert gone.fields["mobile"].encode() in sent.bodies[-1]

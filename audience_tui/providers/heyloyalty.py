@@ -37,6 +37,7 @@ from ..core.models import (
     Page,
     PageRequest,
     Query,
+    row_email,
 )
 from ..core.provider import Provider
 from .heyloyalty_wire import (
@@ -64,6 +65,7 @@ NO_IMPORT_STATUS = (
     "the app can only watch the list's member count."
 )
 Params = list[tuple[str, str]]  # a query string, as pairs
+Rows = list[dict[str, Any]]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -293,27 +295,47 @@ class HeyloyaltyProvider(Provider):
             ) from None
 
     async def opted_out_among(self, audience: Audience, emails: Sequence[str]) -> set[str]:
-        """Emails of `emails` in the list's removed view: `show=removed` with one `or` filter of
-        up to 50 emails per request."""
-        wanted = sorted({e.strip().casefold() for e in emails if e and e.strip()})
+        """Emails of `emails` (casefolded) in the list's removed view."""
+        return await self._in_removed_view(audience, "email", emails)
+
+    async def _in_removed_view(
+        self, audience: Audience, field: str, values: Sequence[str]
+    ) -> set[str]:
+        """Those of `values` (casefolded, trimmed) that `field` of a member in the list's
+        removed view holds: `show=removed` with one `or` filter of up to 50 values a request."""
+        wanted = sorted({v.strip().casefold() for v in values if v and v.strip()})
         gate = asyncio.Semaphore(self.capabilities.scan_concurrency)
 
         async def batch(chunk: list[str]) -> set[str]:
             params = [("show", SHOW[MemberStatus.OPTED_OUT]), ("logic", "or")]
-            params += [("filter[email][eq][]", email) for email in chunk]
+            params += [(f"filter[{field}][eq][]", value) for value in chunk]
             found: set[str] = set()
             for number in range(1, len(chunk) + 1):
                 async with gate:
                     members, total = await self._page(
                         audience, MemberStatus.OPTED_OUT, params, number, EMAIL_BATCH
                     )
-                found |= {(m.email or "").strip().casefold() for m in members}
+                found |= {str(m.fields.get(field) or "").strip().casefold() for m in members}
                 if not members or total is None or number * EMAIL_BATCH >= total:
                     break
             return found & set(chunk)
 
         chunks = [wanted[i : i + EMAIL_BATCH] for i in range(0, len(wanted), EMAIL_BATCH)]
         return set().union(*await asyncio.gather(*(batch(c) for c in chunks)))
+
+    async def _without_removed_mobiles(self, request: ImportRequest, rows: Rows) -> Rows:
+        """Rows identified by a mobile number alone, less those of members in the removed
+        view (an import keyed on mobile could re-activate them as well)."""
+
+        def mobile(row: dict[str, Any]) -> str:
+            value = row.get("mobile")
+            return str(value).strip().casefold() if value and not row_email(row) else ""
+
+        mobiles = [m for row in rows if (m := mobile(row))]
+        if request.resubscribe or not mobiles:
+            return rows
+        out = await self._in_removed_view(request.audience, "mobile", mobiles)
+        return [row for row in rows if mobile(row) not in out]
 
     async def erase(self, member: Member) -> Erasure:
         """DELETE with obscureMemberData=true, then read the member back: gone, or left with no
@@ -352,6 +374,12 @@ class HeyloyaltyProvider(Provider):
         if "email" not in columns and "mobile" not in columns:
             raise ValidationError("a Heyloyalty import needs an email or mobile column")
         rows, kept_out = await without_opted_out(self, request)
+        kept = await self._without_removed_mobiles(request, rows)
+        kept_out, rows = kept_out + len(rows) - len(kept), kept
+        if not rows:
+            raise ValidationError(
+                "every row is a member who opted out earlier: nothing to send", platform=PLATFORM
+            )
         path = f"{API}/lists/{request.audience.id}/import"
         data: dict[str, Any] = {
             "fields_selected[]": columns,
