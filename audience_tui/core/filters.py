@@ -101,6 +101,16 @@ def parse_bool(value: Any) -> bool | None:
     return None
 
 
+# Spellings of one status across surfaces and platforms: opted_out, "opted out", Opt-out...
+_SAME_WORD = {"optedout": "optout", "unsubscribed": "optout", "subscribed": "active"}
+
+
+def _spelling(text: str) -> str:
+    """A label as typed any way: case, spaces, '-' and '_' aside, status synonyms as one."""
+    key = re.sub(r"[\s_-]+", "", text.casefold())
+    return _SAME_WORD.get(key, key)
+
+
 def _option_id(spec: FieldSpec, value: Any) -> str:
     text = str(value).strip()
     options = spec.options or {}
@@ -108,6 +118,9 @@ def _option_id(spec: FieldSpec, value: Any) -> str:
         return text
     for option_id, label in options.items():
         if label.casefold() == text.casefold():
+            return option_id
+    for option_id, label in options.items():
+        if _spelling(label) == _spelling(text):
             return option_id
     choices = ", ".join(f"{label} ({oid})" for oid, label in options.items()) or "none listed"
     raise ValidationError(f"{spec.label}: {text!r} is not one of the options: {choices}")
