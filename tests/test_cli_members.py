@@ -219,3 +219,16 @@ def test_lists_say_when_a_count_leaves_statuses_out(
     for account in ("demo-ownpage", "demo-emma"):
         _, out, _ = run(capsys, "lists", account, "--format", "jsonl")
         assert {row["all_statuses"] for row in jsonl(out)} == {None}
+
+
+@pytest.mark.parametrize("spelling", ["opted_out", "opted-out", "Opted out", "Opt-out", "o"])
+def test_a_status_field_takes_every_spelling_of_its_options(
+    spelling: str, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Emma's own Status field says 'Opt-out'; the app's word for it is accepted too."""
+    code, out, err = run(
+        capsys, "aggregate", "demo-emma", "All members", "status",
+        "--filter", f"status eq {spelling}", "--format", "jsonl",
+    )  # fmt: skip
+    assert code == 0, err
+    assert [row["value"] for row in jsonl(out)] == ["Opt-out"]
