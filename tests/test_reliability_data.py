@@ -20,6 +20,7 @@ from audience_tui.commands.output import emit
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import AudienceError, ValidationError
 from audience_tui.core.http import ApiClient
+from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.sanitize import clean, json_text
 from audience_tui.core.session import Session
 
@@ -116,3 +117,17 @@ def test_the_log_holds_no_escape_sequence_of_a_server_answer() -> None:
         root.setLevel(level)
     assert "boom" in text and "second line" in text
     assert "\x1b" not in text and "\x07" not in text
+
+
+@pytest.mark.parametrize("platform", ["heyloyalty", "kajabi", "placewise"])
+async def test_a_lone_surrogate_in_an_email_never_blocks_an_opt_out_by_id(
+    session: Session, platform: str
+) -> None:
+    account = f"demo-{platform}"
+    provider = session.provider(account)
+    audience = (await provider.audiences())[0]
+    page = await provider.members(audience, Query(), PageRequest(20))
+    member = next(m for m in page.members if m.status is MemberStatus.ACTIVE)
+    hostile = replace(member, email=(member.email or "a@b.c").replace("@", "\ud800@"))
+    outcome = await session.opt_out(account, hostile)
+    assert outcome.confirmed, outcome.error

@@ -18,6 +18,7 @@ REPLACEMENT = "\ufffd"
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # JSON escapes C0 controls itself; DEL, C1 codes (0x9b is an 8-bit CSI), line separators, bidi
 # overrides and lone surrogates it would write raw, so they are written as \u escapes too.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
@@ -43,6 +44,11 @@ def clean_lines(text: str) -> str:
     """`clean` line by line, the line breaks kept: a log message or traceback that quotes a
     server's answer, written where a terminal may show it (`tail -f` of the log, stderr)."""
     return "\n".join(clean(line) for line in text.split("\n"))
+
+
+def sendable(text: str) -> bool:
+    """Whether `text` can travel in a URL or a UTF-8 body (a lone surrogate cannot)."""
+    return not _SURROGATE.search(text)
 
 
 def json_text(value: Any) -> str:
