@@ -40,6 +40,7 @@ from ..core.models import (
     row_email,
 )
 from ..core.provider import Provider
+from ..core.sanitize import sendable
 from .heyloyalty_wire import (
     PLATFORM,
     SHOW,
@@ -281,7 +282,7 @@ class HeyloyaltyProvider(Provider):
     async def _read_back(self, audience: Audience, member: Member) -> Member:
         """From the list's removed view ("only unsubscribed members"), which is what confirms;
         otherwise by id (a member still active there reads back active: not confirmed)."""
-        if member.email:
+        if member.email and sendable(member.email):  # else by id: data never blocks it
             for candidate in await self._by_email(audience, member.email, MemberStatus.OPTED_OUT):
                 if candidate.id == member.id:
                     return candidate
