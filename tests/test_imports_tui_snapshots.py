@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,12 +28,13 @@ from audience_tui.tui.screens.imports import ImportsScreen
 @pytest.fixture
 def session(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     monkeypatch.setattr(imports_screen, "FAST_POLL", 0.05)
-    pinned = datetime(2026, 3, 14, 9, 26, 53)
+    pinned = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
-    def stamp(moment: datetime | None, form: str = "%Y-%m-%d %H:%M:%S") -> str:
+    def stamp(moment: datetime | None, form: str = "%Y-%m-%d %H:%M:%S %Z") -> str:
         return pinned.strftime(form) if moment else "—"
 
     monkeypatch.setattr(import_view, "stamp", stamp)
+    monkeypatch.setattr(imports_screen, "zone", lambda: "UTC")
     session = demo_session(sandbox)
     yield session
     asyncio.run(session.aclose())

@@ -5,6 +5,7 @@ wording per status, and the hints as plain sentences."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from audience_tui.tui.screens.confirm import ConfirmScreen
 from audience_tui.tui.screens.export_dialog import ExportDialog, export_folder
 from audience_tui.tui.screens.filter_builder import FilterBuilder
 from audience_tui.tui.screens.import_start import CsvTree, ImportStartScreen
+from audience_tui.tui.screens.import_view import stamp, zone
 from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
@@ -337,3 +339,10 @@ async def test_the_header_icon_is_a_glyph_every_monospace_font_has(session: Sess
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert screen_text(app).splitlines()[0].startswith(" ≡ ")
+
+
+def test_import_times_name_their_time_zone() -> None:
+    moment = datetime(2026, 12, 5, 13, 0, tzinfo=UTC)
+    zone_name = moment.astimezone().strftime("%Z")
+    assert stamp(moment).endswith(f" {zone_name}") and zone_name
+    assert zone() == datetime.now().astimezone().strftime("%Z")

@@ -30,9 +30,14 @@ def state_text(state: ImportState) -> Text:
     return Text(state.value, style=STATE_STYLES.get(state, ""))
 
 
-def stamp(moment: datetime | None, form: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """A time in the user's zone, to the second."""
+def stamp(moment: datetime | None, form: str = "%Y-%m-%d %H:%M:%S %Z") -> str:
+    """A time in the user's zone, to the second, with the zone's name."""
     return moment.astimezone().strftime(form) if moment else "—"
+
+
+def zone() -> str:
+    """The user's time zone, for the heading of columns of times ("Started (CET)")."""
+    return datetime.now().astimezone().strftime("%Z") or "local time"
 
 
 def when(moment: datetime | None) -> Text:

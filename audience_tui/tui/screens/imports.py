@@ -41,7 +41,7 @@ from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
 from ..widgets.header import Header
 from .import_start import ImportDraft, ImportStartScreen
-from .import_view import job_detail, state_text, when
+from .import_view import job_detail, state_text, when, zone
 
 FAST_POLL = 2.0  # seconds between polls while an import runs
 SLOW_POLL = 30.0  # ... and while nothing does
@@ -105,10 +105,10 @@ class ImportsScreen(Screen[None]):
             ("id", "Import", 12),
             ("list", "List", 18),
             ("state", "State", 9),
-            ("started", "Started", 12),
-            ("finished", "Finished", 12),
+            ("started", f"Started ({zone()})", 12),
+            ("finished", f"Finished ({zone()})", 12),
         ):
-            table.add_column(label, key=key, width=width)
+            table.add_column(label, key=key, width=max(width, len(label)))
         for key in COUNTS:
             table.add_column("Sent" if key == "submitted" else key.capitalize(), key=key, width=7)
         table.focus()
