@@ -131,3 +131,18 @@ async def test_a_lone_surrogate_in_an_email_never_blocks_an_opt_out_by_id(
     hostile = replace(member, email=(member.email or "a@b.c").replace("@", "\ud800@"))
     outcome = await session.opt_out(account, hostile)
     assert outcome.confirmed, outcome.error
+
+
+@pytest.mark.parametrize("platform", ["emma", "ownpage"])
+async def test_an_opt_out_by_an_email_no_url_can_carry_says_so(
+    session: Session, platform: str
+) -> None:
+    account = f"demo-{platform}"
+    provider = session.provider(account)
+    audience = (await provider.audiences())[0]
+    page = await provider.members(audience, Query(), PageRequest(20))
+    member = next(m for m in page.members if m.status is MemberStatus.ACTIVE)
+    hostile = replace(member, email=(member.email or "a@b.c").replace("@", "\ud800@"))
+    outcome = await session.opt_out(account, hostile)
+    assert not outcome.confirmed and isinstance(outcome.error, ValidationError)
+    assert "lone surrogate" in str(outcome.error)  # said, not an "unexpected error"

@@ -51,6 +51,7 @@ from ..core.models import (
 )
 from ..core.page_guard import PageGuard
 from ..core.provider import Provider
+from ..core.sanitize import sendable
 from .emma_parse import (
     PLATFORM,
     STATUS_LABELS,
@@ -322,6 +323,12 @@ class EmmaProvider(Provider):
         email = member.email or (await self.member(Audience(ALL_MEMBERS, ""), member.id)).email
         if not email:
             raise ValidationError("this Emma member has no email address to opt out")
+        if not sendable(email):
+            raise ValidationError(
+                "Emma opts out by email, and this member's email holds a character no URL can "
+                "carry (a lone surrogate in Emma's own data): opt it out in Emma's web app",
+                platform=self.title,
+            )
         path = f"/members/email/optout/{quote(email, safe='@')}"
         answer = await self.http.json("PUT", path, json={})
         if answer is not True:
