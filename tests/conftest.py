@@ -117,8 +117,8 @@ async def provider_for(sandbox: Sandbox) -> AsyncIterator[Callable[[str], Provid
 @pytest.fixture
 async def heyloyalty_api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
     """A plain HTTP client of the Heyloyalty sandbox, signed with the demo credentials."""
-    from audience_tui.providers.heyloyalty_wire import HeyloyaltyAuth
-    from audience_tui.sandbox.heyloyalty import DEMO_SECRETS, PREFIX
+    from audience_tui.providers.heyloyalty.wire import HeyloyaltyAuth
+    from audience_tui.sandbox.heyloyalty.routes import DEMO_SECRETS, PREFIX
 
     auth = HeyloyaltyAuth(DEMO_SECRETS["api_key"], DEMO_SECRETS["api_secret"])
     async with httpx.AsyncClient(

@@ -37,11 +37,11 @@ ADAPTERS = "audience_tui.providers"
 PLATFORMS: Mapping[str, Platform] = {
     p.name: p
     for p in (
-        Platform("placewise", "Placewise MPC", f"{ADAPTERS}.placewise:PlacewiseProvider"),
-        Platform("ownpage", "Ownpage", f"{ADAPTERS}.ownpage:OwnpageProvider"),
-        Platform("kajabi", "Kajabi", f"{ADAPTERS}.kajabi:KajabiProvider"),
-        Platform("emma", "Emma", f"{ADAPTERS}.emma:EmmaProvider"),
-        Platform("heyloyalty", "Heyloyalty", f"{ADAPTERS}.heyloyalty:HeyloyaltyProvider"),
+        Platform("placewise", "Placewise MPC", f"{ADAPTERS}.placewise.adapter:PlacewiseProvider"),
+        Platform("ownpage", "Ownpage", f"{ADAPTERS}.ownpage.adapter:OwnpageProvider"),
+        Platform("kajabi", "Kajabi", f"{ADAPTERS}.kajabi.adapter:KajabiProvider"),
+        Platform("emma", "Emma", f"{ADAPTERS}.emma.adapter:EmmaProvider"),
+        Platform("heyloyalty", "Heyloyalty", f"{ADAPTERS}.heyloyalty.adapter:HeyloyaltyProvider"),
     )
 }
 NAMES = tuple(PLATFORMS)

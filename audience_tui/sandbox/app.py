@@ -27,7 +27,7 @@ from .store import Store
 
 
 def platform_module(name: str) -> ModuleType:
-    return importlib.import_module(f"{__package__}.{name}")
+    return importlib.import_module(f"{__package__}.{name}.routes")
 
 
 def create_app(

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .emma_data import join_groups
-from .ownpage_seed import default_guid
+from .emma.data import join_groups
+from .ownpage.data import default_guid
 from .store import Store
 
 ENV = "AUDIENCE_TUI_SANDBOX_HOSTILE"

@@ -1,0 +1,2 @@
+"""The Placewise adapter: `adapter` (the Provider), `wire` (requests and answers as
+the API spells them); the same module names for all five platforms."""
