@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,7 +22,7 @@ from typing import IO, Any, Literal
 from .columns import Column
 from .models import Member
 from .paging import PageFetcher, Paging, iter_pages
-from .sanitize import clean
+from .sanitize import clean, json_text
 
 ExportFormat = Literal["csv", "jsonl"]
 FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl")
@@ -98,7 +97,7 @@ class _Writer:
             self.csv.writerow([csv_cell(row.get(key)) for key in self.keys])
         else:
             values = {key: json_value(row.get(key)) for key in self.keys}
-            self.file.write(json.dumps(values, ensure_ascii=False) + "\n")
+            self.file.write(json_text(values) + "\n")  # keys are field names: platform data
 
 
 async def export_view(

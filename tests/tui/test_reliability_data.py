@@ -19,6 +19,7 @@ from audience_tui.cli import setup_logging
 from audience_tui.commands.output import emit
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.errors import AudienceError, ValidationError
+from audience_tui.core.export import _Writer
 from audience_tui.core.http import ApiClient
 from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.sanitize import clean, json_text
@@ -146,3 +147,10 @@ async def test_an_opt_out_by_an_email_no_url_can_carry_says_so(
     outcome = await session.opt_out(account, hostile)
     assert not outcome.confirmed and isinstance(outcome.error, ValidationError)
     assert "lone surrogate" in str(outcome.error)  # said, not an "unexpected error"
+
+
+def test_an_export_writes_field_names_holding_a_lone_surrogate(tmp_path) -> None:
+    path = tmp_path / "out.jsonl"
+    with path.open("w", encoding="utf-8") as file:
+        _Writer(file, "jsonl", ["id", "city\ud800"]).write({"id": "1", "city\ud800": "Oslo"})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"id": "1", "city\ud800": "Oslo"}
