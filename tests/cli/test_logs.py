@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,16 +17,11 @@ from audience_tui.sandbox.people import person
 
 
 @pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """setup_logging changes the root logger; put it back for the other tests."""
+def own_root_logger(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handlers and level setup_logging sets are the test's only (undone after it)."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
 
 
 def mode(path: Path) -> int:
