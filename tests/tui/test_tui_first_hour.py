@@ -38,6 +38,7 @@ from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.widgets.cells import status_label
+from audience_tui.tui.widgets.fields import _scalar
 from audience_tui.tui.widgets.footer import Footer
 
 
@@ -346,3 +347,19 @@ def test_import_times_name_their_time_zone() -> None:
     zone_name = moment.astimezone().strftime("%Z")
     assert stamp(moment).endswith(f" {zone_name}") and zone_name
     assert zone() == datetime.now().astimezone().strftime("%Z")
+
+
+def test_detail_times_name_their_zone_or_say_there_is_none() -> None:
+    aware = datetime(2017, 1, 1, 2, 25, 57, tzinfo=UTC)
+    local = aware.astimezone()
+    assert _scalar(aware) == local.strftime("%Y-%m-%d %H:%M:%S ") + local.strftime("%Z")
+    naive = datetime(2017, 1, 1, 2, 25, 57)
+    assert _scalar(naive) == "2017-01-01 02:25:57 (the platform gives no time zone)"
+
+
+async def test_the_demo_hint_wraps_at_80_columns(session: Session) -> None:
+    app = AudienceApp(session, first_run_hint=DEMO_HINT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = " ".join(line.strip() for line in screen_text(app).splitlines()[1:3])
+        assert "accounts add PLATFORM NAME" in shown, shown

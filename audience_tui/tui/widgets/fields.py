@@ -23,7 +23,12 @@ SCALARS = (str, int, float, bool, date, datetime, type(None))
 
 
 def _scalar(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
+    """Dates as ISO dates; times in the user's zone, named, or said to have none."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return f"{value:%Y-%m-%d %H:%M:%S} (the platform gives no time zone)"
+        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def flatten(value: Any, path: str = "") -> list[Row]:
@@ -63,7 +68,7 @@ def fields_table(title: str, rows: Iterable[Row]) -> Table:
     table.add_column("Value", ratio=3, overflow="fold")
     count = 0
     for key, value in rows:
-        table.add_row(text(key), value if isinstance(value, Text) else text(value))
+        table.add_row(text(key), value if isinstance(value, Text) else text(_scalar(value)))
         count += 1
     if not count:
         table.add_row(Text("(nothing)", style="dim"), Text(""))
