@@ -124,20 +124,21 @@ class AuditLog:
         return event
 
     def _failure(self, event: Mapping[str, Any], exc: OSError) -> AuditWriteError:
-        reason = exc.strerror or type(exc).__name__
-        if exc.errno in _BAD_PATH:
-            return AuditFileSettingError(
-                f"the audit file {self.path} cannot be written ({reason}): set audit_file in the "
-                "settings (audience-tui config show) to a file path; nothing was sent"
-            )
+        """What happened first (a screen may show only the start of it), then why."""
         action = str(event["action"])
-        about = " ".join(f"{k} {event[k]}" for k in ("email", "account") if event.get(k))
-        what = f"{action} ({about})" if about else action
         if action.endswith((".attempt", ".dry_run")):
             consequence = "nothing was sent"
         else:
-            consequence = f"{what} happened but is not in the record: keep this message"
-        return AuditWriteError(f"cannot write the audit file {self.path} ({reason}): {consequence}")
+            about = " ".join(f"{k} {event[k]}" for k in ("email", "account") if event.get(k))
+            what = f"{action} ({about})" if about else action
+            consequence = f"{what} happened but is not in the record (keep this message)"
+        why = f"the audit file {self.path} cannot be written ({exc.strerror or type(exc).__name__})"
+        if exc.errno in _BAD_PATH:
+            return AuditFileSettingError(
+                f"{consequence}: {why}; set audit_file in the settings (audience-tui config show) "
+                "to a file path"
+            )
+        return AuditWriteError(f"{consequence}: {why}")
 
     def read(self) -> Iterator[Mapping[str, Any]]:
         """Every complete event, oldest first; a line cut short by a crash is skipped.
