@@ -49,7 +49,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
             os.chmod(old, PRIVATE_FILE)
         super().__init__(path, **options)  # type: ignore[arg-type]
 
-    def _open(self) -> TextIO:
+    def _open(self) -> TextIO:  # type: ignore[override]  # a text stream, as the base
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
         os.fchmod(fd, PRIVATE_FILE)
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)

@@ -18,7 +18,7 @@ from types import ModuleType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from . import hostile, write_log
 from .demo_credentials import PLATFORMS
@@ -63,7 +63,7 @@ def create_app(
             }
         )
 
-    routes = [Route("/", index)]
+    routes: list[BaseRoute] = [Route("/", index)]
     routes += [Mount(module.PREFIX, routes=module.routes(store)) for module in modules]
     app = write_log.wrap(Starlette(routes=routes))
     return FaultMiddleware(app, faults, in_process=in_process)

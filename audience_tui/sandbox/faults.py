@@ -66,7 +66,7 @@ class FaultSpec:
             number = float(found["n"]) / (1000 if found["unit"] == "ms" else 1)
             if key not in ("latency", "jitter", "hang", "retry_after") and not 0 <= number <= 1:
                 raise ValueError(f"fault {key!r}: a share is between 0 and 1, not {value}")
-            spec = replace(spec, **{key: number})
+            spec = replace(spec, **{key: number})  # type: ignore[arg-type]  # key checked above
         return spec
 
 

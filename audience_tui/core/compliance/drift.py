@@ -77,8 +77,8 @@ async def find(
     if found:
         active = _scan(session, lists, MemberStatus.ACTIVE, "still active", progress)
         async for name, _, member in active:
-            entry = found.get((member.email or "").casefold())
-            if entry is not None and (name, member.audience_id) not in entry.opted_out_on:
-                entry.subscribed_on.append((name, member))
+            known = found.get((member.email or "").casefold())
+            if known is not None and (name, member.audience_id) not in known.opted_out_on:
+                known.subscribed_on.append((name, member))
     drifted = [entry for entry in found.values() if entry.subscribed_on]
     return sorted(drifted, key=lambda d: d.email.casefold())

@@ -237,7 +237,7 @@ def _import_rows(
                 if fields[name]["format"] == "date" and text:
                     record[name] = datetime.strptime(text, date_format).date().isoformat()
                 if fields[name]["format"] == "multi":
-                    record[name] = text.split(",")
+                    record[name] = text.split(",")  # type: ignore[assignment]  # a multi's list
             values = stored_values(fields, record)
         except (BadRequest, ValueError) as exc:
             errors.append(f"{record.get(key, '?')}: {exc}")

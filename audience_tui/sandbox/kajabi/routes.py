@@ -369,7 +369,7 @@ async def contact_document(request: Request) -> tuple[dict[str, Any], dict[str, 
     attributes = data.get("attributes") if isinstance(data, dict) else None
     if not isinstance(attributes, dict):
         return error(400, "Bad Request", "Expected {data: {type, attributes}}")
-    if data.get("type") != "contacts":  # JSON:API: a type the endpoint does not hold
+    if not isinstance(data, dict) or data.get("type") != "contacts":  # a type it does not hold
         return error(409, "Conflict", "data.type must be contacts")
     return data, attributes
 

@@ -12,7 +12,7 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from .data import INSERT, default_guid
 
@@ -27,7 +27,7 @@ _STATUS_SQL = {
 }
 
 
-def valid_email(value: Any) -> bool:
+def valid_email(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_EMAIL.match(value))
 
 

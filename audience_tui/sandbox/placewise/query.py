@@ -105,7 +105,7 @@ def parse_filter(doc: Any, fields: Mapping[str, tuple[str, str]], depth: int = 0
     if kind not in LEAF_OPS:
         raise QueryError(f"unknown filter type {kind!r}")
     name = doc.get("field")
-    if name not in fields:
+    if not isinstance(name, str) or name not in fields:
         raise QueryError(f"field {name!r} is not filterable in this report")
     column, field_kind = fields[name]
     return Leaf(kind, name, column, _value(kind, name, field_kind, doc.get("value")))

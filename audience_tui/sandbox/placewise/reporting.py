@@ -93,7 +93,7 @@ def prepare(body: Any) -> Prepared:
     if not isinstance(body, dict):
         raise QueryError("the body must be a JSON object")
     report = body.get("report")
-    if report not in REPORT_COST:
+    if not isinstance(report, str) or report not in REPORT_COST:
         raise QueryError(f"unknown report {report!r}; use one of: {', '.join(REPORT_COST)}")
     fields = GROUPED_FIELDS if report == "members_grouped_count" else MEMBER_FIELDS
     node = parse_filter(body.get("filter"), fields)

@@ -128,7 +128,7 @@ def _customer_clubs(conn: sqlite3.Connection, customer: str) -> list[tuple[int, 
         pairs = dict(part.split("=", 1) for part in customer.split(";"))
         if "chain" in pairs:
             return []  # no demo club belongs to a chain
-        sql, params = sql + " WHERE country = ?", [pairs["country"]]
+        sql, params = sql + " WHERE country = ?", [pairs["country"]]  # type: ignore[list-item]
     return [(row[0], row[1]) for row in conn.execute(sql + " ORDER BY id", params)]
 
 

@@ -218,7 +218,8 @@ class ComplianceScreen(Screen[None]):
                 f"Erase {email} on {len(self.planned.held)} record(s)? This cannot be undone."
             )
             self.app.push_screen(
-                TypeToConfirm(email, question), lambda yes: self._run(self.job) if yes else None
+                TypeToConfirm(email, question),
+                lambda yes: self._run(self.job) if yes else None,  # type: ignore[arg-type]
             )
         else:
             self._run(self.job)
@@ -276,7 +277,7 @@ class ComplianceScreen(Screen[None]):
                     "account": h.account,
                     "list": h.audience.name or h.audience.id,
                     "status": str(h.member.status),
-                    "fields": len(h.fields),
+                    "fields": len(h.fields),  # type: ignore[dict-item]  # shown as text
                 }
                 for h in report.held
             ]
