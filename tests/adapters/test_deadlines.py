@@ -26,8 +26,8 @@ class Silent(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def silent_heyloyalty(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Session:
-    monkeypatch.setattr(deadlines, "LOOKUP", 0.2)
-    monkeypatch.setattr(deadlines, "LISTS", 0.2)
+    monkeypatch.setattr(deadlines, "LOOKUP", 3.0)  # the healthy accounts answer well within it
+    monkeypatch.setattr(deadlines, "LISTS", 3.0)
     pairs = demo_accounts()
     secrets = {account.name: values for account, values in pairs}
     silent = Silent()
@@ -45,7 +45,7 @@ async def test_a_lookup_shows_what_answered_and_names_the_platform_that_did_not(
         results = {r.account.platform: r for r in await silent_heyloyalty.lookup(EMAIL)}
     late = results.pop("heyloyalty")
     assert isinstance(late.error, DeadlineError) and late.error.exit_code == 4
-    assert "no answer within 0.2 s" in str(late.error) and "try again" in str(late.error)
+    assert "no answer within 3 s" in str(late.error) and "try again" in str(late.error)
     assert not any(r.error for r in results.values())
     assert any(r.members for r in results.values())  # the others' answers are kept
     await silent_heyloyalty.aclose()
