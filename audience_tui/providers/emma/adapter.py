@@ -266,7 +266,7 @@ class EmmaProvider(Provider):
     async def fields(self, audience: Audience) -> list[FieldSpec]:
         label = "GET /fields"
         docs = object_list(await self._get("/fields"), label, "the field list")
-        builtin = BUILTIN_FIELDS
+        builtin: Sequence[FieldSpec] = BUILTIN_FIELDS
         if audience.id == ALL_MEMBERS:  # status counts exist per group, not for the account
             builtin = [replace(spec, aggregatable=False) for spec in BUILTIN_FIELDS]
         return [*builtin, *(parse_field(doc, label) for doc in docs)]

@@ -8,7 +8,7 @@ int32 (kept as strings), bare literals (`true`, a count) as whole answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,7 +78,7 @@ def expect(value: Any, kind: type | tuple[type, ...], label: str, what: str) -> 
 
 def object_list(body: Any, label: str, what: str) -> list[Mapping[str, Any]]:
     """A JSON array of objects (a list answer)."""
-    items = expect(body, list, label, what)
+    items: list[Mapping[str, Any]] = expect(body, list, label, what)
     for item in items:
         expect(item, dict, label, f"an item of {what}")
     return items
@@ -88,7 +88,8 @@ def parse_count(body: Any, label: str) -> int:
     """The bare integer a list call answers with `count=true`."""
     if isinstance(body, str) and body.strip().isdigit():
         return int(body)
-    return expect(body, int, label, "the count")
+    count: int = expect(body, int, label, "the count")
+    return count
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -203,7 +204,9 @@ def parse_field(doc: Any, label: str) -> FieldSpec:
     )
 
 
-def parse_import(doc: Any, label: str, rows: list[Mapping[str, Any]] | None = None) -> ImportJob:
+def parse_import(
+    doc: Any, label: str, rows: Sequence[Mapping[str, Any]] | None = None
+) -> ImportJob:
     """An import record, with its member rows (`/imports/{id}/members`) when read."""
     doc = expect(doc, dict, label, "the import")
     finished_at = parse_timestamp(doc.get("import_finished"))

@@ -353,7 +353,9 @@ def projection(fields: frozenset[str]) -> Projection:
         [("id", Any, None), ("status", Any, None), ("fields", Any, unset), *values],
         gc=False,
     )
-    page = msgspec.defstruct("ProjectedPage", [("members", list[member]), ("total", Any, None)])
+    page = msgspec.defstruct(
+        "ProjectedPage", [("members", list[member]), ("total", Any, None)]  # type: ignore[valid-type]
+    )
     return Projection(msgspec.json.Decoder(page), page, names)
 
 
@@ -362,7 +364,8 @@ def parse_projected_page(
 ) -> tuple[list[Member], int | None]:
     """A page read by `projected.decoder` -> (partial members, total), as `parse_page` would
     make them with only the projected fields (no name, dates or raw document)."""
-    names, unset, members = projected.names, msgspec.UNSET, []
+    names, unset = projected.names, msgspec.UNSET
+    members: list[Member] = []
     astuple, append = msgspec.structs.astuple, members.append  # 100k times: looked up once
     for member in page.members:
         values = astuple(member)  # id, status, fields, then the projected names' values
@@ -395,7 +398,9 @@ def column_decoder(name: str) -> tuple[msgspec.json.Decoder[Any], type]:
         ],
         gc=False,
     )
-    page = msgspec.defstruct("ColumnPage", [("members", list[member]), ("total", Any, None)])
+    page = msgspec.defstruct(
+        "ColumnPage", [("members", list[member]), ("total", Any, None)]  # type: ignore[valid-type]
+    )
     return msgspec.json.Decoder(page), page
 
 
@@ -412,7 +417,9 @@ def parse_column(page: Any, name: str) -> Column:
     if shapes.count(msgspec.UNSET) != len(members):  # some in the detail shape (`fields`)
         pairs = list(zip(members, shapes, strict=True))
         listed = [member.value for member, shape in pairs if not isinstance(shape, dict)]
-        detailed = [_detail_fields(s, (name,)).get(name) for _, s in pairs if isinstance(s, dict)]
+        detailed = [
+            (_detail_fields(s, (name,)) or {}).get(name) for _, s in pairs if isinstance(s, dict)
+        ]
     raws = Counter(map(bytes, listed))
     values = [field_value(msgspec.json.decode(raw)) for raw in raws]
     return Column.of(

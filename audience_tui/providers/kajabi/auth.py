@@ -85,8 +85,8 @@ class KajabiAuth(httpx.Auth):
                     if response is None or not response.is_success:
                         self.token = None
                         return  # the token endpoint's refusal becomes this request's answer
-                    self.token = self._read(response)
-                used = self.token.access
+                    token = self.token = self._read(response)
+                used = token.access
             request.headers["Authorization"] = f"Bearer {used}"
             response = yield request
             if response.status_code != 401:

@@ -29,6 +29,7 @@ from ...core.models import (
     Sort,
 )
 from ...core.platforms import title as platform_title
+from ..wire import object_or_empty
 
 PLATFORM = platform_title("kajabi")
 CONTACTS = "contacts"
@@ -149,7 +150,7 @@ def error_detail(response: httpx.Response) -> str | None:
             continue
         title, detail = item.get("title"), item.get("detail")
         text = ": ".join(dict.fromkeys(str(p) for p in (title, detail) if p))
-        source = item.get("source") if isinstance(item.get("source"), dict) else {}
+        source = object_or_empty(item.get("source"))
         where = source.get("pointer") or source.get("parameter")
         parts.append(f"{text} ({where})" if where else text)
     return "; ".join(p for p in parts if p)[:500] or default_error_detail(response)
@@ -171,10 +172,10 @@ def parse_listing(body: Any, label: str, kind: str) -> Listing:
     items = body["data"]
     for item in items:
         _resource(item, label, kind)
-    meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+    meta = object_or_empty(body.get("meta"))
     total = meta.get("total_count")
     total = total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
-    links = body.get("links") if isinstance(body.get("links"), dict) else {}
+    links = object_or_empty(body.get("links"))
     has_next = bool(links.get("next")) if "next" in links else bool(items)
     return Listing(items, total, has_next)
 

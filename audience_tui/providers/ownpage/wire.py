@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from ...core.errors import InvalidResponseError
 from ...core.filters import parse_bool, parse_number
@@ -158,7 +158,7 @@ def counts(body: Any, invalid: Invalid) -> Counts:
     return Counts(subscribed, unsubscribed, {str(k): v for k, v in raw_causes.items()})
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

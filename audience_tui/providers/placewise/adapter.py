@@ -398,7 +398,7 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
         community = await self._community(audience)
         if filter:
             tree = report_filter(community, filter, None)
-            body = {"report": "members", "filter": tree, "aggregate_by": grouping}
+            body: dict[str, Any] = {"report": "members", "filter": tree, "aggregate_by": grouping}
             cost = COST["members"] + tree_cost(tree)
         else:
             tree = logic(
@@ -408,7 +408,11 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
                     leaf("equal", "grouping_type", grouping),
                 ],
             )
-            body = {"report": "members_grouped_count", "filter": tree, "aggregate_by": None}
+            body = {
+                "report": "members_grouped_count",
+                "filter": tree,
+                "aggregate_by": None,
+            }
             cost = COST["members_grouped_count"] + tree_cost(tree)
         records = await self._all_records(body, cost)
         buckets = parse.grouped_buckets(records, field, grouping, keys, f"POST {REPORT}")

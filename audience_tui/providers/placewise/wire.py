@@ -26,6 +26,7 @@ from ...core.models import (
     TimePoint,
     TimeSeries,
 )
+from ..wire import object_or_empty
 from .fields import AGE_BANDS, SPECS, TITLE
 
 T = TypeVar("T")
@@ -136,10 +137,10 @@ def _member(
 
 
 def _checked_id(doc: Any, what: str, label: str) -> dict[str, Any]:
-    doc = expect(doc, dict, what, label)
-    if not isinstance(doc.get("id"), int | str) or isinstance(doc.get("id"), bool):
+    checked: dict[str, Any] = expect(doc, dict, what, label)
+    if not isinstance(checked.get("id"), int | str) or isinstance(checked.get("id"), bool):
         raise invalid(label, f"{what} has no id")
-    return doc
+    return checked
 
 
 def _age(birthday: Any, today: date) -> tuple[str | None, int | None]:
@@ -295,7 +296,7 @@ def parse_timeseries(doc: Any, report: str, label: str) -> TimeSeries:
     names, columns = [], []
     for entry in expect(doc.get("series"), list, "series", label):
         entry = expect(entry, dict, "series entry", label)
-        labels = entry.get("label") if isinstance(entry.get("label"), dict) else {}
+        labels = object_or_empty(entry.get("label"))
         values = expect(entry.get("values"), list, "series values", label)
         if len(values) != len(moments) or not all(
             v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
@@ -358,7 +359,7 @@ def parse_bulk(doc: Any, slug: str, label: str) -> ImportJob:
         started_at=_when(doc.get("created_at")),
         row_errors=_row_errors(doc, label),
         note=f"bulk {doc.get('request_number', '?')}{word}",
-        **_counts(doc, "members_in_payload_number", label),
+        **_counts(doc, "members_in_payload_number", label),  # type: ignore[arg-type]  # counts
     )
 
 
@@ -383,5 +384,5 @@ def parse_import(
         row_errors=[error for part in parts for error in part.row_errors],
         note=note,
         parts=parts,
-        **_counts(doc, "members_in_payloads_number", label),
+        **_counts(doc, "members_in_payloads_number", label),  # type: ignore[arg-type]  # counts
     )
