@@ -242,6 +242,8 @@ async def test_heyloyalty_untracked_import_says_what_the_platform_reports(
         assert "untracked" in text
         assert f"{before:,} before the import, {before + 2:,} now (+2)" in text
         assert "It cannot say which rows were added, updated or refused" in text
+        said = "Heyloyalty has no import status endpoint"
+        assert " ".join(text.split()).count(said) == 1  # above the table, not again below
 
 
 async def test_ownpage_synchronous_import_shows_its_summary(

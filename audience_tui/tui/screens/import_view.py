@@ -57,8 +57,13 @@ def counts(job: ImportJob) -> str:
     return " · ".join(f"{word} {'—' if n is None else f'{n:,}'}" for word, n in pairs)
 
 
-def job_detail(job: ImportJob, names: Mapping[str, str], entry: StartedImport | None) -> Text:
-    """The whole story of one import: times, counts, the platform's note, parts, refused rows."""
+def job_detail(
+    job: ImportJob, names: Mapping[str, str], entry: StartedImport | None, said: str = ""
+) -> Text:
+    """The whole story of one import: times, counts, the platform's note, parts, refused rows.
+
+    `said`: what the screen already says about the platform above the table; the note leaves
+    it out rather than saying it twice."""
     out = Text().append("Import ", style="bold").append_text(text(job.id, "bold"))
     if job.audience_id:
         out.append(" into ").append_text(text(names.get(job.audience_id, job.audience_id)))
@@ -68,8 +73,11 @@ def job_detail(job: ImportJob, names: Mapping[str, str], entry: StartedImport | 
     if entry is not None:
         out.append("\nfrom ").append_text(text(Path(entry.file).name))
         out.append(f" ({entry.rows:,} rows sent)")
-    if job.note:
-        out.append("\n").append_text(text(job.note, "italic"))
+    note = job.note or ""
+    if said and note.startswith(said.rstrip(". ")):
+        note = note[len(said.rstrip(". ")) :].lstrip(". ")
+    if note:
+        out.append("\n").append_text(text(note, "italic"))
     if job.state is ImportState.UNTRACKED and entry is not None:
         out.append_text(_member_counts(entry))
     for part in job.parts:

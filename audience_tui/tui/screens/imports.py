@@ -303,7 +303,8 @@ class ImportsScreen(Screen[None]):
         if job is None:
             detail.update(Text("No import yet.", style="dim") if self.jobs == {} else "")
             return
-        detail.update(job_detail(self._sent(job), self.names, self._entry(job.id)))
+        entry = self._entry(job.id)
+        detail.update(job_detail(self._sent(job), self.names, entry, self.platform_says))
 
     @on(DataTable.RowHighlighted, "#imports")
     def _fetch_detail(self, event: DataTable.RowHighlighted) -> None:
