@@ -96,3 +96,12 @@ def test_any_written_csv_reads_back_as_its_distinct_emails(
     )
     assert found.duplicates == len(emails) - len(distinct)
     assert found.problems == []
+
+
+def test_the_readme_documents_every_compliance_command() -> None:
+    from audience_tui.cli import build_parser
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in ("suppress", "erase", "subject-access", "drift"):
+        assert name in commands and f"audience-tui {name}" in readme
