@@ -324,11 +324,7 @@ class EmmaProvider(Provider):
         if not email:
             raise ValidationError("this Emma member has no email address to opt out")
         if not sendable(email):
-            raise ValidationError(
-                "Emma opts out by email, and this member's email holds a character no URL can "
-                "carry (a lone surrogate in Emma's own data): opt it out in Emma's web app",
-                platform=self.title,
-            )
+            return await self._opt_out_by_id(member)
         path = f"/members/email/optout/{quote(email, safe='@')}"
         answer = await self.http.json("PUT", path, json={})
         if answer is not True:
@@ -339,6 +335,18 @@ class EmmaProvider(Provider):
         if after is None:
             raise NotFoundError("the member vanished after the opt-out", platform=self.title)
         return after
+
+    async def _opt_out_by_id(self, member: Member) -> Member:
+        """The opt-out of a member whose email no URL can carry (a lone surrogate in Emma's own
+        data): the documented status change of an array of members, by id, then read back by
+        id, so data never blocks an opt-out."""
+        path = "/members/status"
+        answer = await self.http.json(
+            "PUT", path, json={"member_ids": [int(member.id)], "status_to": "o"}
+        )
+        if answer is not True:
+            raise invalid(f"PUT {path}", f"Emma did not change the status (it answered {answer!r})")
+        return await self.member(Audience(ALL_MEMBERS, ""), member.id)
 
     def opt_out_unconfirmed(self, after: Member) -> str | None:
         """Confirmed by member_status_id reading back 'o' (what the opt-out call sets)."""
