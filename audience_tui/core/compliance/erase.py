@@ -20,6 +20,7 @@ from ..errors import UnsupportedError
 from ..models import Member, MemberStatus
 from ..session import Session, check_email
 from ..write_op import Change, Outcome, Write
+from . import not_found
 from .journal import now
 from .receipt import receipt_line
 from .suppress import Progress, ProgressCallback
@@ -46,8 +47,7 @@ class ErasePlan:
 
     @property
     def not_found(self) -> list[str]:
-        found = {h.account for h in self.held}
-        return [a for a in self.accounts if a not in found and a not in self.lookup_errors]
+        return not_found(self.accounts, {h.account for h in self.held}, self.lookup_errors)
 
 
 async def plan(session: Session, email: str, accounts: Sequence[str] | None = None) -> ErasePlan:

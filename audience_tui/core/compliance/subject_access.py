@@ -20,6 +20,7 @@ from ..models import Audience, FieldSpec, Member
 from ..redact import redact
 from ..sanitize import clean
 from ..session import Session, check_email
+from . import not_found
 from .journal import now
 
 FORMATS = ("json", "md", "html")
@@ -44,8 +45,7 @@ class Report:
 
     @property
     def not_found(self) -> list[str]:
-        found = {h.account for h in self.held}
-        return [a for a in self.accounts if a not in found and a not in self.errors]
+        return not_found(self.accounts, {h.account for h in self.held}, self.errors)
 
 
 async def gather(session: Session, email: str, accounts: list[str] | None = None) -> Report:
