@@ -164,8 +164,11 @@ class ImportsScreen(Screen[None]):
             self._schedule()
 
     def _alive(self) -> bool:
-        """Still on screen (a poll may end while the app is closing it)."""
-        return self.is_attached and bool(self.query("#imports"))
+        """Still on screen with everything a poll draws on (a poll may end while the app is
+        closing it, when its widgets go one by one)."""
+        return self.is_attached and all(
+            self.query(name) for name in ("#imports", "#message", "#job-detail")
+        )
 
     def _schedule(self) -> None:
         if not self._alive():
