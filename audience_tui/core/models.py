@@ -194,7 +194,8 @@ class Column:
     """One field's values over a page of members (see `Provider.column`), for a scan that counts
     them: each different value once, as `Member.fields` holds it, with how many of the page's
     `size` members hold it. A page of 5,000 members has a few hundred different values, so
-    counting them costs no work per member."""
+    counting them costs no work per member. `first`: the id of the page's first member, by
+    which a walk sees a platform answering the same page again (core.page_guard)."""
 
     values: list[Any]
     counts: list[int]
@@ -202,11 +203,12 @@ class Column:
     total: int | None = None
     next_cursor: str | None = None
     has_more: bool = False
+    first: str | None = None
 
     @classmethod
     def of(cls, values: Iterable[Any], counts: Iterable[int] | None = None, **page: Any) -> Column:
         """The column of `values`, each held by `counts` members (one each by default), equal
-        values merged; `page`: total, next_cursor, has_more."""
+        values merged; `page`: total, next_cursor, has_more, first."""
         grouped: Counter[tuple[type, Hashable]] = Counter()
         if counts is None:
             grouped.update(map(_key, values))

@@ -57,8 +57,10 @@ class PageGuard:
         *,
         next_cursor: str | None = None,
         total: int | None = None,
+        rows: int | None = None,
     ) -> None:
-        """Count one page (its members' ids in order, the cursor it gave for the next one)."""
+        """Count one page (its members' ids in order, the cursor it gave for the next one);
+        `rows`: the page's length where `ids` holds its first member's alone (a column)."""
         self.pages += 1
         if ids:
             first = ids[0]
@@ -68,7 +70,7 @@ class PageGuard:
                     f"again after {self.rows:,} rows): it ignores the page asked for"
                 )
             self._firsts.add(first)
-        self.rows += len(ids)
+        self.rows += len(ids) if rows is None else rows
         if next_cursor is not None:
             if next_cursor in self._cursors:
                 raise self.error(

@@ -133,6 +133,7 @@ class Provider(ABC):
             total=found.total,
             next_cursor=found.next_cursor,
             has_more=found.has_more,
+            first=found.members[0].id if found.members else None,
         )
 
     @abstractmethod

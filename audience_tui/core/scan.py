@@ -97,7 +97,7 @@ async def _pages(
         cursor: str | None = None
         while True:
             current = await page(cursor=cursor)
-            guard.page(_ids(current), next_cursor=current.next_cursor)
+            _show(guard, current, next_cursor=current.next_cursor)
             yield current
             if not current.next_cursor or not _length(current):
                 return
@@ -112,13 +112,13 @@ async def _pages(
     tasks: list[tuple[int, asyncio.Task[P]]] = []
     try:
         first = await page()
-        guard.page(_ids(first), total=first.total)
+        _show(guard, first, total=first.total)
         yield first
         if first.total is None:
             offset, current = _length(first), first
             while current.has_more and _length(current):
                 current = await page(offset)
-                guard.page(_ids(current))
+                _show(guard, current)
                 yield current
                 offset += _length(current)
             return
@@ -136,7 +136,7 @@ async def _pages(
             if not _length(current):  # the view ends here, whatever the total said
                 guard.short(at, total, size)
                 return
-            guard.page(_ids(current), total=total)
+            _show(guard, current, total=total)
             yield current
     finally:
         _discard([*(task for _, task in tasks), *early.values()])
@@ -162,9 +162,13 @@ def _length(page: Page | Column) -> int:
     return len(page.members) if isinstance(page, Page) else page.size
 
 
-def _ids(page: Page | Column) -> list[str]:
-    """The page's member ids in order; a column of one field's values carries none."""
-    return [member.id for member in page.members] if isinstance(page, Page) else []
+def _show(guard: PageGuard, page: Page | Column, **seen: Any) -> None:
+    """Show the guard a page: its member ids, or a column's first member and length (a column
+    of one field's values carries no other id, and its first is what a repeat is seen by)."""
+    if isinstance(page, Page):
+        guard.page([member.id for member in page.members], **seen)
+    else:
+        guard.page([page.first] if page.first else [], rows=page.size, **seen)
 
 
 def _discard(tasks: list[asyncio.Task[Any]]) -> None:

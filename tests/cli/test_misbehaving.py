@@ -16,8 +16,11 @@ import pytest
 from misbehaving import Misbehaving, serving
 
 from audience_tui.cli import main
-from audience_tui.core import scan
+from audience_tui.core import aggregate, scan
 from audience_tui.core.accounts import AccountStore
+from audience_tui.core.errors import PagingError
+from audience_tui.core.models import Query
+from audience_tui.core.platforms import create
 from audience_tui.sandbox.store import Store
 
 PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]
@@ -125,6 +128,29 @@ def test_lying_pages_end_with_what_the_platform_did(
     rows = out.splitlines()[1:]
     ids = [row.split(",")[2] for row in rows]
     assert len(ids) == len(set(ids))  # never a member twice
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_field_scan_stops_at_the_first_repeated_page(
+    server: Misbehaving, monkeypatch: pytest.MonkeyPatch, platform: str
+) -> None:
+    """A chart's scan of one field (Provider.column, where no member is made) sees a platform
+    that answers every page with its first one, as the member walks do: it stops there."""
+    monkeypatch.setattr(scan, "page_size", lambda provider: 100)  # several pages on every list
+    account, secrets = next((a, s) for a, s in server.accounts() if a.platform == platform)
+    provider = create(account, secrets)
+    try:
+        audiences = await provider.audiences()
+        audience = next(a for a in audiences if a.name == LIST[platform])
+        view = await scan.prepare(provider, audience, Query())
+        spec = next(spec for spec in view.fields if spec.name != "email")
+        server.set("repeat")
+        with pytest.raises(PagingError) as raised:
+            await aggregate.scan(view, spec)
+    finally:
+        await provider.aclose()
+    assert any(words in str(raised.value) for words in ("already sent", "did not advance"))
+    assert len(server.requests) < 20  # the first page and one window asked ahead, no more
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
