@@ -171,7 +171,8 @@ class HeyloyaltyProvider(Provider):
         else:  # not of the expected shape: parsed whole (or refused) as parse_page does
             view = query.status or MemberStatus.ACTIVE
             members, total = parse_page(doc, f"GET {path}", audience.id, view)
-            found = Column.of((m.fields.get(name) for m in members), total=total)
+            first = members[0].id if members else None
+            found = Column.of((m.fields.get(name) for m in members), total=total, first=first)
         more = offset + found.size < found.total if found.total is not None else False
         return replace(found, has_more=more)
 

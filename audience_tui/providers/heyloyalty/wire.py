@@ -386,13 +386,14 @@ _FIELDS, _VALUE = attrgetter("fields"), attrgetter("value")
 @lru_cache(maxsize=32)
 def column_decoder(name: str) -> tuple[msgspec.json.Decoder[Any], type]:
     """How to read a listing page for one field's column: of each member that field's value,
-    kept as its raw JSON (`null` where it is missing), and the detail shape's `fields` if it has
-    them; every other key of the ~25 a member has is skipped. Returns the decoder and the page
-    type it makes."""
+    kept as its raw JSON (`null` where it is missing), its id (the first member's tells a page
+    answered again), and the detail shape's `fields` if it has them; every other key of the ~25
+    a member has is skipped. Returns the decoder and the page type it makes."""
     unset = msgspec.UNSET
     member = msgspec.defstruct(
         "ColumnMember",
         [
+            ("id", Any, None),
             ("fields", Any, unset),
             ("value", msgspec.Raw, msgspec.field(default=_NULL, name=name)),
         ],
@@ -422,6 +423,10 @@ def parse_column(page: Any, name: str) -> Column:
         ]
     raws = Counter(map(bytes, listed))
     values = [field_value(msgspec.json.decode(raw)) for raw in raws]
+    first = str(members[0].id) if members and members[0].id is not None else None
     return Column.of(
-        [*values, *detailed], [*raws.values(), *[1] * len(detailed)], total=_total(page.total)
+        [*values, *detailed],
+        [*raws.values(), *[1] * len(detailed)],
+        total=_total(page.total),
+        first=first,
     )
