@@ -69,6 +69,11 @@ class InvalidResponseError(AudienceError):
     exit_code = 4
     kind = "invalid response"
 
+    @classmethod
+    def unexpected(cls, what: str, *, platform: str, request: str) -> InvalidResponseError:
+        """An answer of the wrong shape (`what` says how), in the words every adapter uses."""
+        return cls(f"unexpected answer: {what}", platform=platform, request=request)
+
 
 class PagingError(InvalidResponseError):
     """The platform's pages do not add up (a total it never reaches, a cursor that does not

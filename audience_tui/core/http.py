@@ -347,9 +347,7 @@ class ApiClient:
 
     def invalid(self, label: str, what: str) -> InvalidResponseError:
         """An error for a JSON document of the wrong shape."""
-        return InvalidResponseError(
-            f"unexpected answer: {what}", platform=self.platform, request=label
-        )
+        return InvalidResponseError.unexpected(what, platform=self.platform, request=label)
 
     def _error_for(self, response: httpx.Response, label: str) -> AudienceError:
         if self._classify is not None:
