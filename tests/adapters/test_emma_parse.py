@@ -10,12 +10,12 @@ import pytest
 from audience_tui.core.errors import InvalidResponseError
 from audience_tui.core.models import FieldType, ImportState, MemberStatus
 from audience_tui.providers.emma.wire import (
+    emma_timestamp,
     parse_count,
     parse_field,
     parse_group,
     parse_import,
     parse_member,
-    parse_timestamp,
 )
 
 MEMBER = {
@@ -163,11 +163,11 @@ def test_field_types(widget: str, field_type: str, expected: FieldType) -> None:
 
 
 def test_timestamps_and_counts() -> None:
-    assert parse_timestamp("@D:2010-11-12T11:23:45") == datetime(
+    assert emma_timestamp("@D:2010-11-12T11:23:45") == datetime(
         2010, 11, 12, 11, 23, 45, tzinfo=UTC
     )
-    assert parse_timestamp("2024-03-01T10:00:00+01:00").utcoffset().total_seconds() == 3600
-    assert parse_timestamp(None) is None and parse_timestamp("@D:garbage") is None
+    assert emma_timestamp("2024-03-01T10:00:00+01:00").utcoffset().total_seconds() == 3600
+    assert emma_timestamp(None) is None and emma_timestamp("@D:garbage") is None
     assert parse_count(2431, "GET /members") == 2431
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -24,6 +23,7 @@ from ...core.errors import (
     AudienceError,
     AuthError,
     ConfigError,
+    InvalidResponseError,
     NotFoundError,
     RateLimitedError,
     UnsupportedError,
@@ -53,13 +53,12 @@ from ...core.page_guard import PageGuard
 from ...core.provider import Provider
 from ...core.sanitize import sendable
 from ..opted_out import kept_out_note, without_opted_out
+from ..wire import checked_email, expect
 from .wire import (
     PLATFORM,
     STATUS_LABELS,
-    expect,
     group_counts,
     ident,
-    invalid,
     object_list,
     parse_count,
     parse_field,
@@ -72,7 +71,6 @@ ALL_MEMBERS = "all"  # the audience id of the account-wide member list
 PAGE = 500  # Emma's largest window
 MAX_PAYLOAD = 10 * 1024 * 1024  # "JSON payloads must not exceed 10 MB"
 IMPORT_ROWS_CHECKED = 20 * PAGE  # member rows of an import read for rejections
-EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
 # Emma publishes no limit or window for its throttle: back off for longer than the default.
 RETRY = RetryPolicy(attempts=5, backoff_base=1.0, backoff_max=20.0)
 BUILTIN_FIELDS: tuple[FieldSpec, ...] = (
@@ -124,15 +122,15 @@ def classify(response: httpx.Response, base_path: str) -> AudienceError | None:
 
 
 class EmmaProvider(Provider):
-    platform: ClassVar[str] = "emma"
-    title: ClassVar[str] = PLATFORM
-    default_base_url: ClassVar[str] = "https://api.e2ma.net"
-    credentials: ClassVar[tuple[CredentialSpec, ...]] = (
+    platform = "emma"
+    title = PLATFORM
+    default_base_url = "https://api.e2ma.net"
+    credentials = (
         CredentialSpec("account_id", "Account id", secret=False),
         CredentialSpec("public_key", "Public API key", secret=True),
         CredentialSpec("private_key", "Private API key", secret=True),
     )
-    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+    erase_method = EraseMethod(
         request='PUT /members/purge {"member_ids": [id]}',
         effect="purges the member, their history included, from the account and every group "
         "(the documented GDPR right to be forgotten)",
@@ -140,7 +138,7 @@ class EmmaProvider(Provider):
         assumed="Emma documents the purge of a list of members but not its path or body; this "
         "request mirrors the documented PUT /members/delete",
     )
-    capabilities: ClassVar[Capabilities] = Capabilities(
+    capabilities = Capabilities(
         paging="offset",
         max_page_size=PAGE,
         totals_known=True,
@@ -302,9 +300,7 @@ class EmmaProvider(Provider):
         return parse_member(await self._get(path, deleted="true"), f"GET {path}", audience.id)
 
     async def lookup(self, email: str) -> list[Member]:
-        email = email.strip()
-        if not EMAIL.match(email):
-            raise ValidationError(f"{email!r} is not an email address")
+        email = checked_email(email, platform=PLATFORM, in_path=True)
         found = await self._by_email(email, None)
         if found is None:
             return []
@@ -328,8 +324,10 @@ class EmmaProvider(Provider):
         path = f"/members/email/optout/{quote(email, safe='@')}"
         answer = await self.http.json("PUT", path, json={})
         if answer is not True:
-            raise invalid(
-                f"PUT {path}", f"Emma did not confirm the opt-out (it answered {answer!r})"
+            raise InvalidResponseError.unexpected(
+                f"Emma did not confirm the opt-out (it answered {answer!r})",
+                platform=PLATFORM,
+                request=f"PUT {path}",
             )
         after = await self._by_email(email, member.audience_id)
         if after is None:
@@ -345,7 +343,11 @@ class EmmaProvider(Provider):
             "PUT", path, json={"member_ids": [int(member.id)], "status_to": "o"}
         )
         if answer is not True:
-            raise invalid(f"PUT {path}", f"Emma did not change the status (it answered {answer!r})")
+            raise InvalidResponseError.unexpected(
+                f"Emma did not change the status (it answered {answer!r})",
+                platform=PLATFORM,
+                request=f"PUT {path}",
+            )
         return await self.member(Audience(ALL_MEMBERS, ""), member.id)
 
     def opt_out_unconfirmed(self, after: Member) -> str | None:
@@ -375,11 +377,19 @@ class EmmaProvider(Provider):
         response = await self.http.request("PUT", path, json={"member_ids": [int(member.id)]})
         answer = self.http.decode(response, f"PUT {path}")
         if answer is not True:
-            raise invalid(f"PUT {path}", f"Emma did not confirm the purge (it answered {answer!r})")
+            raise InvalidResponseError.unexpected(
+                f"Emma did not confirm the purge (it answered {answer!r})",
+                platform=PLATFORM,
+                request=f"PUT {path}",
+            )
         read = f"/members/{member.id}"
         check = await self.http.request("GET", read, params={"deleted": "true"}, ok=(404,))
         if check.status_code != 404:
-            raise invalid(f"GET {read}", "Emma confirmed the purge but still serves the member")
+            raise InvalidResponseError.unexpected(
+                "Emma confirmed the purge but still serves the member",
+                platform=PLATFORM,
+                request=f"GET {read}",
+            )
         return Erasure("absent", f"GET {read}?deleted=true answered 404")
 
     async def aggregate(self, audience: Audience, field: str, filter: Filter) -> Aggregate:
@@ -390,7 +400,10 @@ class EmmaProvider(Provider):
             )
         path = f"/groups/{audience.id}"
         label = f"GET {path}"
-        counts = group_counts(expect(await self._get(path), dict, label, "the group"), label)
+        counts = group_counts(
+            expect(await self._get(path), dict, what="the group", request=label, platform=PLATFORM),
+            label,
+        )
         buckets = [Bucket(STATUS_LABELS[code], n, key=code) for code, n in counts.items()]
         return Aggregate(field="status", buckets=buckets, total=sum(counts.values()))
 
@@ -428,7 +441,13 @@ class EmmaProvider(Provider):
         if len(json.dumps(body)) > MAX_PAYLOAD:
             raise ValidationError("Emma takes at most 10 MB per import: split the file")
         label = "POST /members"
-        answer = expect(await self.http.json("POST", "/members", json=body), dict, label, "answer")
+        answer = expect(
+            await self.http.json("POST", "/members", json=body),
+            dict,
+            what="answer",
+            request=label,
+            platform=PLATFORM,
+        )
         return ImportJob(
             id=ident(answer, "import_id", label),
             state=ImportState.QUEUED,

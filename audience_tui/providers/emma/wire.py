@@ -9,7 +9,7 @@ int32 (kept as strings), bare literals (`true`, a count) as whole answers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ...core.errors import InvalidResponseError
@@ -24,6 +24,7 @@ from ...core.models import (
     MemberStatus,
 )
 from ...core.platforms import title as platform_title
+from ..wire import expect, parse_timestamp
 
 PLATFORM = platform_title("emma")
 STATUS_CODES: Mapping[str, MemberStatus] = {
@@ -63,24 +64,11 @@ IMPORT_STATES: Mapping[str, ImportState] = {
 REJECTED = "r"  # change_type of a row the import refused
 
 
-def invalid(label: str, what: str) -> InvalidResponseError:
-    return InvalidResponseError(f"unexpected answer: {what}", platform=PLATFORM, request=label)
-
-
-def expect(value: Any, kind: type | tuple[type, ...], label: str, what: str) -> Any:
-    """`value` if it is a `kind` (a bool only passes where bool is asked for), else an error."""
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool)):
-        return value
-    names = " or ".join(k.__name__ for k in kinds)
-    raise invalid(label, f"{what} is {type(value).__name__}, expected {names}")
-
-
 def object_list(body: Any, label: str, what: str) -> list[Mapping[str, Any]]:
     """A JSON array of objects (a list answer)."""
-    items: list[Mapping[str, Any]] = expect(body, list, label, what)
+    items: list[Mapping[str, Any]] = expect(body, list, what=what, request=label, platform=PLATFORM)
     for item in items:
-        expect(item, dict, label, f"an item of {what}")
+        expect(item, dict, what=f"an item of {what}", request=label, platform=PLATFORM)
     return items
 
 
@@ -88,26 +76,23 @@ def parse_count(body: Any, label: str) -> int:
     """The bare integer a list call answers with `count=true`."""
     if isinstance(body, str) and body.strip().isdigit():
         return int(body)
-    count: int = expect(body, int, label, "the count")
+    count: int = expect(body, int, what="the count", request=label, platform=PLATFORM)
     return count
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """`@D:2010-11-12T11:23:45` (or ISO-8601, as newer endpoints write) -> aware datetime."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().removeprefix("@D:"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def emma_timestamp(value: Any) -> datetime | None:
+    """`@D:2010-11-12T11:23:45` (or ISO-8601, as newer endpoints write); zoneless read as UTC."""
+    text = value.removeprefix("@D:") if isinstance(value, str) else value
+    return parse_timestamp(text, zoneless_is_utc=True)
 
 
 def ident(doc: Mapping[str, Any], key: str, label: str) -> str:
     """An id as a string (ids exceed int32; some clients receive them quoted)."""
     value = doc.get(key)
     if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
-        raise invalid(label, f"{key} is missing or not an id")
+        raise InvalidResponseError.unexpected(
+            f"{key} is missing or not an id", platform=PLATFORM, request=label
+        )
     return str(value)
 
 
@@ -124,9 +109,9 @@ def _field_value(value: Any) -> Any:
 
 
 def parse_member(doc: Any, label: str, audience_id: str | None = None) -> Member:
-    doc = expect(doc, dict, label, "the member")
+    doc = expect(doc, dict, what="the member", request=label, platform=PLATFORM)
     custom = doc.get("fields") or {}
-    custom = expect(custom, dict, label, "the member's fields")
+    custom = expect(custom, dict, what="the member's fields", request=label, platform=PLATFORM)
     email = doc.get("email")
     email = email if isinstance(email, str) else None
     code = doc.get("member_status_id") or doc.get("status") or ""
@@ -134,7 +119,7 @@ def parse_member(doc: Any, label: str, audience_id: str | None = None) -> Member
     status = STATUS_CODES.get(code.lower(), MemberStatus.ERROR)
     if doc.get("deleted_at"):
         status = MemberStatus.DELETED
-    created = parse_timestamp(doc.get("member_since"))
+    created = emma_timestamp(doc.get("member_since"))
     fields: dict[str, Any] = {str(k): _field_value(v) for k, v in custom.items()}
     fields.update(
         email=email,
@@ -153,7 +138,7 @@ def parse_member(doc: Any, label: str, audience_id: str | None = None) -> Member
         name=name or None,
         platform_status=word if isinstance(word, str) else code,
         created_at=created,
-        updated_at=parse_timestamp(doc.get("last_modified_at")),
+        updated_at=emma_timestamp(doc.get("last_modified_at")),
         fields=fields,
         raw=doc,
     )
@@ -162,13 +147,15 @@ def parse_member(doc: Any, label: str, audience_id: str | None = None) -> Member
 def group_counts(doc: Mapping[str, Any], label: str) -> dict[str, int]:
     """Status code -> members, from a group's active/optout/error counts."""
     return {
-        code: expect(doc.get(key, 0), int, label, f"the group's {key}")
+        code: expect(
+            doc.get(key, 0), int, what=f"the group's {key}", request=label, platform=PLATFORM
+        )
         for code, key in COUNT_KEYS.items()
     }
 
 
 def parse_group(doc: Any, label: str) -> Audience:
-    doc = expect(doc, dict, label, "the group")
+    doc = expect(doc, dict, what="the group", request=label, platform=PLATFORM)
     counts = group_counts(doc, label)
     name = doc.get("group_name")
     return Audience(
@@ -182,17 +169,21 @@ def parse_group(doc: Any, label: str) -> Audience:
 
 
 def parse_field(doc: Any, label: str) -> FieldSpec:
-    doc = expect(doc, dict, label, "the field")
+    doc = expect(doc, dict, what="the field", request=label, platform=PLATFORM)
     name = doc.get("shortcut_name")
     if not isinstance(name, str) or not name:
-        raise invalid(label, "a field has no shortcut_name")
+        raise InvalidResponseError.unexpected(
+            "a field has no shortcut_name", platform=PLATFORM, request=label
+        )
     widget = str(doc.get("widget_type") or "").lower()
     kind = WIDGET_TYPES.get(widget) or FIELD_TYPES.get(str(doc.get("field_type") or "").lower())
     kind = kind or FieldType.TEXT
     options = None
     if kind in (FieldType.CHOICE, FieldType.MULTI):
         listed = doc.get("options") or []
-        listed = expect(listed, list, label, f"the options of field {name}")
+        listed = expect(
+            listed, list, what=f"the options of field {name}", request=label, platform=PLATFORM
+        )
         options = {str(o): str(o) for o in listed if o is not None}
     label_text = doc.get("display_name")
     return FieldSpec(
@@ -208,15 +199,15 @@ def parse_import(
     doc: Any, label: str, rows: Sequence[Mapping[str, Any]] | None = None
 ) -> ImportJob:
     """An import record, with its member rows (`/imports/{id}/members`) when read."""
-    doc = expect(doc, dict, label, "the import")
-    finished_at = parse_timestamp(doc.get("import_finished"))
+    doc = expect(doc, dict, what="the import", request=label, platform=PLATFORM)
+    finished_at = emma_timestamp(doc.get("import_finished"))
     code = doc.get("status")
     if isinstance(code, str) and code.lower() in IMPORT_STATES:
         state = IMPORT_STATES[code.lower()]
     else:  # null while running; a finish time without a status reads as done
         state = ImportState.FINISHED if finished_at else ImportState.RUNNING
     counters = {
-        key: expect(doc.get(key) or 0, int, label, key)
+        key: expect(doc.get(key) or 0, int, what=key, request=label, platform=PLATFORM)
         for key in ("num_members_added", "num_members_updated", "num_skipped", "num_duplicates")
     }
     row_errors = [
@@ -239,7 +230,7 @@ def parse_import(
         id=ident(doc, "import_id", label),
         state=state,
         audience_id=str(first_group) if first_group is not None else None,
-        started_at=parse_timestamp(doc.get("import_started")),
+        started_at=emma_timestamp(doc.get("import_started")),
         finished_at=finished_at,
         added=counters["num_members_added"],
         updated=counters["num_members_updated"],

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import msgspec
 
@@ -42,6 +41,7 @@ from ...core.models import (
 from ...core.provider import Provider
 from ...core.sanitize import sendable
 from ..opted_out import kept_out_note, without_opted_out
+from ..wire import checked_email
 from .wire import (
     PLATFORM,
     SHOW,
@@ -67,14 +67,13 @@ NO_IMPORT_STATUS = (
 )
 Params = list[tuple[str, str]]  # a query string, as pairs
 Rows = list[dict[str, Any]]
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class HeyloyaltyProvider(Provider):
-    platform: ClassVar[str] = "heyloyalty"
-    title: ClassVar[str] = PLATFORM
-    default_base_url: ClassVar[str] = "https://api.heyloyalty.com"
-    credentials: ClassVar[tuple[CredentialSpec, ...]] = (
+    platform = "heyloyalty"
+    title = PLATFORM
+    default_base_url = "https://api.heyloyalty.com"
+    credentials = (
         CredentialSpec("api_key", "API key", secret=True),
         CredentialSpec("api_secret", "API secret", secret=True),
         CredentialSpec(
@@ -84,13 +83,13 @@ class HeyloyaltyProvider(Provider):
             required=False,
         ),
     )
-    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+    erase_method = EraseMethod(
         request="DELETE /lists/{list}/members/{id} with obscureMemberData=true",
         effect="unsubscribes the member and overwrites every personal field (irreversible); "
         "an anonymous, unsubscribed record stays on the list",
         scope="list",
     )
-    capabilities: ClassVar[Capabilities] = Capabilities(
+    capabilities = Capabilities(
         paging="offset",
         max_page_size=MAX_PAGE,
         totals_known=True,
@@ -245,9 +244,7 @@ class HeyloyaltyProvider(Provider):
     # --- lookup and opt-out ----------------------------------------------------------------
     async def lookup(self, email: str) -> list[Member]:
         """Every list, in the active, removed and temporary views at once."""
-        email = email.strip()
-        if not _EMAIL.match(email):
-            raise ValidationError(f"{email!r} is not an email address", platform=PLATFORM)
+        email = checked_email(email, platform=PLATFORM)
         lists = await self.audiences()
         gate = asyncio.Semaphore(self.capabilities.scan_concurrency)
 

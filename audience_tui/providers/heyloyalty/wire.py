@@ -39,6 +39,7 @@ from ...core.models import (
     MemberStatus,
 )
 from ...core.platforms import title as platform_title
+from ..wire import parse_timestamp
 
 PLATFORM = platform_title("heyloyalty")
 
@@ -148,18 +149,18 @@ def filter_params(filter: Filter) -> list[tuple[str, str]]:
 
 
 # --- responses --------------------------------------------------------------------------------
-def _invalid(label: str, what: str) -> InvalidResponseError:
-    return InvalidResponseError(f"unexpected answer: {what}", platform=PLATFORM, request=label)
-
-
 def parse_lists(doc: Any, label: str = "GET /loyalty/v1/lists") -> list[Audience]:
     """GET /lists: a bare array of lists with their member counts."""
     if not isinstance(doc, list):
-        raise _invalid(label, "expected an array of lists")
+        raise InvalidResponseError.unexpected(
+            "expected an array of lists", platform=PLATFORM, request=label
+        )
     out = []
     for item in doc:
         if not isinstance(item, dict) or item.get("id") is None:
-            raise _invalid(label, "a list without an id")
+            raise InvalidResponseError.unexpected(
+                "a list without an id", platform=PLATFORM, request=label
+            )
         count = item.get("members")
         extra = {k: item[k] for k in ("created_at", "open_rate", "click_rate") if k in item}
         out.append(
@@ -178,11 +179,15 @@ def parse_fields(doc: Any, label: str) -> list[FieldSpec]:
     """GET /lists/{id}: the `fields` map; unknown formats (password) are shown as plain text."""
     fields = doc.get("fields") if isinstance(doc, dict) else None
     if not isinstance(fields, dict):
-        raise _invalid(label, "the list has no 'fields' map")
+        raise InvalidResponseError.unexpected(
+            "the list has no 'fields' map", platform=PLATFORM, request=label
+        )
     specs = []
     for name, spec in fields.items():
         if not isinstance(spec, dict):
-            raise _invalid(label, f"field {name!r} is not an object")
+            raise InvalidResponseError.unexpected(
+                f"field {name!r} is not an object", platform=PLATFORM, request=label
+            )
         kind = FORMATS.get(str(spec.get("format")))
         options = spec.get("options")
         specs.append(
@@ -238,7 +243,9 @@ def parse_member(doc: Any, label: str, audience_id: str, view: MemberStatus) -> 
     `view` is the status view it was read from, used when the status word is one we do not know.
     """
     if not isinstance(doc, dict):
-        raise _invalid(label, "a member without an id")
+        raise InvalidResponseError.unexpected(
+            "a member without an id", platform=PLATFORM, request=label
+        )
     fields = _detail_fields(doc.get("fields"))
     if fields is None:
         fields = {str(k): field_value(v) for k, v in doc.items() if k not in SYSTEM_KEYS}
@@ -268,7 +275,9 @@ def _member(
     raw: Mapping[str, Any],
 ) -> Member:
     if not isinstance(member_id, str | int):
-        raise _invalid(label, "a member without an id")
+        raise InvalidResponseError.unexpected(
+            "a member without an id", platform=PLATFORM, request=label
+        )
     if isinstance(state, dict):
         word, channel = str(state.get("status") or ""), state.get("email")
     else:
@@ -281,8 +290,8 @@ def _member(
         audience_id=audience_id,
         name=_name(fields.get("firstname"), fields.get("lastname")),
         platform_status=f"{word} (email: {channel})" if channel else word,
-        created_at=_timestamp(raw.get("created_at")) if raw else None,
-        updated_at=_timestamp(raw.get("updated_at")) if raw else None,
+        created_at=parse_timestamp(raw.get("created_at")) if raw else None,
+        updated_at=parse_timestamp(raw.get("updated_at")) if raw else None,
         fields=fields,
         raw=raw,
     )
@@ -294,22 +303,14 @@ def _name(first: Any, last: Any) -> str | None:
     return str(first or last) if first or last else None
 
 
-def _timestamp(value: Any) -> datetime | None:
-    """'Y-m-d H:i:s' (Heyloyalty's) or ISO; None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def parse_page(
     doc: Any, label: str, audience_id: str, view: MemberStatus
 ) -> tuple[list[Member], int | None]:
     """`{"page","per_page","total","members":[...]}` -> (members, total)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
-        raise _invalid(label, "expected an object with a 'members' array")
+        raise InvalidResponseError.unexpected(
+            "expected an object with a 'members' array", platform=PLATFORM, request=label
+        )
     members = [parse_member(m, label, audience_id, view) for m in doc["members"]]
     return members, _total(doc.get("total"))
 
@@ -354,7 +355,8 @@ def projection(fields: frozenset[str]) -> Projection:
         gc=False,
     )
     page = msgspec.defstruct(
-        "ProjectedPage", [("members", list[member]), ("total", Any, None)]  # type: ignore[valid-type]
+        "ProjectedPage",
+        [("members", list[member]), ("total", Any, None)],  # type: ignore[valid-type]
     )
     return Projection(msgspec.json.Decoder(page), page, names)
 
@@ -400,7 +402,8 @@ def column_decoder(name: str) -> tuple[msgspec.json.Decoder[Any], type]:
         gc=False,
     )
     page = msgspec.defstruct(
-        "ColumnPage", [("members", list[member]), ("total", Any, None)]  # type: ignore[valid-type]
+        "ColumnPage",
+        [("members", list[member]), ("total", Any, None)],  # type: ignore[valid-type]
     )
     return msgspec.json.Decoder(page), page
 

@@ -14,9 +14,8 @@ import asyncio
 import itertools
 import json
 import logging
-import re
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 from ...core.erasure import EraseMethod, Erasure
@@ -38,6 +37,7 @@ from ...core.models import (
 )
 from ...core.page_guard import PageGuard
 from ...core.provider import Provider
+from ..wire import checked_email
 from .auth import KajabiAuth
 from .wire import (
     CONTACTS,
@@ -59,7 +59,6 @@ MAX_PAGE = 100  # documented for contact notes only; assumed for contacts, custo
 MAX_COLLECT_PAGES = 1000  # a guard against a listing whose `next` never ends
 log = logging.getLogger("audience_tui.kajabi")
 CUSTOMERS_SUFFIX = ":customers"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def cover(offset: int, limit: int, cap: int = MAX_PAGE) -> tuple[int, list[int]]:
@@ -101,14 +100,14 @@ def target(audience: Audience) -> tuple[str, str]:
 
 
 class KajabiProvider(Provider):
-    platform: ClassVar[str] = "kajabi"
-    title: ClassVar[str] = PLATFORM
-    default_base_url: ClassVar[str] = "https://api.kajabi.com"
-    credentials: ClassVar[tuple[CredentialSpec, ...]] = (
+    platform = "kajabi"
+    title = PLATFORM
+    default_base_url = "https://api.kajabi.com"
+    credentials = (
         CredentialSpec("client_id", "Client ID", secret=False),
         CredentialSpec("client_secret", "Client secret", secret=True),
     )
-    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+    erase_method = EraseMethod(
         request="DELETE /v1/contacts/{id}",
         effect="deletes the contact (its customer record, if any, stays: Kajabi has no customer "
         "delete); refused with 422 while the contact has active Kajabi Payments",
@@ -117,7 +116,7 @@ class KajabiProvider(Provider):
     # The largest page Kajabi serves: MAX_PAGE is assumed; a shorter page before the end of
     # the list lowers it for this account (see `served_size`), so no row is ever skipped.
     page_cap: int = MAX_PAGE
-    capabilities: ClassVar[Capabilities] = Capabilities(
+    capabilities = Capabilities(
         paging="offset",
         max_page_size=MAX_PAGE,
         totals_known=True,
@@ -278,9 +277,7 @@ class KajabiProvider(Provider):
         return to_member(parse_single(body, f"GET {path}", resource), resource, audience_id)
 
     async def lookup(self, email: str) -> list[Member]:
-        email = email.strip()
-        if not _EMAIL.match(email):
-            raise ValidationError(f"{email!r} is not an email address", platform=PLATFORM)
+        email = checked_email(email, platform=PLATFORM)
         sites = await self._collect("sites", {"fields[sites]": "title"})
         found = await asyncio.gather(*(self._find(str(s["id"]), email) for s in sites))
         return [member for members in found for member in members]

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import httpx
 
 from ...core.errors import InvalidResponseError
-from ...core.http import json_of
 from ...core.platforms import title as platform_title
 from ...core.redact import register_secret
+from ..wire import json_or_none
 
 TOKEN_PATH = "/v1/oauth/token"
 PLATFORM = platform_title("kajabi")
@@ -93,13 +93,10 @@ class KajabiAuth(httpx.Auth):
                 return
 
     def _read(self, response: httpx.Response) -> Token:
-        try:
-            body = json_of(response)
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise InvalidResponseError(
-                "unexpected answer: no access_token in the token response",
+            raise InvalidResponseError.unexpected(
+                "no access_token in the token response",
                 platform=PLATFORM,
                 request=f"POST {TOKEN_PATH}",
             )

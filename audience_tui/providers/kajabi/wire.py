@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import httpx
 
 from ...core.errors import InvalidResponseError, UnsupportedError
 from ...core.filters import parse_bool
-from ...core.http import default_error_detail, json_of
+from ...core.http import default_error_detail
 from ...core.models import (
     Condition,
     FieldSpec,
@@ -29,7 +28,7 @@ from ...core.models import (
     Sort,
 )
 from ...core.platforms import title as platform_title
-from ..wire import object_or_empty
+from ..wire import json_or_none, object_or_empty, parse_timestamp
 
 PLATFORM = platform_title("kajabi")
 CONTACTS = "contacts"
@@ -137,10 +136,7 @@ def sort_param(resource: str, sort: Sort | None) -> str | None:
 
 def error_detail(response: httpx.Response) -> str | None:
     """Every JSON:API error as 'title: detail (where)'; the token endpoint's {"error"} as is."""
-    try:
-        body = json_of(response)
-    except ValueError:
-        body = None
+    body = json_or_none(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors:
         return default_error_detail(response)
@@ -168,7 +164,9 @@ class Listing:
 
 def parse_listing(body: Any, label: str, kind: str) -> Listing:
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise _invalid(label, f"expected a JSON:API document with a list of {kind}")
+        raise InvalidResponseError.unexpected(
+            f"expected a JSON:API document with a list of {kind}", platform=PLATFORM, request=label
+        )
     items = body["data"]
     for item in items:
         _resource(item, label, kind)
@@ -182,7 +180,9 @@ def parse_listing(body: Any, label: str, kind: str) -> Listing:
 
 def parse_single(body: Any, label: str, kind: str) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise _invalid(label, f"expected a JSON:API document with one of {kind}")
+        raise InvalidResponseError.unexpected(
+            f"expected a JSON:API document with one of {kind}", platform=PLATFORM, request=label
+        )
     return _resource(body.get("data"), label, kind)
 
 
@@ -193,14 +193,14 @@ def _resource(item: Any, label: str, kind: str) -> dict[str, Any]:
         or isinstance(item.get("id"), bool)
         or not isinstance(item.get("attributes", {}), dict)
     ):
-        raise _invalid(label, f"a resource of {kind} without an id or attributes")
+        raise InvalidResponseError.unexpected(
+            f"a resource of {kind} without an id or attributes", platform=PLATFORM, request=label
+        )
     if item.get("type") not in (None, kind):
-        raise _invalid(label, f"expected {kind}, got {str(item.get('type'))[:40]!r}")
+        raise InvalidResponseError.unexpected(
+            f"expected {kind}, got {str(item.get('type'))[:40]!r}", platform=PLATFORM, request=label
+        )
     return item
-
-
-def _invalid(label: str, what: str) -> InvalidResponseError:
-    return InvalidResponseError(f"unexpected answer: {what}", platform=PLATFORM, request=label)
 
 
 def _flatten(attributes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -213,15 +213,6 @@ def _flatten(attributes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[name] = value
     return out
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _string(value: Any) -> str | None:
@@ -254,8 +245,8 @@ def to_member(item: dict[str, Any], resource: str, audience_id: str | None) -> M
         audience_id=audience_id,
         name=_string(attributes.get("name")),
         platform_status=platform_status,
-        created_at=_timestamp(attributes.get("created_at")),
-        updated_at=_timestamp(attributes.get("updated_at")),
+        created_at=parse_timestamp(attributes.get("created_at")),
+        updated_at=parse_timestamp(attributes.get("updated_at")),
         fields=fields,
         raw=item,
     )

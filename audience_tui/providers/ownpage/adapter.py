@@ -12,7 +12,6 @@ What the API offers, and how the adapter maps it (facts: /work/shared/seeds/001_
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -53,6 +52,7 @@ from ...core.models import (
 from ...core.platforms import title as platform_title
 from ...core.provider import Provider
 from ..opted_out import kept_out_note, without_opted_out
+from ..wire import checked_email
 from . import wire as parse
 from .auth import OwnpageTokenAuth
 
@@ -74,7 +74,6 @@ NO_HISTORY = (
 CAUSES = ("READER", "PUBLISHER")  # the documented unsubscribed_cause values a write may send
 WRITABLE = frozenset({"email", "guid", "subscribed", "unsubscribed_cause"})
 Row = dict[str, Any]
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class OwnpageProvider(Provider):
@@ -181,7 +180,7 @@ class OwnpageProvider(Provider):
         return found
 
     async def lookup(self, email: str) -> list[Member]:
-        email = self._checked_email(email)
+        email = checked_email(email, platform=self.title)
         lists = await self._lists()
         found = await self._parallel(self._find(list_id, email) for list_id, _ in lists)
         return [m for m in found if m is not None]
@@ -419,12 +418,6 @@ class OwnpageProvider(Provider):
             )
         value = str(condition.value).strip()
         return {"search": value, "exact": "true" if condition.op == "eq" else "false"}
-
-    def _checked_email(self, email: str) -> str:
-        email = email.strip()
-        if not _EMAIL.match(email):
-            raise ValidationError("not a valid email address", platform=self.title)
-        return email
 
 
 def _writable(key: str) -> bool:

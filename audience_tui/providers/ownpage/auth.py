@@ -14,8 +14,8 @@ from collections.abc import AsyncGenerator
 import httpx
 
 from ...core.errors import InvalidResponseError
-from ...core.http import json_of
 from ...core.redact import register_secret
+from ..wire import json_or_none
 
 TOKEN_HEADER = "X-Ownpage-Client-Token"
 TOKEN_PATH = "/v1/token"
@@ -53,14 +53,11 @@ class OwnpageTokenAuth(httpx.Auth):
             stale = token
 
     def _read_token(self, response: httpx.Response) -> str:
-        try:
-            body = json_of(response)
-        except ValueError:
-            body = None
+        body = json_or_none(response)
         token = body.get("token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
-            raise InvalidResponseError(
-                "unexpected answer: no token in the token response",
+            raise InvalidResponseError.unexpected(
+                "no token in the token response",
                 platform=self._platform,
                 request=f"POST {TOKEN_PATH}",
             )

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeGuard
 
 from ...core.errors import InvalidResponseError
 from ...core.filters import parse_bool, parse_number
 from ...core.models import FieldSpec, FieldType, ImportRowError, Member, MemberStatus
+from ..wire import parse_timestamp
 
 Invalid = Callable[[str], InvalidResponseError]  # what -> error naming the request
 
@@ -112,19 +112,10 @@ def member(doc: dict[str, Any], audience_id: str) -> Member:
         audience_id=audience_id,
         name=name,
         platform_status=platform_status,
-        created_at=_datetime(fields["subscribed_at"]),
+        created_at=parse_timestamp(fields["subscribed_at"]),
         fields=fields,
         raw=doc,
     )
-
-
-def _datetime(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,9 @@ Reporting and the general buckets are separate, so each API has its own client a
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -36,7 +35,7 @@ from ...core.errors import (
     UnsupportedError,
     ValidationError,
 )
-from ...core.http import ApiClient, CostLimiter, default_error_detail, json_of
+from ...core.http import ApiClient, CostLimiter, default_error_detail
 from ...core.models import (
     Aggregate,
     Audience,
@@ -56,6 +55,7 @@ from ...core.models import (
 )
 from ...core.page_guard import PageGuard
 from ...core.provider import Provider
+from ..wire import checked_email, json_or_none
 from . import wire as parse
 from .consent import CHANNEL_CHOICE, PlacewiseConsent
 from .fields import (
@@ -78,16 +78,12 @@ COST = {"members": 10, "members_grouped_count": 2, "timeseries": 3}
 TIMESERIES = ("member_balance", "members_count_history", "members_count_snapshot")
 INTERVALS = ("auto", "5m", "1h", "1d", "1w", "1mo")
 REFILL_PER_SECOND = 10.0  # unpublished; an assumption, corrected by each ratelimit-remaining
-EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
 
 
 def error_detail(response: httpx.Response) -> str | None:
     """{"error": "..."} plus, on 422, the `details` that say which value was refused."""
     text = default_error_detail(response)
-    try:
-        body = json_of(response)
-    except ValueError:
-        return text
+    body = json_or_none(response)
     details = body.get("details") if isinstance(body, dict) else None
     return f"{text} {str(details)[:300]}" if details else text
 
@@ -132,22 +128,22 @@ def classify(response: httpx.Response) -> AudienceError | None:
 
 
 class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
-    platform: ClassVar[str] = "placewise"
-    title: ClassVar[str] = TITLE
-    default_base_url: ClassVar[str] = "https://api.mpc.placewise.com"
-    credentials: ClassVar[tuple[CredentialSpec, ...]] = (
+    platform = "placewise"
+    title = TITLE
+    default_base_url = "https://api.mpc.placewise.com"
+    credentials = (
         CredentialSpec("token", "Client token (X-Client-Authorization)", secret=True),
         CredentialSpec("customer", "Customer id for reporting (X-Customer)", secret=False),
         CredentialSpec("product_name", "Product name (X-Product-Name)", secret=False),
     )
-    erase_method: ClassVar[EraseMethod | None] = EraseMethod(
+    erase_method = EraseMethod(
         request="DELETE /v3/{club}/members/{id}?send_email_unsubscribe_message=false",
         effect="removes the member from the loyalty club (no unsubscribe mail is sent)",
         scope="list",
         assumed="the member DELETE is known from Placewise's older API reference and client "
         "libraries, not from the current documents",
     )
-    capabilities: ClassVar[Capabilities] = Capabilities(
+    capabilities = Capabilities(
         paging="offset",
         max_page_size=MAX_PAGE,
         totals_known=True,
@@ -326,9 +322,7 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
         return parse.parse_member(await self.http.json("GET", path), audience.id, f"GET {path}")
 
     async def lookup(self, email: str) -> list[Member]:
-        email = email.strip()
-        if not EMAIL.match(email):
-            raise ValidationError(f"{email!r} is not an email address", platform=TITLE)
+        email = checked_email(email, platform=TITLE, in_path=True)
         clubs = await self._clubs()
 
         async def find(club: Audience) -> Member | None:

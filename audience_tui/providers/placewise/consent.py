@@ -21,7 +21,7 @@ from urllib.parse import quote
 from ...core.errors import ValidationError
 from ...core.http import ApiClient
 from ...core.models import Audience, Member
-from . import wire as parse
+from ..wire import expect
 from .fields import TITLE
 
 PREFERRED = "email_marketing"
@@ -71,8 +71,16 @@ class PlacewiseConsent:
     async def consent_definitions(self, slug: str) -> list[str]:
         """The consent slugs the club defines (its member schema's `consents` keys)."""
         path = f"/v3/loyalty_clubs/{quote(slug, safe='')}/member_schema"
-        doc = parse.expect(await self.http.json("GET", path), dict, "member schema", f"GET {path}")
-        consents = parse.expect(doc.get("consents") or {}, dict, "consents", f"GET {path}")
+        doc = expect(
+            await self.http.json("GET", path),
+            dict,
+            what="member schema",
+            request=f"GET {path}",
+            platform=TITLE,
+        )
+        consents = expect(
+            doc.get("consents") or {}, dict, what="consents", request=f"GET {path}", platform=TITLE
+        )
         return [str(key) for key in consents]
 
     async def email_consent(self, slug: str) -> str:

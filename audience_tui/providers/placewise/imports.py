@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from ...core.errors import ValidationError
+from ...core.errors import InvalidResponseError, ValidationError
 from ...core.http import ApiClient
 from ...core.models import Audience, ImportJob, ImportRequest, ImportState
 from ..opted_out import kept_out_note, without_opted_out
+from ..wire import expect
 from . import wire as parse
 from .fields import READ_ONLY, TITLE
 
@@ -73,11 +74,17 @@ class PlacewiseImports:
             }
             if import_id:
                 body["import_id"] = import_id
-            doc = parse.expect(
-                await self.http.json("POST", path, json=body), dict, "import", f"POST {path}"
+            doc = expect(
+                await self.http.json("POST", path, json=body),
+                dict,
+                what="import",
+                request=f"POST {path}",
+                platform=TITLE,
             )
             if not isinstance(doc.get("import_id"), str | int) or not doc["import_id"]:
-                raise parse.invalid(f"POST {path}", "no import_id")
+                raise InvalidResponseError.unexpected(
+                    "no import_id", platform=TITLE, request=f"POST {path}"
+                )
             import_id = str(doc["import_id"])
             self._started[import_id] = slug
         assert import_id is not None
@@ -129,8 +136,12 @@ class PlacewiseImports:
         path = f"/v3/{quote(slug, safe='')}/members/imports/{quote(import_id, safe='')}"
         label = f"GET {path}"
         doc = await self.http.json("GET", path)
-        summaries = parse.expect(
-            parse.expect(doc, dict, "import", label).get("bulks") or [], list, "bulks", label
+        summaries = expect(
+            expect(doc, dict, what="import", request=label, platform=TITLE).get("bulks") or [],
+            list,
+            what="bulks",
+            request=label,
+            platform=TITLE,
         )
         bulks = [parse.parse_bulk(b, slug, label) for b in summaries]
 

@@ -11,8 +11,8 @@ Deleted members are gone (404), so DELETED never appears.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any
 
 from ...core.errors import InvalidResponseError
 from ...core.models import (
@@ -26,10 +26,9 @@ from ...core.models import (
     TimePoint,
     TimeSeries,
 )
-from ..wire import object_or_empty
+from ..wire import expect, object_or_empty, parse_timestamp
 from .fields import AGE_BANDS, SPECS, TITLE
 
-T = TypeVar("T")
 BULK_STATES = {
     "waiting": ImportState.QUEUED,
     "working": ImportState.RUNNING,
@@ -60,20 +59,10 @@ REPORT_SCALARS = (
 )
 
 
-def invalid(label: str, what: str) -> InvalidResponseError:
-    return InvalidResponseError(f"unexpected answer: {what}", platform=TITLE, request=label)
-
-
-def expect(value: Any, kind: type[T], what: str, label: str) -> T:
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise invalid(label, f"{what} is {type(value).__name__}, not {kind.__name__}")
-    return value
-
-
 def _count(value: Any, what: str, label: str) -> int:
-    number = expect(value, int, what, label)
+    number = expect(value, int, what=what, request=label, platform=TITLE)
     if number < 0:
-        raise invalid(label, f"{what} is negative")
+        raise InvalidResponseError.unexpected(f"{what} is negative", platform=TITLE, request=label)
     return number
 
 
@@ -83,16 +72,6 @@ _SCALARS = frozenset({str, int, float, bool})
 def _scalar(value: Any) -> Any:
     """A field value as the app shows it: scalars kept, anything else (lists, objects) dropped."""
     return value if type(value) in _SCALARS else None
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _strings(value: Any) -> list[str]:
@@ -109,7 +88,9 @@ def member_status(email_status: Any, email_consent: bool | None) -> MemberStatus
 
 def _consent_flags(doc: Any, label: str) -> dict[str, bool | None]:
     """{slug: status}; management documents nest {"status": bool}, reports give bare bools."""
-    consents = expect(doc if doc is not None else {}, dict, "consents", label)
+    consents = expect(
+        doc if doc is not None else {}, dict, what="consents", request=label, platform=TITLE
+    )
     flags: dict[str, bool | None] = {}
     for slug, value in consents.items():
         status = value.get("status") if isinstance(value, dict) else value
@@ -128,8 +109,8 @@ def _member(
         status=member_status(email_status, consent),
         platform_status=f"email {email_status or 'unknown'}, email_marketing "
         + {True: "given", False: "withdrawn", None: "not answered"}[consent],
-        created_at=_when(doc.get("created_at")),
-        updated_at=_when(doc.get("updated_at")),
+        created_at=parse_timestamp(doc.get("created_at"), zoneless_is_utc=True),
+        updated_at=parse_timestamp(doc.get("updated_at"), zoneless_is_utc=True),
         fields=fields,
         raw=doc,
         **kw,
@@ -137,9 +118,9 @@ def _member(
 
 
 def _checked_id(doc: Any, what: str, label: str) -> dict[str, Any]:
-    checked: dict[str, Any] = expect(doc, dict, what, label)
+    checked: dict[str, Any] = expect(doc, dict, what=what, request=label, platform=TITLE)
     if not isinstance(checked.get("id"), int | str) or isinstance(checked.get("id"), bool):
-        raise invalid(label, f"{what} has no id")
+        raise InvalidResponseError.unexpected(f"{what} has no id", platform=TITLE, request=label)
     return checked
 
 
@@ -157,7 +138,9 @@ def parse_member(doc: Any, slug: str, label: str) -> Member:
     """A management API Member (personal data included); analytical fields derived as the
     Reporting API defines them (age band, birth year group, marketing_via_*)."""
     doc = _checked_id(doc, "member", label)
-    properties = expect(doc.get("properties") or {}, dict, "member properties", label)
+    properties = expect(
+        doc.get("properties") or {}, dict, what="member properties", request=label, platform=TITLE
+    )
     flags = _consent_flags(doc.get("consents"), label)
     fields: dict[str, Any] = {
         str(k): _scalar(v) for k, v in properties.items() if k not in ("interests",)
@@ -201,21 +184,33 @@ def parse_record(doc: Any, slug: str, label: str) -> Member:
 
 def pagination_total(doc: Any, label: str) -> int:
     info = expect(
-        expect(doc, dict, "answer", label).get("pagination_info"), dict, "pagination_info", label
+        expect(doc, dict, what="answer", request=label, platform=TITLE).get("pagination_info"),
+        dict,
+        what="pagination_info",
+        request=label,
+        platform=TITLE,
     )
     return _count(info.get("total_count"), "pagination_info.total_count", label)
 
 
 def listed(doc: Any, key: str, label: str) -> list[Any]:
     """The list under `key` of a management API answer ({"members": [...], ...})."""
-    return expect(expect(doc, dict, "answer", label).get(key), list, key, label)
+    return expect(
+        expect(doc, dict, what="answer", request=label, platform=TITLE).get(key),
+        list,
+        what=key,
+        request=label,
+        platform=TITLE,
+    )
 
 
 def parse_club(doc: Any, label: str) -> Audience:
-    doc = expect(doc, dict, "loyalty club", label)
+    doc = expect(doc, dict, what="loyalty club", request=label, platform=TITLE)
     slug, name = doc.get("main_slug"), doc.get("name")
     if not isinstance(slug, str) or not slug or not isinstance(name, str):
-        raise invalid(label, "loyalty club without main_slug or name")
+        raise InvalidResponseError.unexpected(
+            "loyalty club without main_slug or name", platform=TITLE, request=label
+        )
     extra = {
         k: _scalar(doc.get(k))
         for k in ("id", "community_id", "customer_id", "country", "timezone", "short_slug")
@@ -223,16 +218,30 @@ def parse_club(doc: Any, label: str) -> Audience:
     return Audience(id=slug, name=name, kind="loyalty club", extra=extra)
 
 
+def _report(doc: Any, result_type: str, label: str) -> dict[str, Any]:
+    """A Reporting API answer of the `result_type` asked for (records, timeseries)."""
+    report = expect(doc, dict, what=f"the {result_type} report", request=label, platform=TITLE)
+    if report.get("result_type", result_type) != result_type:
+        raise InvalidResponseError.unexpected(
+            f"result_type {report.get('result_type')!r}, expected {result_type}",
+            platform=TITLE,
+            request=label,
+        )
+    return report
+
+
 def parse_records(doc: Any, label: str) -> tuple[list[Any], str | None]:
     """(records, next_page_info) of a records report; the cursor is None on the last page."""
-    doc = expect(doc, dict, "report", label)
-    if doc.get("result_type", "records") != "records":
-        raise invalid(label, f"result_type {doc.get('result_type')!r}, expected records")
-    records = expect(doc.get("records"), list, "records", label)
-    pagination = expect(doc.get("pagination") or {}, dict, "pagination", label)
+    doc = _report(doc, "records", label)
+    records = expect(doc.get("records"), list, what="records", request=label, platform=TITLE)
+    pagination = expect(
+        doc.get("pagination") or {}, dict, what="pagination", request=label, platform=TITLE
+    )
     cursor = pagination.get("next_page_info")
     if cursor is not None and not isinstance(cursor, str):
-        raise invalid(label, "next_page_info is not a string")
+        raise InvalidResponseError.unexpected(
+            "next_page_info is not a string", platform=TITLE, request=label
+        )
     return records, cursor or None
 
 
@@ -254,7 +263,7 @@ def grouped_buckets(
     or the report's own keys ({"gender": ...}, {"consent_key", "consent_value"}, ...)."""
     totals: dict[Any, int] = {}
     for row in records:
-        row = expect(row, dict, "grouped row", label)
+        row = expect(row, dict, what="grouped row", request=label, platform=TITLE)
         count = _count(row.get("members_count"), "members_count", label)
         if "grouping_value" in row:
             value: Any = row["grouping_value"]
@@ -287,21 +296,30 @@ def grouped_buckets(
 
 
 def parse_timeseries(doc: Any, report: str, label: str) -> TimeSeries:
-    doc = expect(doc, dict, "timeseries", label)
-    if doc.get("result_type", "timeseries") != "timeseries":
-        raise invalid(label, f"result_type {doc.get('result_type')!r}, expected timeseries")
-    moments = [_when(t) for t in expect(doc.get("time_buckets"), list, "time_buckets", label)]
+    doc = _report(doc, "timeseries", label)
+    moments = [
+        parse_timestamp(t, zoneless_is_utc=True)
+        for t in expect(
+            doc.get("time_buckets"), list, what="time_buckets", request=label, platform=TITLE
+        )
+    ]
     if None in moments:
-        raise invalid(label, "a time bucket is not an ISO 8601 timestamp")
+        raise InvalidResponseError.unexpected(
+            "a time bucket is not an ISO 8601 timestamp", platform=TITLE, request=label
+        )
     names, columns = [], []
-    for entry in expect(doc.get("series"), list, "series", label):
-        entry = expect(entry, dict, "series entry", label)
+    for entry in expect(doc.get("series"), list, what="series", request=label, platform=TITLE):
+        entry = expect(entry, dict, what="series entry", request=label, platform=TITLE)
         labels = object_or_empty(entry.get("label"))
-        values = expect(entry.get("values"), list, "series values", label)
+        values = expect(
+            entry.get("values"), list, what="series values", request=label, platform=TITLE
+        )
         if len(values) != len(moments) or not all(
             v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
         ):
-            raise invalid(label, "series values do not match the time buckets")
+            raise InvalidResponseError.unexpected(
+                "series values do not match the time buckets", platform=TITLE, request=label
+            )
         names.append("/".join(str(v) for v in labels.values()) or "members")
         columns.append(values)
     points = [
@@ -313,7 +331,9 @@ def parse_timeseries(doc: Any, report: str, label: str) -> TimeSeries:
 
 
 def _row_errors(doc: Mapping[str, Any], label: str) -> list[ImportRowError]:
-    found = expect(doc.get("members_errors") or {}, dict, "members_errors", label)
+    found = expect(
+        doc.get("members_errors") or {}, dict, what="members_errors", request=label, platform=TITLE
+    )
     out = []
     for identifier, errors in found.items():
         items = errors if isinstance(errors, list) else [errors]
@@ -341,7 +361,9 @@ def _counts(doc: Mapping[str, Any], payload_key: str, label: str) -> dict[str, i
 
 def bulk_state(doc: Mapping[str, Any], label: str) -> ImportState:
     if doc.get("status") not in BULK_STATES:
-        raise invalid(label, f"unknown bulk status {doc.get('status')!r}")
+        raise InvalidResponseError.unexpected(
+            f"unknown bulk status {doc.get('status')!r}", platform=TITLE, request=label
+        )
     return BULK_STATES[doc["status"]]
 
 
@@ -356,7 +378,7 @@ def parse_bulk(doc: Any, slug: str, label: str) -> ImportJob:
         id=str(doc["id"]),
         state=state,
         audience_id=slug,
-        started_at=_when(doc.get("created_at")),
+        started_at=parse_timestamp(doc.get("created_at"), zoneless_is_utc=True),
         row_errors=_row_errors(doc, label),
         note=f"bulk {doc.get('request_number', '?')}{word}",
         **_counts(doc, "members_in_payload_number", label),  # type: ignore[arg-type]  # counts
@@ -375,12 +397,12 @@ def overall_state(parts: list[ImportJob]) -> ImportState:
 def parse_import(
     doc: Any, import_id: str, slug: str, parts: list[ImportJob], note: str, label: str
 ) -> ImportJob:
-    doc = expect(doc, dict, "import", label)
+    doc = expect(doc, dict, what="import", request=label, platform=TITLE)
     return ImportJob(
         id=import_id,
         state=overall_state(parts),
         audience_id=slug,
-        started_at=_when(doc.get("created_at")),
+        started_at=parse_timestamp(doc.get("created_at"), zoneless_is_utc=True),
         row_errors=[error for part in parts for error in part.row_errors],
         note=note,
         parts=parts,
