@@ -143,41 +143,16 @@ def show_problems(emails: EmailList, err: TextIO) -> None:
 
 def show_plan(todo: suppression.Plan, out: TextIO) -> None:
     """The dry run: every membership found, its status and what will be done; who is nowhere."""
-    rows: list[dict[str, Any]] = [
-        {
-            "email": t.email,
-            "account": t.account,
-            "list": t.member.audience_id,
-            "status": str(t.member.status),
-            "action": "will opt out",
-        }
-        for t in todo.targets
-    ]
-    rows += [
-        {
-            "email": ln["email"],
-            "account": ln["account"],
-            "list": ln["list"],
-            "status": ln["status_before"] or "",
-            "action": ln["action"] if ln["action"] != "failed" else f"lookup failed: {ln['error']}",
-        }
-        for ln in todo.lines
-        if ln["action"] != "not found"
-    ]
+    rows = todo.rows()
     if rows:
-        emit(sorted(rows, key=lambda r: (r["email"].casefold(), r["account"])), "table", out)
-    found = {r["email"].casefold() for r in rows}
-    nowhere = [e for e in todo.emails if e.casefold() not in found and _looked_up(todo, e)]
+        emit(rows, "table", out)
+    nowhere = todo.nowhere
     if nowhere:
         print(f"not found in any account searched: {len(nowhere)}", file=out)
         for email in nowhere[:MAX_PROBLEMS_SHOWN]:
             print(f"  {clean(email)}", file=out)
         if len(nowhere) > MAX_PROBLEMS_SHOWN:
             print(f"  ... and {len(nowhere) - MAX_PROBLEMS_SHOWN} more", file=out)
-
-
-def _looked_up(todo: suppression.Plan, email: str) -> bool:
-    return any(ln["email"] == email for ln in todo.lines)
 
 
 def chosen_accounts(ctx: Context, names: list[str] | None) -> list[str]:
@@ -298,20 +273,11 @@ def finish(
 
 
 def show_erase_plan(todo: erasure.ErasePlan, out: TextIO, err: TextIO) -> None:
-    for name, error in todo.lookup_errors.items():
+    for name, error in todo.errors.items():
         print(f"{name}: lookup failed: {clean(error)}", file=err)
-    rows = [
-        {
-            "account": h.account,
-            "lists": ", ".join(h.lists),
-            "member": h.member.id,
-            "status": str(h.member.status),
-            "erase": "yes" if h.method else "no: the platform offers no erase",
-        }
-        for h in todo.held
-    ]
+    rows = todo.rows()
     if rows:
-        emit(rows, "table", out)
+        emit([{k: v for k, v in row.items() if k != "assumed"} for row in rows], "table", out)
     for held in {h.account: h for h in todo.held if h.method}.values():
         method = held.method
         assert method is not None

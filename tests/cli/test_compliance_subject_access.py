@@ -55,7 +55,7 @@ def test_member_data_is_escaped_in_html_and_markdown() -> None:
     hostile = "<script>alert(1)</script> | [x](javascript:y) \x1b[31m"
     member = Member("1", "a@x.no", MemberStatus.ACTIVE, "L", name=hostile, fields={"n": hostile})
     held = Held("acc", "emma", Audience("L", hostile), member, [("n", "Note", hostile)])
-    report = Report("a@x.no", "now", ["acc"], [held])
+    report = Report(email="a@x.no", generated="now", accounts=["acc"], held=[held])
     page = render(report, "html")
     assert "<script>" not in page and "&lt;script&gt;" in page and "\x1b" not in page
     text = render(report, "md")

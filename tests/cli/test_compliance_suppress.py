@@ -4,6 +4,7 @@ against a served sandbox) resumes without sending any write twice."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.compliance.journal import Journal
-from audience_tui.demo import Sandbox, demo_accounts
+from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.people import person
 from tests.conftest import free_port
 
@@ -174,3 +175,47 @@ def test_a_pair_is_skipped_on_resume_only_once_all_its_lists_are_settled(tmp_pat
     assert reloaded.in_flight("a@x.no", "acc", "2") and reloaded.final("a@x.no", "acc", "1")
     journal.pair_done("a@x.no", "acc")
     assert Journal.for_run("suppress-test", tmp_path).account_done("A@X.NO", "acc")
+
+
+async def list_names(sandbox: Sandbox) -> dict[str, str]:
+    """Every demo list's id and name (ids such as Heyloyalty's "1" mean nothing to a reader)."""
+    session = demo_session(sandbox)
+    try:
+        return {
+            a.id: a.name
+            for account in session.accounts
+            for a in await session.audiences(account.name)
+        }
+    finally:
+        await session.aclose()
+
+
+def table_column(out: str, header: str) -> list[str]:
+    """The values of `header`'s column in the table `out` starts with (cells are left-aligned,
+    columns two spaces apart; the table ends at the first line that is not a row)."""
+    lines = out.splitlines()
+    start = lines[0].index(header)
+    after = lines[0][start + len(header) :]
+    end = start + len(header) + len(after) - len(after.lstrip()) if after.strip() else None
+    cells = []
+    for line in lines[1:]:
+        if "  " not in line.strip():
+            break
+        cells.append(line[start:end].strip())
+    return cells
+
+
+def test_dry_runs_name_the_lists(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = asyncio.run(list_names(sandbox))
+    source = write_list(tmp_path / "list.csv", 3)
+    code, out, err = run(capsys, "suppress", str(source), "--dry-run")
+    assert code == 0, err
+    shown = table_column(out, "LIST")
+    assert shown and set(shown) <= set(names.values()), shown
+
+    code, out, err = run(capsys, "erase", person(0).email, "--dry-run")
+    assert code == 0, err
+    shown = table_column(out, "LISTS")
+    assert shown and set(shown) <= set(names.values()), shown

@@ -2,12 +2,59 @@
 consent drift. No Textual here: the CLI (commands/compliance.py) and the TUI's Compliance screen
 both drive these modules and show their progress."""
 
-from collections.abc import Collection, Iterable
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+from ..models import Member
+from ..session import Session, check_email
+from .lists import ListNames
 
 
-def not_found(
-    accounts: Iterable[str], holding: Collection[str], failed: Collection[str]
-) -> list[str]:
-    """The accounts searched that hold nothing on the person: neither among those `holding` a
-    record nor among those whose lookup `failed` (those are not known to hold nothing)."""
-    return [a for a in accounts if a not in holding and a not in failed]
+class OnAccount(Protocol):
+    @property
+    def account(self) -> str: ...
+
+
+H = TypeVar("H", bound=OnAccount)
+
+
+@dataclass(kw_only=True)
+class Search(Generic[H]):
+    """One person looked up on some accounts, as an erase and a subject-access report both
+    start: what each account holds (`held`, the job's own records) and where the lookup failed."""
+
+    email: str
+    accounts: list[str]
+    held: list[H] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # account: why it could not be searched
+    names: ListNames = field(default_factory=ListNames)
+
+    @classmethod
+    def new(
+        cls, session: Session, email: str, accounts: Sequence[str] | None, **extra: Any
+    ) -> Self:
+        """A search of the email (checked) on the accounts named, else on every account."""
+        names = list(accounts) if accounts else [a.name for a in session.accounts]
+        return cls(email=check_email(email), accounts=names, **extra)
+
+    async def lookups(self, session: Session) -> list[tuple[str, list[Member]]]:
+        """(account, its records of the email) where the lookup answered, the lists' names read
+        alongside; a failed lookup goes to `errors`."""
+        self.names = await ListNames.read(session, self.accounts)
+        answered = []
+        for found in await session.lookup(self.email, self.accounts):
+            if found.error is not None:
+                self.errors[found.account.name] = str(found.error)
+            else:
+                answered.append((found.account.name, found.members))
+        return answered
+
+    @property
+    def not_found(self) -> list[str]:
+        """The accounts searched that hold nothing on the person: neither among those holding a
+        record nor among those whose lookup failed (those are not known to hold nothing)."""
+        holding = {h.account for h in self.held}
+        return [a for a in self.accounts if a not in holding and a not in self.errors]

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from ..erasure import EraseMethod, Erasure
 from ..errors import UnsupportedError
 from ..models import Member, MemberStatus
-from ..session import Session, check_email
+from ..session import Session
 from ..write_op import Change, Outcome, Write
-from . import not_found
+from . import Search
 from .journal import now
 from .receipt import receipt_line
 from .suppress import Progress, ProgressCallback
@@ -37,40 +37,41 @@ class Held:
     method: EraseMethod | None
 
 
-@dataclass
-class ErasePlan:
+@dataclass(kw_only=True)
+class ErasePlan(Search[Held]):
     request: str
-    email: str
-    accounts: list[str]
-    held: list[Held] = field(default_factory=list)
-    lookup_errors: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def not_found(self) -> list[str]:
-        return not_found(self.accounts, {h.account for h in self.held}, self.lookup_errors)
+    def rows(self) -> list[dict[str, Any]]:
+        """The dry run as a person reads it: each record, its lists by name, and its erase."""
+        return [
+            {
+                "account": h.account,
+                "lists": self.names.names(h.account, h.lists),
+                "member": h.member.id,
+                "status": str(h.member.status),
+                "erase": h.method.request if h.method else "no: the platform offers no erase",
+                "assumed": h.method.assumed if h.method else "",
+            }
+            for h in self.held
+        ]
 
 
 async def plan(session: Session, email: str, accounts: Sequence[str] | None = None) -> ErasePlan:
-    email = check_email(email)
-    names = list(accounts) if accounts else [a.name for a in session.accounts]
-    result = ErasePlan(f"erase-{now()}", email, names)
-    for found in await session.lookup(email, names):
-        account = found.account
-        if found.error is not None:
-            result.lookup_errors[account.name] = str(found.error)
-            continue
-        method = session.provider(account.name).erase_method
+    result = ErasePlan.new(session, email, accounts, request=f"erase-{now()}")
+    for name, members in await result.lookups(session):
+        platform = session.account(name).platform
+        method = session.provider(name).erase_method
         records: dict[tuple[str, ...], list[Member]] = {}
-        for member in found.members:
+        for member in members:
             key = (
                 (member.id,)
                 if method and method.scope == "account"
                 else (member.audience_id or "", member.id)
             )
             records.setdefault(key, []).append(member)
-        for members in records.values():
-            lists = tuple(m.audience_id or "" for m in members)
-            result.held.append(Held(account.name, account.platform, members[0], lists, method))
+        for held in records.values():
+            lists = tuple(m.audience_id or "" for m in held)
+            result.held.append(Held(name, platform, held[0], lists, method))
     return result
 
 
@@ -102,7 +103,7 @@ async def execute(
                     )
     for name in todo.not_found:
         lines.append(receipt_line(todo.request, todo.email, name, "", None, "not found"))
-    for name, error in todo.lookup_errors.items():
+    for name, error in todo.errors.items():
         lines.append(receipt_line(todo.request, todo.email, name, "", None, "failed", error=error))
     return lines
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AudienceError
 from ..models import Audience, FieldSpec, Member
 from ..redact import redact
 from ..sanitize import clean
-from ..session import Session, check_email
-from . import not_found
+from ..session import Session
+from . import Search
 from .journal import now
 
 FORMATS = ("json", "md", "html")
@@ -35,34 +35,23 @@ class Held:
     fields: list[tuple[str, str, Any]]  # (name, label, value)
 
 
-@dataclass
-class Report:
-    email: str
+@dataclass(kw_only=True)
+class Report(Search[Held]):
     generated: str
-    accounts: list[str]
-    held: list[Held] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def not_found(self) -> list[str]:
-        return not_found(self.accounts, {h.account for h in self.held}, self.errors)
 
 
 async def gather(session: Session, email: str, accounts: list[str] | None = None) -> Report:
-    email = check_email(email)
-    names = accounts or [a.name for a in session.accounts]
-    report = Report(email, now(), names)
-    for found in await session.lookup(email, names):
-        name = found.account.name
-        if found.error is not None:
-            report.errors[name] = str(found.error)
-            continue
+    report = Report.new(session, email, accounts, generated=now())
+    for name, members in await report.lookups(session):
         try:
-            report.held += [await _held(session, name, member) for member in found.members]
+            report.held += [await _held(session, name, member) for member in members]
         except AudienceError as exc:
             report.errors[name] = str(exc)
     session.audit.record(
-        "subject_access.report", email=email, accounts=names, records=len(report.held)
+        "subject_access.report",
+        email=report.email,
+        accounts=report.accounts,
+        records=len(report.held),
     )
     return report
 

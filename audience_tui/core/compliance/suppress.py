@@ -17,6 +17,7 @@ from typing import Any
 from ..models import Member, MemberStatus
 from ..session import OptOutOutcome, Session
 from .journal import Journal
+from .lists import ListNames
 from .pool import per_account
 from .receipt import receipt_line
 
@@ -50,10 +51,49 @@ class Plan:
     targets: list[Target] = field(default_factory=list)
     done_before: int = 0  # email x account pairs finished by an earlier run of the same request
     checked: list[tuple[str, str]] = field(default_factory=list)  # (email, account) looked up
+    names: ListNames = field(default_factory=ListNames)
 
     @property
     def nothing_to_send(self) -> bool:
         return not self.targets
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The dry run as a person reads it: every membership found (lists by name), its status
+        and what will be done, by email then account; who is nowhere is `nowhere`."""
+        rows = [
+            _row(self, t.email, t.account, t.member.audience_id, t.member.status, "will opt out")
+            for t in self.targets
+        ]
+        for ln in self.lines:
+            if ln["action"] == "not found":
+                continue
+            failed = ln["action"] == "failed"
+            action = f"lookup failed: {ln['error']}" if failed else ln["action"]
+            rows.append(
+                _row(self, ln["email"], ln["account"], ln["list"], ln["status_before"], action)
+            )
+        return sorted(rows, key=lambda r: (r["email"].casefold(), r["account"]))
+
+    @property
+    def nowhere(self) -> list[str]:
+        """The emails looked up in this run and found in no account searched."""
+        found = {t.email.casefold() for t in self.targets}
+        found |= {ln["email"].casefold() for ln in self.lines if ln["action"] != "not found"}
+        looked_up = {ln["email"] for ln in self.lines}
+        return [e for e in self.emails if e.casefold() not in found and e in looked_up]
+
+
+def _row(
+    todo: Plan, email: str, account: str, list_id: str | None, status: object, action: str
+) -> dict[str, Any]:
+    name = todo.names.name(account, list_id)
+    return {
+        "email": email,
+        "account": account,
+        "list": name,
+        "status": str(status or ""),
+        "action": action,
+    }
 
 
 def workers_for(session: Session) -> Callable[[str], int]:
@@ -70,6 +110,7 @@ async def plan(
 ) -> Plan:
     """Look every email up on every account (pairs an earlier run finished are skipped)."""
     result = Plan(request, list(emails), list(accounts))
+    result.names = await ListNames.read(session, accounts)
     work: dict[str, list[str]] = {}
     for account in accounts:
         todo = [e for e in emails if not journal.account_done(e, account)]

@@ -257,16 +257,7 @@ class ComplianceScreen(Screen[None]):
         if job == "erase":
             todo = await erasure.plan(self.session, target)
             self.planned = todo if todo.held else None
-            rows = [
-                {
-                    "account": h.account,
-                    "lists": ", ".join(h.lists),
-                    "status": str(h.member.status),
-                    "erase": h.method.request if h.method else "cannot erase here",
-                    "assumed": h.method.assumed if h.method else "",
-                }
-                for h in todo.held
-            ]
+            rows = todo.rows()
             note = f"{len(todo.held)} record(s) found; not on: {', '.join(todo.not_found) or '-'}"
             return rows, Text(f"{note}. r: erase (you type the email to confirm)")
         if job == "access":
@@ -277,7 +268,7 @@ class ComplianceScreen(Screen[None]):
                     "account": h.account,
                     "list": h.audience.name or h.audience.id,
                     "status": str(h.member.status),
-                    "fields": len(h.fields),  # type: ignore[dict-item]  # shown as text
+                    "fields": len(h.fields),
                 }
                 for h in report.held
             ]
@@ -296,30 +287,13 @@ class ComplianceScreen(Screen[None]):
             self.session, request, emails, accounts, journal, self._progress
         )
         self.planned = (kind, todo, journal) if todo.targets else None
-        rows = [
-            {
-                "email": t.email,
-                "account": t.account,
-                "list": t.member.audience_id,
-                "status": str(t.member.status),
-                "action": "will opt out",
-            }
-            for t in todo.targets
-        ]
-        rows += [
-            {
-                "email": ln["email"],
-                "account": ln["account"],
-                "list": ln["list"],
-                "status": ln["status_before"],
-                "action": ln["action"],
-            }
-            for ln in todo.lines
-        ]
         resumed = f" ({todo.done_before} done by an earlier run)" if todo.done_before else ""
+        nowhere = f" {len(todo.nowhere)} not found on any account." if todo.nowhere else ""
         if not todo.targets:
-            return rows, Text(f"Nothing to send: no one found is still subscribed{resumed}.")
-        return rows, Text(f"{len(todo.targets)} opt-out(s) to send{resumed}. r: run")
+            message = f"Nothing to send: no one found is still subscribed{resumed}.{nowhere}"
+            return todo.rows(), Text(message)
+        sends = f"{len(todo.targets)} opt-out(s) to send{resumed}.{nowhere} r: run"
+        return todo.rows(), Text(sends)
 
     @work(group="compliance", exclusive=True)
     async def _run(self, job: str) -> None:
