@@ -5,6 +5,7 @@ sandbox and variants of it."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -94,3 +95,24 @@ async def test_import_keeps_the_unsubscribed_out_unless_asked(sandbox: Sandbox) 
         await op.opt_out(back)
         with pytest.raises(ValidationError, match="opted out earlier"):
             await op.start_import(ImportRequest(SPORT, rows[:1]))
+
+
+async def test_an_email_no_request_can_carry_is_refused_before_anything_is_sent(
+    sandbox: Sandbox,
+) -> None:
+    """Ownpage names a subscriber by email alone (the seed's subscriber has a guid, but no
+    route takes it): a lone surrogate in the email leaves no way to reach them, and the
+    adapter says so, with the way out, instead of failing in the HTTP layer."""
+    sent = Recorder(lambda request: request.method == "POST" and "/subscribers" in request.url.path)
+    async with variant_provider(sandbox, "ownpage", Variant(sandbox.transport, before=sent)) as op:
+        (member,) = await subscribed(op)
+        hostile = replace(member, email=(member.email or "").replace("@", "\ud800@"))
+        for write, done in ((op.opt_out, "opted out"), (op.erase, "erased")):
+            with pytest.raises(ValidationError) as caught:
+                await write(hostile)
+            message = str(caught.value)
+            assert f"cannot be {done} through Ownpage's API" in message
+            assert "email alone" in message and "nothing was sent" in message
+            assert "dashboard" in message
+        assert sent.bodies == []
+        assert (await op.member(SPORT, member.id)).status is MemberStatus.ACTIVE

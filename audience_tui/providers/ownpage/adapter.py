@@ -51,6 +51,7 @@ from ...core.models import (
 )
 from ...core.platforms import title as platform_title
 from ...core.provider import Provider
+from ...core.sanitize import sendable
 from ..opted_out import kept_out_note, without_opted_out
 from ..wire import checked_email
 from . import wire as parse
@@ -219,23 +220,43 @@ class OwnpageProvider(Provider):
     async def opt_out(self, member: Member, *, disable_channel: bool = False) -> Member:
         """Unsubscribe with the account's cause (READER unless set to PUBLISHER); a member
         already out is left as is (idempotent). Ownpage has no separate channel to disable."""
-        if not member.audience_id or not member.email:
-            raise ValidationError("an opt-out needs the member's list and email")
-        current = await self._find(member.audience_id, member.email)
+        list_id, email = self._key(member, "opted out")
+        current = await self._find(list_id, email)
         if current is None:
             raise NotFoundError("the subscriber is not on this list", platform=self.title)
         if current.status is MemberStatus.OPTED_OUT:
             return current
         row = {"email": current.email, "subscribed": False, "unsubscribed_cause": self.cause()}
-        result = await self._upsert(member.audience_id, [row], first_row=1)
+        result = await self._upsert(list_id, [row], first_row=1)
         if result.row_errors:
             raise ValidationError(
                 f"Ownpage refused the opt-out: {result.row_errors[0].message}", platform=self.title
             )
-        after = await self._find(member.audience_id, member.email)
+        after = await self._find(list_id, email)
         if after is None:
             raise NotFoundError("the subscriber vanished after the opt-out", platform=self.title)
         return after
+
+    def _key(self, member: Member, done: str) -> tuple[str, str]:
+        """The list and email a write names the subscriber by. Ownpage has no other key (no
+        route takes the guid), so a member without them, or whose email no request can carry
+        (a lone surrogate in Ownpage's own data), cannot be `done` through the API: said before
+        anything is sent."""
+        if not member.audience_id or not member.email:
+            raise ValidationError(
+                f"Ownpage names a subscriber by list and email only: without both it cannot "
+                f"be {done}",
+                platform=self.title,
+            )
+        if not sendable(member.email):
+            raise ValidationError(
+                f"this subscriber cannot be {done} through Ownpage's API: Ownpage names a "
+                "subscriber by email alone (no request takes its guid), and this email holds a "
+                "character no request can carry (a lone surrogate in Ownpage's own data); "
+                "nothing was sent. Use Ownpage's dashboard for this subscriber",
+                platform=self.title,
+            )
+        return member.audience_id, member.email
 
     def opt_out_unconfirmed(self, after: Member) -> str | None:
         """Confirmed by the subscriber's `subscribed` reading back false."""
@@ -277,11 +298,10 @@ class OwnpageProvider(Provider):
 
     async def erase(self, member: Member) -> Erasure:
         """Delete the subscription, then search the list in every status: nothing found."""
-        if not member.audience_id or not member.email:
-            raise ValidationError("an erase needs the member's list and email")
-        path = f"{LISTS}/{quote(member.audience_id, safe='')}/subscribers/delete"
-        await self.http.json("POST", path, json=[{"email": member.email}])
-        if await self._find(member.audience_id, member.email) is not None:
+        list_id, email = self._key(member, "erased")
+        path = f"{LISTS}/{quote(list_id, safe='')}/subscribers/delete"
+        await self.http.json("POST", path, json=[{"email": email}])
+        if await self._find(list_id, email) is not None:
             raise InvalidResponseError(
                 "Ownpage accepted the delete but the list still holds the subscriber",
                 platform=self.title,
