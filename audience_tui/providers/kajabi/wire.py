@@ -231,13 +231,15 @@ def subscription(subscribed: Any) -> tuple[MemberStatus, str]:
 
 
 def to_member(item: dict[str, Any], resource: str, audience_id: str | None) -> Member:
-    """A contact (status from `subscribed`) or a customer (always active: no such flag)."""
+    """A contact (status from `subscribed`) or a customer: a customer's record carries no
+    subscription (the documents only filter customers by it), so its status is unknown, never
+    read as active: consent drift and counts must not take a purchase record for a subscriber."""
     attributes = item.get("attributes") or {}
     fields = _flatten(attributes)
     if resource == CONTACTS:
         status, platform_status = subscription(attributes.get("subscribed"))
     else:
-        status, platform_status = MemberStatus.ACTIVE, "customer"
+        status, platform_status = MemberStatus.UNKNOWN, "customer: no subscription flag"
     return Member(
         id=str(item["id"]),
         email=_string(attributes.get("email")),
