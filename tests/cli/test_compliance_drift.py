@@ -32,7 +32,7 @@ async def make_drift(sandbox: Sandbox) -> str:
                 continue
             own, kajabi = await session.lookup(member.email, ["demo-ownpage", "demo-kajabi"])
             if len(kajabi.members) > 1:
-                continue  # also a customer: Kajabi customers read as active, having no flag
+                continue  # on several sites: one opt-out would leave another subscribed
             if any(m.status is MemberStatus.ACTIVE for m in own.members):
                 outcome = await session.opt_out("demo-kajabi", member)
                 assert outcome.confirmed
@@ -57,8 +57,8 @@ def test_drift_is_found_and_applied_through_the_suppression_run(
     drifted = {d.email.casefold(): d for d in asyncio.run(found())}
     assert email.casefold() in drifted
     entry = drifted[email.casefold()]
-    assert ("demo-kajabi", entry.opted_out_on[0][1]) in entry.opted_out_on
-    assert {a for a, _ in entry.subscribed_on} == {"demo-ownpage"}
+    assert {p.account for p in entry.opted_out_on} == {"demo-kajabi"}
+    assert {p.account for p, _ in entry.subscribed_on} == {"demo-ownpage"}
 
     accounts = [arg for name in ACCOUNTS for arg in ("--account", name)]
     code, out, err = run(capsys, "drift", *accounts, "--format", "csv")
@@ -75,3 +75,42 @@ def test_drift_is_found_and_applied_through_the_suppression_run(
     assert "1 opt-out(s) to send for 1 email(s)" in out and "receipt: " in out
     monkeypatch.undo()
     assert email.casefold() not in {d.email.casefold() for d in asyncio.run(found())}
+
+
+async def opt_out_a_customer(sandbox: Sandbox) -> tuple[str, str]:
+    """A Kajabi customer (on one site) whose contact is subscribed, and active on Ownpage,
+    opted out on Kajabi: (email, the name of their customers list)."""
+    session = demo_session(sandbox)
+    try:
+        kajabi = session.provider("demo-kajabi")
+        for customers in [a for a in await kajabi.audiences() if a.kind == "customers"]:
+            page = await kajabi.members(customers, Query(), PageRequest(100))
+            for customer in page.members:
+                own, found = await session.lookup(customer.email or "", ACCOUNTS)
+                if len(found.members) != 1 or found.members[0].status is not MemberStatus.ACTIVE:
+                    continue
+                if any(m.status is MemberStatus.ACTIVE for m in own.members):
+                    assert (await session.opt_out("demo-kajabi", found.members[0])).confirmed
+                    return customer.email or "", customers.name
+    finally:
+        await session.aclose()
+    pytest.fail("no Kajabi customer subscribed on Kajabi and Ownpage")
+
+
+def test_a_kajabi_customer_record_is_no_reading_of_consent(sandbox: Sandbox) -> None:
+    """Kajabi's customer record has no subscription flag (the documents only filter customers
+    by it): opted out on the contact, the customer record is neither drift nor subscribed; it
+    is said to be unknown beside the real drift on Ownpage."""
+    email, customers = asyncio.run(opt_out_a_customer(sandbox))
+
+    async def found(accounts: tuple[str, ...]) -> dict[str, drift.Drifted]:
+        session = demo_session(sandbox)
+        try:
+            return {d.email.casefold(): d for d in await drift.find(session, accounts)}
+        finally:
+            await session.aclose()
+
+    assert email.casefold() not in asyncio.run(found(("demo-kajabi",)))
+    entry = asyncio.run(found(ACCOUNTS))[email.casefold()]
+    assert {p.account for p, _ in entry.subscribed_on} == {"demo-ownpage"}
+    assert [str(p) for p in entry.unknown_on] == [f"demo-kajabi: {customers}"]
