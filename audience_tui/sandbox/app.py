@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from . import hostile, write_log
 from .demo_credentials import PLATFORMS
 from .faults import FaultMiddleware, FaultSpec
+from .options import OptionsMiddleware
 from .store import Store
 
 
@@ -65,7 +66,7 @@ def create_app(
 
     routes: list[BaseRoute] = [Route("/", index)]
     routes += [Mount(module.PREFIX, routes=module.routes(store)) for module in modules]
-    app = write_log.wrap(Starlette(routes=routes))
+    app = write_log.wrap(OptionsMiddleware(Starlette(routes=routes), routes))
     return FaultMiddleware(app, faults, in_process=in_process)
 
 
