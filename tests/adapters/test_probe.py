@@ -89,6 +89,27 @@ def no_email_consent(request: httpx.Request, doc: Any) -> Any:
     return doc
 
 
+def no_purge_route(request: httpx.Request) -> httpx.Request | httpx.Response:
+    """An Emma whose purge is elsewhere: OPTIONS of /members lists methods, of the purge 404."""
+    if request.method == "OPTIONS" and request.url.path.endswith("/members/purge"):
+        return httpx.Response(404, json={"error": "Not found"})
+    return request
+
+
+def no_member_delete(request: httpx.Request) -> httpx.Request | httpx.Response:
+    """A Placewise whose member path takes GET and PUT only."""
+    if request.method == "OPTIONS" and "/v3/" in request.url.path:
+        return httpx.Response(405, headers={"Allow": "GET, PUT"})
+    return request
+
+
+def options_unanswered(request: httpx.Request) -> httpx.Request | httpx.Response:
+    """A platform that routes no OPTIONS at all (as a Rails app without CORS does)."""
+    if request.method == "OPTIONS":
+        return httpx.Response(404, json={"error": "Not found"})
+    return request
+
+
 Change = dict[str, Callable[..., Any]]
 CONTRADICTIONS: list[tuple[str, Change, str, str]] = [
     ("emma", {"before": inclusive_end}, "`end` is exclusive", "`end` is inclusive here"),
@@ -99,6 +120,8 @@ CONTRADICTIONS: list[tuple[str, Change, str, str]] = [
     ("placewise", {"before": cursor_ignored}, "page_info", "repeated 2 records"),
     ("placewise", {"before": reporting_refused}, "accepts the client token", "refused"),
     ("placewise", {"after": no_email_consent}, "email marketing consent", "city-lade"),
+    ("emma", {"before": no_purge_route}, "/members/purge", "is not found (HTTP 404)"),
+    ("placewise", {"before": no_member_delete}, "DELETE /v3/", "lists GET, PUT: no DELETE"),
 ]
 
 
@@ -152,3 +175,39 @@ async def test_opt_out_stays_right_where_show_removed_is_ignored(sandbox: Sandbo
         outcome = await session.opt_out("demo-heyloyalty", member)
         assert outcome.confirmed and outcome.after is not None
         assert outcome.after.raw["status"]["status"] == "unsubscribed"
+
+
+@pytest.mark.parametrize(
+    ("platform", "assumption"), [("emma", "/members/purge"), ("placewise", "DELETE /v3/")]
+)
+async def test_an_erase_route_the_platform_does_not_describe_could_not_be_checked(
+    sandbox: Sandbox, platform: str, assumption: str
+) -> None:
+    """No OPTIONS answer anywhere: the only other proof is the erase itself, never sent."""
+    variant = Variant(sandbox.transport, before=options_unanswered)
+    async with variant_session(sandbox, platform, variant) as session:
+        report = await probe(session, f"demo-{platform}")
+    [check] = [c for c in report.checks if assumption in c.assumption]
+    assert check.verdict == "could not check", check
+    assert "HTTP 404 without listing methods" in check.evidence
+    assert "which a probe never does" in check.evidence
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_a_probe_changes_nothing(sandbox: Sandbox, platform: str) -> None:
+    """Reads only: no PUT, PATCH or DELETE, and no POST but a token or a report query."""
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Request:
+        sent.append(request)
+        return request
+
+    async with variant_session(sandbox, platform, Variant(sandbox.transport, before=record)) as s:
+        await probe(s, f"demo-{platform}")
+    writes = [
+        f"{r.method} {r.url.path}"
+        for r in sent
+        if r.method not in ("GET", "HEAD", "OPTIONS")
+        and not r.url.path.endswith(("/token", "/oauth/token", "/reporting/query"))
+    ]
+    assert sent and writes == []

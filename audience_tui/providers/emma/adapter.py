@@ -68,6 +68,7 @@ from .wire import (
 )
 
 ALL_MEMBERS = "all"  # the audience id of the account-wide member list
+PURGE = "/members/purge"  # the erase: the seed names the purge, not its path (see erase_method)
 PAGE = 500  # Emma's largest window
 MAX_PAYLOAD = 10 * 1024 * 1024  # "JSON payloads must not exceed 10 MB"
 IMPORT_ROWS_CHECKED = 20 * PAGE  # member rows of an import read for rejections
@@ -373,7 +374,7 @@ class EmmaProvider(Provider):
         """Purge the member, then read them back with archived members included: 404."""
         if not member.id.isdigit():
             raise ValidationError(f"{member.id!r} is not an Emma member id")
-        path = "/members/purge"
+        path = PURGE
         response = await self.http.request("PUT", path, json={"member_ids": [int(member.id)]})
         answer = self.http.decode(response, f"PUT {path}")
         if answer is not True:

@@ -5,17 +5,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...core.models import Check
-from ..probing import Finding, checked, plural
+from ..probing import Finding, checked, plural, route_takes
 from .wire import object_list
 
 if TYPE_CHECKING:
     from .adapter import EmmaProvider
 
 END = "list windows: `end` is exclusive (start=0&end=2 gives 2 rows; EmmaSharper: inclusive)"
+PURGE = (
+    "erasure: the GDPR purge is `PUT /members/purge` (the seed names the purge, not its path; "
+    "its body, member_ids, shows only when a member is purged)"
+)
 
 
 async def probe(emma: EmmaProvider) -> list[Check]:
-    return [await checked(END, lambda: _end(emma))]
+    return [await checked(END, lambda: _end(emma)), await checked(PURGE, lambda: _purge(emma))]
+
+
+async def _purge(emma: EmmaProvider) -> Finding:
+    """Asked with OPTIONS: nothing is purged (`/members`, read every day, is the control)."""
+    from .adapter import PURGE as path
+
+    return await route_takes(emma.http, "PUT", path, shown=path, known="/members")
 
 
 async def _end(emma: EmmaProvider) -> Finding:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ...core.errors import AuthError, ForbiddenError, ValidationError
-from ...core.models import Check, Filter
-from ..probing import Finding, checked, plural
+from ...core.models import Audience, Check, Filter, PageRequest, Query
+from ..probing import Finding, checked, plural, route_takes
 from . import wire as parse
 from .consent import email_consent_slug
 from .fields import report_filter, tree_cost
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
 AUTH = "the Reporting API accepts the client token (X-Client-Authorization + X-Customer)"
 CURSOR = "report pages are asked with `page_info` (cursor) and `limit` (page size)"
 CONSENT = "every club defines an email marketing consent (its slug read from member_schema)"
+DELETE = (
+    "erasure: `DELETE /v3/{club}/members/{id}` exists (older API reference and client "
+    "libraries; not in the current documents)"
+)
 REPORT = "/v1/reporting/query"
 
 
@@ -27,7 +32,8 @@ async def probe(pw: PlacewiseProvider) -> list[Check]:
     auth = await checked(AUTH, lambda: _auth(pw, clubs, pages))
     cursor = await checked(CURSOR, lambda: _cursor(pw, pages))
     consent = await checked(CONSENT, lambda: _consents(pw, [c.id for c in clubs]))
-    return [auth, cursor, consent]
+    delete = await checked(DELETE, lambda: _delete(pw, clubs))
+    return [auth, cursor, consent, delete]
 
 
 def _cost(body: dict[str, Any]) -> int:
@@ -95,3 +101,13 @@ async def _consents(pw: PlacewiseProvider, slugs: list[str]) -> Finding:
     if missing:
         return "contradicted", "no email marketing consent in " + "; ".join(missing)
     return "confirmed", "; ".join(found)
+
+
+async def _delete(pw: PlacewiseProvider, clubs: list[Audience]) -> Finding:
+    """Asked with OPTIONS on a real member's path: nothing is deleted."""
+    for club in clubs:
+        page = await pw.members(club, Query(), PageRequest(1))
+        if page.members:
+            path = f"/v3/{quote(club.id, safe='')}/members/{page.members[0].id}"
+            return await route_takes(pw.http, "DELETE", path, shown="/v3/{club}/members/{id}")
+    return "could not check", "no loyalty club the token sees has a member to ask about"
