@@ -288,6 +288,17 @@ class ImportState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberImport:
+    """An import that included one member, as the platform reports it (a subject-access report
+    says where the person's data came from)."""
+
+    import_id: str | None  # None: the platform says the member was imported, not by which import
+    change: str  # what the import did to the member, in words
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportRowError:
     row: str  # the identifier the platform reports (email, line number)
     message: str

@@ -31,6 +31,7 @@ from .models import (
     ImportJob,
     ImportRequest,
     Member,
+    MemberImport,
     MemberStatus,
     Page,
     PageRequest,
@@ -194,6 +195,14 @@ class Provider(ABC):
 
     async def import_status(self, import_id: str) -> ImportJob:
         raise UnsupportedError(f"{self.title} has no import status", platform=self.title)
+
+    async def member_imports(self, member: Member) -> list[MemberImport]:
+        """The imports that included `member`, as far as the platform reports it (an empty list
+        is its answer: none). Platforms that cannot say raise UnsupportedError, and the
+        subject-access report says "not reported by" them."""
+        raise UnsupportedError(
+            f"{self.title} does not report which imports included a member", platform=self.title
+        )
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
         raise UnsupportedError(f"{self.title} has no bulk import", platform=self.title)

@@ -44,6 +44,7 @@ from ...core.models import (
     ImportRequest,
     ImportState,
     Member,
+    MemberImport,
     MemberStatus,
     Page,
     PageRequest,
@@ -55,6 +56,7 @@ from ...core.sanitize import sendable
 from ..opted_out import kept_out_note, without_opted_out
 from ..wire import checked_email, expect
 from .wire import (
+    CHANGE_TYPES,
     PLATFORM,
     STATUS_LABELS,
     group_counts,
@@ -427,6 +429,33 @@ class EmmaProvider(Provider):
         if not complete:
             job = replace(job, note=f"{job.note}; rejections checked in the first {len(rows)} rows")
         return job
+
+    async def member_imports(self, member: Member) -> list[MemberImport]:
+        """The account's imports whose member rows (GET /members/imports/{id}/members) name
+        this member, by id or email, with what each did to them."""
+        docs, _ = await self._collect("/members/imports", "the import list")
+        jobs = [parse_import(doc, "GET /members/imports") for doc in docs]
+        email = (member.email or "").casefold()
+
+        async def row_of(job: ImportJob) -> dict[str, Any] | None:
+            rows, _ = await self._collect(f"/members/imports/{job.id}/members", "its members")
+            for row in rows:
+                same_id = str(row.get("member_id")) == member.id
+                if same_id or (email and str(row.get("email") or "").casefold() == email):
+                    return row
+            return None
+
+        found = await asyncio.gather(*(row_of(job) for job in jobs))
+        return [
+            MemberImport(
+                job.id,
+                CHANGE_TYPES.get(str(row.get("change_type")), f"change {row.get('change_type')}"),
+                job.started_at,
+                job.finished_at,
+            )
+            for job, row in zip(jobs, found, strict=True)
+            if row is not None
+        ]
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
         """POST /members with the rows, less those of opted-out members (unless resubscribing

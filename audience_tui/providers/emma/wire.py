@@ -62,6 +62,17 @@ IMPORT_STATES: Mapping[str, ImportState] = {
     "q": ImportState.QUEUED,
 }
 REJECTED = "r"  # change_type of a row the import refused
+# What an import did to a member, by change_type (the Emma API reference and its clients)
+CHANGE_TYPES: Mapping[str, str] = {
+    "a": "added",
+    "c": "confirmed",
+    "d": "deleted",
+    "n": "undeleted",
+    "u": "updated",
+    "r": "update rejected",
+    "s": "signed up",
+    "t": "status changed",
+}
 
 
 def object_list(body: Any, label: str, what: str) -> list[Mapping[str, Any]]:

@@ -32,6 +32,7 @@ from ...core.models import (
     ImportRequest,
     ImportState,
     Member,
+    MemberImport,
     MemberStatus,
     Page,
     PageRequest,
@@ -362,6 +363,18 @@ class HeyloyaltyProvider(Provider):
 
     async def import_status(self, import_id: str) -> ImportJob:
         raise UnsupportedError(NO_IMPORT_STATUS, platform=PLATFORM)
+
+    async def member_imports(self, member: Member) -> list[MemberImport]:
+        """The member's `imported` flag: whether they came in by an import; which one,
+        Heyloyalty does not say (and it has no import listing)."""
+        imported = member.raw.get("imported") if isinstance(member.raw, dict) else None
+        if not isinstance(imported, bool):
+            raise UnsupportedError(
+                "Heyloyalty did not say whether this member was imported", platform=PLATFORM
+            )
+        if not imported:
+            return []
+        return [MemberImport(None, "imported (Heyloyalty does not say by which import)")]
 
     async def start_import(self, request: ImportRequest) -> ImportJob:
         """POST the rows as CSV; Heyloyalty answers 200 and works on it unseen.
