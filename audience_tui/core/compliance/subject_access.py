@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AudienceError
@@ -21,6 +21,7 @@ from ..redact import redact
 from ..sanitize import clean
 from ..session import Session
 from . import Search
+from .import_history import ImportHistory, ImportLine, history
 from .journal import now
 
 FORMATS = ("json", "md", "html")
@@ -33,6 +34,7 @@ class Held:
     audience: Audience
     member: Member
     fields: list[tuple[str, str, Any]]  # (name, label, value)
+    imports: ImportHistory = field(default_factory=ImportHistory)
 
 
 @dataclass(kw_only=True)
@@ -72,7 +74,8 @@ async def _held(session: Session, account: str, member: Member) -> Held:
             value = spec.options.get(str(value), value)
         rows.append((name, spec.label if spec else name, value))
     platform = session.account(account).platform
-    return Held(account, platform, audience, member, rows)
+    imports = await history(session, account, member)
+    return Held(account, platform, audience, member, rows, imports)
 
 
 def as_json(report: Report) -> dict[str, Any]:
@@ -96,6 +99,10 @@ def as_json(report: Report) -> dict[str, Any]:
                 "created_at": h.member.created_at,
                 "updated_at": h.member.updated_at,
                 "fields": [{"name": n, "label": label, "value": v} for n, label, v in h.fields],
+                "imports": {
+                    "note": h.imports.note or None,
+                    "imports": [line.as_json() for line in h.imports.lines],
+                },
                 "document": h.member.raw,
             }
             for h in report.held
@@ -134,8 +141,26 @@ def _blocks(report: Report) -> list[Block]:
             ("Last changed", _text(h.member.updated_at)),
         ]
         rows += [(label, _text(value)) for _, label, value in h.fields]
+        rows += _import_rows(h.imports)
         blocks.append((f"{h.account}: {h.audience.name or h.audience.id}", rows))
     return blocks
+
+
+def _import_rows(imports: ImportHistory) -> list[tuple[str, str]]:
+    """The import history under one record: a line per import, or why none can be given."""
+    rows = [("Imports", imports.note or ("none" if not imports.lines else ""))]
+    for line in imports.lines:
+        where = [f"list {line.list_name}" if line.list_name else "", _when(line)]
+        where += [f"file {line.file}" if line.file else ""]
+        detail = "; ".join(part for part in (line.included, line.source, *where) if part)
+        rows.append((f"Import {line.import_id or '(not named)'}", detail))
+    return [(label, value) for label, value in rows if value]
+
+
+def _when(line: ImportLine) -> str:
+    started = f"started {line.started_at.isoformat()}" if line.started_at else ""
+    finished = f"finished {line.finished_at.isoformat()}" if line.finished_at else ""
+    return ", ".join(part for part in (started, finished) if part)
 
 
 def _text(value: Any) -> str:

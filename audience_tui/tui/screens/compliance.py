@@ -269,6 +269,7 @@ class ComplianceScreen(Screen[None]):
                     "list": h.audience.name or h.audience.id,
                     "status": str(h.member.status),
                     "fields": len(h.fields),
+                    "imports": h.imports.note or len(h.imports.lines),
                 }
                 for h in report.held
             ]
