@@ -369,8 +369,6 @@ class Capabilities:
     paging: PagingKind
     max_page_size: int
     totals_known: bool
-    lookup: bool = True
-    opt_out: bool = True
     # A separate, explicit choice an opt-out can add on platforms that have one (Placewise:
     # disabling the email channel, which stops transactional mail too); "" where there is none.
     opt_out_channel: str = ""
@@ -383,7 +381,7 @@ class Capabilities:
     import_max_rows: int | None = None  # rows per request the platform accepts
     scan_concurrency: int = 4  # parallel page requests the platform tolerates
     statuses: tuple[MemberStatus, ...] = (MemberStatus.ACTIVE,)  # views the platform can list
-    notes: tuple[str, ...] = ()  # honest caveats shown in help/README (assumed behaviour etc.)
+    notes: tuple[str, ...] = ()  # honest caveats shown in `?` help and the README (assumptions)
 
 
 @dataclass(frozen=True, slots=True)
