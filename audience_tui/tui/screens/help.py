@@ -1,8 +1,9 @@
-"""`?`: what the screen underneath is for, and its keys, read from its bindings."""
+"""`?`: what the screen underneath is for, its keys (read from its bindings), and on a screen
+of one account what that account's platform can do (read from its adapter's capabilities)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from rich.table import Table
 from rich.text import Text
@@ -12,7 +13,33 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from ...core.capability_doc import help_section
+from ...core.errors import AudienceError
+from ...core.platforms import platform
 from ..actions import screen_actions
+
+if TYPE_CHECKING:
+    from ...core.session import Session
+
+
+@runtime_checkable
+class OfAccount(Protocol):
+    """A screen about one account: its lists, members, charts, imports (`account_name` is None
+    on a lookup in every account)."""
+
+    session: Session
+    account_name: str | None
+
+
+def platform_help(screen: Screen[object]) -> str | None:
+    """What the platform of `screen`'s account can do (Markdown), None off an account."""
+    if not isinstance(screen, OfAccount) or not screen.account_name:
+        return None
+    try:
+        account = screen.session.account(screen.account_name)
+        return help_section(platform(account.platform).adapter_class())
+    except AudienceError:  # an account removed meanwhile, a platform this version lacks
+        return None
 
 
 def bindings_table(screen: Screen[object]) -> Table:
@@ -47,4 +74,6 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text(f"Help: {title}", style="bold"), id="heading")
             yield Static(Markdown(self.about.HELP or ""), id="about")
             yield Static(bindings_table(self.about), id="keys")
+            if (section := platform_help(self.about)) is not None:
+                yield Static(Markdown(section), id="platform")
             yield Label(Text("escape or ? closes this help", style="dim"))
