@@ -212,10 +212,6 @@ DOCUMENTS = st.recursive(
 )
 
 
-def _ownpage_invalid(what: str) -> InvalidResponseError:
-    return InvalidResponseError(what, platform="ownpage", request="GET /x")
-
-
 PARSERS: dict[str, Callable[[Any], object]] = {
     "emma.member": lambda d: emma_parse.parse_member(d, "GET /x"),
     "emma.group": lambda d: emma_parse.parse_group(d, "GET /x"),
@@ -227,9 +223,9 @@ PARSERS: dict[str, Callable[[Any], object]] = {
     "heyloyalty.page": lambda d: heyloyalty_wire.parse_page(d, "GET /x", "1", MemberStatus.ACTIVE),
     "kajabi.listing": lambda d: kajabi_wire.parse_listing(d, "GET /x", "contacts"),
     "kajabi.single": lambda d: kajabi_wire.parse_single(d, "GET /x", "contacts"),
-    "ownpage.documents": lambda d: ownpage_parse.documents(d, _ownpage_invalid),
-    "ownpage.counts": lambda d: ownpage_parse.counts(d, _ownpage_invalid),
-    "ownpage.summary": lambda d: ownpage_parse.summary(d, 1, _ownpage_invalid),
+    "ownpage.documents": lambda d: ownpage_parse.documents(d, "GET /x"),
+    "ownpage.counts": lambda d: ownpage_parse.counts(d, "GET /x"),
+    "ownpage.summary": lambda d: ownpage_parse.summary(d, 1, "GET /x"),
     "placewise.member": lambda d: placewise.parse_member(d, "club", "GET /x"),
     "placewise.record": lambda d: placewise.parse_record(d, "club", "GET /x"),
     "placewise.total": lambda d: placewise.pagination_total(d, "GET /x"),

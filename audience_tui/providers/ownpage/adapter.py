@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable, Sequence
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import uuid4
@@ -53,7 +52,7 @@ from ...core.platforms import title as platform_title
 from ...core.provider import Provider
 from ...core.sanitize import sendable
 from ..opted_out import kept_out_note, without_opted_out
-from ..wire import checked_email
+from ..wire import checked_email, expect
 from . import wire as parse
 from .auth import OwnpageTokenAuth
 
@@ -361,31 +360,34 @@ class OwnpageProvider(Provider):
         raise UnsupportedError(NO_HISTORY, platform=self.title)
 
     # --- requests --------------------------------------------------------------------------------
-    def _invalid(self, method: str, path: str) -> parse.Invalid:
-        return partial(self.http.invalid, f"{method} {path}")
-
     async def _lists(self) -> list[tuple[str, str]]:
         """(id, name) of every list."""
-        body = await self.http.json("GET", LISTS)
-        invalid = self._invalid("GET", LISTS)
-        if not isinstance(body, list):
-            raise invalid("expected a JSON array of lists")
+        label = f"GET {LISTS}"
+        body = expect(
+            await self.http.json("GET", LISTS),
+            list,
+            what="the lists answer",
+            request=label,
+            platform=self.title,
+        )
         out = []
         for doc in body:
             list_id = doc.get("id") if isinstance(doc, dict) else None
             if not isinstance(list_id, int | str) or isinstance(list_id, bool) or list_id == "":
-                raise invalid("a list without an id")
+                raise InvalidResponseError.unexpected(
+                    "a list without an id", platform=self.title, request=label
+                )
             out.append((str(list_id), str(doc.get("name") or f"List {list_id}")))
         return out
 
     async def _counts(self, list_id: str) -> parse.Counts:
         path = f"{LISTS}/{quote(list_id, safe='')}/subscribers/count"
-        return parse.counts(await self.http.json("GET", path), self._invalid("GET", path))
+        return parse.counts(await self.http.json("GET", path), f"GET {path}")
 
     async def _documents(self, list_id: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         path = f"{LISTS}/{quote(list_id, safe='')}/subscribers"
         body = await self.http.json("GET", path, params=params)
-        return parse.documents(body, self._invalid("GET", path))
+        return parse.documents(body, f"GET {path}")
 
     async def _find(self, list_id: str, email: str) -> Member | None:
         """The subscriber with this email on the list, in any status (exact search)."""
@@ -400,7 +402,7 @@ class OwnpageProvider(Provider):
     ) -> parse.Summary:
         path = f"{LISTS}/{quote(list_id, safe='')}/subscribers"
         body = await self.http.json("POST", path, json=rows)
-        return parse.summary(body, first_row, self._invalid("POST", path))
+        return parse.summary(body, first_row, f"POST {path}")
 
     async def _parallel(self, calls: Iterable[Awaitable[T]]) -> list[T]:
         """Await `calls` concurrently, at most `scan_concurrency` at a time, in order."""

@@ -8,16 +8,17 @@ are untrusted: only their type is checked here; the display layer sanitises them
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from ...core.errors import InvalidResponseError
 from ...core.filters import parse_bool, parse_number
 from ...core.models import FieldSpec, FieldType, ImportRowError, Member, MemberStatus
-from ..wire import parse_timestamp
+from ...core.platforms import title as platform_title
+from ..wire import expect, parse_timestamp
 
-Invalid = Callable[[str], InvalidResponseError]  # what -> error naming the request
+PLATFORM = platform_title("ownpage")
 
 CAUSES: Mapping[str, str] = {
     "READER": "Reader (clicked unsubscribe)",
@@ -76,14 +77,19 @@ def _value_type(value: Any) -> FieldType:
     return FieldType.TEXT
 
 
-def documents(body: Any, invalid: Invalid) -> list[dict[str, Any]]:
+def documents(body: Any, label: str) -> list[dict[str, Any]]:
     """A subscribers answer: a JSON array of objects that each carry a string email."""
-    if not isinstance(body, list):
-        raise invalid(f"expected a JSON array of subscribers, got {type(body).__name__}")
-    for position, doc in enumerate(body):
+    docs: list[dict[str, Any]] = expect(
+        body, list, what="the subscribers answer", request=label, platform=PLATFORM
+    )
+    for position, doc in enumerate(docs):
         if not isinstance(doc, dict) or not isinstance(doc.get("email"), str):
-            raise invalid(f"subscriber #{position + 1} is not an object with an email")
-    return body
+            raise InvalidResponseError.unexpected(
+                f"subscriber #{position + 1} is not an object with an email",
+                platform=PLATFORM,
+                request=label,
+            )
+    return docs
 
 
 def member(doc: dict[str, Any], audience_id: str) -> Member:
@@ -137,15 +143,20 @@ class Counts:
         )
 
 
-def counts(body: Any, invalid: Invalid) -> Counts:
-    if not isinstance(body, dict):
-        raise invalid("expected a counts object")
+def counts(body: Any, label: str) -> Counts:
+    body = expect(body, dict, what="the counts answer", request=label, platform=PLATFORM)
     subscribed, unsubscribed = body.get("subscribed"), body.get("unsubscribed")
     if not _is_count(subscribed) or not _is_count(unsubscribed):
-        raise invalid("the counts object lacks whole 'subscribed' / 'unsubscribed' numbers")
+        raise InvalidResponseError.unexpected(
+            "the counts object lacks whole 'subscribed' / 'unsubscribed' numbers",
+            platform=PLATFORM,
+            request=label,
+        )
     raw_causes = body.get("cause") or {}
     if not isinstance(raw_causes, dict) or not all(map(_is_count, raw_causes.values())):
-        raise invalid("'cause' is not an object of counts")
+        raise InvalidResponseError.unexpected(
+            "'cause' is not an object of counts", platform=PLATFORM, request=label
+        )
     return Counts(subscribed, unsubscribed, {str(k): v for k, v in raw_causes.items()})
 
 
@@ -175,20 +186,21 @@ class Summary:
         )
 
 
-def summary(body: Any, first_row: int, invalid: Invalid) -> Summary:
+def summary(body: Any, first_row: int, label: str) -> Summary:
     """Parse an upsert summary; `first_row` numbers the chunk's rows (1-based) in row errors."""
-    if not isinstance(body, dict):
-        raise invalid("expected an upsert summary object")
+    body = expect(body, dict, what="the upsert summary", request=label, platform=PLATFORM)
 
     def number(key: str) -> int:
         value = body.get(key, 0)
         if not _is_count(value):
-            raise invalid(f"{key!r} in the upsert summary is not a count")
+            raise InvalidResponseError.unexpected(
+                f"{key!r} in the upsert summary is not a count", platform=PLATFORM, request=label
+            )
         return value
 
-    errors = body.get("errors") or []
-    if not isinstance(errors, list):
-        raise invalid("'errors' in the upsert summary is not a list")
+    errors = expect(
+        body.get("errors") or [], list, what="its errors", request=label, platform=PLATFORM
+    )
     return Summary(
         created=number("nb_created"),
         subscribed=number("nb_subscribed"),
