@@ -6,6 +6,9 @@ and filling memory with duplicates. Each walk keeps a `PageGuard` and shows it e
 guard raises PagingError, naming what the platform did, on a page it already answered (the same
 first member), on a cursor already followed, and past a ceiling no real list reaches. The empty
 page is each loop's own stop (it ends every walk, with or without a total).
+
+The member table's page cache (core.paging) fetches pages out of order and again after evicting
+them: it names each page (`at`), and a page answered again the same is not a repeat.
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ class PageGuard:
         self.max_pages = max_pages
         self.rows = 0
         self.pages = 0
-        self._firsts: set[str] = set()
-        self._cursors: set[str] = set()
+        # first member of each page, and each cursor given, with the page that gave it (None:
+        # a walk in order, where any second sighting is a repeat)
+        self._firsts: dict[str, int | None] = {}
+        self._cursors: dict[str, int | None] = {}
+        self._answered: set[int] = set()  # pages counted, by `at`
 
     @classmethod
     def resume(cls, platform: str, rows: int, first: str | None, cursor: str | None) -> PageGuard:
@@ -44,8 +50,8 @@ class PageGuard:
         the last page, the cursor that led here): for fetchers that keep no state."""
         guard = cls(platform)
         guard.rows = rows
-        guard._firsts.update(filter(None, [first]))
-        guard._cursors.update(filter(None, [cursor]))
+        guard._firsts.update(dict.fromkeys(filter(None, [first])))
+        guard._cursors.update(dict.fromkeys(filter(None, [cursor])))
         return guard
 
     def error(self, what: str) -> PagingError:
@@ -58,32 +64,45 @@ class PageGuard:
         next_cursor: str | None = None,
         total: int | None = None,
         rows: int | None = None,
+        at: int | None = None,
     ) -> None:
         """Count one page (its members' ids in order, the cursor it gave for the next one);
-        `rows`: the page's length where `ids` holds its first member's alone (a column)."""
-        self.pages += 1
-        if ids:
-            first = ids[0]
-            if first in self._firsts:
-                raise self.error(
-                    f"the platform answered a page it had already sent (member {first} first "
-                    f"again after {self.rows:,} rows): it ignores the page asked for"
-                )
-            self._firsts.add(first)
-        self.rows += len(ids) if rows is None else rows
+        `rows`: the page's length where `ids` holds its first member's alone (a column); `at`
+        names the page where pages are fetched out of order or again. A page that raises
+        leaves no trace: asked for again, it is judged afresh."""
+        first = ids[0] if ids else None
+        length = len(ids) if rows is None else rows
+        if first is not None and self._seen(self._firsts, first, at):
+            raise self.error(
+                f"the platform answered a page it had already sent (member {first} first "
+                f"again after {self.rows:,} rows): it ignores the page asked for"
+            )
+        if next_cursor is not None and self._seen(self._cursors, next_cursor, at):
+            raise self.error(
+                f"the platform's paging cursor did not advance (a cursor already followed "
+                f"came back after {self.rows + length:,} rows)"
+            )
+        if first is not None:
+            self._firsts[first] = at
         if next_cursor is not None:
-            if next_cursor in self._cursors:
-                raise self.error(
-                    f"the platform's paging cursor did not advance (a cursor already followed "
-                    f"came back after {self.rows:,} rows)"
-                )
-            self._cursors.add(next_cursor)
+            self._cursors[next_cursor] = at
+        if at is not None:
+            if at in self._answered:
+                return  # the same page again: counted once
+            self._answered.add(at)
+        self.pages += 1
+        self.rows += length
         if self.rows > self.max_rows or self.pages > self.max_pages:
             claimed = f" of the {total:,} it reports" if total is not None else ""
             raise self.error(
                 f"stopped after {self.rows:,} rows in {self.pages:,} pages{claimed}: more than "
                 "any real list holds"
             )
+
+    @staticmethod
+    def _seen(sightings: dict[str, int | None], key: str, at: int | None) -> bool:
+        """Whether `key` came from another page before (in a walk in order: at all)."""
+        return key in sightings and (at is None or sightings[key] != at)
 
     def short(self, seen: int, total: int, size: int) -> None:
         """An empty page at row `seen` of a view said to hold `total`: the walk ends there. Off
