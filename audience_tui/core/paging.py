@@ -13,7 +13,12 @@ Three strategies say where a page lies:
   evicted from the cache can be fetched again; the total is known once the last page arrived.
 - `ScanPaging` (core.paging_scan): the matches of a filter the app checks itself.
 
-Pure asyncio: no Textual here. The screen gives `on_change` to repaint when a page lands.
+Every page is shown to a `PageGuard` (core.page_guard): a page whose first member another page
+already began with, or whose cursor was already followed, fails with what the platform did, so a
+platform that repeats itself never puts a member on two rows.
+
+Pure asyncio: no Textual here. Whoever shows the rows `bind`s to the cache: told when a page lands
+or fails, and asked to say when the rows that landed are painted.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ import itertools
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from functools import partial
 from typing import Any, Protocol
 
+from .errors import PagingError
 from .models import Capabilities, Member, Page, PageRequest, PagingKind
 from .page_guard import PageGuard
 
@@ -38,9 +45,14 @@ class Cancellable(Protocol):
     def cancel(self) -> Any: ...
 
 
-# Runs one page fetch: an asyncio task by default; the table passes Textual's run_worker so the
-# fetches of a screen end with it.
-Spawn = Callable[[Coroutine[Any, Any, None]], Cancellable]
+# Runs one page fetch, given as the function that starts it: an asyncio task by default; the
+# table passes Textual's run_worker so the fetches of a screen end with it. A fetch cancelled
+# before it began never makes its coroutine (a worker cancelled that early never awaits it).
+Spawn = Callable[[Callable[[], Coroutine[Any, Any, None]]], Cancellable]
+
+
+def _task(start: Callable[[], Coroutine[Any, Any, None]]) -> Cancellable:
+    return asyncio.ensure_future(start())
 
 
 def page_size_for(capabilities: Capabilities, preferred: int = UI_PAGE_SIZE) -> int:
@@ -200,7 +212,12 @@ class PageCache:
 
     `row(i)` answers from memory (None: not loaded); `want(first, last, direction)` says which rows
     are on screen, which fetches what is missing plus `prefetch` pages ahead, and cancels fetches
-    of pages nobody wants any more. `on_change(page)` is called when a page lands or fails.
+    of pages nobody wants any more. `bind` says who shows the rows.
+
+    With `paint_first`, rows that land on screen are painted before the prefetch starts: its
+    parse and round trip would share the CPU with that paint (bench/: ~5-10 ms of opening a
+    list). Such a cache can start fetching before anything shows it (a screen being built); its
+    prefetch waits until `bind` gives it a way to learn of the paint.
     """
 
     def __init__(
@@ -210,22 +227,23 @@ class PageCache:
         *,
         max_pages: int = MAX_PAGES,
         prefetch: int = 1,
-        on_change: Callable[[int], None] | None = None,
-        spawn: Spawn = asyncio.ensure_future,
-        after_paint: Callable[[Callable[[], None]], object] | None = None,
+        spawn: Spawn = _task,
+        paint_first: bool = False,
+        platform: str = "",
     ) -> None:
         self.max_pages = max(max_pages, 2 * prefetch + 2)
         self.prefetch = prefetch
-        self.on_change = on_change
         self._fetch = fetch
         self.paging = paging
+        self._platform = platform
+        self._guard = PageGuard(platform)
         self._pages: OrderedDict[int, list[Member]] = OrderedDict()
         self._errors: dict[int, Exception] = {}
         self._spawn = spawn
-        # Rows that land on screen are painted before the prefetch starts: its parse and round
-        # trip would share the CPU with that paint (bench/: ~5-10 ms of opening a list).
-        self._after_paint = after_paint
-        self._held = False  # the prefetch waits for that paint
+        self._on_change: Callable[[int], None] | None = None
+        self._paint_first = paint_first
+        self._after_paint: Callable[[Callable[[], None]], object] | None = None
+        self._held = False  # the prefetch waits for the paint of the rows on screen
         self._in_flight: dict[int, tuple[int, Cancellable]] = {}  # page -> (ticket, fetch)
         self._tickets = itertools.count()
         self._idle = asyncio.Event()
@@ -267,6 +285,24 @@ class PageCache:
         return self._errors.get(self.paging.page_of(index))
 
     # --- asking -----------------------------------------------------------------------------
+    def bind(
+        self,
+        on_change: Callable[[int], None],
+        after_paint: Callable[[Callable[[], None]], object] | None = None,
+    ) -> None:
+        """Who shows the rows: `on_change(page)` when a page lands or fails (-1: the view ended),
+        and, for a `paint_first` cache, `after_paint(callback)` to call back after its next
+        paint (a prefetch held until now waits for that one)."""
+        self._on_change = on_change
+        self._after_paint = after_paint
+        if self._held and after_paint is not None:
+            after_paint(self._release)
+
+    def unbind(self) -> None:
+        """Nobody shows the rows any more (the table went): no more calls; the cache stays open
+        for whoever made it."""
+        self._on_change = self._after_paint = None
+
     def want(self, first: int, last: int, direction: int = 1) -> None:
         """Rows first..last are on screen; fetch what they need and `prefetch` pages beyond."""
         self._wanted = (first, last, 1 if direction >= 0 else -1)
@@ -284,6 +320,7 @@ class PageCache:
         self._errors.clear()
         self._fetch = fetch or self._fetch
         self.paging = paging or self.paging.fresh()
+        self._guard = PageGuard(self._platform)
         self._schedule()
 
     def update(self, member: Member) -> bool:
@@ -374,7 +411,8 @@ class PageCache:
             self.fetches += 1
             self._idle.clear()
             ticket = next(self._tickets)
-            self._in_flight[page] = (ticket, self._spawn(self._load(page, request, ticket)))
+            fetch = self._spawn(partial(self._load, page, request, ticket))
+            self._in_flight[page] = (ticket, fetch)
 
     def _cancel(self, pages: Iterable[int]) -> None:
         for page in pages:
@@ -391,9 +429,10 @@ class PageCache:
             return False
         del self._in_flight[page]
         self._landed.set()
-        if self._after_paint is not None and not self._held and page in self._wanted_split()[0]:
+        if self._paint_first and not self._held and page in self._wanted_split()[0]:
             self._held = True
-            self._after_paint(self._release)
+            if self._after_paint is not None:  # else `bind` asks for the paint
+                self._after_paint(self._release)
         if not self._in_flight and not self._held:
             self._idle.set()
         return True
@@ -412,12 +451,15 @@ class PageCache:
             raise
         except Exception as exc:  # shown on the page's rows, with a retry; never lost in a task
             if self._finish(page, ticket):
-                self._errors[page] = exc
-                self._changed(page)
-                self._schedule()  # the prefetch waited for this page
+                self._fail(page, exc)
             return
         if not self._finish(page, ticket):
             return  # the view was reset, or the page given up, while it was on its way
+        try:
+            self._check(page, result)
+        except PagingError as exc:  # the platform repeats itself: not a row of it is shown
+            self._fail(page, exc)
+            return
         self.paging.record(page, result)
         if not result.members and self.paging.total is None:
             self._changed(page)  # a scanned page without a match: the scan moved on
@@ -429,6 +471,21 @@ class PageCache:
         self._changed(page)
         self._schedule()  # cursor paging: the next page's cursor is known now
 
+    def _fail(self, page: int, error: Exception) -> None:
+        self._errors[page] = error
+        self._changed(page)
+        self._schedule()  # the prefetch waited for this page
+
+    def _check(self, page: int, result: Page) -> None:
+        """Raise PagingError where `result` repeats another page or a cursor already followed, or
+        is empty where the platform counted rows (core.page_guard)."""
+        start = self.paging.start(page)
+        claimed = result.total if result.total is not None else self.paging.total
+        if self.paging.random_access and not result.members and (claimed or 0) > start:
+            self._guard.short(start, claimed or 0, self.paging.size)
+        ids = [member.id for member in result.members]
+        self._guard.page(ids, next_cursor=result.next_cursor, at=page)
+
     def _evict(self) -> None:
         keep = set(self._wanted_pages())
         for page in list(self._pages):
@@ -438,5 +495,5 @@ class PageCache:
                 del self._pages[page]
 
     def _changed(self, page: int) -> None:
-        if self.on_change is not None:
-            self.on_change(page)
+        if self._on_change is not None:
+            self._on_change(page)

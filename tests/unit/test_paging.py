@@ -4,10 +4,14 @@ logic; the adapters are exercised in test_paging_providers.py)."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
+from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
-from audience_tui.core.errors import NetworkError
+from audience_tui.core.errors import NetworkError, PagingError
 from audience_tui.core.models import Capabilities, Member, MemberStatus, Page, PageRequest
 from audience_tui.core.paging import (
     CursorPaging,
@@ -77,18 +81,28 @@ async def test_offset_fetches_visible_page_and_prefetches_next_once() -> None:
     assert cache.row(0).id == "m0" and cache.row(199).id == "m199" and cache.row(200) is None
 
 
-async def test_the_prefetch_waits_until_the_rows_on_screen_are_painted() -> None:
+@pytest.mark.parametrize("bound_first", [True, False])
+async def test_the_prefetch_waits_until_the_rows_on_screen_are_painted(bound_first: bool) -> None:
+    """A cache shown later fetches the rows on screen at once; its prefetch waits for the paint
+    of those rows, asked for when they land or, landed before anything showed them, on `bind`."""
     source = Source(people(1000))
-    paints: list[object] = []
-    cache = PageCache(source, OffsetPaging(100), prefetch=2, after_paint=paints.append)
+    changed: list[int] = []
+    paints: list[Callable[[], None]] = []
+    cache = PageCache(source, OffsetPaging(100), prefetch=2, paint_first=True)
+    if bound_first:
+        cache.bind(changed.append, paints.append)
     cache.want(0, 30)
     await cache.arrival(0)
-    await asyncio.sleep(0.01)
-    assert source.offsets == [0] and cache.row(0) is not None  # painted first, then fetched
-    assert len(paints) == 1
+    assert source.offsets == [0] and cache.row(0) is not None
+    assert not cache.in_flight  # painted first, then fetched
+    if not bound_first:
+        assert not paints
+        cache.bind(changed.append, paints.append)  # the table that shows the rows exists now
+    assert len(paints) == 1 and not cache.in_flight
     paints.pop()()  # the paint is done
     await cache.settle()
     assert source.offsets == [0, 100, 200]
+    assert changed == ([0, 1, 2] if bound_first else [1, 2])
     cache.want(150, 180)  # a prefetched page: no paint to wait for, the next page follows
     await cache.settle()
     assert source.offsets == [0, 100, 200, 300] and not paints
@@ -108,7 +122,8 @@ async def test_prefetch_follows_direction_of_travel() -> None:
 async def test_memory_stays_bounded_and_evicted_pages_are_fetched_again() -> None:
     source = Source(people(20_000))
     changed: list[int] = []
-    cache = PageCache(source, OffsetPaging(100), max_pages=5, on_change=changed.append)
+    cache = PageCache(source, OffsetPaging(100), max_pages=5)
+    cache.bind(changed.append)
     for first in range(0, 20_000, 100):
         cache.want(first, first + 30)
         await cache.settle()
@@ -291,3 +306,107 @@ def test_every_paging_answers_stop_and_fresh(kind: type[Paging]) -> None:
     fresh = paging.fresh()
     assert type(fresh) is kind and fresh.size == 7 and fresh.total is None
     assert fresh.discovered == 0
+
+
+def distinct_rows(cache: PageCache) -> list[str]:
+    """The ids of every row the cache holds, asserting none shows twice."""
+    ids = [m.id for i in range(cache.rows) if (m := cache.row(i)) is not None]
+    assert len(ids) == len(set(ids)), "a member on two rows"
+    return ids
+
+
+async def test_a_cursor_that_does_not_advance_stops_the_view_without_duplicates() -> None:
+    """A platform that hands back a cursor already followed (with new rows or the same ones):
+    the page fails with what the platform did, the rows before it stay, nothing repeats."""
+    members = people(400)
+
+    async def stuck(request: PageRequest) -> Page:
+        start = 0 if request.cursor is None else 100
+        return Page(members[start : start + 100], next_cursor="c", has_more=True)
+
+    cache = PageCache(stuck, CursorPaging(100), prefetch=3)
+    cache.want(0, 30)
+    await cache.settle()
+    failure = cache.failure(100)
+    assert isinstance(failure, PagingError) and "did not advance" in str(failure)
+    assert cache.rows == 101 and cache.row(100) is None  # the rows before it, and the error row
+    assert distinct_rows(cache) == [m.id for m in members[:100]]
+    fetched = cache.fetches
+    cache.want(80, 110)
+    await cache.settle()
+    assert cache.fetches == fetched  # a failed page is not asked again on every repaint
+    cache.retry()  # asked again, it is judged afresh: the same answer, the same failure
+    await cache.settle()
+    assert isinstance(cache.failure(100), PagingError) and distinct_rows(cache)
+
+
+async def test_a_platform_that_ignores_the_page_asked_shows_each_member_once() -> None:
+    source = Source(people(100))
+
+    async def same_page(request: PageRequest) -> Page:
+        page = await source(PageRequest(request.limit, offset=0))
+        return replace(page, total=1000)
+
+    cache = PageCache(same_page, OffsetPaging(100))
+    for first in (0, 130, 560, 990):
+        cache.want(first, first + 30)
+        await cache.settle()
+    assert "already sent" in str(cache.failure(130)) and cache.row(130) is None
+    assert isinstance(cache.failure(990), PagingError)
+    assert distinct_rows(cache) == [m.id for m in source.members]
+
+
+async def test_a_total_the_pages_never_reach_fails_where_they_end() -> None:
+    source = Source(people(300))
+
+    async def lying(request: PageRequest) -> Page:
+        return replace(await source(request), total=10**12)
+
+    cache = PageCache(lying, OffsetPaging(100))
+    cache.want(10**12 - 30, 10**12 - 1)  # the end, as G goes
+    await cache.settle()
+    failure = cache.failure(10**12 - 1)
+    assert isinstance(failure, PagingError) and "pages end after" in str(failure)
+
+
+async def test_pages_fetched_again_or_reordered_by_a_reset_are_no_repeat() -> None:
+    source = Source(people(300))
+    cache = PageCache(source, OffsetPaging(100), max_pages=2)
+    for first in (0, 150, 250, 50):  # page 0 is evicted, then fetched again
+        cache.want(first, first + 30)
+        await cache.settle()
+    assert cache.row(50).id == "m50" and not cache._errors
+    source.members = source.members[-100:] + source.members[:-100]  # m0 now begins page 1
+    cache.reset()
+    cache.want(100, 130)
+    await cache.settle()
+    assert cache.row(100).id == "m0" and cache.failure(100) is None
+
+
+async def test_a_fetch_cancelled_before_it_began_leaves_no_coroutine_behind() -> None:
+    """Textual cancels a worker that has not started without awaiting its coroutine ("never
+    awaited" at garbage collection): the cache hands over a start, not a coroutine."""
+
+    class Unstarted:
+        def __init__(self, start: object) -> None:
+            self.start = start
+            self.cancelled = False
+
+        def cancel(self) -> None:
+            self.cancelled = True
+
+    jobs: list[Unstarted] = []
+
+    def spawn(start: object) -> Unstarted:
+        jobs.append(Unstarted(start))
+        return jobs[-1]
+
+    cache = PageCache(Source(people(1000)), OffsetPaging(100), spawn=spawn)
+    cache.want(0, 30)
+    cache.want(900, 930)  # scrolled on before the first fetch began
+    assert jobs and jobs[0].cancelled
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        jobs.clear()
+        gc.collect()
+    assert not [w for w in caught if "never awaited" in str(w.message)]

@@ -111,33 +111,30 @@ class MembersScreen(FollowsWrites, Screen[None]):
         self.cache: PageCache | None = None
         self.notice: Text | None = None  # a problem with the list itself (its fields)
         self._status_fits = False  # the status line shown fits in one line
-        self._begun = False
-        self._ready = asyncio.Event()  # the fields are in, and the first rows or ROWS_WAIT
-        self._mounted = asyncio.Event()
-        self._unpainted: list[Callable[[], None]] | None = []  # until the table shows rows
+        self._loading: Worker[None] | None = None  # reading the fields and the first rows
+        self._loaded = asyncio.Event()  # ... is done: they are in (the rows: ROWS_WAIT at most)
         self._build_timer: Timer | None = None  # while a demo build fills the list
         self._waiting_since: float | None = None  # since when pages have been in flight
 
-    def begin(self) -> None:
-        """Start reading the fields and the first rows (once): before the widgets are built,
-        which takes a while, so the platform's answer is on its way meanwhile."""
-        if self._begun:
+    def _load(self) -> None:
+        """Start reading the fields and the first rows, unless already on their way: before the
+        widgets are built, which takes a while, so the platform's answer comes meanwhile."""
+        if self._loading is not None:
             return
-        self._begun = True
         if not self.view.filter:  # the rows do not need the fields: fetch them alongside
             self._open_cache(
                 *plain_source(self.provider, self.audience, self.view, self._page_size)
             )
-        self._start()
+        self._loading = self._read_view()
 
     async def ready(self) -> None:
         """Wait until the fields and the first rows are in, ROWS_WAIT at most."""
-        self.begin()
+        self._load()
         with suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), ROWS_WAIT)
+            await asyncio.wait_for(self._loaded.wait(), ROWS_WAIT)
 
     def compose(self) -> ComposeResult:
-        self.begin()
+        self._load()  # pushed without `ready`
         yield Header()
         yield Label(id="title")
         yield Label(id="filter")
@@ -154,8 +151,11 @@ class MembersScreen(FollowsWrites, Screen[None]):
         self.query_one("#title", Label).update(title)
         self.query_one("#filter", Label).display = False
         self.table.focus()
-        self._mounted.set()
         self.set_interval(TICK, self._tick)
+
+    def on_unmount(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
 
     @property
     def table(self) -> MemberTable:
@@ -169,8 +169,10 @@ class MembersScreen(FollowsWrites, Screen[None]):
 
     # --- loading ---------------------------------------------------------------------------
     @work(exclusive=True, group="members-fields")
-    async def _start(self) -> None:
-        """Read the list's fields (for the columns and the filter) and show the rows."""
+    async def _read_view(self) -> None:
+        """Read the list's fields (for the columns and the filter) and wait for the first rows,
+        then show them: once the screen is up (a callback queued before it is mounted runs
+        after its mount)."""
         try:
             view = await prepare(self.provider, self.audience, self.view)
         except AudienceError as exc:  # without the fields, a filter cannot be checked either
@@ -178,20 +180,20 @@ class MembersScreen(FollowsWrites, Screen[None]):
             self.notice = Text(f"Columns limited{dropped}: ").append_text(error_text(exc))
             query = replace(self.view, filter=Filter())
             view = View(self.provider, self.audience, [], query, FilterPlan(Filter(), Filter()))
-        self.columns = columns_for(view.fields)
         cache = self.cache or self._open_cache(*source_for(view, self._page_size))
         with suppress(TimeoutError):  # one paint with the rows, not one of "…loading" first
             await asyncio.wait_for(cache.arrival(0), ROWS_WAIT)
-        self._ready.set()
-        await self._mounted.wait()  # the rows can come in before the table is built
+        self._loaded.set()
+        self.call_later(self._show_view, view, cache)
+
+    def _show_view(self, view: View, cache: PageCache) -> None:
+        """The view read by `_read_view`, on the table (its one `bind` to the cache)."""
         self.current, self.view = view, view.query
+        self.columns = columns_for(view.fields)
         self.table.sort = self.view.sort
-        self.table.attach(cache, self.columns)
+        self.table.bind(cache, self.columns)
         self._show_status()  # now, not on the table's message: laid out with the first rows
         self._follow_build()
-        for callback in self._unpainted or ():
-            self.table.call_after_refresh(callback)
-        self._unpainted = None
         self._show_filter()
 
     @property
@@ -199,27 +201,20 @@ class MembersScreen(FollowsWrites, Screen[None]):
         return page_size_for(self.provider.capabilities)
 
     def _open_cache(self, fetch: PageFetcher, paging: Paging) -> PageCache:
-        """The view's page cache, already fetching the first screen (the table attaches later)."""
-        prefetch = settings_of(self).prefetch
+        """The view's page cache, already fetching the first screen; the table binds to it
+        later, and the screen closes it when it goes."""
         self.cache = PageCache(
             fetch,
             paging,
             spawn=self._spawn,
-            prefetch=prefetch,
-            after_paint=self._after_rows_painted,
+            prefetch=settings_of(self).prefetch,
+            paint_first=True,
+            platform=self.provider.title,
         )
-        self.cache.want(0, 0)  # the table asks for the rows it shows once it is attached
+        self.cache.want(0, 0)  # the table asks for the rows it shows once it is bound
         return self.cache
 
-    def _after_rows_painted(self, callback: Callable[[], None]) -> None:
-        """Call `callback` after the table's next paint, once it shows the cache's rows (the
-        cache's prefetch waits for it: the first page may land before the table is built)."""
-        if self._unpainted is not None:
-            self._unpainted.append(callback)
-        else:
-            self.table.call_after_refresh(callback)
-
-    def _spawn(self, fetch: Coroutine[Any, Any, None]) -> Worker[None]:
+    def _spawn(self, fetch: Callable[[], Coroutine[Any, Any, None]]) -> Worker[None]:
         """A page fetch runs as a worker of this screen, so it ends when the screen goes."""
         return self.run_worker(fetch, group="member-pages", exit_on_error=False)
 

@@ -181,10 +181,11 @@ class MemberTable(ScrollView, can_focus=True):
         self._base = Style()
 
     # --- wiring -----------------------------------------------------------------------------
-    def attach(self, cache: PageCache, columns: Sequence[Column]) -> None:
-        """Show `cache`'s rows in `columns` (the cache tells this table when pages land)."""
+    def bind(self, cache: PageCache, columns: Sequence[Column]) -> None:
+        """Show `cache`'s rows in `columns`: the cache tells this table when pages land, and
+        waits for its paint before prefetching. Whoever made the cache closes it."""
         self.cache = cache
-        cache.on_change = self._page_changed
+        cache.bind(self._page_changed, self.call_after_refresh)
         self.columns = list(columns)
         self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
         self._fit()
@@ -192,7 +193,7 @@ class MemberTable(ScrollView, can_focus=True):
 
     def on_unmount(self) -> None:
         if self.cache is not None:
-            self.cache.close()
+            self.cache.unbind()  # nothing to repaint when pages land; the cache stays open
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit()
