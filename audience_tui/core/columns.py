@@ -2,7 +2,8 @@
 
 Every platform gets Email, Name and Status first (from `Member`), then its own fields, builtin ones
 before custom ones, leaving out the fields those three already show. Choice values are shown by
-their option labels, as the platform's own screens do.
+their option labels, as the platform's own screens do. `fit_widths` sizes the columns of every
+table in the app (the member table and the screens' smaller tables) from what their values need.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .models import FieldSpec, FieldType, Member
+from .models import FieldSpec, FieldType, Member, MemberStatus
 
 # Platform field names behind the three leading columns (the first present one is used to sort).
 _EMAIL_FIELDS = ("email", "email_address", "emailaddress")
@@ -29,6 +30,13 @@ class Column:
     @property
     def sortable(self) -> bool:
         return self.spec is not None and self.spec.sortable
+
+    def known_values(self) -> list[str]:
+        """The values this column can hold, where they are known before any member is read
+        (the status words, a choice field's option labels): a table leaves room for them."""
+        if self.key == "status":
+            return [status.value.replace("_", " ") for status in MemberStatus]
+        return [str(label) for label in (self.spec.options or {}).values()] if self.spec else []
 
     def value(self, member: Member) -> Any:
         """The member's value in this column, choice ids turned into labels; untrusted, raw."""
@@ -68,3 +76,46 @@ def columns_for(fields: Sequence[FieldSpec]) -> list[Column]:
         key=lambda spec: not spec.builtin,
     )
     return leading + [Column(spec.name, spec.label or spec.name, spec.type, spec) for spec in rest]
+
+
+FLOOR = 12  # cells a cut column keeps at least (fewer when its values need fewer)
+
+
+def fit_widths(
+    needs: Sequence[int], available: int, floors: Sequence[int] | None = None, gap: int = 1
+) -> list[int]:
+    """Widths for columns whose values need `needs` cells, side by side in `available` cells
+    with `gap` cells between them.
+
+    When they all fit, every column gets what it needs. When not, the widest are cut to one
+    common width, none below its floor (`floors`, else FLOOR; never more than it needs): the
+    short columns stay whole and the cuts fall on the longest values, with no cell left over.
+    When even the floors do not fit, the view scrolls sideways and every column keeps what it
+    needs (up to the view's width): cutting them all would leave nothing readable.
+    """
+    available = max(available, 1)
+    widths = [max(min(need, available), 1) for need in needs]
+    floors = [min(f, w) for f, w in zip(floors or [FLOOR] * len(widths), widths, strict=True)]
+    spacing = gap * max(len(widths) - 1, 0)
+    if sum(widths) + spacing <= available or sum(floors) + spacing > available:
+        return widths
+
+    def used(level: int) -> int:
+        return sum(
+            max(floor, min(width, level)) for floor, width in zip(floors, widths, strict=True)
+        )
+
+    low, high = 0, max(widths)  # the highest common width that fits: used(low) fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if used(middle) + spacing <= available:
+            low = middle
+        else:
+            high = middle - 1
+    fitted = [max(floor, min(width, low)) for floor, width in zip(floors, widths, strict=True)]
+    spare = available - spacing - sum(fitted)
+    for index, width in enumerate(widths):  # the cells left over go to the cut columns, in order
+        if spare and fitted[index] < width:
+            fitted[index] += 1
+            spare -= 1
+    return fitted

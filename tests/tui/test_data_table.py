@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from tui_helpers import SIZE
 
 from audience_tui.tui.widgets.data_table import DataTable
@@ -25,3 +26,79 @@ async def test_a_row_drawn_before_it_was_measured_is_drawn_again() -> None:
         assert "Le Quotidien" not in early  # drawn at the width of the label "List"
         await pilot.pause()
         assert "Le Quotidien" in table.render_line(1).text
+
+
+ROWS = [
+    ("demo-heyloyalty", "Webshop customers", "opted out · unsubscribed (PUBLISHER)", "✓ confirmed"),
+    ("demo-emma", "All members", "active", "2-20261205T140840-7f01144c0447081a9"),
+]
+LABELS = ("Account", "List", "Status", "Result")
+
+
+async def table_of(pilot: Pilot[None]) -> DataTable:
+    table = pilot.app.query_one(DataTable)
+    for label in LABELS:
+        table.add_column(label, key=label)
+    for row in ROWS:
+        table.add_row(*row)
+    await pilot.pause()
+    await pilot.pause()  # the fitted widths are drawn
+    return table
+
+
+def lines(table: DataTable) -> list[str]:
+    return [table.render_line(y).text for y in range(len(ROWS) + 1)]
+
+
+async def test_a_table_with_room_shows_every_value_whole() -> None:
+    app = OneTable()
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await table_of(pilot)
+        drawn = lines(table)
+        for label in LABELS:
+            assert label in drawn[0]
+        for row, line in zip(ROWS, drawn[1:], strict=True):
+            for value in row:
+                assert value in line
+        assert "…" not in "".join(drawn)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+
+
+async def test_a_narrow_table_cuts_only_the_longest_values_with_an_ellipsis() -> None:
+    """At 80 columns the four do not fit whole: every column stays in view, the short ones
+    whole, the two longest cut to one width and marked."""
+    app = OneTable()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await table_of(pilot)
+        drawn = lines(table)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        for label in LABELS:
+            assert label in drawn[0]  # no heading cut to a lone letter at the edge
+        assert drawn[1].rstrip().endswith("✓ confirmed")  # the last column is in view
+        assert drawn[2].rstrip().endswith("…")  # and a value cut there is marked
+        assert "demo-heyloyalty" in drawn[1] and "Webshop customers" in drawn[1]
+        assert "active" in drawn[2] and "opted out · unsub" in drawn[1]
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        assert sum(widths) == table.scrollable_content_region.width  # no cell left unused
+
+
+async def test_a_cell_that_grows_widens_its_column() -> None:
+    app = OneTable()
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await table_of(pilot)
+        row = table.coordinate_to_cell_key((0, 0)).row_key
+        table.update_cell(row, "Result", "2-20261205T140840-7f01144c0447081a9-again")
+        await pilot.pause()
+        await pilot.pause()
+        assert "2-20261205T140840-7f01144c0447081a9-again" in lines(table)[1]
+
+
+async def test_a_string_cell_is_literal_not_markup() -> None:
+    app = OneTable()
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.query_one(DataTable)
+        table.add_column("Name")
+        table.add_row("[b]x[/b] [@click=app.quit]y[/]")
+        await pilot.pause()
+        await pilot.pause()
+        assert "[b]x[/b] [@click=app.quit]y[/]" in table.render_line(1).text

@@ -100,17 +100,16 @@ class ImportsScreen(Screen[None]):
         account = self.session.account(self.account_name)
         self.sub_title = f"{account.name} ({platform_title(account.platform)})"
         table = self.query_one("#imports", DataTable)
-        # Fixed widths (the cells are cut to them): nothing to measure as polls change cells.
-        for key, label, width in (
-            ("id", "Import", 12),
-            ("list", "List", 18),
-            ("state", "State", 9),
-            ("started", f"Started ({zone()})", 12),
-            ("finished", f"Finished ({zone()})", 12),
+        for key, label in (
+            ("id", "Import"),
+            ("list", "List"),
+            ("state", "State"),
+            ("started", f"Started ({zone()})"),
+            ("finished", f"Finished ({zone()})"),
         ):
-            table.add_column(label, key=key, width=max(width, len(label)))
+            table.add_column(label, key=key)
         for key in COUNTS:
-            table.add_column("Sent" if key == "submitted" else key.capitalize(), key=key, width=7)
+            table.add_column("Sent" if key == "submitted" else key.capitalize(), key=key)
         table.focus()
         try:
             self.provider = self.session.provider(self.account_name)
@@ -272,8 +271,8 @@ class ImportsScreen(Screen[None]):
 
     def _cells(self, job: ImportJob) -> list[Text]:
         return [
-            text(one_line(job.id, 12)),
-            text(one_line(self.names.get(job.audience_id or "", job.audience_id), 18)),
+            text(job.id),
+            text(self.names.get(job.audience_id or "", job.audience_id)),
             state_text(job.state),
             when(job.started_at),
             when(job.finished_at),
