@@ -34,7 +34,7 @@ from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
-from audience_tui.tui.widgets.member_table import PREFETCH, MemberTable, fit_widths
+from audience_tui.tui.widgets.member_table import PREFETCH, MemberTable
 
 
 @pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-emma", "demo-ownpage"])
@@ -311,24 +311,30 @@ async def test_hostile_member_renders_literally_and_click_is_not_live(session: S
         assert HOSTILE_NAME in title and "]0;pwned" in title and "\x1b" not in title
 
 
-def test_widths_fit_the_terminal_and_keep_leading_columns() -> None:
-    from audience_tui.core.columns import columns_for
-    from audience_tui.core.models import FieldSpec, FieldType
-
-    fields = [FieldSpec("email", "Email"), FieldSpec("firstname", "First name")]
-    fields += [FieldSpec(f"f{i}", f"Field {i}", FieldType.NUMBER) for i in range(10)]
-    columns = columns_for(fields)
-    assert [c.key for c in columns[:4]] == ["email", "name", "status", "f0"]
-    wide = fit_widths(columns, 200)
-    assert wide[0] == 40 and wide[1] == 30  # spare room widens email and name
-    narrow = fit_widths(columns, 60)
-    visible = 0
-    for count, _ in enumerate(narrow, start=1):
-        if sum(narrow[:count]) + count - 1 <= 60:
-            visible = count
-    assert visible >= 3 and sum(narrow[:visible]) + visible - 1 <= 60
-    tiny = fit_widths(columns, 40)
-    assert sum(tiny[:3]) + 2 <= 40 and tiny[0] >= 16
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+@pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-kajabi", "demo-emma"])
+async def test_values_are_whole_where_the_view_has_room(
+    session: Session, account: str, size: tuple[int, int]
+) -> None:
+    """Each column as wide as its values: every email and name on screen is whole (the email
+    column was cut at 30 cells while the name column had room to spare), and a column cut to
+    fit ends its values in "…"."""
+    async with Host(session).run_test(size=size) as pilot:
+        screen = await open_members(pilot, session, account)
+        table = screen.table
+        drawn = lines(table)
+        for y, line in enumerate(drawn[1:]):
+            member = table.cache.row(y) if table.cache else None
+            if member is None:
+                continue
+            assert member.email in line
+            assert (member.name or "").strip() in line
+        view = table.scrollable_content_region.width
+        for column, width, need in zip(table.columns, table.widths, table.needs, strict=True):
+            assert width <= need  # never wider than its values
+            start = sum(table.widths[: table.columns.index(column)]) + table.columns.index(column)
+            if width < need and start + width <= view:  # cut, and in view: its cells say so
+                assert any(line[start : start + width].endswith("…") for line in drawn[1:])
 
 
 async def test_changed_carries_the_cursor_and_a_newer_one_replaces_a_queued_one(

@@ -2,9 +2,10 @@
 
 Textual's DataTable keeps every row in memory (~19 s to first paint 100k rows); this is a
 `ScrollView` whose `render_line` reads `PageCache.row` and asks the cache for what is missing.
-Column widths are fixed per column (fitted once to the fields and the terminal width), never
-measured per row. Member values are untrusted: each is `clean`ed and drawn as a plain Segment,
-so no markup, link or click action in a name can come alive.
+Columns are as wide as their values need (`core.columns.fit_widths`, as every table in the app):
+the rows of each page that lands are measured once, and a column only grows. Member values are
+untrusted: each is `clean`ed and drawn as a plain Segment, so no markup, link or click action in
+a name can come alive.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...core.columns import Column
-from ...core.models import FieldType, Member, Sort
+from ...core.columns import FLOOR, Column, fit_widths
+from ...core.models import Member, Sort
 from ...core.paging import PageCache
 from ...core.sanitize import clean
 from ...core.settings import DEFAULTS
@@ -40,76 +41,27 @@ LINES_KEPT = 512  # drawn lines remembered, a dozen screens' worth
 # lands with one page ahead (bench/: 35% of frames showed "…loading"); two keep ahead, and 20
 # held pages leave room for them.
 PREFETCH = DEFAULTS.prefetch
-# Preferred and minimum widths per kind of value; labels may ask for a little more.
-WIDTHS: dict[str, tuple[int, int]] = {
-    "email": (30, 16),
-    "name": (22, 10),
-    "status": (10, 9),
-    FieldType.TEXT: (16, 8),
-    FieldType.NUMBER: (9, 6),
-    FieldType.DATE: (10, 10),
-    FieldType.BOOLEAN: (6, 5),
-    FieldType.CHOICE: (14, 8),
-    FieldType.MULTI: (18, 10),
-}
-GROW_LIMIT = {"email": 40, "name": 30}  # where spare width goes once every column is comfortable
+CAP = 60  # cells a column takes at most: a longer value is cut (the member's detail shows it all)
+WHOLE = ("email", "name")  # never cut to make room for other columns: the view scrolls instead
 
 
-def _limits(column: Column) -> tuple[int, int]:
-    preferred, minimum = WIDTHS.get(column.key) or WIDTHS[column.type]
-    return max(preferred, min(cell_len(clean(column.label)) + 2, 24)), minimum
+def shown(value: Any) -> str:
+    """A value as the table shows it: clean text, a list's items joined."""
+    if isinstance(value, list | tuple):
+        return ", ".join(clean(item) for item in value)
+    return clean(value)
 
 
-def fit_widths(columns: Sequence[Column], available: int, leading: int = 3) -> list[int]:
-    """Widths for `columns` in `available` cells; columns that do not fit are reached by scrolling.
-
-    Columns get their preferred width while they fit; the next one takes what is left if that is
-    at least its minimum; then spare cells widen email and name. Where not even the first
-    `leading` columns fit at their preferred widths, they share the room down to their minimums.
-    """
-    limits = [_limits(column) for column in columns]
-    preferred, minimum = [p for p, _ in limits], [m for _, m in limits]
-    widths = list(preferred)
-    fitting, used = _fitting(widths, available)
-    if fitting < min(leading, len(columns)):
-        widths = list(minimum)
-        fitting, used = _fitting(widths, available)
-        _grow(widths, fitting, preferred, available - used)
-        return widths
-    if fitting < len(columns) and available - used - GAP >= minimum[fitting]:
-        widths[fitting] = min(available - used - GAP, preferred[fitting])
-        fitting, used = _fitting(widths, available)
-    caps = [GROW_LIMIT.get(c.key, width) for c, width in zip(columns, widths, strict=True)]
-    _grow(widths, fitting, caps, available - used)
-    return widths
-
-
-def _fitting(widths: Sequence[int], available: int) -> tuple[int, int]:
-    """How many leading columns fit in `available` cells, and the cells they take."""
-    used = 0
-    for count, width in enumerate(widths):
-        if used + (GAP if count else 0) + width > available:
-            return max(count, 1), used if count else width
-        used += (GAP if count else 0) + width
-    return len(widths), used
-
-
-def _grow(widths: list[int], count: int, caps: Sequence[int], spare: int) -> None:
-    """Spread `spare` cells over the first `count` columns, the furthest below its cap first."""
-    while spare > 0:
-        room = [(caps[i] - widths[i], -i) for i in range(count) if widths[i] < caps[i]]
-        if not room:
-            break
-        widths[-max(room)[1]] += 1
-        spare -= 1
+def _least_need(column: Column) -> int:
+    """Cells a column needs before any row is read: its label (and a sort mark), and the
+    values it is known to hold (a status that becomes "opted out" keeps its room)."""
+    words = [clean(column.label) + " ▲", *map(clean, column.known_values())]
+    return min(max(map(cell_len, words)), CAP)
 
 
 def cell(value: Any, width: int) -> str:
     """A value as exactly `width` cells of clean text, cut with an ellipsis when too long."""
-    if isinstance(value, list | tuple):
-        text = ", ".join(clean(item) for item in value)
-    else:
-        text = clean(value)
+    text = shown(value)
     if cell_len(text) <= width:
         return text + " " * (width - cell_len(text))
     return set_cell_size(text, max(width - 1, 0)) + "…"
@@ -170,6 +122,7 @@ class MemberTable(ScrollView, can_focus=True):
         self.cache: PageCache | None = None
         self.columns: list[Column] = []
         self.widths: list[int] = []
+        self.needs: list[int] = []  # cells each column's label and the rows seen so far need
         self.sort: Sort | None = None
         self.empty_note = EMPTY  # what an empty view says (a demo list being built says so)
         self.loading_note = LOADING  # what a row on its way says (a long sort says so)
@@ -187,7 +140,10 @@ class MemberTable(ScrollView, can_focus=True):
         self.cache = cache
         cache.bind(self._page_changed, self.call_after_refresh)
         self.columns = list(columns)
+        self.needs = [_least_need(column) for column in self.columns]
         self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
+        for page in cache.pages_held:  # the rows a list opens with are in before the table
+            self._measure(page)
         self._fit()
         self._sync()
 
@@ -207,16 +163,43 @@ class MemberTable(ScrollView, can_focus=True):
             or self.size.width
             or self.app.size.width - self.styles.scrollbar_size_vertical
         )
-        self.widths = fit_widths(self.columns, max(available, 20))
+        floors = [
+            need if column.key in WHOLE else max(FLOOR, cell_len(clean(column.label)))
+            for column, need in zip(self.columns, self.needs, strict=True)
+        ]
+        self.widths = fit_widths(self.needs, max(available, 20), floors, GAP)
 
     def _page_changed(self, page: int) -> None:
+        if self._measure(page):
+            self._fit()
         self._sync()
+
+    def _measure(self, page: int) -> bool:
+        """The rows of `page` measured: whether a column needs more room than before."""
+        cache = self.cache
+        if cache is None:
+            return False
+        grown = False
+        start = cache.paging.start(page)
+        for index in range(start, start + cache.paging.size):
+            member = cache.row(index)
+            if member is None:
+                break
+            for position, column in enumerate(self.columns):
+                need = min(cell_len(shown(column.value(member))), CAP)
+                if need > self.needs[position]:
+                    self.needs[position] = need
+                    grown = True
+        return grown
 
     def _sync(self) -> None:
         """The virtual size from what the cache knows; the cursor kept inside it; a repaint."""
         rows = self.cache.rows if self.cache is not None else 0
         width = sum(self.widths) + GAP * max(len(self.widths) - 1, 0)
+        wider = width != self.virtual_size.width
         self.virtual_size = Size(width, max(rows, 1) + 1)
+        if wider:  # the columns grew with the first rows: the scrollbar they need is there at once
+            self._refresh_scrollbars()
         if rows and self.cursor_row >= rows:
             self.cursor_row = rows - 1
         self._want()
