@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rich.cells import cell_len
 from rich.style import Style
 from textual import events
 from textual.message import Message
@@ -34,7 +35,7 @@ from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
-from audience_tui.tui.widgets.member_table import PREFETCH, MemberTable
+from audience_tui.tui.widgets.member_table import PREFETCH, MemberTable, cell, width_of
 
 
 @pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-emma", "demo-ownpage"])
@@ -354,3 +355,21 @@ async def test_changed_carries_the_cursor_and_a_newer_one_replaces_a_queued_one(
         assert seen and seen[-1].cursor_row == 10 and seen[-1].control is table
         assert seen[-1].rows == table.rows and seen[-1].failed is False
         assert len(seen) < 10
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain@example.com",
+        "tab\there",
+        "bell\x07\x1b[31m",
+        "Chloé Ødegård",
+        "名前",
+        42,
+        None,
+        True,
+        ["a", "bé"],
+    ],
+)
+def test_a_value_is_measured_as_it_is_drawn(value: object) -> None:
+    assert width_of(value) == cell_len(cell(value, 80).rstrip())
