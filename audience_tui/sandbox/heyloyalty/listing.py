@@ -194,11 +194,13 @@ def _listing(
         rids = view_rids(conn, db, view, (sql, args), (column, desc))
         total = len(rids)
         page_rids = rids[offset : offset + per_page]
-        direction = "DESC" if desc else "ASC"
+        # The slice is in the view's order already: CROSS JOIN keeps it as SQLite's outer loop,
+        # so the members come in that order. An ORDER BY here sorted the page's 5,000 members,
+        # JSON and all, again (~40% of a filtered page's SQL).
         rows = (
             (
-                "FROM heyloyalty_members WHERE rid IN (SELECT value FROM json_each(?)) "
-                f"ORDER BY {column} {direction}, position {direction}",
+                "FROM (SELECT value AS page_rid FROM json_each(?)) "
+                "CROSS JOIN heyloyalty_members ON rid = page_rid",
                 [json.dumps(page_rids.tolist())],
             )
             if len(page_rids)
