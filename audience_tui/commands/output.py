@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from ..core.columns import display_value
-from ..core.export import csv_cell
+from ..core.export import csv_cell, csv_rows
 from ..core.models import FieldSpec, Member, MemberStatus
 from ..core.sanitize import clean, json_text, one_line
 
@@ -137,6 +137,8 @@ def member_row(
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) in (str, int, float, bool):  # most values: no ABC check
+        return value
     if isinstance(value, list | tuple):
         return "|".join(clean(v) for v in value)
     if isinstance(value, Mapping):
@@ -224,10 +226,12 @@ class RowWriter:
     def _write_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
         columns = self.columns or []
         if self._csv is not None:
-            guard = self.formula_guard
+            values = [
+                v if type(v := row.get(c)) is str else _plain(v) for row in rows for c in columns
+            ]
             batch = io.StringIO()  # one write per page: a write to stdout per row costs more
             csv.writer(batch, lineterminator="\n").writerows(
-                [csv_cell(_plain(row.get(c)), formula_guard=guard) for c in columns] for row in rows
+                csv_rows(values, len(columns), formula_guard=self.formula_guard)
             )
             self.out.write(batch.getvalue())
             return

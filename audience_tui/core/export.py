@@ -22,7 +22,7 @@ from typing import IO, Any, Literal
 from .columns import Column
 from .models import Member
 from .paging import PageFetcher, Paging, iter_pages
-from .sanitize import clean, json_text
+from .sanitize import clean, clean_texts, json_text
 
 ExportFormat = Literal["csv", "jsonl"]
 FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl")
@@ -38,17 +38,50 @@ class ExportResult:
     cancelled: bool = False
 
 
+_FORMULA_FIRST = frozenset(FORMULA_START)
+
+
 def neutralise(text: str) -> str:
     """A spreadsheet formula made inert with a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
 def csv_cell(value: Any, *, formula_guard: bool = True) -> str:
     """One CSV cell: lists joined with '; ', text neutralised (unless asked not to), cleaned."""
+    return csv_cells([value], formula_guard=formula_guard)[0]
+
+
+def csv_cells(values: list[Any], *, formula_guard: bool = True) -> list[str]:
+    """Many CSV cells at once (a page of rows, laid out row after row), each as `csv_cell`
+    says: the text of most cells is the value itself, so it is taken as it is, and the page is
+    cleaned in one pass (sanitize.clean_texts) instead of a few calls per cell."""
+    if formula_guard:
+        texts = [
+            ("'" + v if v[:1] in _FORMULA_FIRST else v) if type(v) is str else _text(v, True)
+            for v in values
+        ]
+    else:
+        texts = [v if type(v) is str else _text(v, False) for v in values]
+    return clean_texts(texts)
+
+
+def csv_rows(values: list[Any], width: int, *, formula_guard: bool = True) -> list[list[str]]:
+    """`csv_cells` of a page's values laid out row after row, as rows of `width` cells."""
+    cells = csv_cells(values, formula_guard=formula_guard)
+    return [cells[start : start + width] for start in range(0, len(cells), width)]
+
+
+def _text(value: Any, formula_guard: bool) -> str:
+    """A value other than plain text as a cell's text (not yet cleaned)."""
+    if value is None:
+        return ""
+    if type(value) in (int, float):  # its text holds nothing to clean
+        return str(value)
     if isinstance(value, list | tuple):
-        value = "; ".join(clean(item) for item in value)
-    if isinstance(value, str) and formula_guard:
-        return clean(neutralise(value))
+        joined = "; ".join(clean(item) for item in value)
+        return neutralise(joined) if formula_guard else joined
+    if isinstance(value, str):  # a subclass of str
+        return neutralise(value) if formula_guard else str(value)
     return clean(value)
 
 
@@ -93,10 +126,16 @@ class _Writer:
             self.csv.writerow([csv_cell(key) for key in keys])
 
     def write(self, row: dict[str, Any]) -> None:
+        self.write_page([row])
+
+    def write_page(self, rows: list[dict[str, Any]]) -> None:
+        """Rows of one page, their CSV cells made together (csv_cells)."""
+        keys = self.keys
         if self.fmt == "csv":
-            self.csv.writerow([csv_cell(row.get(key)) for key in self.keys])
-        else:
-            values = {key: json_value(row.get(key)) for key in self.keys}
+            self.csv.writerows(csv_rows([row.get(key) for row in rows for key in keys], len(keys)))
+            return
+        for row in rows:
+            values = {key: json_value(row.get(key)) for key in keys}
             self.file.write(json_text(values) + "\n")  # keys are field names: platform data
 
 
@@ -126,8 +165,7 @@ async def export_view(
             async for members in iter_pages(fetch, paging):
                 if cancel is not None and cancel.is_set():
                     break
-                for member in members:
-                    writer.write(record(member, columns))
+                writer.write_page([record(member, columns) for member in members])
                 rows += len(members)
                 if progress is not None:
                     progress(rows, paging.total)
