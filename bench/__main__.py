@@ -108,9 +108,11 @@ def main() -> None:
         ("datatable",),
         ("visidata",),
         ("lookup",),
+        ("lookup_lists",),
         ("aggregate",),
         ("scan_million",),
         ("cli_members",),
+        ("faults",),
         ("startup",),
     ]
     for run in runs:

@@ -179,13 +179,17 @@ async def run() -> list[Row]:
     ]
 
 
-async def without_serving(box: Any) -> list[float]:
-    """Figure 6's scan over `Replay`: seconds, ROUNDS times."""
+async def without_serving(
+    box: Any, query: Query | None = None, members: int | None = MEMBERS
+) -> list[float]:
+    """A scan over `Replay` (figure 6's: the list's first `members`; None: all of `query`'s):
+    seconds, ROUNDS times."""
     from audience_tui.demo import demo_session
 
     session = demo_session(replace(box, transport=Replay(box.transport, LATENCY)))
     provider, audience = await find_list(session)
-    view = await prepare(FirstMembers(provider, MEMBERS), audience, Query())  # type: ignore[arg-type]
+    source = provider if members is None else FirstMembers(provider, members)
+    view = await prepare(source, audience, query or Query())  # type: ignore[arg-type]
     await aggregate(view, FIELD)  # records every answer
     took = await timed(box, 0.0, lambda: aggregate(view, FIELD))
     await session.aclose()
