@@ -23,7 +23,12 @@ import platformdirs
 from .demo_credentials import PLATFORMS
 
 T = TypeVar("T")
-SCHEMA_VERSION = "2"  # bump to rebuild every user's demo database (2: Heyloyalty docs)
+# Bump to rebuild every user's demo database (2: Heyloyalty docs; 3: 8 KB pages). The bench's
+# database (bench/build.py) is rebuilt when the version recorded in it differs.
+SCHEMA_VERSION = "3"
+# A stored Heyloyalty member with its listing JSON is ~870 bytes: a 4 KB page holds four and
+# leaves ~14% unused, an 8 KB page nine (~4%). Takes effect when the database file is created.
+PAGE_SIZE = 8192
 ALL_PLATFORMS = frozenset(PLATFORMS)
 # The big lists the demo builds by default: one offset-paged million (Heyloyalty) and Placewise's.
 # The others (Ownpage 1M, Emma 1M, Kajabi 100k) on request: AUDIENCE_TUI_SANDBOX_BIG=all.
@@ -35,6 +40,29 @@ def default_path() -> Path:
     if override:
         return Path(override)
     return Path(platformdirs.user_cache_dir("audience-tui")) / f"sandbox-v{SCHEMA_VERSION}.sqlite"
+
+
+def remove_old_versions(current: Path) -> None:
+    """Delete the demo databases of other schema versions beside `current` (with their WAL
+    files): a rebuilt cache would otherwise leave the old one's ~1.5 GB on the user's disk."""
+    for old in current.parent.glob("sandbox-v*.sqlite*"):
+        if not old.name.startswith(current.name):
+            old.unlink(missing_ok=True)
+
+
+def recorded_version(path: Path) -> str | None:
+    """The schema version a database file was created with (None: before versions were
+    recorded, or no such database). Reads without creating or changing anything."""
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM sandbox_meta WHERE key = 'schema'").fetchone()
+    except sqlite3.OperationalError:  # no sandbox_meta: an empty or unseeded database
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
 
 
 def _big_platforms(choice: bool | Iterable[str] | None) -> frozenset[str]:
@@ -50,6 +78,15 @@ def _big_platforms(choice: bool | Iterable[str] | None) -> frozenset[str]:
     if choice is False:
         return frozenset()
     return frozenset(name.strip() for name in choice) & ALL_PLATFORMS
+
+
+def _record_version(conn: sqlite3.Connection) -> None:
+    """Record SCHEMA_VERSION in a database that has no tables yet (a new one); a database from
+    before versions were recorded stays without one."""
+    if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        return
+    conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute("INSERT OR IGNORE INTO sandbox_meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
 
 @dataclass
@@ -90,7 +127,10 @@ class Store:
         By default: none when $AUDIENCE_TUI_SANDBOX_SMALL is set (tests, CI), the platforms named
         in $AUDIENCE_TUI_SANDBOX_BIG ("all" or a comma-separated list), else DEFAULT_BIG.
         """
-        path = path or default_path()
+        if path is None:
+            path = default_path()
+            if "AUDIENCE_TUI_SANDBOX_DB" not in os.environ:
+                remove_old_versions(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path=path, big=_big_platforms(big_lists))
 
@@ -104,9 +144,11 @@ class Store:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # before WAL: only a new file takes it
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            _record_version(conn)
             self._local.conn, self._local.functions = conn, 0
         if self._local.functions != len(self._functions):
             for name, (arity, function) in self._functions.items():
