@@ -9,7 +9,10 @@ import threading
 import time
 from pathlib import Path
 
-from audience_tui.sandbox.store import Store
+import pytest
+
+from audience_tui.sandbox import store as store_module
+from audience_tui.sandbox.store import BuildProgress, Store
 
 
 def twice(value: int) -> int:
@@ -75,4 +78,42 @@ async def test_closing_the_store_ends_its_serving_thread(tmp_path: Path) -> None
     serving[0].join(timeout=5)
     assert not serving[0].is_alive()
     assert await store.run_in_turn(read) == 1  # a closed store serves again on a new thread
+    store.close()
+
+
+def test_a_big_build_commits_every_commit_rows_and_resumes_after_the_last_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps of 3 rows committed 6 at a time (COMMIT_ROWS): each commit rewrites the random-key
+    indexes' pages, so fewer commits write less. A failing step rolls back to the last commit,
+    and the build started again goes on from there."""
+    monkeypatch.setattr(store_module, "COMMIT_ROWS", 6)
+    store = Store.open(tmp_path / "sandbox.sqlite", big_lists=False)
+    store.write(lambda conn: conn.execute("CREATE TABLE rows (n INTEGER PRIMARY KEY)"))
+    reader = sqlite3.connect(store.path)
+    seen: list[tuple[int, int, int]] = []  # (step start, progress, rows a reader sees)
+    commits: list[int] = []
+    progress = BuildProgress("rows", 14)
+    fail_at = 9
+
+    def insert(conn: sqlite3.Connection, start: int, stop: int) -> None:
+        if start == fail_at:
+            raise RuntimeError("stopped")
+        conn.executemany("INSERT INTO rows VALUES (?)", [(n,) for n in range(start, stop)])
+        visible = reader.execute("SELECT count(*) FROM rows").fetchone()[0]
+        seen.append((start, progress.done, visible))
+
+    def finish(conn: sqlite3.Connection) -> None:
+        store.mark_seeded(conn, "rows")
+
+    with pytest.raises(RuntimeError):
+        store.write_rows(progress, 3, insert, finish, commits.append)
+    assert commits == [6] and progress.done == 6 and not store.seeded("rows")
+    assert seen == [(0, 0, 0), (3, 3, 0), (6, 6, 6)]  # rows become visible at the commit
+    fail_at = -1
+    store.write_rows(progress, 3, insert, finish, commits.append)
+    assert commits == [6, 12, 14] and progress.done == 14 and store.seeded("rows")
+    rows = [r[0] for r in store.connect().execute("SELECT n FROM rows ORDER BY n")]
+    assert rows == list(range(14))
+    reader.close()
     store.close()

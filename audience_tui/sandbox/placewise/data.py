@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from .. import people
@@ -268,7 +269,8 @@ FROM p
 
 
 def build_big(store: Store, progress: BuildProgress) -> None:
-    """The million-member club, in committed batches, resuming after the last stored position.
+    """The million-member club in batches of BIG_BATCH (`Store.write_rows`), resuming after the
+    last stored position.
 
     People below people.EXACT are made by `demo_row` like the small clubs' members, the rest by
     one INSERT ... SELECT per batch (`_BIG_SQL`): a million members in well under a minute.
@@ -276,7 +278,7 @@ def build_big(store: Store, progress: BuildProgress) -> None:
     club_id = BIG_CLUB[0]
     conn = store.connect()
     people.prepare_crowd(conn)
-    done = conn.execute(
+    progress.done = conn.execute(
         "SELECT COALESCE(MAX(position), 0) FROM placewise_members WHERE club_id = ?", (club_id,)
     ).fetchone()[0]
     span = (BIG_END - BIG_START) / BIG_TOTAL
@@ -289,31 +291,20 @@ def build_big(store: Store, progress: BuildProgress) -> None:
         "year": today.year,
         "month_day": today.strftime("%m-%d"),
     }
-    progress.done = done
-    while done < BIG_TOTAL:
-        stop = min(BIG_TOTAL, done + BIG_BATCH)
+
+    def insert(conn: sqlite3.Connection, done: int, stop: int) -> None:
         exact = min(stop, people.EXACT)
-        rows = [
-            values(demo_row(club_id, pos, people.person(pos - 1), BIG_START + span * pos))
-            for pos in range(done + 1, exact + 1)
-        ]
-        sql = {**params, "start": max(done, exact), "stop": stop} if exact < stop else None
-        store.write(_commit_batch, store, rows, sql, stop == BIG_TOTAL)
-        done = progress.done = stop
+        conn.executemany(
+            INSERT,
+            (
+                values(demo_row(club_id, pos, people.person(pos - 1), BIG_START + span * pos))
+                for pos in range(done + 1, exact + 1)
+            ),
+        )
+        if exact < stop:
+            conn.execute(_BIG_SQL, {**params, "start": max(done, exact), "stop": stop})
 
-
-def _commit_batch(
-    conn: sqlite3.Connection,
-    store: Store,
-    rows: list[tuple[Any, ...]],
-    sql: dict[str, Any] | None,
-    last: bool,
-) -> None:
-    conn.executemany(INSERT, rows)
-    if sql is not None:
-        conn.execute(_BIG_SQL, sql)
-    if last:
-        store.mark_seeded(conn, BIG_KEY)
+    store.write_rows(progress, BIG_BATCH, insert, partial(store.mark_seeded, key=BIG_KEY))
 
 
 def club_doc(row: sqlite3.Row) -> dict[str, Any]:
