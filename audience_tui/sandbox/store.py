@@ -33,6 +33,9 @@ PAGE_SIZE = 8192
 # commit rewrites nearly every leaf page of those indexes (~110 MB at a million): committing every
 # 20,000 rows wrote 9.5 GB for a 1 GB list (Heyloyalty, measured), every 100,000 rows 4.1 GB.
 COMMIT_ROWS = 100_000
+# A write-ahead log grown by a big transaction (~200 MB of such a commit) is cut back to this
+# after a checkpoint, instead of staying on the disk at its largest as long as the database.
+WAL_LIMIT = 64 * 1024 * 1024
 ALL_PLATFORMS = frozenset(PLATFORMS)
 # The big lists the demo builds by default: one offset-paged million (Heyloyalty) and Placewise's.
 # The others (Ownpage 1M, Emma 1M, Kajabi 100k) on request: AUDIENCE_TUI_SANDBOX_BIG=all.
@@ -151,6 +154,7 @@ class Store:
             conn.execute(f"PRAGMA page_size={PAGE_SIZE}")  # before WAL: only a new file takes it
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             conn.execute("PRAGMA foreign_keys=ON")
             _record_version(conn)
             self._local.conn, self._local.functions = conn, 0
@@ -226,6 +230,8 @@ class Store:
                 progress.done = first  # rolled back
                 raise
             committed(end)
+        # the last commits' log, up to COMMIT_ROWS rows, into the database and off the disk
+        self.connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(self.write, fn, *args)
