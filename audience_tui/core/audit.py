@@ -109,16 +109,17 @@ class AuditLog:
         data = encode(event)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock:
-                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                with self._lock:
                     size = os.fstat(fd).st_size
                     if size and os.pread(fd, 1, size - 1) != b"\n":
                         data = b"\n" + data  # a crash cut the last line: start on a fresh one
                     _write_all(fd, data)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                # Outside the lock: threads recording at once share one flush of the disk.
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise self._failure(event, exc) from None
         return event

@@ -43,6 +43,7 @@ Example (an opt-out, as Session.opt_out builds it):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mmap
 import os
@@ -205,7 +206,9 @@ class WriteLog:
         """Record, send, settle, record, publish; never raises for a platform failure (the
         result carries the error). An audit record that cannot be written raises."""
         platform = str(write.details.get("platform", ""))
-        self.audit.record(f"{write.kind}.attempt", **write.details)
+        # The record is on disk before the write is sent; its disk flush waits in a worker
+        # thread, so the app's other requests (a suppression run's other workers) go on.
+        await asyncio.to_thread(self.audit.record, f"{write.kind}.attempt", **write.details)
         try:
             value = await write.send()
         except Exception as exc:  # every attempt gets an outcome in the record
@@ -214,13 +217,13 @@ class WriteLog:
         if problem is not None:
             error = AudienceError(problem, platform=platform)
             extra = {**write.noted(value), "reason": problem}
-            return self._end(write, Outcome.UNCONFIRMED, value, error, extra)
-        return self._end(write, write.accepted, value, None, write.noted(value))
+            return await self._end(write, Outcome.UNCONFIRMED, value, error, extra)
+        return await self._end(write, write.accepted, value, None, write.noted(value))
 
     async def _after_error(self, write: Write[T], error: AudienceError) -> WriteResult[T]:
         failed = {"error": str(error), "error_kind": error.kind}
         if write.verify is None or not answer_lost(error):
-            return self._end(write, Outcome.FAILED, None, error, failed)
+            return await self._end(write, Outcome.FAILED, None, error, failed)
         try:
             value = await write.verify()
         except Exception as exc:  # the read-back could not tell: neither done nor not done
@@ -232,16 +235,16 @@ class WriteLog:
                 request=error.request,
             )
             extra = {**failed, "read_back_error": str(reason)}
-            return self._end(write, Outcome.UNKNOWN, None, unknown, extra)
+            return await self._end(write, Outcome.UNKNOWN, None, unknown, extra)
         if value is None or write.check(value) is not None:
             lost = AudienceError(f"{error.detail}; read back: not applied", platform=error.platform)
-            return self._end(
+            return await self._end(
                 write, Outcome.FAILED, value, lost, {**failed, "read_back": "not applied"}
             )
         extra = {**write.noted(value), "answer_lost": str(error), "read_back": "applied"}
-        return self._end(write, write.accepted, value, None, extra)
+        return await self._end(write, write.accepted, value, None, extra)
 
-    def _end(
+    async def _end(
         self,
         write: Write[T],
         outcome: Outcome,
@@ -256,7 +259,8 @@ class WriteLog:
             self._pending_writes().pop(key, None)
         change = write.change(value) if value is not None else None
         try:
-            record = self.audit.record(f"{write.kind}.{outcome}", **write.details, **extra)
+            action = f"{write.kind}.{outcome}"
+            record = await asyncio.to_thread(self.audit.record, action, **write.details, **extra)
         finally:  # a write done is shown done, even when its outcome could not be recorded
             if change is not None and outcome in (Outcome.CONFIRMED, Outcome.STARTED):
                 self.publish(change)

@@ -201,3 +201,35 @@ def test_an_audit_file_without_unknown_outcomes_is_not_parsed(
     audit.record("opt_out.unknown", **DETAILS)
     assert WriteLog(audit).pending("opt_out", DETAILS)
     assert not WriteLog(AuditLog(tmp_path / "none.jsonl")).pending("opt_out", DETAILS)
+
+
+async def test_the_audit_flush_leaves_the_event_loop_free(
+    writes: WriteLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each record is on disk before the write goes on, but its flush (milliseconds) waits in a
+    worker thread: other requests of the app (a suppression run's other writes) go on."""
+    import asyncio
+    import threading
+
+    from audience_tui.core import audit
+
+    loop_ran = threading.Event()
+    flushed: list[bool] = []
+
+    def slow_fsync(fd: int) -> None:
+        loop_ran.wait(timeout=30)  # a guard against a hang, not a timing: the loop sets it
+        flushed.append(loop_ran.is_set())
+
+    monkeypatch.setattr(audit.os, "fsync", slow_fsync)
+
+    async def send() -> Member:
+        return OUT
+
+    async def other_request() -> None:
+        await asyncio.sleep(0)
+        loop_ran.set()
+
+    result, _ = await asyncio.gather(writes.run(write(send)), other_request())
+    assert result.outcome is Outcome.CONFIRMED
+    assert flushed == [True, True]  # the attempt and the outcome, both flushed
+    assert actions(writes) == ["opt_out.attempt", "opt_out.confirmed"]
