@@ -170,11 +170,23 @@ def test_a_pair_is_skipped_on_resume_only_once_all_its_lists_are_settled(tmp_pat
     outcome = {"email": "A@x.no", "account": "acc", "list": "1", "action": "sent"}
     journal.outcome(outcome)  # list 1 landed; list 2 of the same pair had not started
     assert not Journal.for_run("suppress-test", tmp_path).account_done("a@x.no", "acc")
-    journal.intent("a@x.no", "acc", "2")
+    asyncio.run(journal.intent("a@x.no", "acc", "2"))
     reloaded = Journal.for_run("suppress-test", tmp_path)
     assert reloaded.in_flight("a@x.no", "acc", "2") and reloaded.final("a@x.no", "acc", "1")
+    journal.outcome({**outcome, "list": "2"})
     journal.pair_done("a@x.no", "acc")
     assert Journal.for_run("suppress-test", tmp_path).account_done("A@X.NO", "acc")
+
+
+def test_a_pair_done_with_a_write_in_flight_is_looked_up_again(tmp_path: Path) -> None:
+    """Only intents are synced: a crash may keep the pair's "done" line and lose the outcome
+    before it. The intent without an outcome wins: the pair is looked up and read back."""
+    journal = Journal.for_run("suppress-test", tmp_path)
+    asyncio.run(journal.intent("a@x.no", "acc", "1"))
+    journal.pair_done("a@x.no", "acc")
+    reloaded = Journal.for_run("suppress-test", tmp_path)
+    assert not reloaded.account_done("a@x.no", "acc")
+    assert reloaded.in_flight("a@x.no", "acc", "1")
 
 
 async def list_names(sandbox: Sandbox) -> dict[str, str]:
@@ -219,3 +231,35 @@ def test_dry_runs_name_the_lists(
     assert code == 0, err
     shown = table_column(out, "LISTS")
     assert shown and set(shown) <= set(names.values()), shown
+
+
+def test_the_intents_sync_leaves_the_event_loop_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk flush takes milliseconds: the other workers' requests go on meanwhile, and the
+    intent is on disk before `intent` returns."""
+    import threading
+
+    from audience_tui.core.compliance import journal as journal_module
+
+    loop_ran = threading.Event()
+    synced = []
+
+    def slow_fsync(fd: int) -> None:
+        loop_ran.wait(timeout=30)  # a guard against a hang, not a timing: the loop sets it
+        synced.append(loop_ran.is_set())
+
+    monkeypatch.setattr(journal_module.os, "fsync", slow_fsync)
+
+    async def main() -> None:
+        journal = Journal.for_run("suppress-test", tmp_path)
+
+        async def other_worker() -> None:
+            await asyncio.sleep(0)
+            loop_ran.set()
+
+        await asyncio.gather(journal.intent("a@x.no", "acc", "1"), other_worker())
+
+    asyncio.run(main())
+    assert synced == [True]
+    assert Journal.for_run("suppress-test", tmp_path).in_flight("a@x.no", "acc", "1")

@@ -6,10 +6,16 @@ accounts), so the same command finds it again. Before a write is sent, its inten
 synced to disk; after it, its outcome. On resume, an outcome that is final is not redone, and an
 intent without an outcome (the run stopped while the write was in flight) is settled by reading
 the member back, not by sending again unless the read shows the write never landed.
+
+Only the intent is synced, and off the event loop (a worker thread; writers syncing at once share
+the disk's flush): the other workers keep their requests going meanwhile. An outcome or a
+"done" line lost in a crash costs nothing: the intent without an outcome is read back on resume,
+and a pair marked done with such an intent is looked up again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -81,6 +87,8 @@ class Journal:
                     self.intents.add(key)
                 elif kind == "outcome":
                     self.outcomes[key] = event
+        unsettled = {key[:2] for key in self.intents if key not in self.outcomes}
+        self.done -= unsettled
 
     @property
     def resumed(self) -> bool:
@@ -113,17 +121,18 @@ class Journal:
         else:
             self._append({"event": "resume", "at": now(), **details}, sync=True)
 
-    def intent(self, email: str, account: str, audience: str | None, **details: Any) -> None:
-        """Written and synced before the write is sent."""
+    async def intent(self, email: str, account: str, audience: str | None, **details: Any) -> None:
+        """Written, and on disk when this returns: before the write is sent."""
         self.intents.add(entry_key(email, account, audience))
         event = {"event": "intent", "at": now(), "email": email, "account": account}
-        self._append({**event, "list": audience, **details}, sync=True)
+        self._append({**event, "list": audience, **details}, sync=False)
+        await asyncio.to_thread(self._sync)
 
     def outcome(self, record: Mapping[str, Any]) -> dict[str, Any]:
         event = {"event": "outcome", **record}
         key = entry_key(record["email"], record["account"], record.get("list"))
         self.outcomes[key] = event
-        self._append(event, sync=record.get("action") == "sent")
+        self._append(event, sync=False)
         return event
 
     def records(self) -> list[dict[str, Any]]:
@@ -144,5 +153,13 @@ class Journal:
             os.write(fd, data)
             if sync:
                 os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _sync(self) -> None:
+        """Flush what was appended to disk (from a worker thread)."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.fsync(fd)
         finally:
             os.close(fd)

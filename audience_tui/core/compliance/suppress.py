@@ -97,7 +97,10 @@ def _row(
 
 
 def workers_for(session: Session) -> Callable[[str], int]:
-    return lambda account: session.provider(account).capabilities.scan_concurrency
+    """Twice the requests the account takes at once: its client holds at most that many on the
+    wire (core.http), and the second half of the workers has its next request waiting while
+    the first half parses an answer or writes the journal, so the platform is never idle."""
+    return lambda account: 2 * session.provider(account).capabilities.scan_concurrency
 
 
 async def plan(
@@ -208,7 +211,7 @@ async def execute(
     async def one(account: str, target: Target) -> None:
         nonlocal done
         member, pair = target.member, (target.email, account)
-        journal.intent(target.email, account, member.audience_id, member=member.id)
+        await journal.intent(target.email, account, member.audience_id, member=member.id)
         outcome = await session.opt_out(account, member)
         line = journal.outcome(outcome_line(todo.request, target, outcome, platforms))
         lines.append(line)
