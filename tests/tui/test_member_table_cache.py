@@ -117,4 +117,4 @@ async def test_a_cursor_that_comes_back_never_shows_a_member_twice(sandbox: Sand
             assert table.current_member is None  # the last row is the page that failed
             shown = lines(table)[-1]
             assert "Placewise MPC: the platform's paging cursor did not advance" in shown
-            assert "this page failed: r retries" in status(screen)
+            assert "the platform's pages stop here (the row says why)" in status(screen)

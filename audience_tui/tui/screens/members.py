@@ -21,7 +21,7 @@ from textual.widgets import Label
 from textual.worker import Worker
 
 from ...core.columns import Column, columns_for
-from ...core.errors import AudienceError
+from ...core.errors import AudienceError, PagingError
 from ...core.export import ExportFormat, ExportResult, Progress, export_view
 from ...core.filters import FilterPlan, describe, plan_note
 from ...core.models import Audience, Filter, Member, Query, Sort
@@ -272,7 +272,12 @@ class MembersScreen(FollowsWrites, Screen[None]):
             if note := self._waiting():
                 line.append(f" · {note}", "dim")
             table.loading_note = f"…{note}" if note else LOADING
-            if table.failed():
+            failure = cache.failure(table.cursor_row)
+            if isinstance(failure, PagingError):  # the platform repeats itself or lies: say so
+                line.append(
+                    " · the platform's pages stop here (the row says why): r asks again", "red"
+                )
+            elif failure is not None:
                 line.append(" · this page failed: r retries", "red")
         if self.view.sort is not None and (column := self._sorted_column()) is not None:
             arrow = "▼" if self.view.sort.descending else "▲"
