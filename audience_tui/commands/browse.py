@@ -262,12 +262,11 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
-    started = time.monotonic()
+    until = time.monotonic() + deadlines.LOOKUP  # the labels are read in what is left of it
     results = await ctx.session.lookup(args.email, args.account)
-    left = max(0.0, deadlines.LOOKUP - (time.monotonic() - started))
     failures = unsearched(results, ctx)
     found = [r for r in results if r.error is None and r.members]
-    labelled = await asyncio.gather(*(_lookup_rows(ctx, args, result, left) for result in found))
+    labelled = await asyncio.gather(*(_lookup_rows(ctx, args, result, until) for result in found))
     rows = [row for account_rows in labelled for row in account_rows]
     columns = ["account", "platform", "list", "id", "email", "status"]
     if rows:
@@ -286,30 +285,40 @@ async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def _lookup_rows(
-    ctx: Context, args: argparse.Namespace, result: LookupResult, left: float
+    ctx: Context, args: argparse.Namespace, result: LookupResult, until: float
 ) -> list[dict[str, Any]]:
     """The rows of one account's lookup result, with its lists' names and its fields' labels.
 
-    Those are read after the lookup, in what is `left` of the lookup's deadline: when they
-    cannot be had in time, the rows keep list ids and raw values rather than losing what the
-    lookup found or making the person wait past the deadline."""
+    Those are read after the lookup, by `until` (the lookup's deadline, a time.monotonic()):
+    the lists first, then the fields of every list the person is on, together. When they cannot
+    be had in time, the rows keep list ids and raw values rather than losing what the lookup
+    found or making the person wait past the deadline."""
     name = result.account.name
     provider = ctx.session.provider(name)
+
+    def left() -> float:
+        return max(0.0, until - time.monotonic())
+
     try:
-        lists = within(left, f"{name}'s list names", ctx.session.audiences(name))
+        lists = within(left(), f"{name}'s list names", ctx.session.audiences(name))
         audiences = {a.id: a for a in await lists}
     except AudienceError as exc:
         print(f"{name}: list names and field labels not shown: {exc}", file=ctx.err)
         audiences = {}
+    wanted = {m.audience_id: audiences[m.audience_id] for m in result.members
+              if m.audience_id in audiences}  # fmt: skip
 
-    async def fields_of(audience: Audience | None) -> list[FieldSpec]:
-        if audience is None:
-            return []
+    async def fields_of(audience: Audience) -> list[FieldSpec]:
         try:
-            return await within(left, f"{name}'s fields", provider.fields(audience))
+            return await provider.fields(audience)
         except AudienceError:
             return []
 
+    try:
+        read = asyncio.gather(*(fields_of(audience) for audience in wanted.values()))
+        specs = dict(zip(wanted, await within(left(), f"{name}'s fields", read), strict=True))
+    except AudienceError:
+        specs = {}
     rows = []
     for member in result.members:
         audience = audiences.get(member.audience_id or "")
@@ -318,7 +327,7 @@ async def _lookup_rows(
             audience.name if audience is not None else member.audience_id,
             member,
             fmt=args.format,
-            fields=await fields_of(audience),
+            fields=specs.get(member.audience_id, []),
             raw=args.raw,
         )
         row["platform"] = result.account.platform

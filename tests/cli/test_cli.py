@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,32 @@ def test_a_mapped_column_adds_to_the_columns_matched_by_name(
     assert "email -> email, firstname -> first_name, city -> city" in out
     code, _, err = run(capsys, *argv, "--map", "surname=last_name")
     assert code == 2 and "no column 'surname'" in err
+
+
+def test_lookup_labels_are_read_by_the_lookups_deadline(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Field labels that never come are waited for until the lookup's deadline, once: not a
+    deadline's worth again for each list the person is on (a lookup under faults took 14 s)."""
+    from audience_tui.commands import browse
+    from audience_tui.core import deadlines
+    from audience_tui.providers.heyloyalty.adapter import HeyloyaltyProvider
+
+    async def never(self: object, audience: object) -> list[object]:
+        await asyncio.Event().wait()
+        return []
+
+    ends: list[float] = []
+
+    def within(seconds: float, action: str, work: object) -> object:
+        ends.append(time.monotonic() + seconds)  # when this wait gives up
+        return deadlines.within(seconds, action, work)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HeyloyaltyProvider, "fields", never)
+    monkeypatch.setattr(browse, "within", within)
+    monkeypatch.setattr(deadlines, "LOOKUP", 3.0)
+    email = person(1300).email  # on several Heyloyalty lists
+    code, out, err = run(capsys, "lookup", email, "--account", "demo-heyloyalty", "--format", "csv")
+    assert code == 0, err
+    assert len(out.splitlines()) > 2  # the header and a row per list, with the lists' names
+    assert max(ends) - min(ends) < 0.5  # every wait ends at the one deadline
