@@ -4,8 +4,11 @@ Each command runs as a person runs it (`audience-tui --demo --faults SPEC ...`, 
 over the bench database): `lookup` of one email in the five demo accounts, and `lists` of each
 account. The target is the action's deadline (core.deadlines: past it, what did answer is shown
 and the account that did not is named, exit 4). The figure is the slowest command of the kind,
-start-up included; the note says what answered and what was reported, account by account.
-Every fault is seeded, so each run meets the same failures; 50 ms of latency on every request.
+start-up included; the note says what answered and what was reported, account by account. The
+deadline counts from the action's start, so the command's own start (a command that stops at
+once, in the same run) is its baseline: target met when the figure less that start is within
+the deadline, and the command ended with a clear answer (no crash). Every fault is seeded, so
+each run meets the same failures; 50 ms of latency on every request.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -96,6 +100,7 @@ async def run() -> list[Row]:
     isolate()
     email = person(1300).email  # on several platforms: each adapter does its whole lookup
     command(LATENCY, "lists", ACCOUNTS[0])  # the bench database's pages warm
+    start = statistics.median(command(LATENCY, "lists", "no-such-account").took for _ in range(3))
     rows = []
     for kind, spec in KINDS.items():
         faults = f"{spec},{LATENCY}"
@@ -105,10 +110,10 @@ async def run() -> list[Row]:
                 f"10. clear answer under {kind}: lookup in 5 accounts (--faults {spec}, 50 ms)",
                 ms(found.took),
                 "ms",
-                f"deadline {deadlines.LOOKUP:g} s",
-                round(found.took / deadlines.LOOKUP, 2),
+                f"deadline {deadlines.LOOKUP:g} s after the command's start, {ms(start)} ms",
+                round((found.took - start) / deadlines.LOOKUP, 2),
                 f"<= {deadlines.LOOKUP:g} s",
-                found.took <= deadlines.LOOKUP and clear(found),
+                found.took - start <= deadlines.LOOKUP and clear(found),
                 lookup_note(found),
             )
         )
@@ -119,10 +124,10 @@ async def run() -> list[Row]:
                 f"10. clear answer under {kind}: lists of each account (--faults {spec}, 50 ms)",
                 ms(slowest),
                 "ms",
-                f"deadline {deadlines.LISTS:g} s",
-                round(slowest / deadlines.LISTS, 2),
+                f"deadline {deadlines.LISTS:g} s after the command's start, {ms(start)} ms",
+                round((slowest - start) / deadlines.LISTS, 2),
                 f"<= {deadlines.LISTS:g} s",
-                slowest <= deadlines.LISTS and all(map(clear, listed.values())),
+                slowest - start <= deadlines.LISTS and all(map(clear, listed.values())),
                 "; ".join(lists_note(name, answer) for name, answer in listed.items()),
             )
         )
