@@ -14,6 +14,7 @@ from tui_helpers import SIZE, settle
 
 from audience_tui.core.session import Session
 from audience_tui.demo import FaultSpec, Sandbox, demo_session
+from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.compliance import ComplianceScreen, TypeToConfirm
 from audience_tui.tui.widgets.data_table import DataTable
@@ -122,3 +123,42 @@ async def test_escape_stops_a_running_job_and_stays(app_session: Session, sandbo
         assert "stopped" in state(screen)
         await app.workers.wait_for_complete()
         assert not any(w.is_running for w in app.workers if w.node is screen)
+
+
+async def test_a_suppression_by_keys_alone_names_the_lists(
+    app_session: Session, tmp_path: Path
+) -> None:
+    """Type the file, enter (dry run), r (run): `r` runs rather than landing in the field, and
+    the receipt on screen names the lists; a changed file asks for a new dry run first."""
+    source = tmp_path / "list.csv"
+    source.write_text(f"email\n{person(0).email}\n{person(1).email}\n", encoding="utf-8")
+    names = {a.name for acc in app_session.accounts for a in await app_session.audiences(acc.name)}
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        target = screen.query_one("#target", Input)
+        target.value = str(source)
+        await pilot.press("enter")
+        await settle(pilot)
+        run = screen.query_one("#run", Button)
+        assert not run.disabled and screen.focused is run, state(screen)
+
+        target.value = str(source) + "x"  # another file: the dry run no longer holds
+        await pilot.pause()
+        assert run.disabled and "dry run again" in state(screen)
+        target.value = str(source)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.focused is run
+
+        await pilot.press("r")
+        await settle(pilot)
+        assert target.value == str(source)
+        assert "Saved:" in state(screen), state(screen)
+        table = screen.query_one("#results", DataTable)
+        keys = [column.key.value for column in table.columns.values()]
+        assert "request" not in keys and "list" in keys
+        column = keys.index("list")
+        lists = {str(table.get_cell_at((row, column))) for row in range(table.row_count)}
+        lists -= {"", "—"}  # not found: no list
+        assert lists and lists <= names, lists

@@ -20,6 +20,7 @@ from ..export import csv_cell
 from ..models import Member
 from ..redact import redact
 from .journal import compliance_dir, now
+from .lists import ListNames
 
 COLUMNS = (
     "request",
@@ -67,6 +68,24 @@ def receipt_line(
         "at": now(),
         **details,
     }
+
+
+def readable(lines: Sequence[Mapping[str, Any]], names: ListNames) -> list[dict[str, Any]]:
+    """Receipt lines as a person reads them on screen: lists by name, what was done and how it
+    was proven; the request and timestamps are left to the file."""
+    return [
+        {
+            "email": line["email"],
+            "account": line["account"],
+            "list": names.names(line["account"], str(line["list"]).split(","))
+            if line.get("list")
+            else "",
+            "status_before": line.get("status_before") or "",
+            "action": line["action"],
+            "proof": line.get("error") or line.get("read_back") or "",
+        }
+        for line in lines
+    ]
 
 
 def default_path(kind: str) -> Path:

@@ -27,7 +27,7 @@ from ...core.compliance import erase as erasure
 from ...core.compliance import suppress as suppression
 from ...core.compliance.emails_csv import read_emails
 from ...core.compliance.journal import Journal, compliance_dir, now, run_key
-from ...core.compliance.receipt import default_path, summary, write_receipt
+from ...core.compliance.receipt import default_path, readable, summary, write_receipt
 from ...core.errors import AudienceError
 from ...core.session import Session
 from ..widgets.cells import error_text, text
@@ -112,11 +112,13 @@ class TypeToConfirm(ModalScreen[bool]):
 class ComplianceScreen(Screen[None]):
     TITLE = "Compliance"
     HELP = (
-        "Jobs across every account at once. Pick a job on the left, give its file or email, and "
-        "press `d` (Dry run): nothing is sent, the table shows what was found and what would be "
-        "done. `r` (Run) then does it, with progress; the receipt (JSON Lines and CSV) or report "
-        "is saved and its path shown. `escape` stops a running job (a suppression run resumes "
-        "from its journal when run again) and otherwise goes back."
+        "Jobs across every account at once. Pick a job on the left (`enter` moves on to its "
+        "field), give its file or email and press `enter` for the dry run (`d` where the job "
+        "needs no field): nothing is sent, the table shows what was found and what would be "
+        "done, and the focus moves to Run. `r` (or `enter` there) then does it, with progress; "
+        "the receipt (JSON Lines and CSV) or report is saved and its path shown. Changing the "
+        "file or email asks for a new dry run. `escape` stops a running job (a suppression run "
+        "resumes from its journal when run again) and otherwise goes back."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop_or_back", "Stop / back", id="compliance.back"),
@@ -175,8 +177,29 @@ class ComplianceScreen(Screen[None]):
         target.placeholder = job.asks
         self.query_one("#run", Button).disabled = True
         self.query_one("#progress", ProgressBar).display = False
-        self._say(Text("d: dry run (nothing is sent)", style="dim"))
+        self._say(Text(f"{self._dry_key()}: dry run (nothing is sent)", style="dim"))
         self._table([])
+
+    def _dry_key(self) -> str:
+        """The key that starts the job's dry run: in its file or email field, enter (a `d`
+        would be typed into the field); for a job without one, `d`."""
+        return "enter" if JOBS[self.job].asks else "d"
+
+    @on(OptionList.OptionSelected, "#jobs")
+    def _selected(self) -> None:
+        """enter on a job: on to its field, or its dry run when it needs none."""
+        if JOBS[self.job].asks:
+            self.query_one("#target", Input).focus()
+        else:
+            self.action_dry_run()
+
+    @on(Input.Changed, "#target")
+    def _target_changed(self) -> None:
+        """A new file or email: the last dry run no longer says what Run would do."""
+        if self.planned is not None and not self.running:
+            self.planned = None
+            self.query_one("#run", Button).disabled = True
+            self._say(Text(f"Changed. {self._dry_key()}: dry run again", style="dim"))
 
     # --- the table and the state line -------------------------------------------------------------
     def _say(self, message: Text) -> None:
@@ -247,7 +270,10 @@ class ComplianceScreen(Screen[None]):
             self.running = False
         self._table(rows)
         self._say(message)
-        self.query_one("#run", Button).disabled = self.planned is None
+        run = self.query_one("#run", Button)
+        run.disabled = self.planned is None
+        if not run.disabled:
+            run.focus()  # so `r` (or enter) runs it rather than being typed into the field
 
     async def _plan(self, job: str, target: str) -> tuple[list[dict[str, Any]], Text]:
         accounts = [a.name for a in self.session.accounts]
@@ -323,7 +349,7 @@ class ComplianceScreen(Screen[None]):
             path, _ = write_receipt(
                 default_path("erase"), lines, summary(todo.request, lines, **details)
             )
-            return lines, str(path)
+            return readable(lines, todo.names), str(path)
         if job == "access":
             report = self.planned
             stamp = now().replace(":", "")
@@ -338,4 +364,4 @@ class ComplianceScreen(Screen[None]):
         lines = journal.records()
         extra = {"kind": kind, "accounts": todo.accounts, "started": journal.started}
         path, _ = write_receipt(default_path(kind), lines, summary(todo.request, lines, **extra))
-        return lines, str(path)
+        return readable(lines, todo.names), str(path)
