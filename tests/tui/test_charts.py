@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.style import Style
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Label, OptionList
@@ -38,7 +39,7 @@ from audience_tui.tui.screens.charts import ChartsScreen, chart_cache
 from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.widgets.bar_chart import MAX_BARS, BarChart, chart_text
-from audience_tui.tui.widgets.time_chart import TimeChart
+from audience_tui.tui.widgets.time_chart import TimeChart, legend
 
 HOSTILE = "[@click=app.quit]x[/] \x1b]0;pwned\x07"
 
@@ -348,7 +349,7 @@ async def test_placewise_reports_over_time(session: Session) -> None:
         assert screen.series is not None and screen.series.report == "member_balance"
         assert screen.series.series == ["in", "out"]
         text = screen_text(app)
-        assert "Member balance, last 5 years, by 1mo" in text and "in, out" in text
+        assert "Member balance, last 5 years, by 1mo" in text and "▬ in  ▬ out" in text
         await choose(pilot, "#reports", "members_count_history")
         await choose(pilot, "#periods", "3652")
         series = screen.series
@@ -356,7 +357,14 @@ async def test_placewise_reports_over_time(session: Session) -> None:
         values = [p.values["members"] for p in series.points]
         assert values == sorted(values) and values[-1] == screen.audience.member_count
         plot = screen.query_one(TimeChart).render()
-        assert isinstance(plot, Text) and "members" in plot.plain
+        assert isinstance(plot, Text) and plot.plain.strip()
+        assert "members" not in plot.plain  # no legend drawn over the line
+        assert str(screen.query_one("#time-status", Label).render()).endswith("▬ members")
+        mark = legend(series).spans[0]  # the legend above the plot, in the line's colour
+        drawn = {
+            s.style.color.number for s in plot.spans if isinstance(s.style, Style) and s.style.color
+        }
+        assert Style.parse(str(mark.style)).color.number in drawn  # the line's colour
         await pilot.press("t")
         assert screen.query_one("#fields", OptionList).has_focus
 

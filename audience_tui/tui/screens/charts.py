@@ -34,7 +34,7 @@ from ..widgets.bar_chart import BarChart
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
-from ..widgets.time_chart import TimeChart
+from ..widgets.time_chart import TimeChart, legend
 
 REDRAW_EVERY = 0.2  # seconds between redraws while a scan grows
 MAX_VALUES = 5_000  # a scan stops beyond this many different values (emails, ids)
@@ -330,7 +330,7 @@ class ChartsScreen(Screen[None]):
         self.query_one("#timechart", TimeChart).show(series)
         line = Text(title, style="bold").append(f" · {len(series.points):,} points")
         if series.series:
-            line.append(" · ").append(", ".join(clean(name) for name in series.series))
+            line.append(" · ").append_text(legend(series))
         if self.view_query.filter or self.view_query.status is not None:
             line.append(" · the whole list: reports take no filter", style="dim")
         status.update(line)

@@ -1,11 +1,13 @@
 """A line chart of a platform's time-series report (textual-plotext), one line per series.
 
-Plotext's output is read back with `Text.from_ansi`, so every string we hand it that came from
-the platform (series labels) is cleaned of control characters first.
+Plotext draws its legend inside the plot, in a corner, over the lines that pass there; the
+legend is ours instead (`legend`), in the same colours, for the screen to show outside the plot.
+Series names come from the platform: the legend is plain Text of cleaned names.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ...core.models import TimeSeries
@@ -15,6 +17,20 @@ from ...core.sanitize import clean
 DAY_FORM = "Y-m-d"
 MINUTE_FORM = "Y-m-d H:M"
 SUB_DAY = ("5m", "1h")
+# One colour per series, in order; names both plotext and Rich know (the same terminal colours).
+COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
+
+
+def colour_of(index: int) -> str:
+    return COLOURS[index % len(COLOURS)]
+
+
+def legend(series: TimeSeries) -> Text:
+    """The series' names, each after a mark in its line's colour ("▬ in  ▬ out")."""
+    out = Text()
+    for index, name in enumerate(series.series):
+        out.append("  " if index else "").append("▬ ", style=colour_of(index)).append(clean(name))
+    return out
 
 
 def points_of(series: TimeSeries, name: str, form: str) -> tuple[list[str], list[float]]:
@@ -39,8 +55,8 @@ class TimeChart(PlotextPlot):
         if series is not None:
             form = MINUTE_FORM if series.interval in SUB_DAY else DAY_FORM
             plt.date_form(form)
-            for name in series.series:
+            for index, name in enumerate(series.series):
                 dates, values = points_of(series, name, form)
-                if dates:
-                    plt.plot(dates, values, label=clean(name), marker="hd")
+                if dates:  # no label: plotext's legend would cover the lines
+                    plt.plot(dates, values, marker="hd", color=colour_of(index))
         self.refresh()
