@@ -169,6 +169,9 @@ PLATFORMS = ("android", "ios", "webforms", "other")
 
 _EPOCH = datetime(2017, 1, 1, tzinfo=UTC)
 _SPAN_SECONDS = 8 * 365 * 86400  # created_at spreads over 2017..2024
+# The demo world's present: every date seeded from a person (joining, leaving, a change) lies
+# before it, so the demo never shows a date in the future, and shows the same dates on every run.
+DEMO_TODAY = datetime(2025, 6, 1, tzinfo=UTC)
 _ASCII = str.maketrans(
     {
         "ø": "o",
@@ -246,6 +249,13 @@ def person(index: int) -> Person:
         channel=CHANNELS[d[21] % len(CHANNELS)],
         platform=PLATFORMS[d[22] % len(PLATFORMS)],
     )
+
+
+def later(start: datetime, step: timedelta, until: datetime = DEMO_TODAY) -> datetime:
+    """`start` plus `step`, folded back to stay before `until` (a step that fits is kept as it
+    is): an event after joining that never lies in the demo's future."""
+    room = until - start
+    return start + step % room if room > timedelta(0) else start
 
 
 def chance(index: int, salt: str, percent: float) -> bool:

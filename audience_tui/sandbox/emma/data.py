@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..demo_credentials import EMMA_ACCOUNT_ID
-from ..people import INTERESTS, chance, number, person, pick
+from ..people import INTERESTS, chance, later, number, person, pick
 from ..store import BuildProgress, Store
 
 ACCOUNT_ID = EMMA_ACCOUNT_ID
@@ -239,7 +239,7 @@ def _person_row(index: int) -> tuple[tuple[Any, ...], str, str | None]:
         "interests": list(p.interests),
     }
     since = p.created_at
-    modified = since + timedelta(days=number(index, "emma-modified", 400))
+    modified = later(since, timedelta(days=number(index, "emma-modified", 400)))
     archived = stamp(modified) if chance(index, "emma-archived", 1) else None
     opted_at = stamp(modified) if status == "o" else None
     row = (

@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any
 
 from .. import people
-from ..people import Person, person
+from ..people import Person, later, person
 from ..store import COMMIT_ROWS, BuildProgress, Store
 from .listing import store_docs
 
@@ -261,7 +261,7 @@ def _row(
     if int.from_bytes(dice[0:2]) % 100 < 6:
         status = "unsubscribed"
         days = 30 + int.from_bytes(dice[2:4]) % 900
-        unsubscribed = (created + timedelta(days=days)).strftime(TIME_FORMAT)
+        unsubscribed = later(created, timedelta(days=days)).strftime(TIME_FORMAT)
     elif dice[4] % 100 < 3:
         status = "temporary"
     values = _values(p, dice)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from ..people import chance, number, person, pick
+from ..people import chance, later, number, person, pick
 from ..store import BuildProgress, Store
 
 SEED_KEY = "kajabi:v1"
@@ -115,7 +115,7 @@ def _contact_row(
         pick(index, salt + "custom2", ("instagram", "podcast", "friend", "google")),
         None,
         iso(created),
-        iso(created + timedelta(days=number(index, salt + "upd", 30))),
+        iso(later(created, timedelta(days=number(index, salt + "upd", 30)), now)),
     )
 
 

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..people import person
+from ..people import later, person
 from ..store import BuildProgress, Store
 
 SCHEMA = """
@@ -137,7 +137,7 @@ def subscriber_row(spec: ListSpec, index: int) -> tuple[object, ...]:
         _LAST_SEND - timedelta(days=30 + coins.below(60)),
     )
     out = coins.percent(spec.unsub_percent)
-    left = joined + timedelta(days=1 + coins.below(700)) if out else None
+    left = later(joined, timedelta(days=1 + coins.below(700))) if out else None
     sent = coins.below(25 if out else 400)
     opened = coins.below(sent + 1)
     clicked = coins.below(opened // 3 + 1)
