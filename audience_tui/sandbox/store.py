@@ -211,8 +211,8 @@ class Store:
         """A big list's rows progress.done..progress.total-1: `insert(conn, start, stop)` for
         steps of `step` rows, committed every COMMIT_ROWS (rounded to whole steps), `finish`
         in the last transaction and `committed(end)` after each commit. `progress.done` moves
-        with every step; readers see the rows at their transaction's commit, and a stopped
-        build resumes after the last one."""
+        at each commit, with what readers can see (the list's member count agrees with it),
+        and a stopped build resumes after the last commit."""
         per_commit = step * max(1, COMMIT_ROWS // step)
         while progress.done < progress.total:
             first, end = progress.done, min(progress.total, progress.done + per_commit)
@@ -220,15 +220,11 @@ class Store:
             def chunk(conn: sqlite3.Connection, first: int = first, end: int = end) -> None:
                 for start in range(first, end, step):
                     insert(conn, start, min(start + step, end))
-                    progress.done = min(start + step, end)
                 if end == progress.total:
                     finish(conn)
 
-            try:
-                self.write(chunk)
-            except BaseException:
-                progress.done = first  # rolled back
-                raise
+            self.write(chunk)
+            progress.done = end
             committed(end)
         # the last commits' log, up to COMMIT_ROWS rows, into the database and off the disk
         self.connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
