@@ -25,9 +25,9 @@ async def test_p_probes_the_highlighted_account(session: Session) -> None:
         assert isinstance(app.screen, ProbeScreen)
         checks = app.screen.query_one("#checks", DataTable)
         verdicts = [checks.get_cell(str(i), "Verdict").plain for i in range(checks.row_count)]
-        assert verdicts == ["confirmed"] * 3
+        assert verdicts == ["confirmed"] * 4  # reporting auth, cursor keys, consent, DELETE
         state = app.screen.query_one("#state", Label).render()
-        assert "3 confirmed" in str(state) and "probe-demo-placewise" in str(state)
+        assert "4 confirmed" in str(state) and "probe-demo-placewise" in str(state)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, AccountsScreen)
