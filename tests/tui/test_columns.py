@@ -58,7 +58,7 @@ async def test_a_column_is_what_the_members_hold_page_for_page(
         for spec in specs:
             column = await provider.column(audience, Query(), request, spec.name)
             values = [m.fields.get(spec.name) for m in whole.members]
-            page = {"total": whole.total, "has_more": whole.has_more}
+            page = {"total": whole.total, "has_more": whole.has_more, "first": whole.members[0].id}
             assert column == Column.of(values, next_cursor=whole.next_cursor, **page), spec.name
             assert column.size == len(whole.members)
 
@@ -77,7 +77,10 @@ async def test_heyloyalty_reads_a_column_without_making_members(
     monkeypatch.setattr(heyloyalty, "parse_page", no_members)
     column = await provider.column(audience, Query(), PageRequest(300, 300), "interests")
     assert column == Column.of(
-        [m.fields.get("interests") for m in whole.members], total=whole.total, has_more=True
+        [m.fields.get("interests") for m in whole.members],
+        total=whole.total,
+        has_more=True,
+        first=whole.members[0].id,
     )
     assert len(column.values) < column.size == 300
 
