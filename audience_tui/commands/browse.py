@@ -327,7 +327,7 @@ async def _lookup_rows(
             audience.name if audience is not None else member.audience_id,
             member,
             fmt=args.format,
-            fields=specs.get(member.audience_id, []),
+            fields=specs.get(member.audience_id or "", []),
             raw=args.raw,
         )
         row["platform"] = result.account.platform
