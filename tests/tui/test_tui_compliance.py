@@ -162,3 +162,13 @@ async def test_a_suppression_by_keys_alone_names_the_lists(
         lists = {str(table.get_cell_at((row, column))) for row in range(table.row_count)}
         lists -= {"", "—"}  # not found: no list
         assert lists and lists <= names, lists
+
+
+async def test_a_dry_run_without_a_file_asks_for_one(app_session: Session) -> None:
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert state(screen).startswith("First give the path of the CSV file"), state(screen)
+        assert screen.focused is screen.query_one("#target", Input)

@@ -224,8 +224,15 @@ class ComplianceScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------------
     @on(Button.Pressed, "#dry")
     def action_dry_run(self) -> None:
-        if not self.running:
-            self._dry_run(self.job, self.query_one("#target", Input).value.strip())
+        if self.running:
+            return
+        target = self.query_one("#target", Input)
+        job = JOBS[self.job]
+        if job.asks and not target.value.strip():
+            target.focus()
+            self._say(Text(f"First give the {job.asks}.", style="yellow"))
+            return
+        self._dry_run(self.job, target.value.strip())
 
     @on(Input.Submitted, "#target")
     def _submitted(self) -> None:
