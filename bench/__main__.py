@@ -114,6 +114,7 @@ def main() -> None:
         ("cli_members",),
         ("faults",),
         ("startup",),
+        ("compliance", "--emails", "1000" if args.quick else "10000"),
     ]
     for run in runs:
         rows.extend(child(*run))
