@@ -172,3 +172,29 @@ async def test_a_dry_run_without_a_file_asks_for_one(app_session: Session) -> No
         await settle(pilot)
         assert state(screen).startswith("First give the path of the CSV file"), state(screen)
         assert screen.focused is screen.query_one("#target", Input)
+
+
+async def test_the_drift_dry_run_says_how_many_drifted(
+    app_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """d on Consent drift: the drifted people in the table, their count and the opt-outs the
+    run would send in the message (the scan itself is core's, tested there)."""
+    from audience_tui.core.compliance import drift
+
+    place = drift.Place("demo-emma", "all", "All members")
+    found = [drift.Drifted(person(0).email, opted_out_on=[place])]
+
+    async def find(*args: object, **kw: object) -> list[drift.Drifted]:
+        return found
+
+    monkeypatch.setattr(drift, "find", find)
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#jobs", OptionList).highlighted = 3  # Consent drift
+        await pilot.pause()
+        await pilot.press("d")
+        await settle(pilot)
+        assert state(screen).startswith("1 drifted email(s). "), state(screen)
+        assert "opt-out(s) to send" in state(screen)
+        assert screen.query_one("#results", DataTable).row_count == 1

@@ -310,7 +310,7 @@ class ComplianceScreen(Screen[None]):
         drifted = await drift.find(self.session, accounts, self._progress)
         rows_found = [d.row() for d in drifted]
         rows, message = await self._plan_suppression("drift", [d.email for d in drifted], accounts)
-        return rows_found or rows, message
+        return rows_found or rows, Text(f"{len(drifted):,} drifted email(s). ") + message
 
     async def _plan_suppression(
         self, kind: str, emails: list[str], accounts: list[str]
