@@ -18,7 +18,7 @@ from ..core.compliance import erase as erasure
 from ..core.compliance import suppress as suppression
 from ..core.compliance.emails_csv import EmailList, read_emails
 from ..core.compliance.journal import Journal, run_key
-from ..core.compliance.receipt import default_path, summary, write_receipt
+from ..core.compliance.receipt import default_path, readable, summary, write_receipt
 from ..core.errors import ValidationError
 from ..core.sanitize import clean
 from .context import Context
@@ -311,11 +311,12 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
         print("cancelled: nothing erased", file=ctx.out)
         return 1
     lines = await erasure.execute(session, todo, ProgressLine(ctx.err))
-    for ln in lines:
-        if ln["action"] == "erased":
-            print(f"{ln['account']} {ln['list']}: erased ({ln['read_back']})", file=ctx.out)
-        elif ln["action"] == "failed":
-            print(f"{ln['account']} {ln['list'] or ''}: NOT erased: {ln['error']}", file=ctx.err)
+    for row in readable(lines, todo.names):
+        where = f"{row['account']} ({row['list']})" if row["list"] else row["account"]
+        if row["action"] == "erased":
+            print(f"{where}: erased ({row['proof']})", file=ctx.out)
+        elif row["action"] == "failed":
+            print(f"{where}: NOT erased: {clean(row['proof'])}", file=ctx.err)
     details = {"kind": "erase", "email": todo.email, "accounts": todo.accounts}
     path, twin = write_receipt(
         args.receipt or default_path("erase"), lines, summary(todo.request, lines, **details)

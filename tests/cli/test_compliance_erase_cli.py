@@ -49,6 +49,7 @@ def test_dry_run_then_erase_with_receipt(
     receipt = tmp_path / "erase.jsonl"
     code, out, err = run(capsys, "erase", email, "--yes", "--receipt", str(receipt))
     assert code == 0, err
+    assert "demo-kajabi (Yoga Academy): erased (absent: " in out  # the list by its name
     lines = [json.loads(line) for line in receipt.read_text().splitlines()]
     erased = [ln for ln in lines[:-1] if ln["action"] == "erased"]
     assert {ln["account"] for ln in erased} == before
