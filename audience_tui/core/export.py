@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -65,10 +65,10 @@ def csv_cells(values: list[Any], *, formula_guard: bool = True) -> list[str]:
     return clean_texts(texts)
 
 
-def csv_rows(values: list[Any], width: int, *, formula_guard: bool = True) -> list[list[str]]:
+def csv_rows(values: list[Any], width: int, *, formula_guard: bool = True) -> Iterator[list[str]]:
     """`csv_cells` of a page's values laid out row after row, as rows of `width` cells."""
     cells = csv_cells(values, formula_guard=formula_guard)
-    return [cells[start : start + width] for start in range(0, len(cells), width)]
+    return (cells[start : start + width] for start in range(0, len(cells), width))
 
 
 def _text(value: Any, formula_guard: bool) -> str:

@@ -18,6 +18,7 @@ REPLACEMENT = "\ufffd"
 _CONTROLS = r"\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _CONTROL = re.compile(f"[{_CONTROLS}]")
 _CHANGED = re.compile(f"[\t{_CONTROLS}]")  # what `clean` changes in a text
+_BATCH = 2048  # texts searched at once: a page's text (megabytes) is not copied whole
 # JSON escapes C0 controls itself; DEL, C1 codes (0x9b is an 8-bit CSI), line separators, bidi
 # overrides and lone surrogates it would write raw, so they are written as \u escapes too.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -38,9 +39,10 @@ def clean_texts(texts: list[str]) -> list[str]:
     """`clean` over many texts (a page of CSV cells): one search over them all, and each text
     cleaned only when something in the page is to change. A million members are 14 million
     cells, and a `clean` call per cell was a third of writing them out."""
-    if not _CHANGED.search("".join(texts)):  # a match is one character: none spans two texts
-        return texts
-    return [clean(text) for text in texts]
+    for start in range(0, len(texts), _BATCH):  # a match is one character: none spans two
+        if _CHANGED.search("".join(texts[start : start + _BATCH])):
+            return [clean(text) for text in texts]
+    return texts
 
 
 def one_line(value: Any, width: int | None = None) -> str:
