@@ -53,3 +53,10 @@ def test_a_clean_page_is_not_cleaned_cell_by_cell(monkeypatch) -> None:
     cells = csv_cells(page)
     assert cells[4] == "'=SUM(A1)" and cells[3] == ""
     assert len(calls) < 10  # one pass over the page, not a call per cell
+
+
+def test_a_control_character_anywhere_in_a_long_page_is_cleaned() -> None:
+    page: list[Any] = ["Anna"] * 5000
+    page[4321] = "\x1b[2Jx"
+    cells = csv_cells(page)
+    assert cells[4321] == "\ufffd[2Jx" and cells[0] == "Anna"
