@@ -60,3 +60,23 @@ def test_member_data_is_escaped_in_html_and_markdown() -> None:
     assert "<script>" not in page and "&lt;script&gt;" in page and "\x1b" not in page
     text = render(report, "md")
     assert "<script>" not in text and "\\|" in text and "\x1b" not in text
+
+
+def test_a_kajabi_customer_record_is_in_the_report(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lookup finds the contact; the customer record (revenue, sign-ins) is personal data
+    held too, found by the customers list's own email filter."""
+    sql = (
+        "SELECT c.email, cu.net_revenue FROM kajabi_customers cu"
+        " JOIN kajabi_contacts c ON c.id = cu.contact_id ORDER BY cu.id LIMIT 1"
+    )
+    email, revenue = sandbox.store.connect().execute(sql).fetchone()
+    code, out, err = run(capsys, "subject-access", email, "--account", "demo-kajabi")
+    assert code == 0, err
+    records = json.loads(out)["records"]
+    kinds = {r["list"].endswith(":customers") for r in records}
+    assert kinds == {True, False}, [r["list"] for r in records]
+    customer = next(r for r in records if r["list"].endswith(":customers"))
+    assert customer["status"] == "unknown" and customer["email"].casefold() == email.casefold()
+    assert str(float(revenue)) in {str(f["value"]) for f in customer["fields"]}

@@ -23,6 +23,7 @@ from ..session import Session
 from . import Search
 from .import_history import ImportHistory, ImportLine, history
 from .journal import now
+from .other_records import other_records
 
 FORMATS = ("json", "md", "html")
 
@@ -46,6 +47,7 @@ async def gather(session: Session, email: str, accounts: list[str] | None = None
     report = Report.new(session, email, accounts, generated=now())
     for name, members in await report.lookups(session):
         try:
+            members += await other_records(session, name, report.email, members)
             report.held += [await _held(session, name, member) for member in members]
         except AudienceError as exc:
             report.errors[name] = str(exc)
