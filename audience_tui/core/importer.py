@@ -14,7 +14,9 @@ One count of refused rows (`refused`): those the app withheld before sending (th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +30,15 @@ from .models import Audience, ImportJob, ImportRequest, ImportRowError, ImportSt
 from .session import Session
 from .write_op import Change, Outcome, Write
 
-__all__ = ["FINAL", "StartedImport", "follow", "refused", "start_import", "started_imports"]
+__all__ = [
+    "FINAL",
+    "StartedImport",
+    "follow",
+    "refused",
+    "see_through",
+    "start_import",
+    "started_imports",
+]
 
 FINAL = frozenset({ImportState.FINISHED, ImportState.FAILED, ImportState.UNTRACKED})
 WATCH_UNTRACKED = 120.0  # seconds an untracked import's list count is re-read after sending
@@ -66,7 +76,10 @@ async def follow(session: Session, entry: StartedImport) -> ImportJob:
     does not give (Placewise) is the time the app first saw the import over."""
     job = entry.job
     if watching(entry) and job.audience_id is not None:
-        entry.count_now = await member_count(session, entry.account, job.audience_id)
+        count = await member_count(session, entry.account, job.audience_id)
+        if count != entry.count_now:  # the platform took rows in: the list's views read it
+            session.writes.publish(Change("import", entry.account, audiences=(job.audience_id,)))
+        entry.count_now = count
     elif job.state not in FINAL:
         job = await session.provider(entry.account).import_status(job.id)
         if job.state in FINAL and job.finished_at is None:
@@ -76,6 +89,18 @@ async def follow(session: Session, entry: StartedImport) -> ImportJob:
     else:
         return job
     Journal().save([entry])
+    return entry.job
+
+
+async def see_through(session: Session, entry: StartedImport, every: float) -> ImportJob:
+    """Follow `entry` every `every` seconds until it is over (an untracked one: while its list's
+    count is watched), whichever screen is open: the views of its list hear of its end (or of
+    the rows an untracked import added) though nobody watches the monitor. A failed poll ends
+    it quietly (the monitor, when open, keeps polling)."""
+    with suppress(Exception):
+        while entry.job.state not in FINAL or watching(entry):
+            await asyncio.sleep(every)
+            await follow(session, entry)
     return entry.job
 
 

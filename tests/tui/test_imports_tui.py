@@ -74,13 +74,15 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Every worker done, except the file picker's loader, which waits for folders forever."""
+    """Every worker done, except the file picker's loader, which waits for folders forever, and
+    the app's following of a started import to its end (core.importer.see_through)."""
     await pilot.pause()
     for _ in range(1000):
         busy = [
             w
             for w in pilot.app.workers
-            if w.group != "_loader" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            if w.group not in ("_loader", "imports-through")
+            and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
         ]
         if not busy:
             break

@@ -28,6 +28,7 @@ from ...core.importer import (
     StartedImport,
     follow,
     observe_jobs,
+    see_through,
     start_import,
     started_imports,
     watching,
@@ -366,6 +367,13 @@ class ImportsScreen(Screen[None]):
             return
         self.draft = None
         self.followed = entry.job.id
+        # Followed to its end by the app, not this screen: the lists hear of it though the
+        # monitor is left (the screen's own polls come and go with it).
+        self.app.run_worker(
+            see_through(self.session, entry, FAST_POLL),
+            group="imports-through",
+            exit_on_error=False,
+        )
         self.notify(f"Import {one_line(entry.job.id)} started.", markup=False)
         self.action_refresh()
 
