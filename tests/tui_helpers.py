@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import Awaitable, Callable
 
 from rich.console import Console
@@ -42,6 +43,14 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def until(pilot: Pilot[None], check: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Wait until `check()` holds (the limit is only there so a broken test ends)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "gave up waiting"
+        await pilot.pause(0.02)
 
 
 async def settle_top(pilot: Pilot[None]) -> None:

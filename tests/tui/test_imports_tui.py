@@ -6,7 +6,6 @@ never overlap."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Label, Select
 from textual.worker import WorkerState
-from tui_helpers import SIZE, rows, screen_text
+from tui_helpers import SIZE, rows, screen_text, until
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
@@ -88,13 +87,6 @@ async def settle(pilot: Pilot[None]) -> None:
             break
         await asyncio.sleep(0.01)
     await pilot.pause()
-
-
-async def until(pilot: Pilot[None], check: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "gave up waiting"
-        await pilot.pause(0.05)
 
 
 async def open_monitor(pilot: Pilot[None], account: str) -> ImportsScreen:
