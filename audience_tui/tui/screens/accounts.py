@@ -26,6 +26,7 @@ from ...core.errors import (
 )
 from ...core.models import Account
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
@@ -49,7 +50,7 @@ def status_of(error: BaseException | None) -> Text:
     return Text("✗ error", style="red")
 
 
-class AccountsScreen(Screen[None]):
+class AccountsScreen(BackgroundWork, Screen[None]):
     TITLE = "Accounts"
     HELP = (
         "Your accounts on Placewise MPC, Ownpage, Kajabi, Emma and Heyloyalty, each checked in "

@@ -30,6 +30,7 @@ from ...core.models import Aggregate, Audience, FieldSpec, FieldType, Query, Tim
 from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..widgets.bar_chart import BarChart
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
@@ -76,7 +77,7 @@ def report_title(report: str) -> str:
     return clean(report).replace("_", " ").capitalize()
 
 
-class ChartsScreen(Screen[None]):
+class ChartsScreen(BackgroundWork, Screen[None]):
     TITLE = "Charts"
     HELP = (
         "Member counts by a field, as bars with counts and percentages. Choose a field on the "

@@ -30,6 +30,7 @@ from ...core.compliance.journal import Journal, compliance_dir, now, run_key
 from ...core.compliance.receipt import default_path, readable, summary, write_receipt
 from ...core.errors import AudienceError
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..widgets.cells import error_text, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
@@ -109,7 +110,7 @@ class TypeToConfirm(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class ComplianceScreen(Screen[None]):
+class ComplianceScreen(BackgroundWork, Screen[None]):
     TITLE = "Compliance"
     HELP = (
         "Jobs across every account at once. Pick a job on the left (`enter` moves on to its "

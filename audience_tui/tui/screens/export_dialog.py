@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet
 
 from ...core.export import FORMATS, ExportFormat, ExportResult, Progress
+from ..background import BackgroundWork
 from ..widgets.cells import error_text
 from .confirm import ConfirmScreen
 
@@ -153,7 +154,7 @@ class ExportDialog(ModalScreen[tuple[Path, ExportFormat] | None]):
         self.dismiss(None)
 
 
-class ExportProgress(ModalScreen[ExportResult | None]):
+class ExportProgress(BackgroundWork, ModalScreen[ExportResult | None]):
     """Runs the export; `escape` cancels it (no file is left); a failure is shown here."""
 
     HELP = "The export runs page by page. `escape` cancels it and removes the partial file."

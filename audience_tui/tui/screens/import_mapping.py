@@ -22,6 +22,7 @@ from textual.widgets import Button, Label, Select
 from ...core.columns import display_value
 from ...core.csvimport import CsvTable, ImportPlan, guess_mapping, plan_import
 from ...core.models import FieldSpec, row_email
+from ..background import BackgroundWork
 from ..widgets.cells import error_text, text
 from ..widgets.data_table import DataTable
 
@@ -44,7 +45,7 @@ def shown(spec: FieldSpec | None, value: object) -> str:
 OptedOut = Callable[[list[dict[str, Any]]], Awaitable[frozenset[str]]]
 
 
-class MappingStep(Widget):
+class MappingStep(BackgroundWork, Widget):
     """Column -> field choices with a live preview; posts `Confirmed(plan)` on "Import N rows"."""
 
     class Confirmed(Message):

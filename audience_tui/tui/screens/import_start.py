@@ -35,6 +35,7 @@ from ...core.errors import ValidationError
 from ...core.importer import opted_out_rows
 from ...core.models import Audience
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
@@ -86,7 +87,7 @@ def problem(error: Exception) -> Text:
     return error_text(error)
 
 
-class ImportStartScreen(Screen[ImportDraft | None]):
+class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
     TITLE = "New import"
     HELP = (
         "Choose the list and a CSV file (type its path or pick it in the tree: folders and .csv "

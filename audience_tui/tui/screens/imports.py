@@ -37,6 +37,7 @@ from ...core.models import Audience, ImportJob, ImportKind
 from ...core.provider import Provider
 from ...core.sanitize import one_line
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
@@ -49,7 +50,7 @@ SLOW_POLL = 30.0  # ... and while nothing does
 COUNTS = ("submitted", "added", "updated", "skipped", "errors")
 
 
-class ImportsScreen(Screen[None]):
+class ImportsScreen(BackgroundWork, Screen[None]):
     TITLE = "Imports"
     HELP = (
         "The account's imports: state, rows sent, added, updated, skipped and refused, with "
@@ -164,11 +165,8 @@ class ImportsScreen(Screen[None]):
             self._schedule()
 
     def _alive(self) -> bool:
-        """Still on screen with everything a poll draws on (a poll may end while the app is
-        closing it, when its widgets go one by one)."""
-        return self.is_attached and all(
-            self.query(name) for name in ("#imports", "#message", "#job-detail")
-        )
+        """Still on screen (a poll may end while the app is closing it)."""
+        return not self.closing
 
     def _schedule(self) -> None:
         if not self._alive():

@@ -19,6 +19,7 @@ from textual.widgets import Label
 from ...core.models import Audience
 from ...core.sanitize import clean
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..demo_builds import building, builds_of
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
@@ -33,7 +34,7 @@ BUILD_POLL = 0.5  # seconds between progress redraws while a demo list is being 
 RECOUNT_EVERY = 6  # polls between re-reading the member counts during a build
 
 
-class ListsScreen(FollowsWrites, Screen[None]):
+class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
     TITLE = "Lists"
     HELP = (
         "The account's lists with their member counts (— where the platform does not say). "

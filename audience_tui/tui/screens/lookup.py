@@ -24,6 +24,7 @@ from ...core.errors import ValidationError
 from ...core.models import Member, MemberStatus
 from ...core.sanitize import clean
 from ...core.session import LookupResult, Session, check_email
+from ..background import BackgroundWork
 from ..memberships import Target, targets, targets_of
 from ..widgets.cells import error_text, platform_title, status_text, text
 from ..widgets.data_table import DataTable
@@ -36,7 +37,7 @@ from .opt_out import OptOutScreen
 DONE = (MemberStatus.OPTED_OUT, MemberStatus.DELETED)
 
 
-class LookupScreen(ModalScreen[None]):
+class LookupScreen(BackgroundWork, ModalScreen[None]):
     """The prompt: in `account_name`, or in every account when it is None."""
 
     TITLE = "Look up"
@@ -123,7 +124,7 @@ class LookupScreen(ModalScreen[None]):
         self.app.switch_screen(MemberDetailScreen(self.session, *target))
 
 
-class LookupResultsScreen(FollowsWrites, Screen[None]):
+class LookupResultsScreen(BackgroundWork, FollowsWrites, Screen[None]):
     """Where one person is, across accounts, and the way to opt them out there."""
 
     TITLE = "Lookup results"

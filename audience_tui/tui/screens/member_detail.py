@@ -21,6 +21,7 @@ from ...core.columns import display_value
 from ...core.models import Audience, FieldSpec, Member
 from ...core.sanitize import clean
 from ...core.session import OptOutOutcome, Session
+from ..background import BackgroundWork
 from ..widgets.cells import (
     error_text,
     person,
@@ -36,7 +37,7 @@ from ..write_views import FollowsWrites, WriteConfirmed
 from .opt_out import OptOutScreen
 
 
-class MemberDetailScreen(FollowsWrites, Screen[Member]):
+class MemberDetailScreen(BackgroundWork, FollowsWrites, Screen[Member]):
     TITLE = "Member"
     HELP = (
         "Everything the platform returned about this member: the common fields first, then the "

@@ -30,6 +30,7 @@ from ...core.paging_scan import ScanPaging, plain_source, source_for
 from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..context import settings_of
 from ..demo_builds import build_of, building
 from ..status_words import scan_status, waiting
@@ -61,7 +62,7 @@ async def show_members(screen: MembersScreen) -> None:
     await screen.app.push_screen(screen)
 
 
-class MembersScreen(FollowsWrites, Screen[None]):
+class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
     TITLE = "Members"
     DEFAULT_CSS = "MembersScreen #filter, MembersScreen #status { width: 100%; }"
     HELP = (

@@ -27,6 +27,7 @@ from ...core.errors import AudienceError
 from ...core.models import Audience, Member
 from ...core.platforms import adapter_class
 from ...core.session import OptOutOutcome, Session
+from ..background import BackgroundWork
 from ..context import settings_of
 from ..memberships import Target
 from ..widgets.cells import (
@@ -39,7 +40,7 @@ from ..widgets.cells import (
 from ..widgets.data_table import DataTable
 
 
-class OptOutScreen(ModalScreen[list[OptOutOutcome]]):
+class OptOutScreen(BackgroundWork, ModalScreen[list[OptOutOutcome]]):
     HELP = (
         "Confirm the opt-out of the memberships listed. Nothing is sent until you press "
         "**Opt out** (focus starts on Cancel); `escape` cancels. Nothing is sent for a membership "

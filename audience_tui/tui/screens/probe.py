@@ -21,6 +21,7 @@ from textual.widgets import Button, Label
 from ...core.models import Check, Verdict
 from ...core.probe import probe, write_report
 from ...core.session import Session
+from ..background import BackgroundWork
 from ..widgets.cells import error_text, text
 from ..widgets.data_table import DataTable
 
@@ -31,7 +32,7 @@ STYLES: dict[Verdict, str] = {
 }
 
 
-class ProbeScreen(ModalScreen[None]):
+class ProbeScreen(BackgroundWork, ModalScreen[None]):
     HELP = (
         "Checks, with reads only, each assumption the adapter makes where the platform's "
         "documents are silent, and shows what the account said: **confirmed**, "
