@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from . import __version__
-from .core.errors import AudienceError
 from .core.logfile import PrivateRotatingFileHandler, without_emails
 from .core.redact import redact
 from .core.sanitize import clean_lines
@@ -208,22 +207,17 @@ def _main(argv: Sequence[str] | None, sleep: Sleep | None) -> int:
         from .commands.context import Context
 
         return asyncio.run(Context(args, sleep=sleep).run(args.func))
-    except AudienceError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         raise  # main() ends quietly: not a defect
-    except Exception as exc:  # a defect: one redacted line here, the traceback in a private file
+    except Exception as exc:  # known: one line and its code; a defect: its report's path too
         from .core import crash
 
-        if (known := crash.classified(exc)) is not None:  # a folder or disk the user can fix
-            print(f"error: {redact(str(known))}", file=sys.stderr)
-            return known.exit_code
-        print(f"error: {crash.message(exc, crash.report(exc))}", file=sys.stderr)
-        return EXIT_ERROR
+        line, code = crash.told(exc)
+        print(f"error: {line}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

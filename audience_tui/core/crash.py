@@ -5,9 +5,10 @@ variable, secrets and member data among them) to the terminal. Instead the user 
 type and redacted message and where the traceback is: a 0600 file under platformdirs' state dir,
 redacted, without local variables or email addresses, to attach to a bug report.
 
-Not every exception is a defect: a folder the app cannot write (a read-only cache, a path through
-a file) or a full disk is the user's to fix, and `classified` says so in one line, with an exit
-code, and no crash report.
+Not every exception is a defect: the core's own errors (the network, credentials, a rate limit,
+a platform's answer), a folder the app cannot write (a read-only cache, a path through a file) or
+a full disk are the user's to know or fix; `told` says so in one line, with an exit code, and no
+crash report, in the CLI and the app alike.
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ def message(exc: BaseException, path: Path | None) -> str:
     """What the user reads: the error in one redacted, printable line, and where the rest is."""
     where = f"; details in {path}" if path else ""
     return f"unexpected error ({type(exc).__name__}): {clean(redact(str(exc)))}{where}"
+
+
+def told(exc: BaseException) -> tuple[str, int]:
+    """What the user reads about `exc` (after "error: ") and the exit code, the same in the CLI
+    and the app: an error the app knows (a platform's answer, the network, credentials, a rate
+    limit, a folder or a full disk) in its own words and with its code, and no crash report;
+    anything else is a defect, told in one line with the path of its report."""
+    known = exc if isinstance(exc, AudienceError) else classified(exc)
+    if known is not None:
+        return redact(str(known)), known.exit_code
+    return message(exc, report(exc)), AudienceError.exit_code
 
 
 class DiskFullError(AudienceError):

@@ -22,6 +22,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
+from textual.worker import WorkerFailed
 
 from ..core import crash
 from ..core.errors import ConfigError
@@ -129,14 +130,18 @@ class AudienceApp(App[None]):
         self.settings = replace(self.settings, theme=theme.name)
 
     def _fatal_error(self) -> None:
-        """Textual's crash output prints every local variable (secrets, member data): show one
-        redacted line instead, and keep the redacted traceback in a private file."""
+        """Textual's crash output prints every local variable (secrets, member data): say what
+        the CLI would instead, in one redacted line with its exit code; only a defect keeps its
+        redacted traceback, in a private file."""
         error = sys.exc_info()[1] or self._exception
+        if isinstance(error, WorkerFailed):
+            error = error.error
         if error is None:
             super()._fatal_error()
             return
         self.bell()
-        self._exit_renderables.append(Text(crash.message(error, crash.report(error))))
+        line, self._return_code = crash.told(error)
+        self._exit_renderables.append(Text(f"error: {line}"))
         self._close_messages_no_wait()
 
     def action_help(self) -> None:
