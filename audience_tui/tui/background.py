@@ -5,7 +5,8 @@ that, in the screen's Unmount; and an app that exits cancels every worker first,
 start new work. In those windows a worker that resumes finds its widgets gone (`NoMatches`, a
 crash report for nothing). A screen that mixes in `BackgroundWork` has its workers cancelled as
 soon as it begins closing, before any widget goes, starts no new worker from then on, and offers
-`closing` to code that would schedule more (a poll's `finally`).
+`closing` to code that would schedule more (a poll's `finally`). A worker's coroutine that never
+ran is closed, never left to warn that it "was never awaited".
 """
 
 from __future__ import annotations
@@ -37,11 +38,15 @@ class BackgroundWork:
         node.workers.cancel_node(node)
 
     def run_worker(self, work: Any, *args: Any, **kwargs: Any) -> Worker[Any]:
-        """Textual's `run_worker`; once the screen is closing, the worker is cancelled before
-        it starts (its coroutine closed, so nothing warns that it was never awaited)."""
+        """Textual's `run_worker`, cancelled before it starts once the screen is closing. A
+        coroutine handed in is closed when its worker ends: one cancelled before it ran (the
+        screen closing, or replaced by an `exclusive` one in the same frame) would otherwise
+        never be awaited, and Python warns about it when it is collected."""
         worker: Worker[Any] = super().run_worker(work, *args, **kwargs)  # type: ignore[misc]
+        if inspect.iscoroutine(work):
+            task = worker._task  # set as the worker starts, which run_worker does at once
+            if task is not None:
+                task.add_done_callback(lambda _: work.close())  # no-op once it has run
         if self.closing:
-            if inspect.iscoroutine(work):
-                work.close()
             worker.cancel()
         return worker

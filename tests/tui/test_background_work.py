@@ -4,14 +4,19 @@ monitor): workers are cancelled when the screen begins closing, and none starts 
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 
 import pytest
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Label
-from tui_helpers import SIZE, until
+from tui_helpers import SIZE, notifications, settle, until
 
+from audience_tui.demo import Sandbox, demo_session
+from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.background import BackgroundWork
+from audience_tui.tui.screens.accounts import AccountsScreen
 
 
 class Part(Label):
@@ -80,3 +85,25 @@ async def test_work_is_stopped_before_any_widget_goes(how: str) -> None:
     assert screen.closing
     assert screen.bodies == 1  # the poll started while closing never ran
     assert len(screen.started) == 2 and all(w.is_cancelled for w in screen.started)
+
+
+async def test_a_check_replaced_before_it_started_leaves_no_coroutine_unawaited(
+    sandbox: Sandbox,
+) -> None:
+    """Two checks of one account asked for in the same frame (the second replaces the first
+    before it ran): the first check's coroutine is closed, not left for the garbage collector
+    to warn about ("coroutine ... was never awaited")."""
+    app = AudienceApp(demo_session(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AccountsScreen)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            screen._check("demo-kajabi")
+            screen._check("demo-kajabi", report=True)
+            await settle(pilot)
+            gc.collect()
+        assert [str(w.message) for w in caught if w.category is RuntimeWarning] == []
+        assert "demo-kajabi answers" in " ".join(notifications(app))
+    await app.session.aclose()
