@@ -152,8 +152,8 @@ async def journey(terminal: Terminal, email: str) -> None:
     await terminal.press("\x1b", LISTS_LOADED)
     await terminal.press("\x1b", "demo-heyloyalty")
     await terminal.press("/", "name@example.com")  # the prompt (from accounts: every account)
-    await asyncio.sleep(0.5)  # the prompt's input takes the focus
-    await terminal.press(email + "\r", "Opt out everywhere")  # the results across accounts
+    await terminal.press(email, re.escape(email))  # typed into the prompt's input, which has focus
+    await terminal.press("\r", "Opt out everywhere")  # the results across accounts
 
 
 class Terminal:
