@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from waiting import eventually
 
 from audience_tui.core.errors import (
     AuthError,
@@ -278,12 +279,12 @@ async def test_import_is_untracked_and_members_appear(hl: Provider) -> None:
     assert job.submitted == 2
     with pytest.raises(UnsupportedError, match="no import status endpoint"):
         await hl.imports()
-    for _ in range(50):
-        found = await hl.lookup("new.member@example.org")
-        if found:
-            break
-        await asyncio.sleep(0.05)
-    (nina,) = found
+
+    async def imported() -> bool:
+        return bool(await hl.lookup("new.member@example.org"))
+
+    await eventually(imported, "the sandbox's background import")
+    (nina,) = await hl.lookup("new.member@example.org")
     assert nina.fields["points"] == 42 and nina.fields["interests"] == ["1", "9"]
     assert nina.fields["birthdate"] == "1990-04-05" and nina.raw["imported"] is True
     assert [m.fields["tier"] for m in await hl.lookup("second.member@example.org")] == ["3"]

@@ -5,12 +5,10 @@ variants of it."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import httpx
 import pytest
 from variants import Recorder, Variant, variant_provider, variant_session
+from waiting import eventually
 
 from audience_tui.core.errors import ValidationError
 from audience_tui.core.models import (
@@ -39,13 +37,6 @@ async def status_of(provider: Provider, audience: Audience, member: Member) -> M
     return (await provider.member(audience, member.id)).status
 
 
-async def until(predicate: Any) -> None:
-    """Wait for the sandbox's background import (a condition, polled)."""
-    for _ in range(400):
-        if await predicate():
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError("the condition never held")
 
 
 async def test_opt_out_is_confirmed_from_the_removed_view(session: Session) -> None:
@@ -96,7 +87,7 @@ async def test_import_keeps_the_unsubscribed_out_and_resubscribes_only_when_aske
         async def renamed() -> bool:
             return (await hl.member(vip, stays.id)).fields.get("firstname") == "Same"
 
-        await until(renamed)
+        await eventually(renamed)
         assert await status_of(hl, vip, gone) is MemberStatus.OPTED_OUT
 
         again = await hl.start_import(ImportRequest(vip, rows[:1], resubscribe=True))
@@ -105,7 +96,7 @@ async def test_import_keeps_the_unsubscribed_out_and_resubscribes_only_when_aske
         async def back() -> bool:
             return await status_of(hl, vip, gone) is MemberStatus.ACTIVE
 
-        await until(back)  # the sandbox re-activates on update, as the platform's default does
+        await eventually(back)  # the sandbox re-activates on update, as the platform's default does
         await hl.opt_out(gone)
         with pytest.raises(ValidationError, match="opted out earlier"):
             await hl.start_import(ImportRequest(vip, rows[:1]))

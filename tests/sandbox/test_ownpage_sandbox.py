@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from waiting import eventually
 
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox.ownpage import data as ownpage_seed
@@ -185,10 +185,7 @@ async def test_big_list_builds_in_background_and_resumes(
     conn = store.connect()
     assert conn.execute("SELECT name FROM ownpage_lists WHERE id = 1250").fetchone()[0]
     progress = store.builds[ownpage_seed.BIG_KEY]
-    for _ in range(200):
-        if progress.finished or progress.error:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: bool(progress.finished or progress.error), "the big list's build")
     assert progress.finished and progress.error is None
 
     def size() -> int:

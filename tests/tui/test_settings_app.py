@@ -5,7 +5,6 @@ a question only when the settings say so."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -74,11 +73,10 @@ async def test_request_timeout_and_audit_file_reach_the_session(
     session = demo_session(sandbox, client_options=client_options, audit=options["audit"])
     try:
         assert session.audit.path == tmp_path / "audit" / "records.jsonl"
-        sandbox.app.spec = FaultSpec(latency=3.0)  # answers, but after the 2 s deadline
-        started = time.monotonic()
+        # answers after 3 s: past the 1 s set here (with the default 30 s it would succeed)
+        sandbox.app.spec = FaultSpec(latency=3.0)
         with pytest.raises(NetworkError):
             await session.provider("demo-emma").audiences()
-        assert time.monotonic() - started < 3  # with the default it would succeed after 3 s
     finally:
         await session.aclose()
     assert Settings().timeouts().read == 30.0
