@@ -78,6 +78,22 @@ def recording_console(app: App[None]) -> Console:
     )
 
 
+def record_last_words(app: App[None]) -> list[str]:
+    """What `app` prints as it ends (its error renderables), as plain text appended to the
+    list returned, instead of printed to the test's terminal."""
+    shown: list[str] = []
+
+    def record() -> None:
+        console = Console(file=io.StringIO(), width=200, record=True)
+        for renderable in app._exit_renderables:
+            console.print(renderable)
+        shown.append(console.export_text())
+        app._exit_renderables.clear()
+
+    app._print_error_renderables = record  # type: ignore[method-assign]
+    return shown
+
+
 def screen_text(app: AudienceApp) -> str:
     """What the terminal shows, as plain text."""
     console = recording_console(app)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from tui_helpers import record_last_words
 
 from audience_tui.cli import main
 from audience_tui.core.crash import crash_dir
@@ -174,16 +174,7 @@ async def test_the_apps_crash_output_is_redacted(sandbox: Sandbox) -> None:
     secret = demo_secrets(("emma",))["emma"]["private_key"]
     session.provider("demo-emma")  # its secrets are loaded (and registered for redaction)
     app = AudienceApp(session)
-    shown: list[str] = []
-
-    def record() -> None:
-        console = Console(file=io.StringIO(), width=200, record=True)
-        for renderable in app._exit_renderables:
-            console.print(renderable)
-        shown.append(console.export_text())
-        app._exit_renderables.clear()
-
-    app._print_error_renderables = record  # type: ignore[method-assign]
+    shown = record_last_words(app)
 
     def defect() -> None:
         credentials = {"private_key": secret}  # a local Textual would print

@@ -4,11 +4,10 @@ code and no crash report; only a defect writes one."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pytest
-from rich.console import Console
+from tui_helpers import record_last_words
 
 from audience_tui.core.crash import crash_dir
 from audience_tui.core.errors import (
@@ -31,16 +30,7 @@ KNOWN = [
 async def last_word(session: Session, fail: Callable[[AudienceApp], None]) -> tuple[str, int]:
     """What the app prints as it ends after `fail` raised in it, and its exit code."""
     app = AudienceApp(session)
-    shown: list[str] = []
-
-    def record() -> None:
-        console = Console(file=io.StringIO(), width=200, record=True)
-        for renderable in app._exit_renderables:
-            console.print(renderable)
-        shown.append(console.export_text())
-        app._exit_renderables.clear()
-
-    app._print_error_renderables = record  # type: ignore[method-assign]
+    shown = record_last_words(app)
     with pytest.raises(Exception):  # noqa: B017 (run_test re-raises what ended the app)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
