@@ -37,8 +37,6 @@ async def status_of(provider: Provider, audience: Audience, member: Member) -> M
     return (await provider.member(audience, member.id)).status
 
 
-
-
 async def test_opt_out_is_confirmed_from_the_removed_view(session: Session) -> None:
     provider = session.provider("demo-heyloyalty")
     vip = await vip_list(provider)
