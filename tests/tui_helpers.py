@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from audience_tui.core.models import MemberStatus, Query
+from audience_tui.core.models import Query
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_session
-from audience_tui.sandbox.people import person
 from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lookup import LookupScreen
@@ -36,6 +36,17 @@ class Host(App[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+
+
+@asynccontextmanager
+async def running(
+    session: Session, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[AudienceApp, Pilot[None]]]:
+    """The app over `session`, its first screen up and its start-up checks done."""
+    app = AudienceApp(session)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -121,31 +132,6 @@ def notifications(app: App[None]) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def email_on(session: Session, account: str, lists: int) -> str:
-    """A demo person on exactly `lists` lists of `account`."""
-    provider = session.provider(account)
-    for index in range(1000, 3600, 97):
-        email = person(index).email
-        if len(await provider.lookup(email)) == lists:
-            return email
-    raise AssertionError(f"no demo person on {lists} lists of {account}")
-
-
-async def email_on_platforms(session: Session) -> str:
-    """A demo person active on at least two platforms (people overlap across the sandboxes)."""
-    for index in range(2400, 2600):
-        email = person(index).email
-        results = await session.lookup(email)
-        platforms = {
-            r.account.platform
-            for r in results
-            if any(m.status is MemberStatus.ACTIVE for m in r.members)
-        }
-        if len(platforms) >= 2:
-            return email
-    raise AssertionError("no demo person on two platforms")
-
-
 async def look_up(pilot: Pilot[None], email: str) -> None:
     await pilot.press("slash")
     await settle(pilot)
@@ -153,6 +139,12 @@ async def look_up(pilot: Pilot[None], email: str) -> None:
     pilot.app.screen.query_one(Input).value = email
     await pilot.press("enter")
     await settle(pilot)
+
+
+async def look_up_in(pilot: Pilot[None], account: str, email: str) -> None:
+    """`email` looked up from `account`'s lists screen (`/` there searches that account)."""
+    await open_lists(pilot, account)
+    await look_up(pilot, email)
 
 
 async def open_lists(pilot: Pilot[None], account: str) -> None:

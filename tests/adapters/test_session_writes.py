@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from people import emma_member_in_groups
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
@@ -26,7 +27,6 @@ from audience_tui.core.models import (
 from audience_tui.core.session import Session
 from audience_tui.core.write_op import Change, Outcome
 from audience_tui.demo import Sandbox, demo_accounts, demo_session
-from audience_tui.sandbox.people import person
 
 PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -159,17 +159,6 @@ async def test_nothing_is_sent_for_a_member_already_opted_out(
     assert again.confirmed and not again.sent and len(transport.writes) == writes
     assert actions(session).count("opt_out.attempt") == 1
     assert actions(session).count("opt_out.already_opted_out") == 2
-
-
-async def emma_member_in_groups(session: Session) -> str:
-    """A demo person active in two or more Emma groups."""
-    provider = session.provider("demo-emma")
-    for index in range(1000, 3600, 7):
-        email = person(index).email
-        found = await provider.lookup(email)
-        if len(found) >= 2 and all(m.status is MemberStatus.ACTIVE for m in found):
-            return email
-    raise AssertionError("no active Emma member in two groups")
 
 
 async def test_emma_opt_out_is_sent_once_per_member_not_per_group(

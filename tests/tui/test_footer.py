@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Label
-from tui_helpers import SIZE, open_members, screen_text, settle
+from tui_helpers import SIZE, open_members, running, screen_text, settle
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
@@ -25,9 +25,7 @@ def shown(screen: Screen[object]) -> list[tuple[str, bool]]:
 async def test_the_accounts_footer_is_one_widget_with_the_palette_key_last(
     session: Session,
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, _pilot):
         accounts = app.screen
         assert isinstance(accounts, AccountsScreen)
         footer = accounts.query_one(Footer)
@@ -145,9 +143,7 @@ async def test_keys_that_do_not_fit_wrap_onto_a_second_line_whole(session: Sessi
 
 
 async def test_the_members_footer_fits_one_line_at_120_columns(session: Session) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         screen = await open_members(pilot, session, "demo-placewise")
         footer = screen.query_one(Footer)
         assert footer.size.height == 1

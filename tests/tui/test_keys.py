@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 from textual.app import App
 from textual.screen import Screen
-from tui_helpers import SIZE, open_lists, screen_text, settle
+from tui_helpers import SIZE, open_lists, running, screen_text, settle
 
 from audience_tui.cli import main
 from audience_tui.core.session import Session
@@ -77,9 +77,7 @@ def test_defaults_avoid_chords_terminals_take() -> None:
 
 async def test_every_binding_appears_in_help(session: Session) -> None:
     """Each class's bindings, on a screen of their own, are all listed by `?` help with keys."""
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         for owner in binding_owners():
             bindings = declared_bindings(owner)
             if issubclass(owner, App):
@@ -151,9 +149,7 @@ async def test_clash_unknown_id_and_taken_chord_are_reported(session: Session) -
     }
     clash = next(str(p) for p in problems if p.line == 2)
     assert clash.endswith("e is also table.export on MembersScreen: one will not work")
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, _pilot):
         messages = [n.message for n in app._notifications if n.title == "Settings"]
         assert messages == [str(problem) for problem in problems]
         assert f"{path}:3: [keys] table.nope: no binding has this id" in messages[1]

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 from textual.strip import Strip
-from tui_helpers import SIZE, open_lists, settle
+from tui_helpers import open_lists, running, settle
 
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
-from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import members
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.members import MembersScreen
@@ -36,9 +35,7 @@ async def test_the_first_paint_of_a_list_holds_its_rows(
         return draw(table, y)
 
     monkeypatch.setattr(MemberTable, "render_line", render_line)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await open_lists(pilot, "demo-heyloyalty")
         await pilot.press("enter")
         await settle(pilot)
@@ -51,9 +48,7 @@ async def test_the_first_paint_of_a_list_holds_its_rows(
 async def test_leaving_before_the_rows_come_drops_the_list(
     session: Session, sandbox: Sandbox
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await open_lists(pilot, "demo-heyloyalty")
         sandbox.app.spec = FaultSpec(latency=0.5)
         await pilot.press("enter")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Button, Checkbox
-from tui_helpers import SIZE, settle
+from tui_helpers import running, settle
 
 from audience_tui.core.models import Audience, MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
-from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.opt_out import OptOutScreen
 
 LADE = Audience("city-lade", "City Lade", extra={"community_id": 3435})
@@ -23,9 +22,7 @@ async def first_active(session: Session, account: str, audience: Audience):
 @pytest.mark.parametrize("tick", [False, True])
 async def test_the_channel_is_disabled_only_when_ticked(session: Session, tick: bool) -> None:
     member = await first_active(session, "demo-placewise", LADE)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         dialog = OptOutScreen(session, "demo-placewise", LADE, [member])
         await app.push_screen(dialog)
         await settle(pilot)
@@ -45,9 +42,7 @@ async def test_no_channel_choice_where_the_platform_has_none(session: Session) -
     provider = session.provider("demo-heyloyalty")
     vip = next(a for a in await provider.audiences() if a.name == "VIP Club")
     member = await first_active(session, "demo-heyloyalty", vip)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         dialog = OptOutScreen(session, "demo-heyloyalty", vip, [member])
         await app.push_screen(dialog)
         await settle(pilot)

@@ -18,6 +18,7 @@ from tui_helpers import (
     notifications,
     open_lists,
     open_members,
+    running,
     screen_text,
     settle,
     settle_top,
@@ -45,9 +46,7 @@ from audience_tui.tui.widgets.footer import Footer
 async def test_home_and_end_move_the_cursor_of_the_lists_and_of_the_members(
     session: Session,
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         accounts = app.screen.query_one(DataTable)
         await pilot.press("end")
         assert accounts.cursor_row == accounts.row_count - 1
@@ -67,9 +66,7 @@ async def test_home_and_end_move_the_cursor_of_the_lists_and_of_the_members(
 async def test_the_detail_opened_from_the_table_shows_labels_from_its_first_paint(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         members = await open_members(pilot, session, "demo-heyloyalty")
         never = asyncio.Event()
 
@@ -117,9 +114,7 @@ async def test_the_demo_hint_is_a_sentence_without_markdown_quotes(session: Sess
 
 
 async def test_t_tests_the_connection_and_says_how_it_went(session: Session) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await pilot.press("t")
         await settle(pilot)
         said = notifications(app)
@@ -129,9 +124,7 @@ async def test_t_tests_the_connection_and_says_how_it_went(session: Session) -> 
 async def test_imports_of_a_platform_without_imports_offer_no_new_import(
     session: Session,
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await open_lists(pilot, "demo-kajabi")
         await pilot.press("i")
         await pilot.pause()
@@ -214,9 +207,7 @@ async def open_builder_here(pilot: Pilot[None]) -> FilterBuilder:
 async def test_export_offers_the_exports_folder_enter_on_the_format_exports_and_asks_to_replace(
     session: Session, isolated_home: Path
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await open_members(pilot, session, "demo-ownpage")
         await pilot.press("e")
         await pilot.pause()
@@ -265,9 +256,7 @@ def test_exports_go_to_the_downloads_folder_where_there_is_one(isolated_home: Pa
 async def test_typing_a_path_in_the_folder_tree_types_it_into_the_path_field(
     session: Session,
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         accounts = app.screen.query_one(DataTable)
         accounts.move_cursor(row=accounts.get_row_index("demo-emma"))
         await pilot.press("i")
@@ -290,9 +279,7 @@ async def test_charts_offer_categories_first_and_personal_fields_last(
     session: Session, account: str
 ) -> None:
     audience = (await session.provider(account).audiences())[0]
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         screen = ChartsScreen(session, account, audience, Query())
         await app.push_screen(screen)
         await settle_top(pilot)
@@ -312,9 +299,7 @@ async def test_charts_offer_categories_first_and_personal_fields_last(
 async def test_a_slow_sort_says_what_it_waits_for_and_for_how_long(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         members = await open_members(pilot, session, "demo-heyloyalty")
         never = asyncio.Event()
 
@@ -336,9 +321,7 @@ async def test_a_slow_sort_says_what_it_waits_for_and_for_how_long(
 
 
 async def test_the_header_icon_is_a_glyph_every_monospace_font_has(session: Session) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, _pilot):
         assert screen_text(app).splitlines()[0].startswith(" ≡ ")
 
 

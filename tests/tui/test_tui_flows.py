@@ -4,17 +4,18 @@ help, the command palette, and hostile member data."""
 
 from __future__ import annotations
 
+from people import email_on, email_on_platforms
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 from tui_helpers import (
     HOSTILE_NAME,
     HOSTILE_TAIL,
     SIZE,
-    email_on,
-    email_on_platforms,
     look_up,
+    look_up_in,
     open_lists,
     rows,
+    running,
     screen_text,
     settle,
 )
@@ -67,11 +68,8 @@ async def test_lookup_in_one_account_invalid_then_not_found_then_found(
     session: Session,
 ) -> None:
     email = await email_on(session, "demo-heyloyalty", lists=1)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lists(pilot, "demo-heyloyalty")
-        await look_up(pilot, "not-an-email")
+    async with running(session) as (app, pilot):
+        await look_up_in(pilot, "demo-heyloyalty", "not-an-email")
         prompt = app.screen
         assert isinstance(prompt, LookupScreen)
         assert "Not an email address: 'not-an-email'" in str(prompt.query_one("#message").render())
@@ -107,11 +105,8 @@ async def test_lookup_in_one_account_invalid_then_not_found_then_found(
 
 async def test_lookup_on_several_lists_offers_a_choice(session: Session) -> None:
     email = await email_on(session, "demo-heyloyalty", lists=2)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lists(pilot, "demo-heyloyalty")
-        await look_up(pilot, email)
+    async with running(session) as (app, pilot):
+        await look_up_in(pilot, "demo-heyloyalty", email)
         choices = app.screen.query_one(OptionList)
         assert choices.display and choices.option_count == 2
         prompt = app.screen
@@ -125,9 +120,7 @@ async def test_lookup_on_several_lists_offers_a_choice(session: Session) -> None
 
 async def test_lookup_across_accounts_lists_every_membership(session: Session) -> None:
     email = await email_on_platforms(session)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await look_up(pilot, email)
         assert isinstance(app.screen, LookupResultsScreen)
         found = [r for r in rows(app.screen.query_one(DataTable)) if r[2]]
@@ -150,11 +143,8 @@ def audit_actions(session: Session, email: str) -> list[str]:
 
 async def test_opt_out_from_detail_reads_back_and_is_audited(session: Session) -> None:
     email = await email_on(session, "demo-heyloyalty", lists=1)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lists(pilot, "demo-heyloyalty")
-        await look_up(pilot, email)
+    async with running(session) as (app, pilot):
+        await look_up_in(pilot, "demo-heyloyalty", email)
         await pilot.press("o")
         await pilot.pause()
         assert (
@@ -176,11 +166,8 @@ async def test_opt_out_failure_is_shown_and_can_be_retried(
     session: Session, sandbox: Sandbox
 ) -> None:
     email = await email_on(session, "demo-heyloyalty", lists=1)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lists(pilot, "demo-heyloyalty")
-        await look_up(pilot, email)
+    async with running(session) as (app, pilot):
+        await look_up_in(pilot, "demo-heyloyalty", email)
         await pilot.press("o")
         await pilot.pause()
         sandbox.app.spec = FaultSpec(server_error=1.0)
@@ -207,9 +194,7 @@ async def test_opt_out_failure_is_shown_and_can_be_retried(
 
 async def test_opt_out_everywhere_from_cross_account_results(session: Session) -> None:
     email = await email_on_platforms(session)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await look_up(pilot, email)
         results = app.screen
         assert isinstance(results, LookupResultsScreen)
@@ -235,9 +220,7 @@ async def test_opt_out_everywhere_from_cross_account_results(session: Session) -
 
 
 async def test_help_lists_the_screen_bindings(session: Session) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -256,9 +239,7 @@ async def test_help_lists_the_screen_bindings(session: Session) -> None:
 
 
 async def test_command_palette_lists_and_runs_actions(session: Session) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await pilot.press("ctrl+p")
         await settle(pilot)
         shown = screen_text(app)
@@ -284,11 +265,8 @@ async def test_hostile_member_data_renders_literally(session: Session) -> None:
             "skipOptIn": "1",
         },
     )
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lists(pilot, "demo-heyloyalty")
-        await look_up(pilot, email)
+    async with running(session) as (app, pilot):
+        await look_up_in(pilot, "demo-heyloyalty", email)
         assert isinstance(app.screen, MemberDetailScreen)
         await pilot.click("#title")
         await pilot.pause()
@@ -304,9 +282,7 @@ async def test_detail_shows_field_labels_and_choice_labels(session: Session) -> 
     audience = next(a for a in await provider.audiences() if a.name == "Newsletter DK")
     page = await provider.members(audience, Query(), PageRequest(50))
     member = next(m for m in page.members if m.fields.get("sex"))
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         app.push_screen(MemberDetailScreen(session, "demo-heyloyalty", audience, member))
         await settle(pilot)
         shown = screen_text(app)

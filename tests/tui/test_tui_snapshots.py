@@ -10,8 +10,14 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
+from people import email_on, email_on_platforms
 from textual.pilot import Pilot
-from tui_helpers import SIZE, email_on, email_on_platforms, look_up, open_lists, settle
+from tui_helpers import (
+    SIZE,
+    look_up,
+    open_lists,
+    settle,
+)
 
 from audience_tui.bootstrap import DEMO_HINT
 from audience_tui.core.session import Session

@@ -6,14 +6,24 @@ dialog starts on Cancel and says when the person is opted out already (then noth
 from __future__ import annotations
 
 import pytest
+from people import emma_member_in_groups
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
-from tui_helpers import SIZE, lines, look_up, open_lists, open_members, rows, settle, settle_top
+from tui_helpers import (
+    SIZE,
+    lines,
+    look_up,
+    open_lists,
+    open_members,
+    rows,
+    running,
+    settle,
+    settle_top,
+)
 
 from audience_tui.core.importer import start_import
 from audience_tui.core.models import Member, MemberStatus
 from audience_tui.core.session import Session
-from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.lookup import LookupResultsScreen, LookupScreen
@@ -64,9 +74,7 @@ async def look_up_everywhere(pilot: Pilot[None], session: Session, email: str) -
 async def test_opt_out_through_lookup_in_this_account_updates_the_table(
     platform: str, session: Session
 ) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         account = f"demo-{platform}"
         await open_lists(pilot, account)
         table = await open_members(pilot, session, account)
@@ -169,21 +177,9 @@ async def test_an_import_reads_the_open_table_of_its_list_again(session: Session
         assert table.cache.total == before + 2
 
 
-async def emma_member_in_groups(session: Session) -> str:
-    provider = session.provider("demo-emma")
-    for index in range(1000, 3600, 7):
-        email = person(index).email
-        found = await provider.lookup(email)
-        if len(found) >= 2 and all(m.status is MemberStatus.ACTIVE for m in found):
-            return email
-    raise AssertionError("no active Emma member in two groups")
-
-
 async def test_emma_opt_out_from_one_group_shows_in_every_group(session: Session) -> None:
     email = await emma_member_in_groups(session)
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await look_up_everywhere(pilot, session, email)
         results = app.screen
         assert isinstance(results, LookupResultsScreen)
@@ -202,9 +198,7 @@ async def test_emma_opt_out_from_one_group_shows_in_every_group(session: Session
 
 
 async def test_an_import_updates_the_list_counts(session: Session) -> None:
-    app = AudienceApp(session)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(session) as (app, pilot):
         await open_lists(pilot, "demo-ownpage")
         lists = app.screen
         assert isinstance(lists, ListsScreen)
