@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input
 from audience_tui.core.models import Query
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_session
+from audience_tui.providers.heyloyalty.adapter import API as HEYLOYALTY_API
 from audience_tui.tui import app as app_module
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lookup import LookupScreen
@@ -162,6 +163,21 @@ async def open_members(pilot: Pilot[None], session: Session, account: str) -> Me
     await pilot.app.push_screen(screen)
     await settle_top(pilot)
     return screen
+
+
+async def add_hostile_member(session: Session, email: str) -> None:
+    """A member whose name is markup and an escape sequence, on the demo Heyloyalty's first
+    list (the platform stores any text)."""
+    await session.provider("demo-heyloyalty").http.request(
+        "POST",
+        f"{HEYLOYALTY_API}/lists/1/members",
+        data={
+            "firstname": HOSTILE_NAME,
+            "lastname": HOSTILE_TAIL,
+            "email": email,
+            "skipOptIn": "1",
+        },
+    )
 
 
 def members_app(

@@ -17,6 +17,7 @@ from tui_helpers import (
     HOSTILE_TAIL,
     SIZE,
     Host,
+    add_hostile_member,
     lines,
     notifications,
     open_members,
@@ -28,7 +29,6 @@ from audience_tui.core.models import Audience, Member, MemberStatus, PageRequest
 from audience_tui.core.paging import page_size_for
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox
-from audience_tui.providers.heyloyalty.adapter import API as HEYLOYALTY_API
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lookup import LookupScreen
@@ -278,17 +278,7 @@ async def test_slash_looks_up_in_this_account_and_escape_goes_back(session: Sess
 
 
 async def test_hostile_member_renders_literally_and_click_is_not_live(session: Session) -> None:
-    provider = session.provider("demo-heyloyalty")
-    await provider.http.request(
-        "POST",
-        f"{HEYLOYALTY_API}/lists/1/members",
-        data={
-            "firstname": HOSTILE_NAME,
-            "lastname": HOSTILE_TAIL,
-            "email": "0h@example.com",
-            "skipOptIn": "1",
-        },
-    )
+    await add_hostile_member(session, "0h@example.com")
     app = Host(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle_top(pilot)

@@ -9,8 +9,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 from tui_helpers import (
     HOSTILE_NAME,
-    HOSTILE_TAIL,
     SIZE,
+    add_hostile_member,
     look_up,
     look_up_in,
     open_lists,
@@ -23,7 +23,6 @@ from tui_helpers import (
 from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox
-from audience_tui.providers.heyloyalty.adapter import API as HEYLOYALTY_API
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.accounts import AccountsScreen
@@ -254,17 +253,7 @@ async def test_command_palette_lists_and_runs_actions(session: Session) -> None:
 
 async def test_hostile_member_data_renders_literally(session: Session) -> None:
     email = "hostile@example.com"
-    provider = session.provider("demo-heyloyalty")
-    await provider.http.request(
-        "POST",
-        f"{HEYLOYALTY_API}/lists/1/members",
-        data={
-            "firstname": HOSTILE_NAME,
-            "lastname": HOSTILE_TAIL,
-            "email": email,
-            "skipOptIn": "1",
-        },
-    )
+    await add_hostile_member(session, email)
     async with running(session) as (app, pilot):
         await look_up_in(pilot, "demo-heyloyalty", email)
         assert isinstance(app.screen, MemberDetailScreen)
