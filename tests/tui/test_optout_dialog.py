@@ -4,6 +4,7 @@ platforms that have one (Placewise), and sends it only when ticked."""
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox
 from tui_helpers import running, settle
 
@@ -19,13 +20,18 @@ async def first_active(session: Session, account: str, audience: Audience):
     return next(m for m in page.members if m.status is MemberStatus.ACTIVE)
 
 
+async def opened(pilot: Pilot[None], dialog: OptOutScreen) -> OptOutScreen:
+    """`dialog` on screen, its members read."""
+    await pilot.app.push_screen(dialog)
+    await settle(pilot)
+    return dialog
+
+
 @pytest.mark.parametrize("tick", [False, True])
 async def test_the_channel_is_disabled_only_when_ticked(session: Session, tick: bool) -> None:
     member = await first_active(session, "demo-placewise", LADE)
-    async with running(session) as (app, pilot):
-        dialog = OptOutScreen(session, "demo-placewise", LADE, [member])
-        await app.push_screen(dialog)
-        await settle(pilot)
+    async with running(session) as (_app, pilot):
+        dialog = await opened(pilot, OptOutScreen(session, "demo-placewise", LADE, [member]))
         box = dialog.query_one("#disable-channel", Checkbox)
         assert box.value is False and "stops transactional mail too" in str(box.label)
         if tick:
@@ -42,8 +48,6 @@ async def test_no_channel_choice_where_the_platform_has_none(session: Session) -
     provider = session.provider("demo-heyloyalty")
     vip = next(a for a in await provider.audiences() if a.name == "VIP Club")
     member = await first_active(session, "demo-heyloyalty", vip)
-    async with running(session) as (app, pilot):
-        dialog = OptOutScreen(session, "demo-heyloyalty", vip, [member])
-        await app.push_screen(dialog)
-        await settle(pilot)
+    async with running(session) as (_app, pilot):
+        dialog = await opened(pilot, OptOutScreen(session, "demo-heyloyalty", vip, [member]))
         assert not dialog.query("#disable-channel")
