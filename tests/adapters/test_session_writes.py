@@ -85,6 +85,19 @@ async def active_member(session: Session, platform: str) -> Member:
     return next(m for m in page.members if m.status is MemberStatus.ACTIVE and m.email)
 
 
+async def unknown_opt_out(
+    lossy: tuple[Session, LosingAnswers],
+) -> tuple[Session, LosingAnswers, Member]:
+    """A Placewise opt-out whose answer and read-back were both lost (its outcome unknown);
+    reads answer again afterwards."""
+    session, transport = lossy
+    member = await active_member(session, "placewise")
+    transport.lose = transport.blackout = True
+    assert (await session.opt_out("demo-placewise", member)).unknown
+    transport.reads_fail = False
+    return session, transport, member
+
+
 def actions(session: Session) -> list[str]:
     return [e["action"] for e in session.audit.read()]
 
@@ -132,11 +145,7 @@ async def test_unknown_outcome_is_settled_by_a_later_lookup(
 async def test_a_retry_after_an_unknown_outcome_reads_back_before_sending(
     lossy: tuple[Session, LosingAnswers],
 ) -> None:
-    session, transport = lossy
-    member = await active_member(session, "placewise")
-    transport.lose = transport.blackout = True
-    assert (await session.opt_out("demo-placewise", member)).unknown
-    transport.reads_fail = False
+    session, transport, member = await unknown_opt_out(lossy)
     retry = await session.opt_out("demo-placewise", member)
     assert retry.confirmed and not retry.sent and len(transport.writes) == 1
     assert actions(session) == ["opt_out.attempt", "opt_out.unknown", "opt_out.confirmed"]
@@ -215,11 +224,7 @@ def test_cli_sends_emma_opt_out_once_and_says_so(
 async def test_unknown_outcome_is_settled_by_reading_the_member_again(
     lossy: tuple[Session, LosingAnswers],
 ) -> None:
-    session, transport = lossy
-    member = await active_member(session, "placewise")
-    transport.lose = transport.blackout = True
-    assert (await session.opt_out("demo-placewise", member)).unknown
-    transport.reads_fail = False
+    session, _transport, member = await unknown_opt_out(lossy)
     audience = Audience(member.audience_id or "", "")
     again = await session.member("demo-placewise", audience, member.id)  # as the detail's `r`
     assert again.status is MemberStatus.OPTED_OUT
