@@ -27,9 +27,10 @@ class BackgroundWork:
     @property
     def closing(self) -> bool:
         """True from the moment the screen or the app begins closing: draw nothing, start
-        nothing."""
+        nothing. (A screen not shown yet is not closing: the members screen starts reading its
+        rows before it is pushed.)"""
         node = cast("Widget", self)
-        return not node.is_attached or node._pruning or node._closing or node._closed
+        return node._pruning or node._closing or node._closed or node.app._exit
 
     # Textual calls the Prune handler of every class in the MRO: this one runs before Textual's
     # own, which begins taking the screen's widgets away.

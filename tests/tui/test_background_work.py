@@ -107,3 +107,16 @@ async def test_a_check_replaced_before_it_started_leaves_no_coroutine_unawaited(
         assert [str(w.message) for w in caught if w.category is RuntimeWarning] == []
         assert "demo-kajabi answers" in " ".join(notifications(app))
     await app.session.aclose()
+
+
+async def test_a_screen_not_shown_yet_may_start_work() -> None:
+    """The members screen reads its first rows before it is pushed: not shown is not closing."""
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = Polling()
+        assert not screen.closing
+        screen.poll()  # before it is pushed, as MembersScreen.begin() does
+        await until(pilot, lambda: screen.bodies == 1)
+        assert not screen.started[0].is_cancelled
+        await app.push_screen(screen)
+        await until(pilot, lambda: screen.bodies == 2)  # its mount polled as well
