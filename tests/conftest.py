@@ -78,6 +78,16 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def log_bytes(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The log's rotation size, made small: rotating takes a few hundred lines, not thousands
+    (each line goes through redaction)."""
+    import audience_tui.cli
+
+    monkeypatch.setattr(audience_tui.cli, "LOG_BYTES", 20_000)
+    return 20_000
+
+
 @pytest.fixture(scope="session")
 def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database seeded with the small demo lists, once per session."""

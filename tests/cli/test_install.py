@@ -16,7 +16,7 @@ import platformdirs
 import pytest
 
 from audience_tui import __version__
-from audience_tui.cli import LOG_BACKUPS, LOG_BYTES, build_parser, log_path, main, setup_logging
+from audience_tui.cli import LOG_BACKUPS, build_parser, log_path, main, setup_logging
 from audience_tui.core.redact import register_secret
 
 ROOT = Path(__file__).parents[2]
@@ -75,17 +75,17 @@ def test_log_is_redacted_and_debug_is_verbose() -> None:
     assert "hidden detail" not in text and "now shown" in text
 
 
-def test_log_rotates() -> None:
+def test_log_rotates(log_bytes: int) -> None:
     path = setup_logging(debug=False, console=False)
     log = logging.getLogger("audience_tui.test")
     line = "x" * 1000
-    for _ in range(LOG_BYTES * (LOG_BACKUPS + 2) // 1000):
+    for _ in range(log_bytes * (LOG_BACKUPS + 2) // 1000):
         log.info(line)
     logs = sorted(path.parent.iterdir())
     assert [p.name for p in logs] == ["audience-tui.log"] + [
         f"audience-tui.log.{n}" for n in range(1, LOG_BACKUPS + 1)
     ]
-    assert all(p.stat().st_size <= LOG_BYTES + 2000 for p in logs)
+    assert all(p.stat().st_size <= log_bytes + 2000 for p in logs)
 
 
 def test_a_command_logs_to_the_file(capsys: pytest.CaptureFixture[str]) -> None:

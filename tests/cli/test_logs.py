@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from audience_tui.cli import LOG_BACKUPS, LOG_BYTES, log_path, main, setup_logging
+from audience_tui.cli import LOG_BACKUPS, log_path, main, setup_logging
 from audience_tui.core import crash
 from audience_tui.core.logfile import without_emails
 from audience_tui.sandbox.people import person
@@ -33,14 +33,14 @@ def flush() -> None:
         handler.flush()
 
 
-def test_the_log_and_its_rotations_are_private() -> None:
+def test_the_log_and_its_rotations_are_private(log_bytes: int) -> None:
     older = log_path().with_name("audience-tui.log.1")
     older.parent.mkdir(parents=True)
     older.write_text("from an older version\n")
     older.chmod(0o644)
     path = setup_logging(debug=False, console=False)
     assert mode(path) == 0o600 and mode(older) == 0o600 and mode(path.parent) == 0o700
-    for _ in range(LOG_BYTES * (LOG_BACKUPS + 1) // 1000):
+    for _ in range(log_bytes * (LOG_BACKUPS + 1) // 1000):
         logging.getLogger("audience_tui.test").info("x" * 1000)
     flush()
     assert len(list(path.parent.iterdir())) == LOG_BACKUPS + 1
