@@ -29,6 +29,7 @@ from audience_tui.core.models import (
 )
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_session
+from audience_tui.providers.placewise import imports as placewise_imports
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens import imports as imports_screen
@@ -183,23 +184,24 @@ async def test_emma_import_maps_previews_refuses_then_follows_to_the_end(
 
 
 async def test_placewise_import_in_two_bulks_shows_its_parts(
-    session: Session, files: Callable[..., Path]
+    session: Session, files: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lines = [f"pw{i}.import@example.com,Pia{i},{4790000000 + i}" for i in range(1001)]
+    monkeypatch.setattr(placewise_imports, "MAX_BULK", 10)  # Placewise's 1,000, made small
+    lines = [f"pw{i}.import@example.com,Pia{i},{4790000000 + i}" for i in range(11)]
     lines[7] = "pw7.import@example.com,Pia7,call me"  # the platform refuses this number
     path = files("club.csv", "email,first_name,msisdn\n" + "\n".join(lines) + "\n")
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
         monitor = await open_monitor(pilot, "demo-placewise")
         await choose_file(pilot, "City Lade", path)
-        assert str(app.screen.query_one("#confirm", Button).label) == "Import 1,001 rows"
+        assert str(app.screen.query_one("#confirm", Button).label) == "Import 11 rows"
         monitor = await confirm(pilot)
         job = await finished(pilot, monitor)
         assert [(p.submitted, p.state) for p in job.parts] == [
-            (1000, ImportState.FINISHED),
+            (10, ImportState.FINISHED),
             (1, ImportState.FINISHED),
         ]
-        assert (job.added, job.errors) == (1000, 1)
+        assert (job.added, job.errors) == (10, 1)
         assert [e.row for e in job.row_errors] == ["pw7.import@example.com"]
         text = screen_text(app)
         assert "Parts (2):" in text and "bulk 2" in text
