@@ -379,6 +379,9 @@ class Capabilities:
     timeseries: tuple[str, ...] = ()  # report names for timeseries()
     imports: ImportKind = "none"
     import_max_rows: int | None = None  # rows per request the platform accepts
+    # The mails an import may let the platform send (ImportRequest's trigger_* choices, off
+    # unless asked for); () where the platform sends none on import.
+    import_triggers: tuple[str, ...] = ()
     scan_concurrency: int = 4  # parallel page requests the platform tolerates
     statuses: tuple[MemberStatus, ...] = (MemberStatus.ACTIVE,)  # views the platform can list
     notes: tuple[str, ...] = ()  # honest caveats shown in `?` help and the README (assumptions)

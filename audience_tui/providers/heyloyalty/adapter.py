@@ -96,6 +96,7 @@ class HeyloyaltyProvider(Provider):
         totals_known=True,
         filter_logic=frozenset({"and", "or"}),
         imports="untracked",
+        import_triggers=("trigger_optin", "trigger_autoresponder"),
         scan_concurrency=4,
         statuses=(MemberStatus.ACTIVE, MemberStatus.OPTED_OUT, MemberStatus.PENDING),
         notes=(
