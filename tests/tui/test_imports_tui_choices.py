@@ -9,11 +9,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_imports_tui import choose_file, confirm, files, session, settle, until
-from textual.widgets import DataTable
+from test_imports_tui import (
+    choose_file,
+    confirm,
+    files,
+    open_monitor,
+    session,
+    settle,
+    until,
+)
+from textual.widgets import Button, Checkbox, DataTable, Label
+from tui_helpers import SIZE
 
+from audience_tui.core.models import (
+    ImportJob,
+    ImportRequest,
+    MemberStatus,
+    PageRequest,
+    Query,
+)
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.confirm import ConfirmScreen
+from audience_tui.tui.screens.import_mapping import MappingStep
+from audience_tui.tui.screens.import_start import ImportStartScreen
+from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.lists import ListsScreen
 
 __all__ = ["files", "session"]  # fixtures, shared with the monitor's tests
@@ -50,3 +70,106 @@ async def test_list_counts_follow_an_import_after_the_monitor_is_left(
         await settle(pilot)
         assert app.screen is lists
         await until(pilot, lambda: count_shown(lists, audience.id) == f"{before + 2:,}")
+
+
+class Sent:
+    """The requests an adapter was asked to import (the real import still runs)."""
+
+    def __init__(self, session: Session, account: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        provider = session.provider(account)
+        self.requests: list[ImportRequest] = []
+        send = provider.start_import
+
+        async def recorded(request: ImportRequest) -> ImportJob:
+            self.requests.append(request)
+            return await send(request)
+
+        monkeypatch.setattr(provider, "start_import", recorded)
+
+
+async def test_heyloyalty_offers_its_mail_triggers_off_unless_ticked(
+    session: Session, files: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = Sent(session, "demo-heyloyalty", monkeypatch)
+    path = files("dk.csv", "email\ntrig.one@example.com\n")
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_monitor(pilot, "demo-heyloyalty")
+        await choose_file(pilot, "VIP Club", path)
+        step = app.screen.query_one(MappingStep)
+        boxes = {box.id: box for box in step.query(Checkbox).results(Checkbox) if box.display}
+        assert set(boxes) == {"trigger_optin", "trigger_autoresponder"}  # nobody to send again
+        assert not any(box.value for box in boxes.values())
+        assert "opt-in mail" in str(boxes["trigger_optin"].label)
+        boxes["trigger_optin"].value = True
+        await confirm(pilot)
+        await choose_file(pilot, "VIP Club", path)  # again, nothing ticked
+        await confirm(pilot)
+    first, second = sent.requests
+    assert first.trigger_optin and not first.trigger_autoresponder
+    assert not second.trigger_optin and not second.trigger_autoresponder
+
+
+async def test_no_trigger_is_offered_where_the_platform_sends_none(
+    session: Session, files: Callable[..., Path]
+) -> None:
+    path = files("people.csv", "email\nno.trigger@example.com\n")
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_monitor(pilot, "demo-emma")
+        await choose_file(pilot, "Monthly Newsletter", path)
+        step = app.screen.query_one(MappingStep)
+        assert not [box for box in step.query(Checkbox).results(Checkbox) if box.display]
+
+
+async def test_sending_who_opted_out_earlier_is_ticked_then_confirmed_apart(
+    session: Session, files: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = Sent(session, "demo-heyloyalty", monkeypatch)
+    provider = session.provider("demo-heyloyalty")
+    vip = await session.audience("demo-heyloyalty", "VIP Club")
+    page = await provider.members(vip, Query(status=MemberStatus.ACTIVE), PageRequest(5))
+    gone = page.members[0]
+    assert (await session.opt_out("demo-heyloyalty", gone)).confirmed
+    path = files("back.csv", f"email\n{gone.email}\nnew.face.two@example.com\n")
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_monitor(pilot, "demo-heyloyalty")
+        await choose_file(pilot, "VIP Club", path)
+        step = app.screen.query_one(MappingStep)
+        again = step.query_one("#resubscribe", Checkbox)
+        assert again.display and not again.value
+        assert str(step.query_one("#confirm", Button).label) == "Import 1 row"
+        again.value = True
+        await settle(pilot)
+        assert str(step.query_one("#confirm", Button).label) == "Import 2 rows"
+        assert "1 opted out earlier: SENT" in str(step.query_one("#summary", Label).render())
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # asked apart, Cancel first
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportStartScreen) and not sent.requests  # nothing sent
+        await pilot.click("#confirm")
+        await settle(pilot)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportsScreen)
+    [request] = sent.requests
+    assert request.resubscribe and len(request.rows) == 2
+
+
+async def test_what_reading_the_file_noted_is_shown_before_sending(
+    session: Session, files: Callable[..., Path]
+) -> None:
+    path = files(
+        "mixed.csv", "email,firstname\nåsa@example.com,Åsa\n".encode() + b"zoe@example.com,Zo\xeb\n"
+    )
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_monitor(pilot, "demo-emma")
+        await choose_file(pilot, "Monthly Newsletter", path)
+        notes = app.screen.query_one(MappingStep).query_one("#notes", Label)
+        assert notes.display
+        said = str(notes.render())
+        assert said.startswith("⚠ the file mixes encodings: line(s) 3 are not UTF-8")

@@ -9,8 +9,8 @@ returns an `ImportDraft` to the monitor, which sends it and follows the job.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -52,6 +52,7 @@ class ImportDraft:
     path: Path
     plan: ImportPlan
     opted_out: frozenset[str] | None = None  # found by the preview, kept out (None: unchecked)
+    choices: Mapping[str, bool] = field(default_factory=dict)  # resubscribe, trigger_* as ticked
 
 
 class CsvTree(DirectoryTree):
@@ -93,8 +94,11 @@ class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
         "Choose the list and a CSV file (type its path or pick it in the tree: folders and .csv "
         "files only), then `enter` or **Next**. The mapping step matches each column to a field "
         "of the list (or ignores it), shows the first rows as they will be sent and every row "
-        "that will be refused, with the reason. Nothing is sent until you press **Import N "
-        "rows**. `escape` goes back a step."
+        "that will be refused, with the reason, and what reading the file noted (lines in "
+        "another encoding). Members who opted out earlier are kept out unless you tick *send "
+        "them too*, which asks again before sending; mails the platform may send on import "
+        "(Heyloyalty's opt-in and autoresponder triggers) are off unless ticked. Nothing is "
+        "sent until you press **Import N rows**. `escape` goes back a step."
     )
     CSS = """
     MappingStep { height: 1fr; }
@@ -106,6 +110,8 @@ class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
     MappingStep DataTable { height: auto; max-height: 9; margin: 0 0 1 0; }
     MappingStep #rejected { max-height: 14; }
     MappingStep #summary { width: 100%; }
+    MappingStep #notes { width: 100%; margin: 0 0 1 0; }
+    MappingStep Checkbox { margin: 0; }
     ImportStartScreen #file-step { height: 1fr; padding: 0 1; }
     ImportStartScreen #file-step Select { width: 60; margin: 1 0 0 0; }
     ImportStartScreen #file-step Input { margin: 1 0 0 0; }
@@ -231,7 +237,9 @@ class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
         async def opted_out(rows: list[dict[str, Any]]) -> frozenset[str]:
             return await opted_out_rows(session, account, audience, rows)
 
-        await switcher.mount(MappingStep(table, fields, opted_out=opted_out, id="mapping-step"))
+        triggers = self.session.provider(account).capabilities.import_triggers
+        step = MappingStep(table, fields, opted_out=opted_out, triggers=triggers, id="mapping-step")
+        await switcher.mount(step)
         switcher.current = "mapping-step"
         self._heading(
             Text("Step 2 of 2: map the columns of ")
@@ -245,7 +253,9 @@ class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
     @on(MappingStep.Confirmed)
     def _confirmed(self, event: MappingStep.Confirmed) -> None:
         assert self.audience is not None and self.path_read is not None
-        self.dismiss(ImportDraft(self.audience, self.path_read, event.plan, event.opted_out))
+        self.dismiss(
+            ImportDraft(self.audience, self.path_read, event.plan, event.opted_out, event.choices)
+        )
 
     @on(MappingStep.Back)
     def action_back(self) -> None:

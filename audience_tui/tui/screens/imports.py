@@ -354,6 +354,7 @@ class ImportsScreen(BackgroundWork, Screen[None]):
                 draft.path,
                 draft.plan.rejected,
                 opted_out=draft.opted_out,
+                **draft.choices,
             )
         except Exception as exc:  # nothing lost: the draft is kept for `n`
             self.draft = draft
