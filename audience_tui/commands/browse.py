@@ -16,7 +16,7 @@ from typing import Any
 from ..core import deadlines
 from ..core.aggregate import aggregate
 from ..core.columns import columns_for
-from ..core.counts import list_counts
+from ..core.counts import WITHIN, list_counts
 from ..core.deadlines import within
 from ..core.errors import AudienceError, NotFoundError
 from ..core.models import Audience, FieldSpec, MemberStatus, Query, Sort
@@ -168,8 +168,10 @@ def register(sub: Any) -> None:
 
 
 async def run_lists(args: argparse.Namespace, ctx: Context) -> int:
+    until = time.monotonic() + deadlines.LISTS  # the counts' wholes too, in what is left of it
     audiences = await ctx.session.audiences(args.account)
-    counts = await list_counts(ctx.session.provider(args.account), audiences)
+    left = min(WITHIN, max(0.0, until - time.monotonic()))
+    counts = await list_counts(ctx.session.provider(args.account), audiences, left)
     table = args.format == "table"
     rows = [
         {

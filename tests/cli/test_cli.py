@@ -12,6 +12,7 @@ import pytest
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
+from audience_tui.core.counts import list_counts
 from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 
@@ -241,3 +242,25 @@ def test_lookup_labels_are_read_by_the_lookups_deadline(
     assert code == 0, err
     assert len(out.splitlines()) > 2  # the header and a row per list, with the lists' names
     assert max(ends) - min(ends) < 0.5  # every wait ends at the one deadline
+
+
+def test_lists_count_their_wholes_within_what_is_left_of_the_deadline(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lists` answers by its one deadline: the wholes of the counts (extra requests) get what
+    the lists left of it, not 5 s more (under hangs, 10 s for the lists then 5 for the counts)."""
+    from audience_tui.commands import browse
+    from audience_tui.core import deadlines
+
+    given: list[float] = []
+
+    async def counts(provider: object, audiences: list[object], seconds: float) -> list[object]:
+        given.append(seconds)
+        return await list_counts(provider, audiences, seconds)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(browse, "list_counts", counts)
+    monkeypatch.setattr(deadlines, "LISTS", 3.0)
+    code, out, err = run(capsys, "lists", "demo-heyloyalty", "--format", "csv")
+    assert code == 0, err
+    assert len(out.splitlines()) > 1
+    assert given and given[0] <= 3.0
