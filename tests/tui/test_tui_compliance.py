@@ -198,3 +198,23 @@ async def test_the_drift_dry_run_says_how_many_drifted(
         assert state(screen).startswith("1 drifted email(s). "), state(screen)
         assert "opt-out(s) to send" in state(screen)
         assert screen.query_one("#results", DataTable).row_count == 1
+
+
+async def test_subject_access_shows_where_imports_are_known(app_session: Session) -> None:
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#jobs", OptionList).highlighted = 2  # Subject access
+        await pilot.pause()
+        screen.query_one("#target", Input).value = person(1).email
+        await pilot.press("enter")
+        await settle(pilot)
+        table = screen.query_one("#results", DataTable)
+        keys = [column.key.value for column in table.columns.values()]
+        rows = [
+            [str(table.get_cell_at((row, col))) for col in range(len(keys))]
+            for row in range(table.row_count)
+        ]
+        imports = {row[0]: row[keys.index("imports")] for row in rows}
+        assert imports["demo-heyloyalty"] == "none"  # its `imported` flag says no
+        assert imports["demo-kajabi"] == "not reported by Kajabi"

@@ -303,7 +303,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
                     "list": h.audience.name or h.audience.id,
                     "status": str(h.member.status),
                     "fields": len(h.fields),
-                    "imports": h.imports.note or len(h.imports.lines),
+                    "imports": h.imports.note or len(h.imports.lines) or "none",
                 }
                 for h in report.held
             ]
