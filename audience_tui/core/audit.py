@@ -142,17 +142,23 @@ class AuditLog:
         return AuditWriteError(f"{consequence}: {why}")
 
     def read(self) -> Iterator[Mapping[str, Any]]:
-        """Every complete event, oldest first; a line cut short by a crash is skipped.
+        """Every complete event, oldest first (see `read_events`)."""
+        return read_events(self.path)
 
-        Only a regular file holds a record: a directory or a device given as the audit file
-        (its writes are refused) is read as empty, never as an endless stream (/dev/zero)."""
-        if not self.path.is_file():
-            return
-        with self.path.open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    yield event
+
+def read_events(path: Path) -> Iterator[dict[str, Any]]:
+    """Every complete event of a JSON Lines record (the audit file, a compliance journal),
+    oldest first; a line cut short by a crash is skipped.
+
+    Only a regular file holds a record: a directory or a device given as the file (its writes
+    are refused) is read as empty, never as an endless stream (/dev/zero)."""
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                yield event

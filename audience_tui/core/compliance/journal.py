@@ -26,6 +26,7 @@ from typing import Any
 
 import platformdirs
 
+from ..audit import read_events
 from ..redact import redact
 
 FINAL = frozenset({"sent", "already opted out", "not found", "erased"})
@@ -67,26 +68,17 @@ class Journal:
         return cls((directory or compliance_dir()) / "journals" / f"{key}.jsonl")
 
     def _load(self) -> None:
-        if not self.path.exists():
-            return
-        with self.path.open(encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue  # the last line, cut by a crash
-                if not isinstance(event, dict):
-                    continue
-                kind = event.get("event")
-                if kind == "start" and self.started is None:
-                    self.started = event.get("at")
-                key = entry_key(event.get("email", ""), event.get("account", ""), event.get("list"))
-                if kind == "done":
-                    self.done.add(key[:2])
-                elif kind == "intent":
-                    self.intents.add(key)
-                elif kind == "outcome":
-                    self.outcomes[key] = event
+        for event in read_events(self.path):  # the last line, cut by a crash, is skipped
+            kind = event.get("event")
+            if kind == "start" and self.started is None:
+                self.started = event.get("at")
+            key = entry_key(event.get("email", ""), event.get("account", ""), event.get("list"))
+            if kind == "done":
+                self.done.add(key[:2])
+            elif kind == "intent":
+                self.intents.add(key)
+            elif kind == "outcome":
+                self.outcomes[key] = event
         unsettled = {key[:2] for key in self.intents if key not in self.outcomes}
         self.done -= unsettled
 
