@@ -4,13 +4,14 @@ before then drops the list and its requests."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.strip import Strip
-from tui_helpers import open_lists, running, settle
+from tui_helpers import open_lists, running, settle, until
 
+from audience_tui.core.models import Page
 from audience_tui.core.session import Session
-from audience_tui.demo import Sandbox
-from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.screens import members
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.members import MembersScreen
@@ -46,17 +47,25 @@ async def test_the_first_paint_of_a_list_holds_its_rows(
 
 
 async def test_leaving_before_the_rows_come_drops_the_list(
-    session: Session, sandbox: Sandbox
+    session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    provider = session.provider("demo-heyloyalty")
+    asked = asyncio.Event()
+
+    async def never(*_: object, **__: object) -> Page:
+        asked.set()
+        await asyncio.Event().wait()  # the first rows never come
+        raise AssertionError("unreachable")
+
     async with running(session) as (app, pilot):
         await open_lists(pilot, "demo-heyloyalty")
-        sandbox.app.spec = FaultSpec(latency=0.5)
+        monkeypatch.setattr(provider, "members", never)
         await pilot.press("enter")
+        await until(pilot, asked.is_set)
         await pilot.pause()
         assert isinstance(app.screen, ListsScreen)  # still waiting for the list's first rows
         await pilot.press("escape")
         await settle(pilot)
-        sandbox.app.spec = FaultSpec()
         assert not any(
             isinstance(screen, MembersScreen | ListsScreen) for screen in app.screen_stack
         )
