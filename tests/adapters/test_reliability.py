@@ -5,6 +5,7 @@ clears; it is never reported done when it was not and never sent twice; expired 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,6 +42,26 @@ class Recording(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method in WRITES and "token" not in request.url.path:
             self.writes.append(f"{request.method} {request.url.path}")
+        return await self.inner.handle_async_request(request)
+
+
+class Held(httpx.AsyncBaseTransport):
+    """The sandbox transport; once `hold()` is called, every request waits for `release()`: a
+    latency spike exactly as long as the test wants, whatever the machine's load."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.released = asyncio.Event()
+        self.released.set()
+
+    def hold(self) -> None:
+        self.released.clear()
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await self.released.wait()
         return await self.inner.handle_async_request(request)
 
 
@@ -195,10 +216,11 @@ def test_cli_opt_out_under_faults_fails_honestly(
 
 @asynccontextmanager
 async def members_under(
-    sandbox: Sandbox, platform: str, faults: FaultSpec
+    sandbox: Sandbox, platform: str, faults: FaultSpec, held: Held | None = None
 ) -> AsyncIterator[tuple[Pilot[None], MembersScreen]]:
-    """The app showing the platform's first list, opened while `faults` hold."""
-    session = session_over(sandbox, sandbox.transport)
+    """The app showing the platform's first list, opened while `faults` hold (and `held`
+    holds every request, when given)."""
+    session = session_over(sandbox, held or sandbox.transport)
     account = f"demo-{platform}"
     audience = (await session.provider(account).audiences())[0]
     app = AudienceApp(session)
@@ -206,6 +228,8 @@ async def members_under(
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             sandbox.app.spec = faults
+            if held is not None:
+                held.hold()
             screen = MembersScreen(session, account, audience)
             await app.push_screen(screen)
             yield pilot, screen
@@ -236,13 +260,14 @@ async def test_table_shows_a_failure_in_words_and_recovers(platform: str, sandbo
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 async def test_the_ui_answers_keys_during_a_latency_spike(platform: str, sandbox: Sandbox) -> None:
-    async with members_under(sandbox, platform, FaultSpec(latency=1.5)) as (pilot, screen):
+    held = Held(sandbox.transport)
+    async with members_under(sandbox, platform, FaultSpec(), held) as (pilot, screen):
         await pilot.pause()
         assert screen.table.current_member is None  # the first page is still on its way
         await pilot.press("question_mark")  # the screen still answers meanwhile
         assert isinstance(pilot.app.screen, HelpScreen)
         await pilot.press("escape")
-        sandbox.app.spec = FaultSpec()
+        held.release()
         await screen.settle()
         await pilot.pause()
         assert pilot.app.screen is screen and screen.table.current_member is not None
