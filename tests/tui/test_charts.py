@@ -14,7 +14,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Label, OptionList
-from tui_helpers import SIZE, open_lists, screen_text, settle
+from tui_helpers import SIZE, open_lists, screen_text, settle, until
 
 from audience_tui.core.aggregate import EMPTY
 from audience_tui.core.filters import parse_condition, parse_date
@@ -227,10 +227,7 @@ async def test_escape_stops_a_scan_and_keeps_the_partial_chart(
         fields.highlighted = fields.get_option_index("created_at")
         await pilot.press("enter")
         size = screen.audience.member_count
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if f"100 of {size} members read" in screen_text(app):
-                break
+        await until(pilot, lambda: f"100 of {size} members read" in screen_text(app))
         assert f"counting by scanning, 100 of {size} members read… escape stops" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)

@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList, Select, SelectionList
-from tui_helpers import SIZE, Host, settle_top, status
+from tui_helpers import SIZE, Host, settle_top, status, until
 
 from audience_tui.core.models import Audience, Condition, Filter, PageRequest, Query
 from audience_tui.core.paging_scan import ScanPaging
@@ -184,6 +184,12 @@ async def test_bad_values_are_messages_at_the_field(session: Session) -> None:
         assert screen.view.filter == Filter()
 
 
+def scan_found(screen: MembersScreen) -> ScanPaging | None:
+    """The screen's scan, once it has found a member."""
+    paging = getattr(screen.cache, "paging", None)
+    return paging if isinstance(paging, ScanPaging) and paging.discovered > 0 else None
+
+
 async def city_contains_o(
     pilot: Pilot[None], session: Session
 ) -> tuple[MembersScreen, FilterBuilder]:
@@ -206,13 +212,8 @@ async def test_emma_scan_shows_matches_and_can_be_stopped(
         assert "Emma cannot evaluate this filter" in text(builder.query_one("#plan"))
         sandbox.app.spec = FaultSpec(latency=0.2)  # slow pages: the scan is under way for a while
         await pilot.click("#apply")
-        scan = None
-        for _ in range(100):
-            await pilot.pause(0.05)
-            paging = getattr(screen.cache, "paging", None)
-            if isinstance(paging, ScanPaging) and paging.discovered > 0:
-                scan = paging
-                break
+        await until(pilot, lambda: scan_found(screen) is not None)
+        scan = scan_found(screen)
         assert scan is not None and scan.scanning
         line = status(screen)
         assert "matches in" in line and "scanning… x stops" in line
@@ -351,11 +352,7 @@ async def test_scan_halted_by_a_failed_page_resumes_with_r(
         screen, _builder = await city_contains_o(pilot, session)
         sandbox.app.spec = FaultSpec(latency=0.2)
         await pilot.click("#apply")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            paging = getattr(screen.cache, "paging", None)
-            if isinstance(paging, ScanPaging) and paging.discovered > 0:
-                break
+        await until(pilot, lambda: scan_found(screen) is not None)
         sandbox.app.spec = FaultSpec(malformed=1.0)  # the next page of the scan fails
         await settle_top(pilot)
         assert "a page failed: r retries" in status(screen)

@@ -23,6 +23,7 @@ from tui_helpers import (
     open_members,
     settle_top,
     status,
+    until,
 )
 
 from audience_tui.core.models import Audience, Member, MemberStatus, PageRequest, Query, Sort
@@ -93,11 +94,8 @@ async def test_unfiltered_list_fetches_its_first_page_alongside_its_fields(
     async with Host(session).run_test(size=SIZE) as pilot:
         screen = MembersScreen(session, "demo-heyloyalty", audience)
         await pilot.app.push_screen(screen)
-        for _ in range(200):  # the first page lands while the fields are held back
-            if screen.cache is not None and screen.cache.row(0) is not None:
-                break
-            await pilot.pause(0.01)
-        assert screen.cache is not None and screen.cache.row(0) is not None
+        # the first page lands while the fields are held back
+        await until(pilot, lambda: screen.cache is not None and screen.cache.row(0) is not None)
         assert screen.current is None  # the fields have not arrived
         gate.set()
         await settle_top(pilot)
