@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import pytest
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
@@ -163,6 +164,19 @@ async def open_members(pilot: Pilot[None], session: Session, account: str) -> Me
     await pilot.app.push_screen(screen)
     await settle_top(pilot)
     return screen
+
+
+@asynccontextmanager
+async def members_copying(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Pilot[None], MembersScreen, list[str]]]:
+    """The demo Heyloyalty's first list on screen, with what `y` copies kept in a list (the
+    clipboard never touched)."""
+    copied: list[str] = []
+    app = Host(session)
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        yield pilot, await open_members(pilot, session, "demo-heyloyalty"), copied
 
 
 async def add_hostile_member(session: Session, email: str) -> None:

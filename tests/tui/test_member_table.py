@@ -19,6 +19,7 @@ from tui_helpers import (
     Host,
     add_hostile_member,
     lines,
+    members_copying,
     notifications,
     open_members,
     settle_top,
@@ -137,11 +138,7 @@ async def test_cursor_paged_view_loads_in_order_and_G_says_why(session: Session)
 async def test_mouse_click_selects_wheel_scrolls_and_y_copies(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    copied: list[str] = []
-    app = Host(session)
-    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_members(pilot, session, "demo-heyloyalty")
+    async with members_copying(session, monkeypatch) as (pilot, screen, copied):
         table = screen.table
         await pilot.click(MemberTable, offset=(3, 5))
         await settle_top(pilot)
@@ -149,7 +146,7 @@ async def test_mouse_click_selects_wheel_scrolls_and_y_copies(
         email = table.current_member.email
         await pilot.press("y")
         assert copied == [email]
-        assert f"Copied {email}" in notifications(app)  # shown too: the terminal may not copy
+        assert f"Copied {email}" in notifications(pilot.app)  # shown too: the terminal may not copy
         for _ in range(30):
             table.post_message(events.MouseScrollDown(table, 3, 5, 0, 0, 0, False, False, False))
         await settle_top(pilot)

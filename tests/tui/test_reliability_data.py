@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from tui_helpers import SIZE, Host, open_members
+from tui_helpers import members_copying
 
 from audience_tui.cli import setup_logging
 from audience_tui.commands.output import emit
@@ -72,11 +72,7 @@ def test_the_audit_records_a_lone_surrogate_and_reads_it_back(tmp_path) -> None:
 async def test_y_copies_the_email_without_its_control_characters(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    copied: list[str] = []
-    app = Host(session)
-    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_members(pilot, session, "demo-heyloyalty")
+    async with members_copying(session, monkeypatch) as (pilot, screen, copied):
         member = screen.table.current_member
         hostile = replace(member, email="evil\x1b]52;c;cHduZWQ=\x07@example.com")
         monkeypatch.setattr(screen, "_member", lambda: hostile)
