@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import AudienceError
-from ..models import Condition, Filter, Member, PageRequest, Query
-from ..scan import page_size, prepare
+from ..models import Audience, Condition, Filter, Member, PageRequest, Query
+from ..provider import Provider
+from ..scan import View, page_size, prepare
 from ..session import Session
 
 PAGE = 100  # members with the email in them, of one list: far more than one person's records
@@ -27,14 +28,13 @@ async def other_records(
     provider = session.provider(account)
     seen = {member.audience_id for member in found}
     wanted = email.casefold()
-    by_email = Query(filter=Filter((Condition("email", "ct", email),)))
     records: list[Member] = []
     for audience in await session.audiences(account):
         if audience.id in seen:
             continue
         try:
-            view = await prepare(provider, audience, by_email)
-            if view.plan.local:
+            view = await _by_email(provider, audience, email)
+            if view is None:
                 continue  # the platform cannot filter this list by email
             limit = min(PAGE, page_size(provider))
             page = await provider.members(audience, view.server_query, PageRequest(limit))
@@ -42,3 +42,15 @@ async def other_records(
             continue  # the lookup's answer stands for this list
         records += [m for m in page.members if (m.email or "").strip().casefold() == wanted]
     return records
+
+
+async def _by_email(provider: Provider, audience: Audience, email: str) -> View | None:
+    """The list's view of `email` filtered on the server: equal where the platform has it (an
+    index, on a large list), else contains; None where it has neither."""
+    for op in ("eq", "ct"):
+        view = await prepare(
+            provider, audience, Query(filter=Filter((Condition("email", op, email),)))
+        )
+        if not view.plan.local:
+            return view
+    return None
