@@ -34,10 +34,12 @@ PEOPLE = (
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Every worker done but the file picker's loader (it waits for folders to open)."""
+    """Every worker done but the file picker's loader (it waits for folders to open) and the
+    app's following of a started import to its end."""
     await pilot.pause()
     while any(
-        w.group != "_loader" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        w.group not in ("_loader", "imports-through")
+        and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
         for w in pilot.app.workers
     ):
         await asyncio.sleep(0.02)
