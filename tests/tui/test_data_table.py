@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from tui_helpers import SIZE
+from tui_helpers import SIZE, look_up, settle
 
+from audience_tui.core.session import Session
+from audience_tui.sandbox.people import person
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.lookup import LookupResultsScreen
 from audience_tui.tui.widgets.data_table import DataTable
 
 
@@ -102,3 +107,30 @@ async def test_a_string_cell_is_literal_not_markup() -> None:
         await pilot.pause()
         await pilot.pause()
         assert "[b]x[/b] [@click=app.quit]y[/]" in table.render_line(1).text
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_lookup_results_keep_every_column_in_view(
+    session: Session, size: tuple[int, int]
+) -> None:
+    """A screen's table as a user meets it: at 120 columns every value whole but the longest,
+    at 80 every column still in view, the short values whole and the cut ones marked "…"."""
+    app = AudienceApp(session)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await look_up(pilot, person(2400).email)
+        screen = app.screen
+        assert isinstance(screen, LookupResultsScreen)
+        table = screen.query_one(DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        header = table.render_line(0).text
+        for label in ("Account", "Platform", "List", "Status", "Member id"):
+            assert label in header
+        for y, target in enumerate(screen.found, start=1):
+            line = table.render_line(y).text
+            assert target.account_name in line  # the short columns whole
+            name = target.audience.name
+            assert name in line or (name[:10] in line and "…" in line)  # or cut and marked
+            if size[0] == 120:
+                assert name in line
+                assert target.member.id in line or "…" in line
