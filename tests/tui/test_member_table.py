@@ -31,6 +31,7 @@ from audience_tui.core.models import Audience, Member, MemberStatus, PageRequest
 from audience_tui.core.paging import page_size_for
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox
+from audience_tui.providers.heyloyalty.adapter import API as HEYLOYALTY_API
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.lookup import LookupScreen
@@ -358,3 +359,33 @@ async def test_changed_carries_the_cursor_and_a_newer_one_replaces_a_queued_one(
 )
 def test_a_value_is_measured_as_it_is_drawn(value: object) -> None:
     assert width_of(value) == cell_len(cell(value, 80).rstrip())
+
+
+@pytest.mark.parametrize(("size", "whole"), [((80, 24), False), ((220, 40), True)])
+async def test_one_long_value_is_cut_where_the_columns_do_not_all_fit(
+    session: Session, size: tuple[int, int], whole: bool
+) -> None:
+    """One member's very long name does not push the other columns away at 80 columns (it is
+    cut, with "…"); where every column fits whole, it is shown whole."""
+    long_name = "Anna-Katharina Ødegård-Kristiansen von Schwarzenberg-Lund"
+    first, _, last = long_name.partition(" ")
+    await session.provider("demo-heyloyalty").http.request(
+        "POST",
+        f"{HEYLOYALTY_API}/lists/1/members",
+        data={"firstname": first, "lastname": last, "email": "0long@example.com", "skipOptIn": "1"},
+    )
+    async with Host(session).run_test(size=size) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        await pilot.press("s")  # by email: "0long@…" comes first
+        await settle_top(pilot)
+        table = screen.table
+        assert table.current_member is not None
+        assert table.current_member.email == "0long@example.com"
+        line = lines(table)[1]
+        name = [c.key for c in table.columns].index("name")
+        assert table.needs[name] == len(long_name)
+        assert (long_name in line) is whole
+        if not whole:
+            assert long_name[:12] in line and "…" in line
+            assert table.widths[name] < len(long_name)
+            assert "Status" in lines(table)[0]  # the columns after it stay in view

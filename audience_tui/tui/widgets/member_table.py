@@ -10,6 +10,7 @@ a name can come alive.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -42,6 +43,9 @@ LINES_KEPT = 512  # drawn lines remembered, a dozen screens' worth
 # held pages leave room for them.
 PREFETCH = DEFAULTS.prefetch
 CAP = 60  # cells a column takes at most: a longer value is cut (the member's detail shows it all)
+# Where not every column fits whole, a value more than this many times as wide as the column's
+# median is an outlier: cut with "…" (one hostile name) rather than pushing the other columns away.
+OUTLIER = 2
 WHOLE = ("email", "name")  # never cut to make room for other columns: the view scrolls instead
 
 
@@ -65,6 +69,18 @@ def _least_need(column: Column) -> int:
     values it is known to hold (a status that becomes "opted out" keeps its room)."""
     words = [clean(column.label) + " ▲", *map(clean, column.known_values())]
     return min(max(map(cell_len, words)), CAP)
+
+
+def _usual(widths: Counter[int]) -> int:
+    """The widest of the values counted in `widths` (width -> count) that is no outlier (the
+    median is of the values given: an empty cell says nothing of how wide values are)."""
+    given = {width: count for width, count in widths.items() if width}
+    half, counted, median = sum(given.values()) / 2, 0, 0
+    for median in sorted(given):
+        counted += given[median]
+        if counted >= half:
+            break
+    return max(width for width in widths if width <= max(OUTLIER * median, 1))
 
 
 def cell(value: Any, width: int) -> str:
@@ -131,6 +147,8 @@ class MemberTable(ScrollView, can_focus=True):
         self.columns: list[Column] = []
         self.widths: list[int] = []
         self.needs: list[int] = []  # cells each column's label and the rows seen so far need
+        self.usual: list[int] = []  # ... leaving out outliers (neither ever shrinks)
+        self._seen: list[Counter[int]] = []  # per column, how many values took each width
         self.sort: Sort | None = None
         self.empty_note = EMPTY  # what an empty view says (a demo list being built says so)
         self.loading_note = LOADING  # what a row on its way says (a long sort says so)
@@ -149,6 +167,8 @@ class MemberTable(ScrollView, can_focus=True):
         cache.bind(self._page_changed, self.call_after_refresh)
         self.columns = list(columns)
         self.needs = [_least_need(column) for column in self.columns]
+        self.usual = list(self.needs)
+        self._seen = [Counter() for _ in self.columns]
         self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
         for page in cache.pages_held:  # the rows a list opens with are in before the table
             self._measure(page)
@@ -171,11 +191,15 @@ class MemberTable(ScrollView, can_focus=True):
             or self.size.width
             or self.app.size.width - self.styles.scrollbar_size_vertical
         )
+        available = max(available, 20)
+        needs = self.needs
+        if sum(needs) + GAP * max(len(needs) - 1, 0) > available:
+            needs = self.usual
         floors = [
             need if column.key in WHOLE else max(FLOOR, cell_len(clean(column.label)))
-            for column, need in zip(self.columns, self.needs, strict=True)
+            for column, need in zip(self.columns, needs, strict=True)
         ]
-        self.widths = fit_widths(self.needs, max(available, 20), floors, GAP)
+        self.widths = fit_widths(needs, available, floors, GAP)
 
     def _page_changed(self, page: int) -> None:
         if self._measure(page):
@@ -187,18 +211,19 @@ class MemberTable(ScrollView, can_focus=True):
         cache = self.cache
         if cache is None:
             return False
-        grown = False
         start = cache.paging.start(page)
         for index in range(start, start + cache.paging.size):
             member = cache.row(index)
             if member is None:
                 break
-            for position, column in enumerate(self.columns):
-                need = min(width_of(column.value(member)), CAP)
-                if need > self.needs[position]:
-                    self.needs[position] = need
-                    grown = True
-        return grown
+            for seen, column in zip(self._seen, self.columns, strict=True):
+                seen[min(width_of(column.value(member)), CAP)] += 1
+        before = (list(self.needs), list(self.usual))
+        for position, seen in enumerate(self._seen):
+            if seen:
+                self.needs[position] = max(self.needs[position], max(seen))
+                self.usual[position] = max(self.usual[position], _usual(seen))
+        return (self.needs, self.usual) != before
 
     def _sync(self) -> None:
         """The virtual size from what the cache knows; the cursor kept inside it; a repaint."""
