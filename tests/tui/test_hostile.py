@@ -139,7 +139,7 @@ async def test_every_screen_shows_hostile_values_literally(platform: str, sessio
         seen = assert_harmless(app)
         for email in EMAILS:
             assert email.translate(SHOWN)[:20] in seen, email
-        assert "[@click=app.quit]Clic" in seen  # cut to the column's width
+        assert "[@click=app.quit]" in seen  # cut to the column's width (an outlier there)
         assert "\ufffd]0;pwned\ufffd" in seen  # the escape shown as text, its ESC/BEL replaced
 
         await pilot.click("#members", offset=(30, 2))  # a click on hostile text is just a click
