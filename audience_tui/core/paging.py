@@ -323,6 +323,15 @@ class PageCache:
         self._guard = PageGuard(self._platform)
         self._schedule()
 
+    def refresh(self, fetch: PageFetcher, paging: Paging) -> None:
+        """Everything afresh with the rows kept in place: a view that can reach any row keeps
+        its last total until the platform's first page says otherwise, so a cursor far down
+        the list (or at a growing demo list's end) stays on its row rather than at row 0."""
+        total = self.paging.total if self.paging.random_access else None
+        self.reset(fetch, paging)
+        if total is not None and self.paging.random_access:
+            self.paging.total = total
+
     def update(self, member: Member) -> bool:
         """Replace the cached copy of `member` (same id), e.g. after a re-read."""
         return self.revise(lambda old: member if old.id == member.id else None)

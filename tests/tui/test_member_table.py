@@ -389,3 +389,21 @@ async def test_one_long_value_is_cut_where_the_columns_do_not_all_fit(
             assert long_name[:12] in line and "…" in line
             assert table.widths[name] < len(long_name)
             assert "Status" in lines(table)[0]  # the columns after it stay in view
+
+
+async def test_r_far_down_the_list_keeps_the_cursor_on_its_row(session: Session) -> None:
+    """A refresh forgets the pages, not the place: the row the cursor was on is read again
+    (a growing demo list is refreshed that way every few seconds while it builds)."""
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-heyloyalty")
+        await pilot.press("G")
+        await settle_top(pilot)
+        last = screen.table.cursor_row
+        before = screen.table.current_member
+        assert last > screen.cache.paging.size and before is not None
+        await pilot.press("r")
+        await settle_top(pilot)
+        assert screen.table.cursor_row == last
+        after = screen.table.current_member
+        assert after is not None and after.id == before.id

@@ -414,7 +414,7 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
             return
         row = self.table.cursor_row
         if self.current is not None:
-            self.cache.reset(*source_for(self.current, self.cache.paging.size))
+            self.cache.refresh(*source_for(self.current, self.cache.paging.size))
         self.table.move_to(row)
 
     def action_open(self) -> None:
