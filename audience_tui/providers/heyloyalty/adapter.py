@@ -13,6 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import msgspec
@@ -40,6 +41,7 @@ from ...core.models import (
     row_email,
 )
 from ...core.provider import Provider
+from ...core.recent import Recent
 from ...core.sanitize import sendable
 from ..opted_out import kept_out_note, without_opted_out
 from ..wire import checked_email
@@ -244,10 +246,15 @@ class HeyloyaltyProvider(Provider):
         return parse_member(doc, f"GET {path}", audience.id, MemberStatus.ACTIVE)
 
     # --- lookup and opt-out ----------------------------------------------------------------
+    @cached_property
+    def _lookup_lists(self) -> Recent[list[Audience]]:
+        """The lists a lookup searches, read once for the lookups of a few seconds."""
+        return Recent(self.audiences)
+
     async def lookup(self, email: str) -> list[Member]:
         """Every list, in the active, removed and temporary views at once."""
         email = checked_email(email, platform=PLATFORM)
-        lists = await self.audiences()
+        lists = await self._lookup_lists()
         gate = asyncio.Semaphore(self.capabilities.scan_concurrency)
 
         async def one(audience: Audience, status: MemberStatus) -> list[Member]:

@@ -15,6 +15,7 @@ import itertools
 import json
 import logging
 from collections.abc import Sequence
+from functools import cached_property, partial
 from typing import Any
 from urllib.parse import quote
 
@@ -37,6 +38,7 @@ from ...core.models import (
 )
 from ...core.page_guard import PageGuard
 from ...core.provider import Provider
+from ...core.recent import Recent
 from ..wire import checked_email
 from .auth import KajabiAuth
 from .wire import (
@@ -276,9 +278,14 @@ class KajabiProvider(Provider):
         body = await self.http.json("GET", path)
         return to_member(parse_single(body, f"GET {path}", resource), resource, audience_id)
 
+    @cached_property
+    def _lookup_lists(self) -> Recent[list[dict[str, Any]]]:
+        """The lists a lookup searches, read once for the lookups of a few seconds."""
+        return Recent(partial(self._collect, "sites", {"fields[sites]": "title"}))
+
     async def lookup(self, email: str) -> list[Member]:
         email = checked_email(email, platform=PLATFORM)
-        sites = await self._collect("sites", {"fields[sites]": "title"})
+        sites = await self._lookup_lists()
         found = await asyncio.gather(*(self._find(str(s["id"]), email) for s in sites))
         return [member for members in found for member in members]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import uuid4
@@ -50,6 +51,7 @@ from ...core.models import (
 )
 from ...core.platforms import title as platform_title
 from ...core.provider import Provider
+from ...core.recent import Recent
 from ...core.sanitize import sendable
 from ..opted_out import kept_out_note, without_opted_out
 from ..wire import checked_email, expect
@@ -179,9 +181,14 @@ class OwnpageProvider(Provider):
             raise NotFoundError("no such subscriber on this list", platform=self.title)
         return found
 
+    @cached_property
+    def _lookup_lists(self) -> Recent[list[tuple[str, str]]]:
+        """The lists a lookup searches, read once for the lookups of a few seconds."""
+        return Recent(self._lists)
+
     async def lookup(self, email: str) -> list[Member]:
         email = checked_email(email, platform=self.title)
-        lists = await self._lists()
+        lists = await self._lookup_lists()
         found = await self._parallel(self._find(list_id, email) for list_id, _ in lists)
         return [m for m in found if m is not None]
 

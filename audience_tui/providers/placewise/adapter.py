@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
@@ -55,6 +56,7 @@ from ...core.models import (
 )
 from ...core.page_guard import PageGuard
 from ...core.provider import Provider
+from ...core.recent import Recent
 from ..wire import checked_email, json_or_none
 from . import wire as parse
 from .consent import CHANNEL_CHOICE, PlacewiseConsent
@@ -321,9 +323,14 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
         path = f"/v3/{quote(audience.id, safe='')}/members/{member_id}"
         return parse.parse_member(await self.http.json("GET", path), audience.id, f"GET {path}")
 
+    @cached_property
+    def _lookup_lists(self) -> Recent[list[Audience]]:
+        """The lists a lookup searches, read once for the lookups of a few seconds."""
+        return Recent(self._clubs)
+
     async def lookup(self, email: str) -> list[Member]:
         email = checked_email(email, platform=TITLE, in_path=True)
-        clubs = await self._clubs()
+        clubs = await self._lookup_lists()
 
         async def find(club: Audience) -> Member | None:
             path = (
