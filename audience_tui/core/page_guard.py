@@ -7,7 +7,7 @@ guard raises PagingError, naming what the platform did, on a page it already ans
 first member), on a cursor already followed, and past a ceiling no real list reaches. The empty
 page is each loop's own stop (it ends every walk, with or without a total).
 
-The member table's page cache (core.paging) fetches pages out of order and again after evicting
+The member table's page cache (core.page_cache) fetches pages out of order and again after evicting
 them: it names each page (`at`), and a page answered again the same is not a repeat.
 """
 

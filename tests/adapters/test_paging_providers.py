@@ -9,7 +9,8 @@ from functools import partial
 import pytest
 
 from audience_tui.core.models import Audience, MemberStatus, Query
-from audience_tui.core.paging import CursorPaging, OffsetPaging, PageCache, iter_pages
+from audience_tui.core.page_cache import PageCache
+from audience_tui.core.paging import CursorPaging, OffsetPaging, iter_pages
 from audience_tui.core.provider import Provider
 
 

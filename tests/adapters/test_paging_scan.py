@@ -9,7 +9,8 @@ import pytest
 from test_paging_providers import walk
 
 from audience_tui.core.models import Condition, Filter, Query
-from audience_tui.core.paging import CursorPaging, OffsetPaging, PageCache, iter_pages
+from audience_tui.core.page_cache import PageCache
+from audience_tui.core.paging import CursorPaging, OffsetPaging, iter_pages
 from audience_tui.core.paging_scan import ScanPaging, source_for
 from audience_tui.core.provider import Provider
 from audience_tui.core.scan import View, collect, prepare

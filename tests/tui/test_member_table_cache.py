@@ -15,7 +15,8 @@ from variants import Variant, demo_account, variant_session
 
 from audience_tui.core.columns import columns_for
 from audience_tui.core.models import Member, MemberStatus, Page, PageRequest, Query
-from audience_tui.core.paging import OffsetPaging, PageCache
+from audience_tui.core.page_cache import PageCache
+from audience_tui.core.paging import OffsetPaging
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox
 from audience_tui.tui.screens.members import MembersScreen

@@ -13,10 +13,10 @@ import pytest
 
 from audience_tui.core.errors import NetworkError, PagingError
 from audience_tui.core.models import Capabilities, Member, MemberStatus, Page, PageRequest
+from audience_tui.core.page_cache import PageCache
 from audience_tui.core.paging import (
     CursorPaging,
     OffsetPaging,
-    PageCache,
     Paging,
     iter_pages,
     page_size_for,

@@ -25,7 +25,8 @@ from ...core.errors import AudienceError, PagingError
 from ...core.export import ExportFormat, ExportResult, Progress, export_view
 from ...core.filters import FilterPlan, describe, plan_note
 from ...core.models import Audience, Filter, Member, Query, Sort
-from ...core.paging import PageCache, PageFetcher, Paging, page_size_for
+from ...core.page_cache import PageCache
+from ...core.paging import PageFetcher, Paging, page_size_for
 from ...core.paging_scan import ScanPaging, plain_source, source_for
 from ...core.sanitize import clean
 from ...core.scan import View, prepare

@@ -28,7 +28,7 @@ from textual.strip import Strip
 
 from ...core.columns import FLOOR, Column, fit_widths
 from ...core.models import Member, Sort
-from ...core.paging import PageCache
+from ...core.page_cache import PageCache
 from ...core.sanitize import clean
 from ...core.settings import DEFAULTS
 from .cells import STATUS_STYLES
