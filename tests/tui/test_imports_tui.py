@@ -23,6 +23,7 @@ from audience_tui.core.models import (
     ImportJob,
     ImportRequest,
     ImportState,
+    Member,
     MemberStatus,
     PageRequest,
     Query,
@@ -440,14 +441,20 @@ async def test_an_account_without_its_secrets_says_so_and_the_app_goes_on(
         assert app.screen is monitor and monitor.polls == 0
 
 
-async def test_the_preview_keeps_out_who_opted_out_earlier(
-    session: Session, files: Callable[..., Path]
-) -> None:
+async def opted_out_of_vip(session: Session) -> Member:
+    """A Heyloyalty VIP Club member opted out (and confirmed) before the import."""
     provider = session.provider("demo-heyloyalty")
     vip = await session.audience("demo-heyloyalty", "VIP Club")
     page = await provider.members(vip, Query(status=MemberStatus.ACTIVE), PageRequest(5))
     gone = page.members[0]
     assert (await session.opt_out("demo-heyloyalty", gone)).confirmed
+    return gone
+
+
+async def test_the_preview_keeps_out_who_opted_out_earlier(
+    session: Session, files: Callable[..., Path]
+) -> None:
+    gone = await opted_out_of_vip(session)
     path = files("back.csv", f"email,firstname\n{gone.email},Back\nnew.face@example.com,New\n")
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:

@@ -14,6 +14,7 @@ from test_imports_tui import (
     confirm,
     files,
     open_monitor,
+    opted_out_of_vip,
     session,
     settle,
     until,
@@ -24,9 +25,6 @@ from tui_helpers import SIZE
 from audience_tui.core.models import (
     ImportJob,
     ImportRequest,
-    MemberStatus,
-    PageRequest,
-    Query,
 )
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
@@ -126,11 +124,7 @@ async def test_sending_who_opted_out_earlier_is_ticked_then_confirmed_apart(
     session: Session, files: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent = Sent(session, "demo-heyloyalty", monkeypatch)
-    provider = session.provider("demo-heyloyalty")
-    vip = await session.audience("demo-heyloyalty", "VIP Club")
-    page = await provider.members(vip, Query(status=MemberStatus.ACTIVE), PageRequest(5))
-    gone = page.members[0]
-    assert (await session.opt_out("demo-heyloyalty", gone)).confirmed
+    gone = await opted_out_of_vip(session)
     path = files("back.csv", f"email\n{gone.email}\nnew.face.two@example.com\n")
     app = AudienceApp(session)
     async with app.run_test(size=SIZE) as pilot:
