@@ -10,6 +10,7 @@ never stops fails its test quickly instead of hanging it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -65,6 +66,9 @@ class Misbehaving:
     fault: Fault = field(default_factory=Fault)
     requests: list[str] = field(default_factory=list)
     _first: dict[str, tuple[Message, bytes]] = field(default_factory=dict)
+    # Requests that arrive while the first answer is made wait for it, so "repeat" repeats from
+    # the first page on, not from whichever page came back before the others arrived.
+    _first_made: asyncio.Lock = field(default_factory=asyncio.Lock)
     base: str = ""
 
     def __post_init__(self) -> None:
@@ -123,14 +127,19 @@ class Misbehaving:
                 chunks.append(message.get("body", b""))
 
         key = _page_key(scope)
-        if kind == "repeat" and key in self._first:
-            start, body = self._first[key]  # the first answer again, whatever was asked
+        if kind == "repeat":
+            async with self._first_made:
+                if key in self._first:
+                    start, body = self._first[key]  # the first answer again, whatever was asked
+                else:
+                    await self.inner(scope, receive, keep)
+                    body = b"".join(chunks)
+                    if start.get("status") == 200:
+                        self._first[key] = (start, body)
         else:
             await self.inner(scope, receive, keep)
             body = b"".join(chunks)
-            if kind == "repeat" and start.get("status") == 200:
-                self._first[key] = (start, body)
-            elif kind == "total":
+            if kind == "total":
                 body = _rewrite_json(body, _lie)
             elif kind == "hostile_names":
                 body = _hostile(body)

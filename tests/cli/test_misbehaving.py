@@ -150,7 +150,12 @@ async def test_a_field_scan_stops_at_the_first_repeated_page(
     finally:
         await provider.aclose()
     assert any(words in str(raised.value) for words in ("already sent", "did not advance"))
-    assert len(server.requests) < 20  # the first page and one window asked ahead, no more
+    # The first page and one window asked ahead, no more. Which of them reach the server before
+    # the scan stops and cancels the rest depends on scheduling (under load all of them), so this
+    # is a bound, not a count.
+    window = 2 * provider.capabilities.scan_concurrency
+    pages = [request for request in server.requests if not request.split("?")[0].endswith("/count")]
+    assert 0 < len(pages) <= 1 + window, "\n".join(pages)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
