@@ -10,6 +10,7 @@ from tui_helpers import SIZE, look_up, settle
 from audience_tui.core.session import Session
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.imports import ImportsScreen
 from audience_tui.tui.screens.lookup import LookupResultsScreen
 from audience_tui.tui.widgets.data_table import DataTable
 
@@ -134,3 +135,38 @@ async def test_lookup_results_keep_every_column_in_view(
             if size[0] == 120:
                 assert name in line
                 assert target.member.id in line or "…" in line
+
+
+async def test_an_empty_table_fits_its_headings_instead_of_scrolling() -> None:
+    """Ten headings wider than 80 columns and no rows: the longest headings are cut and
+    marked, the short ones whole, and nothing scrolls sideways."""
+    app = OneTable()
+    labels = ("Import", "List", "State", "Started (UTC)", "Finished (UTC)")
+    labels += ("Sent", "Added", "Updated", "Skipped", "Errors")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(DataTable)
+        for label in labels:
+            table.add_column(label, key=label)
+        await pilot.pause()
+        await pilot.pause()
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        header = table.render_line(0).text
+        assert "Started…" in header and "Finishe…" in header
+        for label in labels:
+            assert label in header or label[:7] in header
+
+
+@pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-kajabi"])
+async def test_the_import_monitor_without_imports_keeps_its_headings_in_view(
+    session: Session, account: str
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(ImportsScreen(session, account))
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 0
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        header = table.render_line(0).text.rstrip()
+        assert header.startswith(" Import") and header.endswith("Errors")

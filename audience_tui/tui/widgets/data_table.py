@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.text import Text
+from rich.text import Text, TextType
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable as TextualDataTable
@@ -28,6 +28,8 @@ from textual.widgets.data_table import CellType, ColumnKey, RowKey
 from ...core.columns import FLOOR, fit_widths
 
 __all__ = ["DataTable", "cuttable"]
+
+HEADING_FLOOR = 5  # cells a heading of an empty table keeps at least ("Star…")
 
 
 def cuttable(value: Any) -> Any:
@@ -49,6 +51,18 @@ class DataTable(TextualDataTable):
         Binding("end", "scroll_bottom", "Last row", show=False, id="rows.last"),
     ]
     _widths: tuple[int, ...] = ()  # the column widths the drawn cells were made for
+
+    def add_column(
+        self,
+        label: TextType,
+        *,
+        width: int | None = None,
+        key: str | None = None,
+        default: CellType | None = None,
+    ) -> ColumnKey:
+        """As Textual's, with a heading that ends in "…" where its column is cut."""
+        heading = Text.from_markup(label) if isinstance(label, str) else label
+        return super().add_column(cuttable(heading), width=width, key=key, default=default)
 
     def add_row(
         self,
@@ -99,7 +113,10 @@ class DataTable(TextualDataTable):
         padding = 2 * self.cell_padding * len(columns)
         available = room - padding - self._row_label_column_width
         needs = [column.content_width for column in columns]
-        floors = [max(FLOOR, column.label.cell_len) for column in columns]
+        if self.row_count:  # the values are what is read: they keep their floor, headings whole
+            floors = [max(FLOOR, column.label.cell_len) for column in columns]
+        else:  # only headings to show: cut the longest rather than scroll an empty table
+            floors = [HEADING_FLOOR] * len(columns)
         changed = False
         for column, need, width in zip(
             columns, needs, fit_widths(needs, available, floors, gap=0), strict=True
