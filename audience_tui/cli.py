@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,9 +173,10 @@ def main(argv: Sequence[str] | None = None, *, sleep: Sleep | None = None) -> in
 
     `sleep` is the retry backoff's wait (tests pass one that returns at once, so a command under
     faults retries without waiting for real)."""
+    started = time.monotonic()  # the commands' deadlines count from here
     try:
         try:
-            return _main(argv, sleep)
+            return _main(argv, sleep, started)
         finally:
             sys.stdout.flush()  # the last buffered rows fail here when the reader is gone
     except BrokenPipeError:
@@ -192,7 +194,7 @@ def _silence_stdout() -> None:
         pass
 
 
-def _main(argv: Sequence[str] | None, sleep: Sleep | None) -> int:
+def _main(argv: Sequence[str] | None, sleep: Sleep | None, started: float) -> int:
     argv = glue_dash_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser(commands=not opens_app(argv))
     args = parser.parse_args(argv)
@@ -206,7 +208,7 @@ def _main(argv: Sequence[str] | None, sleep: Sleep | None) -> int:
             return run(args)  # a command that runs its own event loop (serve)
         from .commands.context import Context
 
-        return asyncio.run(Context(args, sleep=sleep).run(args.func))
+        return asyncio.run(Context(args, sleep=sleep, started=started).run(args.func))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -168,8 +168,8 @@ def register(sub: Any) -> None:
 
 
 async def run_lists(args: argparse.Namespace, ctx: Context) -> int:
-    until = time.monotonic() + deadlines.LISTS  # the counts' wholes too, in what is left of it
-    audiences = await ctx.session.audiences(args.account)
+    until = ctx.started + deadlines.LISTS  # the counts' wholes too, in what is left of it
+    audiences = await ctx.session.audiences(args.account, until=until)
     left = min(WITHIN, max(0.0, until - time.monotonic()))
     counts = await list_counts(ctx.session.provider(args.account), audiences, left)
     table = args.format == "table"
@@ -264,8 +264,8 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def run_lookup(args: argparse.Namespace, ctx: Context) -> int:
-    until = time.monotonic() + deadlines.LOOKUP  # the labels are read in what is left of it
-    results = await ctx.session.lookup(args.email, args.account)
+    until = ctx.started + deadlines.LOOKUP  # the labels are read in what is left of it
+    results = await ctx.session.lookup(args.email, args.account, until=until)
     failures = unsearched(results, ctx)
     found = [r for r in results if r.error is None and r.members]
     labelled = await asyncio.gather(*(_lookup_rows(ctx, args, result, until) for result in found))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
@@ -31,8 +32,12 @@ class Context:
         err: TextIO | None = None,
         stdin: TextIO | None = None,
         sleep: Sleep | None = None,
+        started: float | None = None,
     ) -> None:
         self.args = args
+        # When the person asked (a time.monotonic()): actions' deadlines count from here, not
+        # from when the app was ready (its start-up and the demo's sandbox take their share).
+        self.started = time.monotonic() if started is None else started
         self.demo: bool = bool(getattr(args, "demo", False))
         self.out = out or sys.stdout
         self.err = err or sys.stderr

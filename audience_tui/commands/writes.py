@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..core import deadlines
 from ..core.audit import AuditWriteError
 from ..core.csvimport import mapping_with, plan_import, read_csv
 from ..core.errors import (
@@ -143,7 +144,8 @@ def incomplete(
 
 
 async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
-    results = await ctx.session.lookup(args.email, args.account)
+    until = ctx.started + deadlines.LOOKUP
+    results = await ctx.session.lookup(args.email, args.account, until=until)
     failures = unsearched(results, ctx)
     targets: list[tuple[str, Member]] = []
     for result in results:

@@ -11,6 +11,7 @@ with the way out (try again).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -28,10 +29,19 @@ class DeadlineError(NetworkError):
     kind = "deadline"
 
 
-async def within(seconds: float, action: str, work: Awaitable[T]) -> T:
-    """`work`'s result, or DeadlineError once `seconds` have passed (the work is cancelled)."""
+async def within(
+    seconds: float, action: str, work: Awaitable[T], *, until: float | None = None
+) -> T:
+    """`work`'s result, or DeadlineError once `seconds` have passed (the work is cancelled).
+
+    `until` (a `time.monotonic()`) ends it sooner: the deadline counted from when the person
+    asked (a command's start), so the time the app took to get ready is not added to it."""
+    if until is not None:
+        seconds_left = max(0.0, min(seconds, until - time.monotonic()))
+    else:
+        seconds_left = seconds
     try:
-        async with asyncio.timeout(seconds):
+        async with asyncio.timeout(seconds_left):
             return await work
     except TimeoutError:
         raise DeadlineError(

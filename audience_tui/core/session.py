@@ -149,10 +149,12 @@ class Session:
         transport = self._transport_for(account)
         await verify(account, secrets, transport=transport, connect=self._connect)
 
-    async def audiences(self, account: str) -> list[Audience]:
-        """`account`'s lists, or DeadlineError past the deadline for lists (core.deadlines)."""
+    async def audiences(self, account: str, *, until: float | None = None) -> list[Audience]:
+        """`account`'s lists, or DeadlineError past the deadline for lists (core.deadlines;
+        `until`: counted from the command's start, see `within`)."""
         provider = self.provider(account)
-        return await within(deadlines.LISTS, f"{account}'s lists", provider.audiences())
+        action = f"{account}'s lists"
+        return await within(deadlines.LISTS, action, provider.audiences(), until=until)
 
     async def audience(self, account: str, key: str) -> Audience:
         """An audience of `account` by id or by name (case-insensitive)."""
@@ -166,8 +168,11 @@ class Session:
         names = ", ".join(f"{a.name} ({a.id})" for a in audiences) or "none"
         raise NotFoundError(f"{account} has no list {key!r} (lists: {names})")
 
-    async def lookup(self, email: str, accounts: Sequence[str] | None = None) -> list[LookupResult]:
-        """The email looked up in every account (or those named) at once; failures per account."""
+    async def lookup(
+        self, email: str, accounts: Sequence[str] | None = None, *, until: float | None = None
+    ) -> list[LookupResult]:
+        """The email looked up in every account (or those named) at once; failures per account.
+        `until`: the deadline counted from the command's start (see `deadlines.within`)."""
         email = check_email(email)
         names = list(accounts) if accounts else [a.name for a in self.accounts]
 
@@ -175,7 +180,7 @@ class Session:
             account = self.account(name)
             try:
                 lookup = self.provider(name).lookup(email)
-                found = await within(deadlines.LOOKUP, f"a lookup in {name}", lookup)
+                found = await within(deadlines.LOOKUP, f"a lookup in {name}", lookup, until=until)
                 self.observe(name, found)
                 return LookupResult(account, found)
             except AudienceError as exc:

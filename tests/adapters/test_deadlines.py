@@ -4,6 +4,7 @@ reported as such, and what the others answered is shown."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -77,3 +78,13 @@ def test_a_lookup_keeps_what_it_found_when_the_list_names_cannot_be_read(
     assert code == 0, err
     assert "lucas.muller0@example.se" in out
     assert "list names and field labels not shown" in err and "token revoked" in err
+
+
+async def test_a_deadline_counted_from_an_earlier_start_ends_sooner() -> None:
+    """`until` (the command's start plus the deadline) cuts the wait: what the app spent getting
+    ready is not added to the person's wait. Past it, the work is not waited for at all."""
+    never = asyncio.Event()
+    with pytest.raises(DeadlineError, match="no answer within 10 s, the deadline for a test"):
+        async with asyncio.timeout(30):  # without `until`, this would wait the whole 10 s
+            await deadlines.within(10, "a test", never.wait(), until=time.monotonic() - 1)
+    assert await deadlines.within(10, "a test", asyncio.sleep(0, "done"), until=None) == "done"

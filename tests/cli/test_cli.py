@@ -244,6 +244,39 @@ def test_lookup_labels_are_read_by_the_lookups_deadline(
     assert max(ends) - min(ends) < 0.5  # every wait ends at the one deadline
 
 
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (("lookup", "someone@example.com"), "could not be searched: no answer within"),
+        (("optout", "someone@example.com", "--yes"), "could not be searched: no answer within"),
+        (("lists", "demo-emma"), "demo-emma's lists"),
+    ],
+)
+def test_deadlines_count_from_the_commands_start(
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: tuple[str, ...],
+    words: str,
+) -> None:
+    """A command's deadline counts from when it was run, not from when the app was ready: one
+    started a whole deadline ago answers at once with what it has (here nothing, every account
+    healthy yet out of time), where it would otherwise wait a deadline more."""
+    import audience_tui.cli
+
+    class Started:
+        """The clock cli.main reads when a command starts: a whole deadline and a second ago."""
+
+        @staticmethod
+        def monotonic() -> float:
+            return time.monotonic() - 11
+
+    monkeypatch.setattr(audience_tui.cli, "time", Started)
+    code, _, err = run(capsys, *argv)
+    assert code == 4, err
+    assert words in err
+
+
 def test_lists_count_their_wholes_within_what_is_left_of_the_deadline(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
