@@ -18,8 +18,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .build import ensure
-from .common import DB, Row
+from .build import ensure, footprint
+from .common import Row
 from .report import write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,19 +73,6 @@ def cross(rows: list[Row]) -> list[Row]:
                        f"DataTable: {held.value:.0f} MB", round(grown.value / held.value, 3),
                        "< 1.0x", grown.value < held.value))  # fmt: skip
     return out
-
-
-def footprint() -> Row:
-    """The demo cache's size on disk: the bench database holds what the demo builds."""
-    size = sum(p.stat().st_size for p in DB.parent.glob(DB.name + "*")) / 1e6
-    return Row(
-        "demo cache on disk (both 1M lists and the demo data)",
-        round(size),
-        "MB",
-        target="< 400 MB",
-        ok=size < 400,
-        note="bench/out/sandbox.sqlite with its WAL; bench/limits.md says what it holds",
-    )
 
 
 def main() -> None:
