@@ -30,6 +30,7 @@ from typing import Any
 from .. import people
 from ..people import Person, later, person
 from ..store import COMMIT_ROWS, BuildProgress, Store
+from .http import POSITIONAL_ID
 from .listing import store_docs
 
 log = logging.getLogger("audience_tui.sandbox.heyloyalty.routes")
@@ -153,7 +154,7 @@ CREATE TABLE IF NOT EXISTS heyloyalty_lists (
     open_rate INTEGER NOT NULL, click_rate INTEGER NOT NULL, optin INTEGER NOT NULL,
     fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS heyloyalty_members (
-    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, list_id INTEGER NOT NULL,
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL, list_id INTEGER NOT NULL,
     position INTEGER NOT NULL, status TEXT NOT NULL, email_status TEXT,
     imported INTEGER NOT NULL DEFAULT 0, sent_mail INTEGER NOT NULL DEFAULT 0,
     open_rate INTEGER NOT NULL DEFAULT 0, click_rate INTEGER NOT NULL DEFAULT 0,
@@ -177,6 +178,8 @@ CREATE INDEX IF NOT EXISTS heyloyalty_members_page
     ON heyloyalty_members (list_id, status, position);
 CREATE INDEX IF NOT EXISTS heyloyalty_members_email
     ON heyloyalty_members (list_id, status, email COLLATE NOCASE);
+CREATE UNIQUE INDEX IF NOT EXISTS heyloyalty_members_id
+    ON heyloyalty_members (id) WHERE NOT ({POSITIONAL_ID});
 """
 # After the doc column exists: a database from before docs gets it by ALTER TABLE first.
 DOC_TRIGGERS = """
