@@ -5,14 +5,19 @@ changed and erased as before, on the big list as on the small ones."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import httpx
 import pytest
 
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox import people
+from audience_tui.sandbox import store as store_module
 from audience_tui.sandbox.heyloyalty import data as heyloyalty_data
-from audience_tui.sandbox.heyloyalty.http import POSITIONAL_ID, positional
-from audience_tui.sandbox.store import BuildProgress
+from audience_tui.sandbox.heyloyalty import routes as heyloyalty
+from audience_tui.sandbox.heyloyalty.http import POSITIONAL_ID, member_row, positional
+from audience_tui.sandbox.store import BuildProgress, Store
 
 BIG = heyloyalty_data.BIG_LIST_ID
 TOTAL, EXACT = 120, 20
@@ -99,3 +104,40 @@ async def test_a_new_member_of_the_big_list_is_found_by_its_id(
     assert found.status_code == 200 and found.json()["fields"]["email"]["value"] == (
         "new.member@example.com"
     )
+
+
+def test_a_build_stopped_midway_resumes_to_the_members_of_one_built_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(people, "EXACT", EXACT)
+    monkeypatch.setattr(heyloyalty_data, "BIG_TOTAL", TOTAL)
+    monkeypatch.setattr(heyloyalty_data, "BATCH", 25)
+    monkeypatch.setattr(store_module, "COMMIT_ROWS", 50)
+    insert = heyloyalty_data._insert_big
+
+    def stopping(conn: sqlite3.Connection, start: int, stop: int) -> None:
+        if start == 75:
+            raise RuntimeError("stopped")
+        insert(conn, start, stop)
+
+    built: list[list[tuple[object, ...]]] = []
+    for name, stops in (("at-once", False), ("resumed", True)):
+        store = Store.open(tmp_path / f"{name}.sqlite", big_lists=False)
+        heyloyalty.install(store)
+        store.write(heyloyalty_data._insert_list, heyloyalty_data.BIG_LIST)
+        if stops:
+            with monkeypatch.context() as patched:
+                patched.setattr(heyloyalty_data, "_insert_big", stopping)
+                with pytest.raises(RuntimeError):
+                    heyloyalty_data._build_big(store, BuildProgress("h", TOTAL))
+            assert not store.seeded(heyloyalty_data.BIG_KEY)
+        heyloyalty_data._build_big(store, BuildProgress("h", TOTAL))
+        conn = store.connect()
+        members = conn.execute(
+            f"SELECT * FROM heyloyalty_members WHERE list_id = {BIG} ORDER BY position"
+        ).fetchall()
+        found = [member_row(conn, str(BIG), m["id"]) for m in members]
+        assert [f["rid"] if f else None for f in found] == [m["rid"] for m in members]
+        built.append([tuple(m)[1:] for m in members])  # all but the rid
+        store.close()
+    assert len(built[0]) == TOTAL and built[1] == built[0]
