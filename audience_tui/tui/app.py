@@ -148,6 +148,15 @@ class AudienceApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` gives way to a focused widget that takes it as typing (a field, a chooser's
+        search), there and in the footer: Textual leaves it in the footer, as it cannot name
+        the character of the key "slash"."""
+        focused = self.focused
+        return not (
+            action == "lookup" and focused is not None and focused.check_consume_key("slash", "/")
+        )
+
     def action_lookup(self) -> None:
         """Not over a dialog: the dialog's own question comes first."""
         if isinstance(self.screen, ModalScreen):

@@ -24,6 +24,7 @@ from ...core.accounts import credential_specs, prepare, problems
 from ...core.models import Account
 from ...core.platforms import NAMES, adapter_class
 from ...core.platforms import title as platform_title
+from ..widgets.chooser import Chooser
 
 FormResult = tuple[Account, dict[str, str]] | None
 
@@ -82,7 +83,7 @@ class AccountFormScreen(ModalScreen[FormResult]):
             yield from _field(
                 "platform",
                 "Platform",
-                Select(options, value=self.initial_platform, allow_blank=False, id="platform"),
+                Chooser(options, value=self.initial_platform, allow_blank=False, id="platform"),
             )
             yield from _field("name", "Name", Input(placeholder="e.g. shop-oslo", id="field-name"))
             yield from _field("base_url", "Base URL (optional)", Input(id="field-base_url"))

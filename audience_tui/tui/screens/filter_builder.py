@@ -37,6 +37,7 @@ from ...core.models import (
 from ...core.provider import Provider
 from ...core.sanitize import clean
 from ...core.saved_filters import SavedFilters
+from ..widgets.chooser import Chooser
 from ..widgets.saved_filters import SavedFilterBar
 from .confirm import ConfirmScreen
 
@@ -138,11 +139,11 @@ class FilterBuilder(ModalScreen[Filter | None]):
             yield Label(title, id="heading")
             yield OptionList(id="conditions")
             with Horizontal(id="editor", classes="row"):
-                yield Select(fields, id="field", allow_blank=not fields, compact=True)
-                yield Select(ops, id="op", allow_blank=not ops, compact=True)
+                yield Chooser(fields, id="field", allow_blank=not fields, compact=True)
+                yield Chooser(ops, id="op", allow_blank=not ops, compact=True)
                 with Vertical(id="value-box"):
                     yield Input(id="text", compact=True)
-                    yield Select([], id="choice", prompt="choose a value", compact=True)
+                    yield Chooser([], id="choice", prompt="choose a value", compact=True)
                     yield SelectionList[str](id="multi", compact=True)
                     yield Label(Text("(no value)", style="dim"), id="none")
             yield Label(id="message")
@@ -152,7 +153,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
                 yield Button("Remove", id="remove", compact=True)
                 yield Button("Clear all", id="clear", compact=True)
                 yield Label("Match", classes="label")
-                yield Select(
+                yield Chooser(
                     [("all conditions (and)", "and"), ("any condition (or)", "or")],
                     id="logic", value=self.logic, allow_blank=False, compact=True,
                 )  # fmt: skip

@@ -27,6 +27,7 @@ from ...core.csvimport import CsvTable, ImportPlan, guess_mapping, plan_import
 from ...core.models import FieldSpec, row_email
 from ..background import BackgroundWork
 from ..widgets.cells import error_text, text
+from ..widgets.chooser import Chooser
 from ..widgets.data_table import DataTable
 from .confirm import ConfirmScreen
 
@@ -103,7 +104,7 @@ class MappingStep(BackgroundWork, Widget):
                 for index, column in enumerate(self.table.header):
                     with Horizontal(classes="column"):
                         yield Label(text(column, "bold"))
-                        yield Select(
+                        yield Chooser(
                             options,
                             value=guessed.get(column, IGNORE),
                             allow_blank=False,

@@ -37,6 +37,7 @@ from ...core.models import Audience
 from ...core.session import Session
 from ..background import BackgroundWork
 from ..widgets.cells import error_text, platform_title, text
+from ..widgets.chooser import Chooser
 from ..widgets.footer import Footer
 from ..widgets.header import Header
 from .import_mapping import MappingStep
@@ -67,8 +68,12 @@ class CsvTree(DirectoryTree):
             super().__init__()
             self.character = character
 
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        """The characters typed here are the path's, not the app's keys (nor in the footer)."""
+        return key not in KEPT_KEYS and character is not None and character.isprintable()
+
     def on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and event.key not in KEPT_KEYS:
+        if event.character and self.check_consume_key(event.key, event.character):
             event.stop()
             event.prevent_default()
             self.post_message(self.Typed(event.character))
@@ -145,7 +150,7 @@ class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
         yield Header()
         yield Label(id="heading")
         with ContentSwitcher(initial="file-step", id="switcher"), Vertical(id="file-step"):
-            yield Select[str]([], prompt="Loading lists…", id="list")
+            yield Chooser[str]([], prompt="Loading lists…", id="list")
             yield Input(
                 self.path, placeholder="path to a .csv file", id="path", select_on_focus=False
             )

@@ -1,0 +1,38 @@
+"""A Select that searches its options as the user types, closed or open.
+
+Textual's Select searches only while its menu is open: a character typed on the closed chooser
+went on to the app's keys, and `/` (look up a member) left the import screen for the lookup,
+`q` quit from the middle of a form. Typed here, a character opens the menu at the first option
+that matches it, and the menu's own search goes on from there; the app's keys that a chooser
+takes this way leave the footer while it has the focus (Textual's `check_consume_key`).
+`?` stays the help key: no option starts with it.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual import events
+from textual.widgets import Select
+
+__all__ = ["Chooser"]
+
+T = TypeVar("T")
+KEPT_KEYS = {"space", "question_mark"}  # the Select's own (space opens it) and help
+
+
+class Chooser(Select[T]):
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        """The characters a user types to search are this chooser's, not the app's keys."""
+        return key not in KEPT_KEYS and character is not None and character.isprintable()
+
+    def on_key(self, event: events.Key) -> None:
+        character = event.character
+        if self.expanded or not character or not self.check_consume_key(event.key, character):
+            return
+        event.stop()
+        event.prevent_default()
+        self.action_show_overlay()
+        overlay = self.query_one("SelectOverlay")  # the open menu (Textual's, not exported)
+        self.screen.set_focus(overlay, scroll_visible=False)  # now: its search starts empty
+        overlay.post_message(events.Key(event.key, character))  # and goes on from this one

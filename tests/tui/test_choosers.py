@@ -1,0 +1,69 @@
+"""A chooser (Select) with the focus takes the characters typed on it as a search, open or
+closed: `/` does not leave the import screen for the lookup, `q` does not quit from the
+middle of the account form, and the app keys it takes leave the footer while it has the focus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Select
+from test_imports_tui import settle
+
+from audience_tui.core.session import Session
+from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.account_form import AccountFormScreen
+from audience_tui.tui.screens.import_start import ImportStartScreen
+from audience_tui.tui.widgets.chooser import Chooser
+
+
+def shown_keys(app: AudienceApp) -> set[str]:
+    return {key for key, active in app.screen.active_bindings.items() if active.binding.show}
+
+
+async def test_slash_on_the_import_list_chooser_searches_it(
+    session: Session, tmp_path: Path
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        screen = ImportStartScreen(session, "demo-emma", root=tmp_path)
+        await app.push_screen(screen)
+        await settle(pilot)
+        chooser = screen.query_one("#list", Chooser)
+        chooser.focus()
+        await pilot.pause()
+        assert "slash" not in shown_keys(app)  # the footer does not offer what does not work
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.screen is screen and chooser.expanded  # no lookup over the import
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and not chooser.expanded and chooser.has_focus
+        target = list(screen.audiences.values())[-1]
+        for character in target.name[:4].lower():
+            await pilot.press(character)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chooser.value == target.id
+
+
+async def test_q_on_the_account_forms_platform_chooser_picks_rather_than_quits(
+    session: Session,
+) -> None:
+    app = AudienceApp(session)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        form = AccountFormScreen()
+        await app.push_screen(form)
+        await pilot.pause()
+        chooser = form.query_one("#platform", Select)
+        chooser.focus()
+        await pilot.pause()
+        for character in "heyl":
+            await pilot.press(character)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chooser.value == "heyloyalty"
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running and app.screen is form and chooser.expanded
