@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Select
 from test_imports_tui import settle
+from textual.widgets import Select
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
