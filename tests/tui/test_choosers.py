@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_filter_builder import open_builder, open_list
 from test_imports_tui import settle
 from textual.widgets import Select
+from tui_helpers import SIZE, Host, settle_top
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
@@ -67,3 +69,21 @@ async def test_q_on_the_account_forms_platform_chooser_picks_rather_than_quits(
         await pilot.press("q")
         await pilot.pause()
         assert app.is_running and app.screen is form and chooser.expanded
+
+
+async def test_the_filter_builders_choosers_search_and_a_still_applies(session: Session) -> None:
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        members = await open_list(pilot, session, "demo-heyloyalty")
+        builder = await open_builder(pilot)
+        chooser = builder.query_one("#field", Select)
+        chooser.focus()
+        await pilot.pause()
+        for character in "cit":
+            await pilot.press(character)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chooser.value == "city" and chooser.has_focus
+        await pilot.press("a")  # the builder's key, not a search for "a"
+        await settle_top(pilot)
+        assert app.screen is members

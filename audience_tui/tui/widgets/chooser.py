@@ -5,7 +5,8 @@ went on to the app's keys, and `/` (look up a member) left the import screen for
 `q` quit from the middle of a form. Typed here, a character opens the menu at the first option
 that matches it, and the menu's own search goes on from there; the app's keys that a chooser
 takes this way leave the footer while it has the focus (Textual's `check_consume_key`).
-`?` stays the help key: no option starts with it.
+`?` stays the help key (no option starts with it), and a key the screen binds stays the
+screen's (the filter builder's `a` applies the filter from any of its choosers).
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ KEPT_KEYS = {"space", "question_mark"}  # the Select's own (space opens it) and 
 
 class Chooser(Select[T]):
     def check_consume_key(self, key: str, character: str | None = None) -> bool:
-        """The characters a user types to search are this chooser's, not the app's keys."""
-        return key not in KEPT_KEYS and character is not None and character.isprintable()
+        """The characters a user types to search are this chooser's, not the app's keys; the
+        keys its screen binds stay the screen's (the filter builder's `a` applies)."""
+        if key in KEPT_KEYS or character is None or not character.isprintable():
+            return False
+        return key not in self.screen._bindings.key_to_bindings
 
     def on_key(self, event: events.Key) -> None:
         character = event.character
