@@ -1,11 +1,15 @@
-"""Sentences of the members screen's status line that do not need the screen: where a scan
-stands, and what the table waits for (a sort of a million members takes seconds)."""
+"""Sentences of the members screen that do not need the screen: where a scan stands, what the
+table waits for (a sort of a million members takes seconds), and why a column cannot be sorted."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 
+from ..core.columns import Column
 from ..core.paging_scan import ScanPaging
+from ..core.sanitize import clean
 
 SHOW_SECONDS_AFTER = 1.0  # a wait this long is counted in seconds on screen
 
@@ -28,3 +32,12 @@ def waiting(sorted_by: str | None, seconds: float) -> str:
     """ "loading…", or "sorting by Email… 3 s" once the platform takes a while."""
     what = f"sorting by {sorted_by}" if sorted_by else "loading"
     return f"{what}… {seconds:.0f} s" if seconds >= SHOW_SECONDS_AFTER else f"{what}…"
+
+
+def cannot_sort(platform: str, column: Column, columns: Sequence[Column]) -> str:
+    """A refused sort, with the columns the platform can sort by: a newcomer pressing `s` on
+    a column at random learns where it works instead of trying each one."""
+    sortable = [clean(other.label) for other in columns if other.sortable]
+    if not sortable:
+        return f"{platform} cannot sort by {clean(column.label)} nor by any column here."
+    return f"{platform} cannot sort by {clean(column.label)}; it sorts by {', '.join(sortable)}."

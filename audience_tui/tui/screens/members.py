@@ -34,7 +34,7 @@ from ...core.session import Session
 from ..background import BackgroundWork
 from ..context import settings_of
 from ..demo_builds import build_of, building
-from ..status_words import scan_status, waiting
+from ..status_words import cannot_sort, scan_status, waiting
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
@@ -369,9 +369,7 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         if column is None:
             return
         if column.spec is None or not column.sortable:
-            self.notify(
-                f"{self.provider.title} cannot sort by {clean(column.label)}.", markup=False
-            )
+            self.notify(cannot_sort(self.provider.title, column, self.columns), markup=False)
             return
         field, current = column.spec.name, self.view.sort
         descending = current is not None and current.field == field and not current.descending
