@@ -178,6 +178,7 @@ async def test_bad_values_are_messages_at_the_field(session: Session) -> None:
         await pilot.pause()
         assert text(message) == ""  # typing again clears it
         assert builder.conditions == []
+        builder.query_one("#text", Input).value = ""  # (a value left there would be applied)
         await pilot.click("#apply")  # the filter did not change: nothing is asked
         await settle_top(pilot)
         assert screen.cache.fetches == fetches
@@ -363,3 +364,25 @@ async def test_scan_halted_by_a_failed_page_resumes_with_r(
         everything = await collect(screen.current)
         assert screen.cache.total == len(everything) > found
         assert status(screen).startswith(f"row 1 of {len(everything):,} matches in")
+
+
+async def test_apply_takes_the_condition_still_in_the_editor(session: Session) -> None:
+    """A value chosen and applied without Add: the condition is applied with the others; an
+    incomplete one (no value) stops the apply with its message."""
+    async with Host(session).run_test(size=SIZE) as pilot:
+        screen = await open_list(pilot, session, "demo-heyloyalty")
+        builder = await open_builder(pilot)
+        await edit(pilot, builder, "city", "ct")
+        await pilot.click("#text")
+        await pilot.press("space")  # a blank value is no value: nothing to add
+        await pilot.click("#apply")
+        await settle_top(pilot)
+        assert pilot.app.screen is screen and screen.view.filter == Filter()
+        builder = await open_builder(pilot)
+        await edit(pilot, builder, "sex", "eq")
+        builder.query_one("#choice", Select).value = "2"
+        await pilot.pause()
+        await pilot.press("a")
+        await settle_top(pilot)
+        assert pilot.app.screen is screen
+        assert screen.view.filter == Filter((Condition("sex", "eq", "2"),))

@@ -331,13 +331,14 @@ class FilterBuilder(ModalScreen[Filter | None]):
 
     @on(Input.Submitted, "#text")
     @on(Button.Pressed, "#add")
-    def action_add(self) -> None:
-        """Add the editor's condition (or put it in place of the one being edited)."""
+    def action_add(self) -> bool:
+        """Add the editor's condition (or put it in place of the one being edited); False
+        when it is not complete (the message says what is missing)."""
         try:
             condition = self._candidate()
         except AudienceError as exc:
             self.query_one("#message", Label).update(Text(exc.detail))
-            return
+            return False
         if self.editing is not None and self.editing < len(self.conditions):
             index = self.editing
             self.conditions[index] = condition
@@ -353,6 +354,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
         conditions = self.query_one("#conditions", OptionList)
         conditions.highlighted = index
         conditions.focus()
+        return True
 
     @on(OptionList.OptionSelected, "#conditions")
     def _edit(self, event: OptionList.OptionSelected) -> None:
@@ -426,7 +428,18 @@ class FilterBuilder(ModalScreen[Filter | None]):
     # --- leaving ----------------------------------------------------------------------------
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:
+        """Apply the conditions, with the one in the editor when it was given a value and not
+        added yet: a value chosen and applied without **Add** was dropped without a word."""
+        if self._value_given() and not self.action_add():
+            return
         self.dismiss(self.filter)
+
+    def _value_given(self) -> bool:
+        spec, op = self.spec, self.op
+        if spec is None or op is None:
+            return False
+        value = self._raw_value(spec, op)
+        return bool(value.strip() if isinstance(value, str) else value not in (None, []))
 
     @property
     def unsaved(self) -> bool:
