@@ -96,6 +96,15 @@ def log_bytes(monkeypatch: pytest.MonkeyPatch) -> int:
     return 20_000
 
 
+@pytest.fixture
+def quick_import_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `import` command checks on the import it started every 50 ms instead of every
+    second: the emulated platforms finish an import after a few polls, whatever their pace."""
+    from audience_tui.commands import writes
+
+    monkeypatch.setattr(writes, "POLL_SECONDS", 0.05)
+
+
 @pytest.fixture(scope="session")
 def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database seeded with the small demo lists, once per session."""

@@ -144,6 +144,7 @@ def test_aggregate_prints_counts(sandbox: Sandbox, capsys: pytest.CaptureFixture
     assert sum(row["members"] for row in rows) > 0
 
 
+@pytest.mark.usefixtures("quick_import_polls")
 def test_import_dry_run_then_real(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -33,6 +33,7 @@ def imported(capsys: pytest.CaptureFixture[str], folder: Path) -> Path:
     return source
 
 
+@pytest.mark.usefixtures("quick_import_polls")
 def test_import_history_in_json_markdown_and_html(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

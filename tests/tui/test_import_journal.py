@@ -63,6 +63,7 @@ def test_imports_of_a_platform_without_an_import_list_shows_those_started_here(
     assert "no import status endpoint" in err
 
 
+@pytest.mark.usefixtures("quick_import_polls")
 def test_one_count_of_refused_rows(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str], people: Path
 ) -> None:
