@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from audience_tui.cli import main
 from audience_tui.core.errors import AudienceError, AuthError
+from audience_tui.core.http import RetryPolicy
 from audience_tui.core.models import Member, MemberStatus, PageRequest, Query
 from audience_tui.core.platforms import create
 from audience_tui.core.session import Session
@@ -83,7 +84,14 @@ def session_over(sandbox: Sandbox, transport: httpx.AsyncBaseTransport, **option
 @pytest.fixture
 async def recorded(sandbox: Sandbox) -> AsyncIterator[tuple[Session, Recording]]:
     recording = Recording(sandbox.transport)
-    session = session_over(sandbox, recording, timeouts=Timeouts(connect=0.2, read=0.3))
+    # Two tries, not four: a read under a fault is still retried (and a write, were it retried
+    # by mistake, would show twice), and a read that hangs costs two timeouts, not four.
+    session = session_over(
+        sandbox,
+        recording,
+        timeouts=Timeouts(connect=0.2, read=0.3),
+        retry=RetryPolicy(attempts=2),
+    )
     yield session, recording
     await session.aclose()
 
