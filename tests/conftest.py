@@ -38,6 +38,20 @@ settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
+# The tiers in the order they run: the slow Pilot and command tests first, the quick unit tests
+# last, so that when the two workers of `-n auto` near the end, what is left to share out between
+# them (`--dist worksteal`) is many short tests rather than one long one holding a core alone.
+TIERS = ("tui", "cli", "adapters", "sandbox", "unit")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def tier(item: pytest.Item) -> int:
+        name = item.path.parent.name
+        return TIERS.index(name) if name in TIERS else len(TIERS)
+
+    items.sort(key=tier)  # stable: the order within a tier is the files' own
+
+
 class MemoryKeyring(KeyringBackend):
     """A keyring that lives and dies with the test: the real one is never touched."""
 
