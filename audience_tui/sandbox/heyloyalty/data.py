@@ -32,6 +32,7 @@ from ..people import Person, later, person
 from ..store import COMMIT_ROWS, BuildProgress, Store
 from .http import POSITIONAL_ID
 from .listing import store_docs
+from .query import POSITIONAL_EMAIL
 
 log = logging.getLogger("audience_tui.sandbox.heyloyalty.routes")
 SEED_KEY = "heyloyalty:v1"
@@ -177,7 +178,7 @@ END;
 CREATE INDEX IF NOT EXISTS heyloyalty_members_page
     ON heyloyalty_members (list_id, status, position);
 CREATE INDEX IF NOT EXISTS heyloyalty_members_email
-    ON heyloyalty_members (list_id, status, email COLLATE NOCASE);
+    ON heyloyalty_members (list_id, status, email COLLATE NOCASE) WHERE NOT ({POSITIONAL_EMAIL});
 CREATE UNIQUE INDEX IF NOT EXISTS heyloyalty_members_id
     ON heyloyalty_members (id) WHERE NOT ({POSITIONAL_ID});
 """

@@ -53,8 +53,7 @@ def member_row(conn: sqlite3.Connection, list_id: str, member_id: str) -> sqlite
     if not list_id.isdigit():
         return None
     found = conn.execute(
-        "SELECT * FROM heyloyalty_members "
-        f"WHERE id = ? AND list_id = ? AND NOT ({POSITIONAL_ID})",
+        f"SELECT * FROM heyloyalty_members WHERE id = ? AND list_id = ? AND NOT ({POSITIONAL_ID})",
         (member_id, int(list_id)),
     ).fetchone()
     position = positional(int(list_id), member_id)

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from ..store import Store
 from .data import FIELD_COLUMNS, new_member_id, now_text
 from .http import error, form, list_fields, list_row, member_row
-from .query import BadRequest, typed_value
+from .query import BadRequest, email_equals, typed_value
 
 log = logging.getLogger("audience_tui.sandbox.heyloyalty.routes")
 IMPORT_DELAY = 0.2  # seconds before an accepted import is processed
@@ -197,8 +197,8 @@ async def delete_by_field(request: Request, store: Store) -> Response:
         raise BadRequest('"lists" must be an array of list ids')
 
     def delete(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-        sql = f"SELECT * FROM heyloyalty_members WHERE {body['field']} = ? COLLATE NOCASE"
-        params: list[Any] = [value.strip()]
+        match, params = _field_equals(body["field"], value.strip())
+        sql = f"SELECT * FROM heyloyalty_members WHERE {match}"
         if lists is not None:
             sql += f" AND list_id IN ({','.join('?' * len(lists))})"
             params += lists
@@ -208,6 +208,14 @@ async def delete_by_field(request: Request, store: Store) -> Response:
         return [{"list_id": m["list_id"], "member_id": m["id"]} for m in found]
 
     return JSONResponse(await store.run_write(delete))
+
+
+def _field_equals(column: str, value: Any) -> tuple[str, list[Any]]:
+    """SQL and arguments for members whose `column` (a field name) is `value`, in any case;
+    an email through `email_equals`, so the million-member list's are found by position."""
+    if column == "email" and isinstance(value, str):
+        return email_equals(value)
+    return f"{column} = ? COLLATE NOCASE", [value]
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -247,10 +255,11 @@ def _import_rows(
         if key not in FIELD_COLUMNS or not values.get(key):
             errors.append(f"{record.get('email', '?')}: no {key}")
             continue
+        match, args = _field_equals(key, values[key])
         existing = conn.execute(
-            f"SELECT rid FROM heyloyalty_members WHERE list_id = ? AND {key} = ? COLLATE NOCASE "
+            f"SELECT rid FROM heyloyalty_members WHERE list_id = ? AND {match} "
             "ORDER BY position LIMIT 1",
-            (list_id, values[key]),
+            (list_id, *args),
         ).fetchone()
         if existing is not None and handle in ("update", "updateOnly"):
             # "Re-import previously unsubscribed" is on by default (support article on
