@@ -197,12 +197,10 @@ async def delete_by_field(request: Request, store: Store) -> Response:
         raise BadRequest('"lists" must be an array of list ids')
 
     def delete(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-        match, params = _field_equals(body["field"], value.strip())
-        sql = f"SELECT * FROM heyloyalty_members WHERE {match}"
-        if lists is not None:
-            sql += f" AND list_id IN ({','.join('?' * len(lists))})"
-            params += lists
-        found = conn.execute(sql + " ORDER BY list_id, position", params).fetchall()
+        match, params = _members_where(body["field"], value.strip(), lists)
+        found = conn.execute(
+            f"SELECT * FROM heyloyalty_members WHERE {match} ORDER BY list_id, position", params
+        ).fetchall()
         for member in found:
             _unsubscribe(conn, member)
         return [{"list_id": m["list_id"], "member_id": m["id"]} for m in found]
@@ -210,12 +208,18 @@ async def delete_by_field(request: Request, store: Store) -> Response:
     return JSONResponse(await store.run_write(delete))
 
 
-def _field_equals(column: str, value: Any) -> tuple[str, list[Any]]:
-    """SQL and arguments for members whose `column` (a field name) is `value`, in any case;
-    an email through `email_equals`, so the million-member list's are found by position."""
+def _members_where(column: str, value: Any, list_ids: list[int] | None) -> tuple[str, list[Any]]:
+    """SQL and arguments for the members (of `list_ids`, or of every list) whose `column` (a
+    field name) is `value`, in any case. An email goes through `email_equals`, and the lists'
+    term is written `+list_id` then, so that SQLite seeks the email in its two indexes instead
+    of reading the list's rows through the page index (~0.7 s for the million)."""
+    match, args = f"{column} = ? COLLATE NOCASE", [value]
     if column == "email" and isinstance(value, str):
-        return email_equals(value)
-    return f"{column} = ? COLLATE NOCASE", [value]
+        match, args = email_equals(value)
+    if list_ids is None:
+        return match, args
+    lists = f"{'+' if column == 'email' else ''}list_id IN ({','.join('?' * len(list_ids))})"
+    return f"{lists} AND {match}", [*list_ids, *args]
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -255,11 +259,9 @@ def _import_rows(
         if key not in FIELD_COLUMNS or not values.get(key):
             errors.append(f"{record.get('email', '?')}: no {key}")
             continue
-        match, args = _field_equals(key, values[key])
+        match, args = _members_where(key, values[key], [list_id])
         existing = conn.execute(
-            f"SELECT rid FROM heyloyalty_members WHERE list_id = ? AND {match} "
-            "ORDER BY position LIMIT 1",
-            (list_id, *args),
+            f"SELECT rid FROM heyloyalty_members WHERE {match} ORDER BY position LIMIT 1", args
         ).fetchone()
         if existing is not None and handle in ("update", "updateOnly"):
             # "Re-import previously unsubscribed" is on by default (support article on
