@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_imports_tui import (
+    EMMA_CSV,
     choose_file,
     confirm,
     files,
@@ -20,7 +21,7 @@ from test_imports_tui import (
     until,
 )
 from textual.widgets import Button, Checkbox, DataTable, Label
-from tui_helpers import SIZE
+from tui_helpers import SIZE, screen_text
 
 from audience_tui.core.models import (
     ImportJob,
@@ -167,3 +168,20 @@ async def test_what_reading_the_file_noted_is_shown_before_sending(
         assert notes.display
         said = str(notes.render())
         assert said.startswith("⚠ the file mixes encodings: line(s) 3 are not UTF-8")
+
+
+async def test_the_mapping_step_at_80_columns_shows_its_headings_whole(
+    session: Session, files: Callable[..., Path]
+) -> None:
+    """The columns' pane gives up room at 80 columns: the preview's heading and the refused
+    rows' headings are read whole beside it, not cut at the screen's edge."""
+    path = files("people.csv", EMMA_CSV)
+    app = AudienceApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_monitor(pilot, "demo-emma")
+        await choose_file(pilot, "Monthly Newsletter", path)
+        assert app.screen.query(MappingStep)
+        shown = screen_text(app)
+        assert "First rows, as they will be sent" in shown
+        assert "Why it will be refused" in shown
+        assert "Email  (email)" in shown  # and the fields chosen still read whole

@@ -107,9 +107,11 @@ class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
     )
     CSS = """
     MappingStep { height: 1fr; }
-    MappingStep #columns { width: 54; height: 1fr; border: round $panel; padding: 0 1; }
+    MappingStep #columns {
+        width: 54; max-width: 50%; height: 1fr; border: round $panel; padding: 0 1;
+    }
     MappingStep .column { height: 1; margin: 0 0 1 0; }
-    MappingStep .column Label { width: 20; }
+    MappingStep .column Label { width: 45%; max-width: 20; }
     MappingStep .column Select { width: 1fr; }
     MappingStep #outcome { width: 1fr; height: 1fr; padding: 0 0 0 1; }
     MappingStep DataTable { height: auto; max-height: 9; margin: 0 0 1 0; }
