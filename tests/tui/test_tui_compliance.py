@@ -16,7 +16,7 @@ from audience_tui.core.session import Session
 from audience_tui.demo import FaultSpec, Sandbox, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
-from audience_tui.tui.screens.compliance import ComplianceScreen, TypeToConfirm
+from audience_tui.tui.screens.compliance import JOBS, ComplianceScreen, TypeToConfirm
 from audience_tui.tui.widgets.data_table import DataTable
 
 
@@ -218,3 +218,19 @@ async def test_subject_access_shows_where_imports_are_known(app_session: Session
         imports = {row[0]: row[keys.index("imports")] for row in rows}
         assert imports["demo-heyloyalty"] == "none"  # its `imported` flag says no
         assert imports["demo-kajabi"] == "not reported by Kajabi"
+
+
+async def test_every_jobs_field_says_what_it_wants_whole_at_80_columns(
+    app_session: Session,
+) -> None:
+    app = AudienceApp(app_session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compliance(pilot)
+        target = screen.query_one("#target", Input)
+        for key, job in JOBS.items():
+            screen.query_one("#jobs", OptionList).highlighted = list(JOBS).index(key)
+            await pilot.pause()
+            assert screen.job == key
+            if job.asks:
+                assert target.placeholder == job.asks
+                assert len(job.asks) <= target.content_size.width  # not cut at its edge

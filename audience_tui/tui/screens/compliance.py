@@ -47,9 +47,9 @@ class Job:
 JOBS: dict[str, Job] = {
     "suppress": Job(
         "Suppression list",
-        "Opt every email of a CSV file out on every account. Resumable: a stopped run goes on "
-        "where it stopped and never sends a write twice.",
-        "path of the CSV file (an email column, or one column of emails)",
+        "Opt every email of a CSV file (an email column, or one column of emails) out on every "
+        "account. Resumable: a stopped run goes on where it stopped and never sends a write twice.",
+        "path of the CSV file",
     ),
     "erase": Job(
         "Erase a person",
