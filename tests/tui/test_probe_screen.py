@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import Label
-from tui_helpers import SIZE, settle
+from tui_helpers import SIZE, screen_text, settle
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
@@ -31,3 +31,18 @@ async def test_p_probes_the_highlighted_account(session: Session) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, AccountsScreen)
+
+
+async def test_the_highlighted_check_is_shown_whole_at_80_columns(session: Session) -> None:
+    """The table cuts a long assumption; the line below it shows the check in full, wrapped."""
+    app = AudienceApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=[a.name for a in session.accounts].index("demo-heyloyalty"))
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ProbeScreen)
+        check = app.screen.checks[0]
+        shown = " ".join(screen_text(app).replace("│", " ").split())
+        assert " ".join(check.assumption.split()) in shown
