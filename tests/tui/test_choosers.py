@@ -9,7 +9,7 @@ from pathlib import Path
 from test_filter_builder import open_builder, open_list
 from test_imports_tui import settle
 from textual.widgets import Select
-from tui_helpers import SIZE, Host, settle_top
+from tui_helpers import SIZE, Host, screen_text, settle_top
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
@@ -87,3 +87,17 @@ async def test_the_filter_builders_choosers_search_and_a_still_applies(session: 
         await pilot.press("a")  # the builder's key, not a search for "a"
         await settle_top(pilot)
         assert app.screen is members
+
+
+async def test_a_choice_too_long_for_its_chooser_is_cut_on_one_line(session: Session) -> None:
+    """At 80 columns the filter builder's Match chooser is narrower than "all conditions
+    (and)": it stays one line, ending in "…", rather than wrapping and pushing the rows apart."""
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot, session, "demo-emma")
+        builder = await open_builder(pilot)
+        logic = builder.query_one("#logic", Select)
+        await pilot.pause()
+        assert logic.size.width < len("all conditions (and)") + 4
+        assert logic.size.height == 1
+        assert "all conditions (…" in screen_text(app)

@@ -7,7 +7,8 @@ that matches it, and the menu's own search goes on from there; the app's keys th
 takes this way leave the footer while it has the focus (Textual's `check_consume_key`).
 `?` stays the help key (no option starts with it), and a key the screen binds stays the
 screen's (the filter builder's `a` applies the filter from any of its choosers).
-"""
+A choice too long for the chooser ends in "…" on its one line (Textual's wrapped onto a
+second line, which pushed the dialog's rows apart)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ KEPT_KEYS = {"space", "question_mark"}  # the Select's own (space opens it) and 
 
 
 class Chooser(Select[T]):
+    DEFAULT_CSS = """
+    Chooser SelectCurrent Static#label { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    """  # one line, as its menu's rows: a long choice ends in "…" rather than pushing a second
+
     def check_consume_key(self, key: str, character: str | None = None) -> bool:
         """The characters a user types to search are this chooser's, not the app's keys; the
         keys its screen binds stay the screen's (the filter builder's `a` applies)."""
