@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.keys import key_to_character
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.worker import WorkerFailed
@@ -149,13 +150,15 @@ class AudienceApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`/` gives way to a focused widget that takes it as typing (a field, a chooser's
-        search), there and in the footer: Textual leaves it in the footer, as it cannot name
-        the character of the key "slash"."""
+        """The lookup's `/` gives way to a focused widget that takes it as typing (a field, a
+        chooser's search), there and in the footer: Textual leaves it in the footer, as it
+        cannot name the character of the key "slash". A key added in [keys] (f3) still works."""
         focused = self.focused
-        return not (
-            action == "lookup" and focused is not None and focused.check_consume_key("slash", "/")
-        )
+        if action != "lookup" or focused is None:
+            return True
+        keys = self._keymap.get("app.lookup", "slash").split(",")
+        typed = {key: "/" if key == "slash" else key_to_character(key) for key in keys}
+        return not all(focused.check_consume_key(key, typed[key]) for key in keys)
 
     def action_lookup(self) -> None:
         """Not over a dialog: the dialog's own question comes first."""

@@ -8,13 +8,15 @@ from pathlib import Path
 
 from test_filter_builder import open_builder, open_list
 from test_imports_tui import settle
-from textual.widgets import Select
+from test_keys import write_settings
+from textual.widgets import Input, Select
 from tui_helpers import SIZE, Host, screen_text, settle_top
 
 from audience_tui.core.session import Session
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.account_form import AccountFormScreen
 from audience_tui.tui.screens.import_start import ImportStartScreen
+from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.widgets.chooser import Chooser
 
 
@@ -101,3 +103,21 @@ async def test_a_choice_too_long_for_its_chooser_is_cut_on_one_line(session: Ses
         assert logic.size.width < len("all conditions (and)") + 4
         assert logic.size.height == 1
         assert "all conditions (…" in screen_text(app)
+
+
+async def test_a_key_added_for_the_lookup_works_from_a_text_field(session: Session) -> None:
+    """`/` is typed into a field; f3, added in [keys], still opens the lookup from there."""
+    write_settings('[keys]\napp.lookup = ["slash", "f3"]\n')
+    app = AudienceApp(session)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("x")  # the compliance screen, its file field focused
+        await settle(pilot)
+        field = app.focused
+        assert isinstance(field, Input)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert field.value == "/" and app.screen is field.screen
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
