@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from ..core.accounts import DEMO_PREFIX, credential_specs
@@ -24,6 +23,7 @@ from ..core.sanitize import clean
 from ..core.secret_store import env_var
 from .context import Context
 from .output import add_format_option, emit
+from .paths import writable_file
 
 ADD_HELP = """\
 Each platform asks for what it needs: Heyloyalty an API key and secret; Emma an account id, public
@@ -105,7 +105,9 @@ def register(sub: Any) -> None:
         "data beyond counts) to attach to a bug report.",
     )
     p.add_argument("name")
-    p.add_argument("--output", type=Path, metavar="FILE", help="where to write the JSON report")
+    p.add_argument(
+        "--output", type=writable_file, metavar="FILE", help="where to write the JSON report"
+    )
     p.set_defaults(func=run_probe)
 
     p = actions.add_parser(

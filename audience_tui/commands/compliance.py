@@ -23,6 +23,7 @@ from ..core.errors import ValidationError
 from ..core.sanitize import clean
 from .context import Context
 from .output import add_format_option, emit
+from .paths import new_file, writable_file
 from .writes import confirm
 
 MAX_PROBLEMS_SHOWN = 50
@@ -73,7 +74,9 @@ def register(sub: Any) -> None:
     p.add_argument("email")
     p.add_argument("--account", action="append", metavar="NAME", help="only this account")
     p.add_argument("--format", choices=subject_access.FORMATS, default="json")
-    p.add_argument("--output", type=Path, metavar="PATH", help="write here (default: stdout)")
+    p.add_argument(
+        "--output", type=new_file, metavar="PATH", help="a new file to write (default: stdout)"
+    )
     p.set_defaults(func=run_subject_access)
 
     p = sub.add_parser(
@@ -98,7 +101,7 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would be done, send nothing")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument(
-        "--receipt", type=Path, metavar="PATH", help="where to write the receipt (.jsonl)"
+        "--receipt", type=writable_file, metavar="PATH", help="where to write the receipt (.jsonl)"
     )
 
 
@@ -336,9 +339,8 @@ async def run_subject_access(args: argparse.Namespace, ctx: Context) -> int:
     if args.output is None:
         ctx.out.write(text + "\n")
     else:
-        if args.output.exists():
-            raise ValidationError(f"{args.output} exists: choose another --output")
-        args.output.write_text(text + "\n", encoding="utf-8")
+        with args.output.open("x", encoding="utf-8") as handle:  # never replaces a file
+            handle.write(text + "\n")
         print(f"{len(report.held)} record(s) written to {args.output}", file=ctx.err)
     return 0
 

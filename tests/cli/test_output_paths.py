@@ -1,0 +1,59 @@
+"""An output path that cannot be written stops the command when it is read, before anything is
+sent: found after an erase, it would lose the receipt that proves what was erased."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audience_tui.cli import main
+from audience_tui.core.audit import AuditLog
+from audience_tui.demo import Sandbox
+
+EMAIL = "henrik.johnsen2100@mail.example.no"
+
+
+def bad_paths(tmp_path: Path) -> list[str]:
+    afile = tmp_path / "plain.txt"
+    afile.write_text("x")
+    return [str(tmp_path), str(afile / "under-a-file.jsonl")]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("erase", EMAIL, "--yes", "--receipt"),
+        ("suppress", "emails.csv", "--yes", "--receipt"),
+        ("subject-access", EMAIL, "--output"),
+        ("accounts", "probe", "demo-emma", "--output"),
+    ],
+)
+def test_unwritable_output_is_refused_before_any_write(
+    argv: tuple[str, ...],
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "emails.csv").write_text(f"email\n{EMAIL}\n")
+    for bad in bad_paths(tmp_path):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--demo", *argv, bad])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2
+        assert "cannot write" in err or "is a folder" in err, err
+        assert "Traceback" not in err and "unexpected error" not in err
+    assert list(AuditLog().read()) == []  # nothing was sent, or even started
+
+
+def test_subject_access_never_replaces_a_file(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "held.json"
+    target.write_text("mine")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--demo", "subject-access", EMAIL, "--output", str(target)])
+    assert exit_.value.code == 2 and "exists" in capsys.readouterr().err
+    assert target.read_text() == "mine"
