@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Select, Static
 from tui_helpers import SIZE, rows, screen_text, settle
 
 from audience_tui.bootstrap import DEMO_HINT
@@ -19,6 +19,7 @@ from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.heyloyalty.routes import DEMO_SECRETS, PREFIX
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.launch import launch
+from audience_tui.tui.screens.account_form import AccountFormScreen
 from audience_tui.tui.screens.confirm import ConfirmScreen
 
 SHOP = Account("shop", "heyloyalty", base_url=f"http://localhost{PREFIX}")
@@ -84,6 +85,32 @@ async def test_add_account_saves_it_and_checks_it(configured: Session) -> None:
         assert shown["shop2"] == "✓ ok"
 
 
+async def test_a_failed_check_brings_the_form_back_as_filled_in(configured: Session) -> None:
+    """Wrong secrets: nothing saved, and the form is back with every value and what the check
+    met, so one corrected field and Add save it."""
+    app = AudienceApp(configured)
+    wrong = {**DEMO_SECRETS, "api_secret": "typo"}
+    async with app.run_test(size=SIZE) as pilot:
+        await add_heyloyalty_account(pilot, "shop2", wrong)
+        form = app.screen
+        assert isinstance(form, AccountFormScreen) and form.problem
+        assert AccountStore().names() == ["shop", "wrong"]
+        assert form.query_one("#platform", Select).value == "heyloyalty"
+        for field, value in {
+            "name": "shop2",
+            "base_url": f"http://localhost{PREFIX}",
+            **wrong,
+        }.items():
+            assert form.query_one(f"#field-{field}", Input).value == value
+        said = str(form.query_one("#error-form", Static).render())
+        assert "nothing was saved" in said and "typo" not in said
+        form.query_one("#field-api_secret", Input).value = DEMO_SECRETS["api_secret"]
+        await pilot.click("#save")
+        await settle(pilot)
+        assert AccountStore().names() == ["shop", "wrong", "shop2"]
+        assert not isinstance(app.screen, AccountFormScreen)
+
+
 async def test_demo_accounts_cannot_be_removed(sandbox: Sandbox) -> None:
     session = demo_session(sandbox)
     app = AudienceApp(session)
@@ -136,4 +163,7 @@ async def test_add_account_with_wrong_credentials_saves_nothing(configured: Sess
     async with app.run_test(size=SIZE) as pilot:
         await add_heyloyalty_account(pilot, "typo", {**DEMO_SECRETS, "api_secret": "not-it"})
         assert AccountStore().names() == ["shop", "wrong"]
+        assert isinstance(app.screen, AccountFormScreen)  # back to be corrected, or left:
+        await pilot.press("escape")
+        await settle(pilot)
         assert "typo" not in {r[0] for r in rows(app.screen.query_one(DataTable))}

@@ -70,11 +70,22 @@ class AccountFormScreen(ModalScreen[FormResult]):
     AccountFormScreen #buttons Button { margin-left: 1; }
     """
 
-    def __init__(self, existing: Collection[str] = (), platform: str | None = None) -> None:
-        """`existing`: names already taken; `platform`: the one preselected."""
+    def __init__(
+        self,
+        existing: Collection[str] = (),
+        platform: str | None = None,
+        *,
+        draft: tuple[Account, dict[str, str]] | None = None,
+        problem: str = "",
+    ) -> None:
+        """`existing`: names already taken; `platform`: the one preselected; `draft`: what was
+        filled in before, back with the `problem` its check met (nothing to type again)."""
         super().__init__()
         self.existing = frozenset(existing)
-        self.initial_platform = platform or NAMES[0]
+        self.draft = draft
+        self.problem = problem
+        self.initial_platform = draft[0].platform if draft else platform or NAMES[0]
+        self.fields_of = self.initial_platform  # the platform whose credentials are asked
 
     def compose(self) -> ComposeResult:
         options = [(platform_title(p), p) for p in NAMES]
@@ -96,6 +107,13 @@ class AccountFormScreen(ModalScreen[FormResult]):
     def on_mount(self) -> None:
         self._show_default_host(self.initial_platform)
         self.query_one("#field-name", Input).focus()
+        if self.draft is not None:
+            account, secrets = self.draft
+            values = {"name": account.name, "base_url": account.base_url or ""}
+            for key, value in {**values, **account.settings, **secrets}.items():
+                for field in self.query(f"#field-{key}").results(Input):
+                    field.value = str(value)
+            self._show({"check": self.problem})
 
     @property
     def platform(self) -> str:
@@ -114,6 +132,11 @@ class AccountFormScreen(ModalScreen[FormResult]):
 
     @on(Select.Changed, "#platform")
     async def _platform_changed(self, event: Select.Changed) -> None:
+        """That platform's credential fields, unless they are the ones shown (the chooser says
+        it changed when it is mounted too, which emptied the fields of a draft)."""
+        if self.platform == self.fields_of:
+            return
+        self.fields_of = self.platform
         credentials = self.query_one("#credentials", Vertical)
         await credentials.remove_children()
         await credentials.mount_all(self._credential_fields(self.platform))

@@ -244,13 +244,13 @@ class AccountsScreen(BackgroundWork, Screen[None]):
         self.notify(f"Checking {account.name}…", markup=False)
         try:
             await self.session.check(account, secrets)
-        except Exception as exc:  # shown to the user: nothing was saved
-            self.notify(
-                f"{account.name}: {error_text(exc).plain}; nothing was saved.",
-                severity="error",
-                markup=False,
-                timeout=10,
-            )
+        except Exception as exc:  # nothing saved: the form comes back as filled in, to correct
+            from .account_form import AccountFormScreen
+
+            problem = f"{error_text(exc).plain}; nothing was saved. Correct it and Add again."
+            existing = [known.name for known in self.session.accounts]
+            form = AccountFormScreen(existing, draft=(account, secrets), problem=problem)
+            self.app.push_screen(form, self._added)
             return
         try:
             where = AccountStore().add(account, secrets)
