@@ -102,7 +102,7 @@ async def test_a_failed_check_brings_the_form_back_as_filled_in(configured: Sess
             **wrong,
         }.items():
             assert form.query_one(f"#field-{field}", Input).value == value
-        said = str(form.query_one("#error-form", Static).render())
+        said = str(form.query_one("#error-check", Static).render())  # at the top, in view
         assert "nothing was saved" in said and "typo" not in said
         form.query_one("#field-api_secret", Input).value = DEMO_SECRETS["api_secret"]
         await pilot.click("#save")

@@ -91,6 +91,7 @@ class AccountFormScreen(ModalScreen[FormResult]):
         options = [(platform_title(p), p) for p in NAMES]
         with VerticalScroll(id="dialog"):
             yield Label(Text("Add an account"), id="heading")
+            yield Static("", id="error-check", classes="field-error")  # a draft's failed check
             yield from _field(
                 "platform",
                 "Platform",
