@@ -213,6 +213,9 @@ class WriteLog:
             value = await write.send()
         except Exception as exc:  # every attempt gets an outcome in the record
             return await self._after_error(write, as_audience_error(exc, platform))
+        except asyncio.CancelledError:  # ctrl+c mid-request: it may have been applied
+            self._interrupted(write)
+            raise
         problem = write.check(value)
         if problem is not None:
             error = AudienceError(problem, platform=platform)
@@ -265,6 +268,18 @@ class WriteLog:
             if change is not None and outcome in (Outcome.CONFIRMED, Outcome.STARTED):
                 self.publish(change)
         return WriteResult(outcome, value, error, record)
+
+    def _interrupted(self, write: Write[Any]) -> None:
+        """Record a write stopped while in flight as UNKNOWN (so a later read settles it), at
+        once: the task is being cancelled, and an attempt must not stay without an outcome."""
+        self._pending_writes()[self._key(write.kind, write.details)] = dict(write.details)
+        error = "interrupted while the request was in flight; it may have been applied"
+        self.audit.record(
+            f"{write.kind}.{Outcome.UNKNOWN}",
+            **write.details,
+            error=error,
+            error_kind="interrupted",
+        )
 
     # --- writes whose outcome is unknown ------------------------------------------------------
     @staticmethod

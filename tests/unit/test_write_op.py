@@ -3,6 +3,7 @@ settled by reading back: confirmed, failed, or unknown until a later read finds 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,24 @@ async def test_the_audit_flush_leaves_the_event_loop_free(
     assert result.outcome is Outcome.CONFIRMED
     assert flushed == [True, True]  # the attempt and the outcome, both flushed
     assert actions(writes) == ["opt_out.attempt", "opt_out.confirmed"]
+
+
+async def test_a_write_interrupted_in_flight_is_recorded_unknown(writes: WriteLog) -> None:
+    """ctrl+c while the request is out: the attempt gets its outcome (unknown, pending), never
+    an attempt alone, and a later read can settle it."""
+    sent = asyncio.Event()
+
+    async def hangs() -> Member:
+        sent.set()
+        await asyncio.Event().wait()
+        raise AssertionError("never answered")
+
+    task = asyncio.ensure_future(writes.run(write(hangs)))
+    await sent.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert actions(writes) == ["opt_out.attempt", "opt_out.unknown"]
+    assert list(writes.audit.read())[-1]["error_kind"] == "interrupted"
+    assert writes.pending("opt_out", DETAILS)
+    assert writes.settle("opt_out", DETAILS)
