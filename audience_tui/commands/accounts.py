@@ -58,7 +58,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument("platform", choices=NAMES)
     p.add_argument("name", help="letters, digits, '-', '_' or '.'; demo-* is reserved")
-    p.add_argument("--base-url", help="another host: regional, proxy or sandbox (https)")
+    p.add_argument(
+        "--base-url",
+        help="another host: regional, proxy or sandbox (https; http on loopback only)",
+    )
     p.add_argument(
         "--set",
         action="append",

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, TextIO
 
 from ..bootstrap import Root, Sleep, open_root
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, ValidationError
 from ..core.session import Session
 
 if TYPE_CHECKING:
@@ -45,8 +45,17 @@ class Context:
         self._sleep = sleep
 
     def prompt_secret(self, label: str) -> str:
-        """Ask for a secret without echo (never from argv, never logged)."""
-        return getpass.getpass(f"{label}: ")
+        """Ask for a secret without echo at a terminal; when stdin is a pipe
+        (`printf ... | audience-tui accounts add`), take its next line, as getpass would after
+        warning that it cannot hide what is typed (never from argv, never logged)."""
+        if self.stdin.isatty():
+            return getpass.getpass(f"{label}: ")
+        line = self.stdin.readline()
+        if not line:
+            raise ValidationError(
+                f"no {label} on stdin (not a terminal): give each secret on a line of its own"
+            )
+        return line.rstrip("\r\n")
 
     @cached_property
     def store(self) -> AccountStore:

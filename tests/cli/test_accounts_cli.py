@@ -222,3 +222,18 @@ def test_no_secret_reaches_the_accounts_file_logs_or_any_message(
     for secret in HL.values():
         for text in [*texts, caplog.text, *written]:
             assert secret not in text
+
+
+def test_secrets_piped_without_the_flag_are_read_from_stdin(cli: Run, memory_keyring) -> None:
+    """`printf ... | audience-tui accounts add`: no Python warning about echo, no prompt noise;
+    too few lines is one error line, exit 2."""
+    argv = ("--demo", "accounts", "add", "heyloyalty", "shop-oslo")
+    base = ("--base-url", f"{LOOPBACK}/heyloyalty")
+    code, out, err = cli(*argv, *base, stdin=HL_LINES)
+    assert (code, err) == (0, "")
+    assert out == "added shop-oslo (Heyloyalty); its secrets are in the OS keyring\n"
+    assert json.loads(memory_keyring.entries[(SERVICE, "shop-oslo")]) == HL
+    code, _, err = cli(*argv[:-1], "shop-bergen", *base, stdin=f"{HL['api_key']}\n")
+    assert code == 2 and err == "error: no API secret on stdin (not a terminal): " + (
+        "give each secret on a line of its own\n"
+    )
