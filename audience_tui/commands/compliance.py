@@ -144,11 +144,16 @@ def show_problems(emails: EmailList, err: TextIO) -> None:
         print(f"... and {len(emails.problems) - MAX_PROBLEMS_SHOWN} more line(s)", file=err)
 
 
+def in_words(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A dry run's rows with each status as a table writes it (`opted out`, not `opted_out`)."""
+    return [{**row, "status": str(row["status"]).replace("_", " ")} for row in rows]
+
+
 def show_plan(todo: suppression.Plan, out: TextIO) -> None:
     """The dry run: every membership found, its status and what will be done; who is nowhere."""
     rows = todo.rows()
     if rows:
-        emit(rows, "table", out)
+        emit(in_words(rows), "table", out)
     nowhere = todo.nowhere
     if nowhere:
         print(f"not found in any account searched: {len(nowhere)}", file=out)
@@ -278,9 +283,9 @@ def finish(
 def show_erase_plan(todo: erasure.ErasePlan, out: TextIO, err: TextIO) -> None:
     for name, error in todo.errors.items():
         print(f"{name}: lookup failed: {clean(error)}", file=err)
-    rows = todo.rows()
+    rows = [{k: v for k, v in row.items() if k != "assumed"} for row in todo.rows()]
     if rows:
-        emit([{k: v for k, v in row.items() if k != "assumed"} for row in rows], "table", out)
+        emit(in_words(rows), "table", out)
     for held in {h.account: h for h in todo.held if h.method}.values():
         method = held.method
         assert method is not None

@@ -221,16 +221,19 @@ def test_dry_runs_name_the_lists(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     names = asyncio.run(list_names(sandbox))
-    source = write_list(tmp_path / "list.csv", 3)
+    source = write_list(tmp_path / "list.csv", 3, f"h;{person(2100).email}")  # opted out on Emma
     code, out, err = run(capsys, "suppress", str(source), "--dry-run")
     assert code == 0, err
     shown = table_column(out, "LIST")
     assert shown and set(shown) <= set(names.values()), shown
+    statuses = set(table_column(out, "STATUS"))  # as every table writes them
+    assert "opted out" in statuses and not any("_" in s for s in statuses), statuses
 
     code, out, err = run(capsys, "erase", person(0).email, "--dry-run")
     assert code == 0, err
     shown = table_column(out, "LISTS")
     assert shown and set(shown) <= set(names.values()), shown
+    assert not any("_" in s for s in table_column(out, "STATUS")), out
 
 
 def test_the_intents_sync_leaves_the_event_loop_free(
