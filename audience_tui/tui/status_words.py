@@ -37,7 +37,13 @@ def waiting(sorted_by: str | None, seconds: float) -> str:
 def cannot_sort(platform: str, column: Column, columns: Sequence[Column]) -> str:
     """A refused sort, with the columns the platform can sort by: a newcomer pressing `s` on
     a column at random learns where it works instead of trying each one."""
-    sortable = [clean(other.label) for other in columns if other.sortable]
-    if not sortable:
-        return f"{platform} cannot sort by {clean(column.label)} nor by any column here."
-    return f"{platform} cannot sort by {clean(column.label)}; it sorts by {', '.join(sortable)}."
+    sortable = ", ".join(clean(other.label) for other in columns if other.sortable)
+    return f"{platform} cannot sort by {clean(column.label)}; it sorts by {sortable}."
+
+
+def no_jump(platform: str, loaded: int) -> str:
+    """Why `G` cannot go to the end of a view paged by cursor."""
+    return (
+        f"{platform} sends this view in order (cursor paging), so there is no jumping to the "
+        f"end; {loaded:,} rows loaded so far."
+    )

@@ -181,6 +181,22 @@ async def test_sort_by_column_under_the_cursor(session: Session) -> None:
         assert any(n.startswith(said) for n in notifications(app))  # and where it can
 
 
+@pytest.mark.parametrize(("account", "sorts"), [("demo-heyloyalty", True), ("demo-emma", False)])
+async def test_s_is_offered_where_the_platform_sorts_by_some_column(
+    session: Session, account: str, sorts: bool
+) -> None:
+    """Emma sorts by no column: `s` leaves its footer and does nothing, rather than being
+    offered on every column to say each time that it cannot."""
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, account)
+        assert ("s" in screen.active_bindings) is sorts
+        await pilot.press("s")
+        await settle_top(pilot)
+        assert (screen.view.sort is not None) is sorts
+        assert not any("cannot sort" in n for n in notifications(app))
+
+
 async def test_scrolling_one_row_draws_only_the_row_that_came_into_view(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

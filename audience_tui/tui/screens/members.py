@@ -34,7 +34,7 @@ from ...core.session import Session
 from ..background import BackgroundWork
 from ..context import settings_of
 from ..demo_builds import build_of, building
-from ..status_words import cannot_sort, scan_status, waiting
+from ..status_words import cannot_sort, no_jump, scan_status, waiting
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
@@ -192,6 +192,7 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         """The view read by `_read_view`, on the table (its one `bind` to the cache)."""
         self.current, self.view = view, view.query
         self.columns = columns_for(view.fields)
+        self.refresh_bindings()  # `s` where a column sorts
         self.table.sort = self.view.sort
         self.table.bind(cache, self.columns)
         self._show_status()  # now, not on the table's message: laid out with the first rows
@@ -354,15 +355,15 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         if cache is None:
             return
         if not cache.paging.random_access:
-            self.notify(
-                f"{self.provider.title} sends this view in order (cursor paging), so there is no "
-                f"jumping to the end; {cache.paging.discovered:,} rows loaded so far.",
-                markup=False,
-            )
+            self.notify(no_jump(self.provider.title, cache.paging.discovered), markup=False)
         elif cache.total is None:
             self.notify("The end of this list is not known yet; scroll on to find it.")
         else:
             self.table.move_to(cache.total - 1)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`s` is offered where the platform sorts by a column of the list (Emma, Ownpage: none)."""
+        return action != "sort" or any(column.sortable for column in self.columns)
 
     def action_sort(self) -> None:
         column = self.table.current_column
