@@ -318,20 +318,40 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
     if todo.held and not confirm_erase(ctx, todo.email, args.yes):
         print("cancelled: nothing erased", file=ctx.out)
         return 1
-    lines = await erasure.execute(session, todo, ProgressLine(ctx.err))
+    details = {"kind": "erase", "email": todo.email, "accounts": todo.accounts}
+    try:
+        lines = await erasure.execute(session, todo, ProgressLine(ctx.err))
+    except asyncio.CancelledError:  # ctrl+c: what was erased still gets its receipt
+        path = file_erase_receipt(ctx, args.receipt, todo.stopped_lines(), todo.request, details)
+        print(
+            f"\nstopped: what was done is in {path}; run the same erase again to finish",
+            file=ctx.err,
+        )
+        raise
     for row in readable(lines, todo.names):
         where = f"{row['account']} ({row['list']})" if row["list"] else row["account"]
         if row["action"] == "erased":
             print(f"{where}: erased ({row['proof']})", file=ctx.out)
         elif row["action"] == "failed":
             print(f"{where}: NOT erased: {clean(row['proof'])}", file=ctx.err)
-    details = {"kind": "erase", "email": todo.email, "accounts": todo.accounts}
-    path, twin = write_receipt(
-        args.receipt or default_path("erase"), lines, summary(todo.request, lines, **details)
-    )
-    session.audit.record("erase.receipt", request=todo.request, receipt=str(path))
-    print(f"receipt: {path} (and {twin.name})", file=ctx.out)
+    file_erase_receipt(ctx, args.receipt, lines, todo.request, details)
     return EXIT_FAILED if any(ln["action"] == "failed" for ln in lines) else 0
+
+
+def file_erase_receipt(
+    ctx: Context,
+    where: Path | None,
+    lines: list[dict[str, Any]],
+    request: str,
+    details: dict[str, Any],
+) -> Path:
+    """Write an erase's receipt, record where in the audit file, and say where."""
+    path, twin = write_receipt(
+        where or default_path("erase"), lines, summary(request, lines, **details)
+    )
+    ctx.session.audit.record("erase.receipt", request=request, receipt=str(path))
+    print(f"receipt: {path} (and {twin.name})", file=ctx.out)
+    return path
 
 
 async def run_subject_access(args: argparse.Namespace, ctx: Context) -> int:

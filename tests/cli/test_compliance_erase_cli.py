@@ -11,7 +11,9 @@ import pytest
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
+from audience_tui.core.compliance import erase as erasure
 from audience_tui.demo import Sandbox, demo_session
+from audience_tui.sandbox.people import person
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -78,3 +80,44 @@ def test_without_a_terminal_or_yes_nothing_is_erased(
     code, _, err = run(capsys, "erase", email)
     assert code == 2 and "--yes" in err
     assert "demo-kajabi" in found_on(sandbox, email)
+
+
+def test_an_erase_stopped_midway_still_files_its_receipt(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ctrl+c while one erase is in flight: the erases already done keep their proof in the
+    receipt, the one stopped is `interrupted` there and `unknown` in the audit file."""
+    email = person(2100).email
+    real = erasure.erase_one
+
+    async def erase_one(session, request: str, held: erasure.Held) -> dict:
+        if held.account != "demo-heyloyalty":
+            return await real(session, request, held)
+        main_task = next(t for t in asyncio.all_tasks() if "Context.run" in repr(t.get_coro()))
+        erases = {t for t in asyncio.all_tasks() if "execute.<locals>.one" in repr(t.get_coro())}
+        siblings = erases - {asyncio.current_task()}
+        await asyncio.wait(siblings)  # every other erase has its outcome
+
+        async def in_flight(member: object) -> None:
+            main_task.cancel()  # what ctrl+c does to asyncio.run's task
+            await asyncio.Event().wait()
+
+        monkeypatch.setattr(session.provider(held.account), "erase", in_flight)
+        return await real(session, request, held)
+
+    monkeypatch.setattr(erasure, "erase_one", erase_one)
+    receipt = tmp_path / "erase.jsonl"
+    with pytest.raises(asyncio.CancelledError):
+        main(["--demo", "erase", email, "--yes", "--receipt", str(receipt)])
+    err = capsys.readouterr().err
+    assert f"stopped: what was done is in {receipt}" in err
+    lines = [json.loads(line) for line in receipt.read_text().splitlines()]
+    actions = {ln["account"]: ln["action"] for ln in lines[:-1]}
+    assert actions.pop("demo-heyloyalty") == "interrupted"
+    assert set(actions.values()) == {"erased", "not found"}, actions
+    assert lines[-1]["summary"] and lines[-1]["email"] == email
+    audited = [e["action"] for e in AuditLog().read()]
+    assert audited[-2:] == ["erase.unknown", "erase.receipt"]

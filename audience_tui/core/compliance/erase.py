@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -40,6 +40,37 @@ class Held:
 @dataclass(kw_only=True)
 class ErasePlan(Search[Held]):
     request: str
+    outcomes: dict[int, dict[str, Any]] = field(default_factory=dict)  # held index: its line
+
+    def stopped_lines(self) -> list[dict[str, Any]]:
+        """The receipt of an erase stopped midway (ctrl+c): each record's outcome where it has
+        one, else `interrupted` (its write is recorded unknown; the same erase again settles it)."""
+        return [
+            self.outcomes.get(index)
+            or receipt_line(
+                self.request,
+                held.member.email or "",
+                held.account,
+                held.platform,
+                held.member,
+                "interrupted",
+                lists=held.lists,
+                confirmed=False,
+                error="stopped before its outcome was known: run the same erase again",
+            )
+            for index, held in enumerate(self.held)
+        ] + self.unheld_lines()
+
+    def unheld_lines(self) -> list[dict[str, Any]]:
+        """The receipt's lines of the accounts that hold nothing, or could not be searched."""
+        lines = [
+            receipt_line(self.request, self.email, a, "", None, "not found") for a in self.not_found
+        ]
+        for name, error in self.errors.items():
+            lines.append(
+                receipt_line(self.request, self.email, name, "", None, "failed", error=error)
+            )
+        return lines
 
     def rows(self) -> list[dict[str, Any]]:
         """The dry run as a person reads it: each record, its lists by name, and its erase."""
@@ -82,14 +113,14 @@ async def execute(
     done = 0
     progress(Progress("erasing", 0, len(todo.held)))
 
-    async def one(held: Held) -> dict[str, Any]:
+    async def one(index: int, held: Held) -> dict[str, Any]:
         nonlocal done
-        outcome = await erase_one(session, todo.request, held)
+        outcome = todo.outcomes[index] = await erase_one(session, todo.request, held)
         done += 1
         progress(Progress("erasing", done, len(todo.held)))
         return outcome
 
-    lines = list(await asyncio.gather(*(one(h) for h in todo.held)))
+    lines = list(await asyncio.gather(*(one(i, h) for i, h in enumerate(todo.held))))
     remaining = await session.lookup(todo.email, todo.accounts)
     for found in remaining:
         for member in found.members:
@@ -101,11 +132,7 @@ async def execute(
                         confirmed=False,
                         error="still found by email after the erase",
                     )
-    for name in todo.not_found:
-        lines.append(receipt_line(todo.request, todo.email, name, "", None, "not found"))
-    for name, error in todo.errors.items():
-        lines.append(receipt_line(todo.request, todo.email, name, "", None, "failed", error=error))
-    return lines
+    return lines + todo.unheld_lines()
 
 
 async def erase_one(session: Session, request: str, held: Held) -> dict[str, Any]:
