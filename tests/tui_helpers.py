@@ -51,11 +51,20 @@ async def running(
         yield app, pilot
 
 
+async def flush(pilot: Pilot[None]) -> None:
+    """Every message already sent handled, and those it sent in turn, and the screen redrawn.
+
+    Unlike `pilot.pause()`, no wait for the process to look idle (at least 20 ms, and up to a
+    second while a poll or a spinner keeps it busy): the tests wait on conditions instead."""
+    for _ in range(2):
+        await pilot.pause(0)
+
+
 async def settle(pilot: Pilot[None]) -> None:
     """Let every worker finish and the screen redraw."""
-    await pilot.pause()
+    await flush(pilot)
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await flush(pilot)
 
 
 async def until(pilot: Pilot[None], check: Callable[[], bool], seconds: float = 30.0) -> None:
@@ -68,13 +77,13 @@ async def until(pilot: Pilot[None], check: Callable[[], bool], seconds: float = 
 
 async def settle_top(pilot: Pilot[None]) -> None:
     """The screen on top done with its work (other screens' workers are not waited for)."""
-    await pilot.pause()
+    await flush(pilot)
     screen = pilot.app.screen
     if isinstance(screen, MembersScreen):
         await screen.settle()
     else:
         await asyncio.gather(*(w.wait() for w in pilot.app.workers if w.node is screen))
-    await pilot.pause()
+    await flush(pilot)
 
 
 def recording_console(app: App[None]) -> Console:
