@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core import deadlines
 from ..core.audit import AuditWriteError
+from ..core.compliance.lists import ListNames
 from ..core.csvimport import mapping_with, plan_import, read_csv
 from ..core.errors import (
     AudienceError,
@@ -28,7 +29,7 @@ from ..core.models import ImportJob, ImportState, Member, MemberStatus, row_emai
 from ..core.sanitize import clean
 from ..core.session import LookupResult
 from .context import Context
-from .output import add_format_option, emit
+from .output import add_format_option, emit, status_word
 
 POLL_SECONDS = 5.0
 
@@ -147,12 +148,16 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
     until = ctx.started + deadlines.LOOKUP
     results = await ctx.session.lookup(args.email, args.account, until=until)
     failures = unsearched(results, ctx)
+    names = await list_names(ctx, [r.account.name for r in results if r.members], until)
+
+    def where(account: str, member: Member) -> str:
+        return f"{account} list {clean(names.name(account, member.audience_id))!r}"
+
     targets: list[tuple[str, Member]] = []
     for result in results:
         for member in result.members:
-            where = f"{result.account.name} list {clean(member.audience_id)}"
             if member.status is MemberStatus.OPTED_OUT:
-                print(f"{where}: already opted out", file=ctx.out)
+                print(f"{where(result.account.name, member)}: already opted out", file=ctx.out)
             else:
                 targets.append((result.account.name, member))
     if not targets:
@@ -163,8 +168,8 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
         raise NotFoundError(f"{args.email} was not found in any account searched")
     for account, member in targets:
         print(
-            f"will opt out {clean(member.email)} ({clean(member.name)}) on {account}, "
-            f"list {clean(member.audience_id)}, status now {member.status}",
+            f"will opt out {clean(member.email)} ({clean(member.name)}) on "
+            f"{where(account, member)}, status now {status_word(member.status, 'table')}",
             file=ctx.out,
         )
         if args.disable_email_channel:
@@ -195,15 +200,15 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
             continue
         if isinstance(outcome, BaseException):
             raise outcome
-        where = f"{outcome.account.name} list {clean(outcome.before.audience_id)}"
+        place = where(outcome.account.name, outcome.before)
         if outcome.confirmed and outcome.after is not None:
             done = "opted out" if outcome.sent else "already opted out, nothing sent"
             status = outcome.after.platform_status or "opted out"
-            print(f"{where}: {done} (read back: {status})", file=ctx.out)
+            print(f"{place}: {done} (read back: {status})", file=ctx.out)
         else:
             errors.append(outcome.error or AudienceError("not confirmed"))
             verdict = "UNKNOWN whether applied" if outcome.unknown else "FAILED"
-            print(f"{where}: {verdict}: {outcome.error}", file=ctx.err)
+            print(f"{place}: {verdict}: {outcome.error}", file=ctx.err)
     if errors:
         print(
             f"{len(errors)} opt-out(s) failed or could not be confirmed and are recorded in "
@@ -215,6 +220,16 @@ async def run_optout(args: argparse.Namespace, ctx: Context) -> int:
     if errors:
         return exit_code_of([*errors, *unrecorded])
     return max((e.exit_code for e in unrecorded), default=0)  # 2: the audit_file setting is wrong
+
+
+async def list_names(ctx: Context, accounts: Sequence[str], until: float) -> ListNames:
+    """The names of `accounts`' lists, read by the lookup's deadline `until`; past it (or
+    failing), lists are named by their ids rather than keeping the person waiting."""
+    try:
+        read = ListNames.read(ctx.session, accounts)
+        return await deadlines.within(deadlines.LOOKUP, "list names", read, until=until)
+    except AudienceError:
+        return ListNames()
 
 
 def job_row(job: ImportJob) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import pytest
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
 from audience_tui.demo import Sandbox
+from audience_tui.sandbox.people import person
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -89,3 +90,18 @@ def test_optout_without_a_terminal_still_needs_yes(
     email = active_email(capsys, "demo-placewise", "City Lade")
     code, _, err = run(capsys, "optout", email, "--disable-email-channel")
     assert code == 2 and "--yes" in err
+
+
+def test_optout_names_each_list_by_its_name(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A person reads `demo-heyloyalty list 'Newsletter DK'`, not the list's id, in the dry run
+    and in the outcome; statuses as a table writes them."""
+    email = person(2100).email  # active on Heyloyalty's Newsletter DK, opted out on Emma
+    code, out, err = run(capsys, "optout", email, "--dry-run")
+    assert code == 0, err
+    assert "demo-emma list 'Monthly Newsletter': already opted out" in out
+    assert "on demo-heyloyalty list 'Newsletter DK', status now active" in out
+    code, out, err = run(capsys, "optout", email, "--account", "demo-heyloyalty", "--yes")
+    assert code == 0, err
+    assert "demo-heyloyalty list 'Newsletter DK': opted out (read back" in out
