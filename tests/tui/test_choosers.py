@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_filter_builder import open_builder, open_list
+from test_filter_builder import add, open_builder, open_list
 from test_imports_tui import settle
 from test_keys import write_settings
 from textual.widgets import Input, Select
@@ -121,3 +121,25 @@ async def test_a_key_added_for_the_lookup_works_from_a_text_field(session: Sessi
         await pilot.press("f3")
         await settle(pilot)
         assert isinstance(app.screen, LookupScreen)
+
+
+async def test_the_saved_filters_chooser_finds_a_name_as_it_is_typed(session: Session) -> None:
+    app = Host(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_list(pilot, session, "demo-heyloyalty")
+        builder = await open_builder(pilot)
+        await add(pilot, builder, "sex", "eq", "1")
+        for name in ("men", "older men"):
+            builder.query_one("#name", Input).value = name
+            await pilot.press("w")
+            await pilot.pause()
+        saved = builder.query_one("#saved", Select)
+        saved.value = "men"
+        saved.focus()
+        await pilot.pause()
+        assert not saved.expanded
+        await pilot.press("o", "l")  # typed on the closed chooser: it opens at "older men"
+        assert saved.expanded
+        await pilot.press("enter")
+        await pilot.pause()
+        assert saved.value == "older men" and builder.is_current

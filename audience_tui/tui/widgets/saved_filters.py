@@ -16,6 +16,7 @@ from ...core.errors import AudienceError
 from ...core.models import Filter
 from ...core.saved_filters import SavedFilters
 from .cells import error_text
+from .chooser import Chooser
 
 
 class SavedFilterBar(Vertical):
@@ -50,7 +51,7 @@ class SavedFilterBar(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Select([], id="saved", prompt="saved filters", compact=True)
+            yield Chooser([], id="saved", prompt="saved filters", compact=True)
             yield Button("Open", id="open", compact=True)
             yield Button("Delete", id="delete", compact=True)
             yield Input(id="name", placeholder="name to save as", compact=True)
