@@ -47,7 +47,8 @@ e.g. `audience-tui --demo lookup henrik.johnsen2100@mail.example.no`.
 EPILOG = """\
 exit codes: 0 done; 1 cancelled at a confirmation (nothing sent), or an unexpected error (its crash
 report is named); 2 usage or invalid input; 3 authentication; 4 network or platform error, a failed
-write, a port in use; 5 not found; 130 interrupted; 141 the output's reader went away (| head).
+write, a port in use, a full disk; 5 not found; 130 interrupted; 141 the output's reader went away
+(| head).
 output: table for people, csv and jsonl for scripts; in csv a value a spreadsheet would run as a
 formula (= + - @, phone numbers too) gets a leading ' (--no-formula-guard: as it is).
 Run `audience-tui COMMAND --help` for each command's options and examples.
@@ -174,6 +175,9 @@ def main(argv: Sequence[str] | None = None, *, sleep: Sleep | None = None) -> in
     `sleep` is the retry backoff's wait (tests pass one that returns at once, so a command under
     faults retries without waiting for real)."""
     started = time.monotonic()  # the commands' deadlines count from here
+    if sys.stdout is None:  # started with it closed (`>&-`): nowhere to write a row to
+        print("error: the output is closed; send it to a file or to /dev/null", file=sys.stderr)
+        return EXIT_USAGE
     try:
         try:
             return _main(argv, sleep, started)
@@ -182,6 +186,9 @@ def main(argv: Sequence[str] | None = None, *, sleep: Sleep | None = None) -> in
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_PIPE
+    except OSError as exc:  # the last rows could not be written either (a full disk)
+        _silence_stdout()
+        return _told(exc)
 
 
 def _silence_stdout() -> None:
@@ -215,11 +222,27 @@ def _main(argv: Sequence[str] | None, sleep: Sleep | None, started: float) -> in
     except BrokenPipeError:
         raise  # main() ends quietly: not a defect
     except Exception as exc:  # known: one line and its code; a defect: its report's path too
-        from .core import crash
+        _flush_or_silence()
+        return _told(exc)
 
-        line, code = crash.told(exc)
-        print(f"error: {line}", file=sys.stderr)
-        return code
+
+def _flush_or_silence() -> None:
+    """Write out the rows still buffered; when that fails too (a full disk), drop them, so the
+    flush at exit cannot fail again and print a second error."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _silence_stdout()
+
+
+def _told(exc: Exception) -> int:
+    """Say `exc` in one line (core.crash: known errors in their words, a defect with its
+    report's path) and return its exit code."""
+    from .core import crash
+
+    line, code = crash.told(exc)
+    print(f"error: {line}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -96,12 +96,15 @@ def classified(exc: BaseException) -> AudienceError | None:
     """`exc` as an error the user can act on (exit 2, or 4 for a full disk), if it is one."""
     if isinstance(exc, sqlite3.OperationalError) and str(exc) in _SQLITE_UNWRITABLE:
         exc = OSError(errno.EACCES, str(exc), platformdirs.user_cache_dir("audience-tui"))
-    if not isinstance(exc, OSError) or not exc.filename:
+    if not isinstance(exc, OSError):
+        return None
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in _FULL:  # without a file name: a file already open, such as the output
+        where = f" {os.fsdecode(exc.filename)}" if exc.filename else ""
+        return DiskFullError(f"cannot write{where} ({reason}): free some space and try again")
+    if not exc.filename:
         return None
     path = Path(os.fsdecode(exc.filename))
-    reason = exc.strerror or type(exc).__name__
-    if exc.errno in _FULL:
-        return DiskFullError(f"cannot write {path} ({reason}): free some space and try again")
     folder = _app_folder(path)
     if folder is not None and exc.errno in _UNWRITABLE:
         variable, home = folder

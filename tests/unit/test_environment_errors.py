@@ -49,6 +49,7 @@ def test_a_read_only_demo_database_names_the_cache_folder() -> None:
     ("exc", "code"),
     [
         (OSError(errno.ENOSPC, "No space left on device", "/data/export.csv"), 4),
+        (OSError(errno.ENOSPC, "No space left on device"), 4),  # stdout on a full disk
         (PermissionError(errno.EACCES, "Permission denied", "/data/export.csv"), 2),
         (OSError(errno.EROFS, "Read-only file system", "/mnt/ro/x"), 2),
         (FileNotFoundError(errno.ENOENT, "No such file or directory", "/data/missing.csv"), None),
