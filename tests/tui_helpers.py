@@ -215,17 +215,17 @@ def members_app(
     app = AudienceApp(session)
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
+        await flush(pilot)
         audience = (await session.provider(account).audiences())[0]
         screen = MembersScreen(session, account, audience, query)
         await app.push_screen(screen)
-        await pilot.pause()
+        await flush(pilot)
         await screen.settle()
         before_keys()
         for key in keys:
             await pilot.press(key)
             await screen.settle()
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await flush(pilot)
 
     return app, run_before
