@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Label, Select
 from textual.worker import WorkerState
-from tui_helpers import SIZE, rows, screen_text, until
+from tui_helpers import SIZE, flush, rows, screen_text, until
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
@@ -80,7 +80,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str
 async def settle(pilot: Pilot[None]) -> None:
     """Every worker done, except the file picker's loader, which waits for folders forever, and
     the app's following of a started import to its end (core.importer.see_through)."""
-    await pilot.pause()
+    await flush(pilot)
     for _ in range(1000):
         busy = [
             w
@@ -91,7 +91,7 @@ async def settle(pilot: Pilot[None]) -> None:
         if not busy:
             break
         await asyncio.sleep(0.01)
-    await pilot.pause()
+    await flush(pilot)
 
 
 async def open_monitor(pilot: Pilot[None], account: str) -> ImportsScreen:
