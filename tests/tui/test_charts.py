@@ -403,3 +403,17 @@ def test_bars_sum_the_long_tail_and_render_labels_literally() -> None:
     assert "[@click=app.quit]x[/]" in text.plain and "\x1b" not in text.plain
     assert text.plain.endswith("… and 6 more values (6)")
     assert not text.spans or all(s.style in ("cyan", "bold", "dim") for s in text.spans)
+
+
+async def test_counts_over_time_have_whole_number_ticks(session: Session) -> None:
+    """Members are counted in whole numbers: the value axis says 30, not 25.8."""
+    app = ChartsApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_charts(pilot, "demo-placewise", "City Lade")
+        await pilot.press("t")
+        await settle(pilot)
+        plot = screen.query_one(TimeChart).render()
+        assert isinstance(plot, Text)
+        axis = [line.split("┤")[0].strip() for line in plot.plain.splitlines() if "┤" in line]
+        assert len(axis) >= 3
+        assert all(label.replace(",", "").isdigit() for label in axis), axis

@@ -7,6 +7,8 @@ Series names come from the platform: the legend is plain Text of cleaned names.
 
 from __future__ import annotations
 
+from math import ceil, floor
+
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
@@ -33,6 +35,18 @@ def legend(series: TimeSeries) -> Text:
     return out
 
 
+def whole_ticks(values: list[float], most: int = 6) -> list[int]:
+    """Whole-number ticks from the lowest value to past the highest: counts of members are
+    whole, and plotext's own ticks said "25.8"."""
+    low, high = floor(min(values)), ceil(max(values))
+    least = max(1, ceil((high - low) / (most - 1)))
+    step = min(
+        n * 10**k for k in range(len(str(least)) + 1) for n in (1, 2, 5) if n * 10**k >= least
+    )
+    start = low // step * step  # round steps (5, 10, 20, 50...) on round numbers
+    return list(range(start, high + step, step))
+
+
 def points_of(series: TimeSeries, name: str, form: str) -> tuple[list[str], list[float]]:
     """The (date, value) pairs of one series, skipping moments without a value."""
     strftime = form.replace("Y", "%Y").replace("m", "%m").replace("d", "%d")
@@ -55,8 +69,13 @@ class TimeChart(PlotextPlot):
         if series is not None:
             form = MINUTE_FORM if series.interval in SUB_DAY else DAY_FORM
             plt.date_form(form)
+            drawn: list[float] = []
             for index, name in enumerate(series.series):
                 dates, values = points_of(series, name, form)
                 if dates:  # no label: plotext's legend would cover the lines
                     plt.plot(dates, values, marker="hd", color=colour_of(index))
+                    drawn += values
+            if drawn and all(value.is_integer() for value in drawn):
+                ticks = whole_ticks(drawn)
+                plt.yticks([float(tick) for tick in ticks], [f"{tick:,}" for tick in ticks])
         self.refresh()
