@@ -21,9 +21,9 @@ from ..core.probe import probe, write_report
 from ..core.redact import redact
 from ..core.sanitize import clean
 from ..core.secret_store import env_var
+from .arg_types import writable_file
 from .context import Context
 from .output import add_format_option, emit
-from .paths import writable_file
 
 ADD_HELP = """\
 Each platform asks for what it needs: Heyloyalty an API key and secret; Emma an account id, public

@@ -21,9 +21,9 @@ from ..core.compliance.journal import Journal, run_key
 from ..core.compliance.receipt import default_path, readable, summary, write_receipt
 from ..core.errors import ValidationError
 from ..core.sanitize import clean
+from .arg_types import new_file, writable_file
 from .context import Context
 from .output import add_format_option, emit
-from .paths import new_file, writable_file
 from .writes import confirm
 
 MAX_PROBLEMS_SHOWN = 50

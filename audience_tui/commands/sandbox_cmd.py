@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..core.accounts import is_loopback
 from ..core.errors import ConfigError
+from .arg_types import port_number
 from .context import Context
 from .listening import listen
 
@@ -30,8 +31,10 @@ def register(sub: Any) -> None:
     )
     actions = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     serve = actions.add_parser("serve", help="serve on 127.0.0.1 (loopback) by default")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=port_number, default=8765, help="(default: 8765)")
     serve.add_argument(
         "--faults",
         dest="serve_faults",

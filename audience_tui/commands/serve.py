@@ -26,6 +26,7 @@ from typing import Any
 from ..core.accounts import is_loopback
 from ..core.errors import AudienceError, ConfigError
 from ..core.redact import redact
+from .arg_types import port_number
 from .listening import listen
 
 DEFAULT_PORT = 8000
@@ -44,7 +45,9 @@ def register(sub: Any) -> None:
         epilog="example: audience-tui --demo serve --port 8000, then open http://127.0.0.1:8000",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument(
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"(default: {DEFAULT_PORT})"
+    )
     p.add_argument(
         "--allow-remote",
         action="store_true",

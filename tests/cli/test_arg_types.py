@@ -1,5 +1,6 @@
-"""An output path that cannot be written stops the command when it is read, before anything is
-sent: found after an erase, it would lose the receipt that proves what was erased."""
+"""Arguments checked when the command line is read: an output path that cannot be written stops
+the command before anything is sent (found after an erase, it would lose the receipt that proves
+what was erased), and a port out of range is refused."""
 
 from __future__ import annotations
 
@@ -57,3 +58,15 @@ def test_subject_access_never_replaces_a_file(
         main(["--demo", "subject-access", EMAIL, "--output", str(target)])
     assert exit_.value.code == 2 and "exists" in capsys.readouterr().err
     assert target.read_text() == "mine"
+
+
+@pytest.mark.parametrize("command", [("sandbox", "serve"), ("serve",)])
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_a_port_out_of_range_is_refused_not_wrapped(
+    command: tuple[str, ...], port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--port 99999 once served on 34463 (99999 mod 65536) and said so as if asked."""
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--port", port])
+    assert exit_.value.code == 2
+    assert "argument --port:" in capsys.readouterr().err

@@ -1,7 +1,8 @@
-"""Output paths checked when the command line is read, before anything is sent.
+"""Argument types checked when the command line is read, before anything is sent.
 
 A receipt or report that cannot be written must stop the command at once: found only after an
-erase or a suppression run, it would lose the proof of writes already made.
+erase or a suppression run, it would lose the proof of writes already made. A port out of range
+must be refused, not wrapped round by the socket layer onto another port.
 """
 
 from __future__ import annotations
@@ -38,3 +39,14 @@ def new_file(text: str) -> Path:
     if path.exists():
         raise argparse.ArgumentTypeError(f"{text} exists: choose another name")
     return path
+
+
+def port_number(text: str) -> int:
+    """An argparse `type`: a TCP port, 1-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (1-65535)")
+    return port
