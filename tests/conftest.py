@@ -30,6 +30,11 @@ from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.faults import FaultSpec
 from audience_tui.sandbox.store import Store
 
+# The test modules' rewritten asserts and the package's bytecode are cached (in the git-ignored
+# __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set: without the cache every xdist
+# worker rewrites and compiles all of them again on every run, ~4 s of CPU a worker.
+sys.dont_write_bytecode = False
+
 # Property tests draw the same examples on every run, so the suite's verdict never depends on
 # luck (CI once failed on an example no earlier run had drawn); no deadline, as timing under a
 # loaded machine is no property. `HYPOTHESIS_PROFILE=explore` draws new examples to hunt bugs.
