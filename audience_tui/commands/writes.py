@@ -317,6 +317,11 @@ async def run_import(args: argparse.Namespace, ctx: Context) -> int:
         print(f"line {row.line}: rejected: {clean(row.reason)}", file=ctx.out)
     if not plan.rows:
         raise ValidationError("no valid row to import")
+    print(  # one lookup per email on some platforms (Placewise): it can take a while
+        f"checking which of the {len(plan.rows):,} row(s) opted out earlier on "
+        f"{clean(audience.name)}...",
+        file=ctx.err,
+    )
     opted_out = await opted_out_rows(ctx.session, args.account, audience, plan.rows)
     earlier = [row for row in plan.rows if row_email(row) in opted_out]
     sending = len(plan.rows) if args.resubscribe else len(plan.rows) - len(earlier)

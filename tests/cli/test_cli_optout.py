@@ -54,8 +54,9 @@ def test_import_keeps_out_the_opted_out_unless_resubscribe(
     csv_file = tmp_path / "people.csv"
     csv_file.write_text(f"email,firstname\n{gone},Back\nnew.person@example.com,New\n")
     args = ("import", "demo-heyloyalty", "VIP Club", str(csv_file))
-    code, out, _ = run(capsys, *args, "--dry-run")
+    code, out, err = run(capsys, *args, "--dry-run")
     assert code == 0 and "1 opted out earlier: kept out" in out
+    assert "checking which of the 2 row(s) opted out earlier on VIP Club..." in err  # said first
     code, out, err = run(capsys, *args, "--yes", "--no-wait")
     assert code == 0, err
     assert "1 opted out earlier: kept out" in out
