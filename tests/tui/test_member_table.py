@@ -19,6 +19,7 @@ from tui_helpers import (
     Host,
     add_hostile_member,
     lines,
+    members_app,
     members_copying,
     notifications,
     open_members,
@@ -27,7 +28,16 @@ from tui_helpers import (
     until,
 )
 
-from audience_tui.core.models import Audience, Member, MemberStatus, PageRequest, Query, Sort
+from audience_tui.core.models import (
+    Audience,
+    Condition,
+    Filter,
+    Member,
+    MemberStatus,
+    PageRequest,
+    Query,
+    Sort,
+)
 from audience_tui.core.paging import page_size_for
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox
@@ -424,3 +434,23 @@ async def test_r_far_down_the_list_keeps_the_cursor_on_its_row(session: Session)
         assert screen.table.cursor_row == last
         after = screen.table.current_member
         assert after is not None and after.id == before.id
+
+
+# Lists whose headings fit at 80 columns once cut to five cells; where even that does not fit
+# (Ownpage's and Kajabi's many fields), the view scrolls, as every table of the app does.
+@pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-emma"])
+async def test_an_empty_view_cuts_its_headings_instead_of_scrolling(
+    sandbox: Sandbox, account: str
+) -> None:
+    """A filter that matches no one leaves only the headings to read: at 80 columns they are cut
+    with "…" to fit, as the app's other empty tables are, instead of scrolling sideways."""
+    nobody = Query(Filter((Condition("email", "eq", "nobody.at.all@example.invalid"),)))
+    app, run_before = members_app(sandbox, account, query=nobody)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_before(pilot)
+        table = app.screen.query_one(MemberTable)
+        assert table.cache is not None and table.cache.total == 0
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        header = lines(table)[0]
+        assert "…" in header  # the long headings are cut, the short ones whole
+        assert any(word in header for word in ("Email", "Status"))

@@ -32,6 +32,7 @@ from ...core.page_cache import PageCache
 from ...core.sanitize import clean
 from ...core.settings import DEFAULTS
 from .cells import STATUS_STYLES
+from .data_table import HEADING_FLOOR
 
 GAP = 1  # cells between columns
 EMPTY = "(no members in this view)"
@@ -151,6 +152,7 @@ class MemberTable(ScrollView, can_focus=True):
         self._seen: list[Counter[int]] = []  # per column, how many values took each width
         self.sort: Sort | None = None
         self.empty_note = EMPTY  # what an empty view says (a demo list being built says so)
+        self._fitted_empty = False  # whether the widths were fitted to headings alone
         self.loading_note = LOADING  # what a row on its way says (a long sort says so)
         self._direction = 1
         # Lines drawn, by row: (member, strip). Scrolling by one row redraws every line on
@@ -195,14 +197,22 @@ class MemberTable(ScrollView, can_focus=True):
         needs = self.needs
         if sum(needs) + GAP * max(len(needs) - 1, 0) > available:
             needs = self.usual
-        floors = [
-            need if column.key in WHOLE else max(FLOOR, cell_len(clean(column.label)))
-            for column, need in zip(self.columns, needs, strict=True)
-        ]
+        self._fitted_empty = self._empty()
+        if self._fitted_empty:  # only headings to read: cut the longest rather than scroll
+            floors = [HEADING_FLOOR] * len(self.columns)
+        else:  # the values are what is read: they keep their floor, headings whole
+            floors = [
+                need if column.key in WHOLE else max(FLOOR, cell_len(clean(column.label)))
+                for column, need in zip(self.columns, needs, strict=True)
+            ]
         self.widths = fit_widths(needs, available, floors, GAP)
 
+    def _empty(self) -> bool:
+        """Whether the view is known to hold no member (its first page said so)."""
+        return self.cache is not None and self.cache.total == 0
+
     def _page_changed(self, page: int) -> None:
-        if self._measure(page):
+        if self._measure(page) or self._fitted_empty != self._empty():
             self._fit()
         self._sync()
 
