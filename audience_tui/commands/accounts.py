@@ -127,6 +127,8 @@ async def run_add(args: argparse.Namespace, ctx: Context) -> int:
     specs = credential_specs(args.platform)
     account = Account(args.name, args.platform, args.base_url, _settings(args.settings, specs))
     store.check(account, {}, only=("name", "base_url"))  # before anyone types a secret
+    if not args.secrets_file:
+        store.vault.check_keyring(account.name)
     account = _complete(account, specs, ctx, interactive=not args.secret_stdin)
     secrets = store.vault.from_environment(account.name)
     if secrets is not None:

@@ -132,6 +132,23 @@ class SecretStore:
             "--secrets-file."
         )
 
+    def check_keyring(self, name: str) -> None:
+        """Before anyone types a secret: `no_keyring`'s error where no keyring could keep the
+        secrets of `name` (none works, or only a plaintext one) and no variable holds them."""
+        if self.in_environment(name):
+            return
+        import keyring
+        from keyring.backends.fail import Keyring as NoKeyring
+        from keyring.errors import NoKeyringError
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, NoKeyring):
+            raise self.no_keyring(name, NoKeyringError())
+        try:
+            _refuse_plaintext(backend)
+        except PlaintextKeyringError as exc:
+            raise self.no_keyring(name, exc) from None
+
     def in_environment(self, name: str) -> bool:
         return env_var(name) in self._environ
 

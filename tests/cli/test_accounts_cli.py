@@ -237,3 +237,22 @@ def test_secrets_piped_without_the_flag_are_read_from_stdin(cli: Run, memory_key
     assert code == 2 and err == "error: no API secret on stdin (not a terminal): " + (
         "give each secret on a line of its own\n"
     )
+
+
+def test_no_keyring_is_said_before_any_secret_is_asked(
+    cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine with no keyring: `accounts add` says so (and what to do) before the person
+    types the secrets, not after; --secrets-file still adds the account."""
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    monkeypatch.setattr(keyring, "get_keyring", NoKeyring)
+    asked: list[str] = []
+    monkeypatch.setattr(Context, "prompt_secret", lambda self, label: asked.append(label) or "x")
+    argv = ("--demo", "accounts", "add", "heyloyalty", "shop-oslo")
+    code, _, err = cli(*argv, "--base-url", f"{LOOPBACK}/heyloyalty")
+    assert code == 2 and asked == []
+    assert err.startswith("error: No working keyring") and "--secrets-file" in err
+    code, out, err = add_shop(cli, "--secrets-file")
+    assert code == 0, err
+    assert "secrets file" in out
