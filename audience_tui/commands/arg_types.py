@@ -50,3 +50,15 @@ def port_number(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a port (1-65535)")
     return port
+
+
+def receipt_file(text: str) -> Path:
+    """An argparse `type`: like `writable_file`, for a JSON Lines receipt; a `.csv` name is
+    refused, as the receipt's CSV twin (the same name, `.csv`) would replace it."""
+    path = writable_file(text)
+    if path.suffix.casefold() == ".csv":
+        raise argparse.ArgumentTypeError(
+            f"{text}: name the JSON Lines receipt (e.g. {path.with_suffix('.jsonl').name}); "
+            "its CSV twin is written beside it"
+        )
+    return path

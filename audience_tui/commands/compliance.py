@@ -21,7 +21,7 @@ from ..core.compliance.journal import Journal, run_key
 from ..core.compliance.receipt import default_path, readable, summary, write_receipt
 from ..core.errors import ValidationError
 from ..core.sanitize import clean
-from .arg_types import new_file, writable_file
+from .arg_types import new_file, receipt_file
 from .context import Context
 from .output import add_format_option, emit
 from .writes import confirm
@@ -101,7 +101,7 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would be done, send nothing")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument(
-        "--receipt", type=writable_file, metavar="PATH", help="where to write the receipt (.jsonl)"
+        "--receipt", type=receipt_file, metavar="PATH", help="where to write the receipt (.jsonl)"
     )
 
 

@@ -70,3 +70,16 @@ def test_a_port_out_of_range_is_refused_not_wrapped(
         main([*command, "--port", port])
     assert exit_.value.code == 2
     assert "argument --port:" in capsys.readouterr().err
+
+
+def test_a_receipt_named_csv_is_refused(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--receipt r.csv`: the CSV twin (r.csv) would replace the JSON Lines receipt itself."""
+    emails = tmp_path / "emails.csv"
+    emails.write_text("email\nnobody@nowhere.example\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--demo", "suppress", str(emails), "--yes", "--receipt", str(tmp_path / "r.csv")])
+    assert exit_.value.code == 2
+    assert "name the JSON Lines receipt (e.g. r.jsonl)" in capsys.readouterr().err
+    assert not (tmp_path / "r.csv").exists()
