@@ -26,7 +26,9 @@ class AudienceError(Exception):
         self.platform = platform
         self.request = request
         self.detail = message
-        prefix = ": ".join(p for p in (platform, request) if p)
+        named = bool(platform) and message.startswith(platform.split()[0] + " ")
+        # "Emma lists members in its own order" names its platform already: no "Emma: " before
+        prefix = ": ".join(p for p in (platform, request) if p and not (named and p == platform))
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 

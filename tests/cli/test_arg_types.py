@@ -83,3 +83,18 @@ def test_a_receipt_named_csv_is_refused(
     assert exit_.value.code == 2
     assert "name the JSON Lines receipt (e.g. r.jsonl)" in capsys.readouterr().err
     assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("account", "audience", "said"),
+    [
+        ("demo-emma", "Donors", "error: Emma lists members in its own order"),
+        ("demo-kajabi", "Yoga Academy", "error: Kajabi cannot sort contacts by nosuch"),
+    ],
+)
+def test_an_error_naming_its_platform_does_not_name_it_twice(
+    account: str, audience: str, said: str, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--demo", "members", account, audience, "--sort", "nosuch", "--limit", "1"])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [said]
