@@ -14,6 +14,7 @@ from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
+from textual.worker import WorkerFailed
 
 from audience_tui.core.models import Query
 from audience_tui.core.session import Session
@@ -60,10 +61,26 @@ async def flush(pilot: Pilot[None]) -> None:
         await pilot.pause(0)
 
 
+async def work_done(pilot: Pilot[None], node: object = None) -> None:
+    """Every worker finished (of `node`'s, if given), those started by a worker or by a message
+    in turn too: a screen whose loading worker starts its counting worker is waited for until
+    the counting is done. `flush` hands the messages on between the rounds."""
+    for _ in range(100):  # a bound, so a worker that restarts itself ends the test, not CI
+        running = [w for w in pilot.app.workers if not w.is_finished and node in (None, w.node)]
+        if not running:
+            return
+        ended = await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
+        for outcome in ended:  # a failed worker fails the test; a cancelled one is done
+            if isinstance(outcome, WorkerFailed):
+                raise outcome
+        await flush(pilot)
+    raise AssertionError("workers kept starting others: the screen never settled")
+
+
 async def settle(pilot: Pilot[None]) -> None:
     """Let every worker finish and the screen redraw."""
     await flush(pilot)
-    await pilot.app.workers.wait_for_complete()
+    await work_done(pilot)
     await flush(pilot)
 
 
@@ -82,7 +99,7 @@ async def settle_top(pilot: Pilot[None]) -> None:
     if isinstance(screen, MembersScreen):
         await screen.settle()
     else:
-        await asyncio.gather(*(w.wait() for w in pilot.app.workers if w.node is screen))
+        await work_done(pilot, screen)
     await flush(pilot)
 
 
@@ -225,7 +242,7 @@ def members_app(
         for key in keys:
             await pilot.press(key)
             await screen.settle()
-        await app.workers.wait_for_complete()
+        await work_done(pilot)
         await flush(pilot)
 
     return app, run_before
