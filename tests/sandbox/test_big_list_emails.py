@@ -9,30 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
+from big_heyloyalty import EXACT, MEMBERS, TOTAL
 
 from audience_tui.demo import Sandbox
-from audience_tui.sandbox import people
 from audience_tui.sandbox.heyloyalty import data as heyloyalty_data
 from audience_tui.sandbox.heyloyalty.query import POSITIONAL_EMAIL, email_position, where
 from audience_tui.sandbox.heyloyalty.writes import _import_rows, _members_where
-from audience_tui.sandbox.store import BuildProgress
 
 BIG = heyloyalty_data.BIG_LIST_ID
-TOTAL, EXACT = 120, 20
-MEMBERS = "/loyalty/v1/lists/{}/members"
 _FROM = "FROM heyloyalty_members WHERE"
-
-
-@pytest.fixture
-def big(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    """The test's sandbox with the big list at TOTAL members, the first EXACT made in Python."""
-    monkeypatch.setattr(people, "EXACT", EXACT)
-    monkeypatch.setattr(heyloyalty_data, "BIG_TOTAL", TOTAL)
-    monkeypatch.setattr(heyloyalty_data, "BATCH", 50)
-    sandbox.store.write(heyloyalty_data._insert_list, heyloyalty_data.BIG_LIST)
-    heyloyalty_data._build_big(sandbox.store, BuildProgress("h", TOTAL))
-    return sandbox
 
 
 def test_an_email_names_the_position_of_the_digits_before_its_at() -> None:

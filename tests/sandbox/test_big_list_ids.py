@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from big_heyloyalty import EXACT, MEMBERS, TOTAL
 
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox import people
@@ -20,19 +21,6 @@ from audience_tui.sandbox.heyloyalty.http import POSITIONAL_ID, member_row, posi
 from audience_tui.sandbox.store import BuildProgress, Store
 
 BIG = heyloyalty_data.BIG_LIST_ID
-TOTAL, EXACT = 120, 20
-MEMBERS = "/loyalty/v1/lists/{}/members"
-
-
-@pytest.fixture
-def big(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    """The test's sandbox with the big list at TOTAL members, the first EXACT made in Python."""
-    monkeypatch.setattr(people, "EXACT", EXACT)
-    monkeypatch.setattr(heyloyalty_data, "BIG_TOTAL", TOTAL)
-    monkeypatch.setattr(heyloyalty_data, "BATCH", 50)
-    sandbox.store.write(heyloyalty_data._insert_list, heyloyalty_data.BIG_LIST)
-    heyloyalty_data._build_big(sandbox.store, BuildProgress("h", TOTAL))
-    return sandbox
 
 
 def ids(sandbox: Sandbox, where: str) -> list[tuple[int, str]]:
