@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from big_heyloyalty import EXACT, MEMBERS, TOTAL
+import pytest
+from big_heyloyalty import EXACT, MEMBERS, TOTAL, with_big_list
 
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox.heyloyalty import data as heyloyalty_data
@@ -17,6 +18,13 @@ from audience_tui.sandbox.heyloyalty.query import POSITIONAL_EMAIL, email_positi
 from audience_tui.sandbox.heyloyalty.writes import _import_rows, _members_where
 
 BIG = heyloyalty_data.BIG_LIST_ID
+
+
+@pytest.fixture
+def big(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    return with_big_list(sandbox, monkeypatch)
+
+
 _FROM = "FROM heyloyalty_members WHERE"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from big_heyloyalty import EXACT, MEMBERS, TOTAL
+from big_heyloyalty import EXACT, MEMBERS, TOTAL, with_big_list
 
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox import people
@@ -21,6 +21,11 @@ from audience_tui.sandbox.heyloyalty.http import POSITIONAL_ID, member_row, posi
 from audience_tui.sandbox.store import BuildProgress, Store
 
 BIG = heyloyalty_data.BIG_LIST_ID
+
+
+@pytest.fixture
+def big(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    return with_big_list(sandbox, monkeypatch)
 
 
 def ids(sandbox: Sandbox, where: str) -> list[tuple[int, str]]:
