@@ -40,9 +40,10 @@ def create_app(
     to make a platform misbehave and then recover).
     """
     modules = [platform_module(name) for name in PLATFORMS]
-    for module in modules:
-        module.install(store)
-    hostile.install(store)  # only with AUDIENCE_TUI_SANDBOX_HOSTILE=1
+    with store.installing():  # the big lists' builds start after every platform's seeding
+        for module in modules:
+            module.install(store)
+        hostile.install(store)  # only with AUDIENCE_TUI_SANDBOX_HOSTILE=1
 
     async def index(request: Request) -> JSONResponse:
         return JSONResponse(

@@ -300,10 +300,11 @@ def sql_choice(draw: str, choices: Sequence[str]) -> str:
     return f"CASE {draw} % {len(choices)} {cases} END"
 
 
-def prepare_crowd(conn: sqlite3.Connection) -> None:
+def prepare_crowd(conn: sqlite3.Connection, database: str = "main") -> None:
     """Ready a builder thread's connection: the lookup tables `crowd_sql` joins (temporary: they
-    live as long as the connection) and a page cache big enough for the indexes' random inserts."""
-    conn.execute(f"PRAGMA cache_size = {BUILD_CACHE_KIB}")
+    live as long as the connection) and a page cache big enough for the indexes' random inserts
+    (of `database`, the schema the build writes)."""
+    conn.execute(f"PRAGMA {database}.cache_size = {BUILD_CACHE_KIB}")
     conn.executescript(
         """
         CREATE TEMP TABLE IF NOT EXISTS people_first (k INTEGER PRIMARY KEY, name, ascii, female);

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from audience_tui.sandbox.store import PAGE_SIZE, SCHEMA_VERSION, Store, recorded_version
+from audience_tui.sandbox.store import (
+    PAGE_SIZE,
+    SCHEMA_VERSION,
+    Store,
+    database_files,
+    recorded_version,
+)
 from bench.build import discard_stale
 
 
@@ -47,12 +53,15 @@ def test_the_default_cache_keeps_only_the_current_version(
         cache / name for name in ("sandbox-v2.sqlite", "sandbox-v2.sqlite-wal", "sandbox.sqlite")
     ]
     current = cache / f"sandbox-v{SCHEMA_VERSION}.sqlite"
-    for path in (*old, current, current.with_name(current.name + "-wal")):
+    placewise = database_files(current)["placewise"]  # the current store's other file
+    assert placewise.name == f"sandbox-v{SCHEMA_VERSION}.placewise.sqlite"
+    kept = [current, current.with_name(current.name + "-wal"), placewise]
+    for path in (*old, *kept, cache / "sandbox-v5.placewise.sqlite"):
         path.write_bytes(b"")
     store = Store.open(big_lists=False)
     assert store.path == current
     assert sorted(p.name for p in cache.iterdir()) == sorted(
-        [current.name, current.name + "-wal", "sandbox.sqlite"]  # not a versioned demo database
+        [*(p.name for p in kept), "sandbox.sqlite"]  # not a versioned demo database
     )
 
 
@@ -65,6 +74,7 @@ def test_the_bench_builds_its_database_again_when_the_version_changed(tmp_path: 
         conn.execute("INSERT INTO sandbox_meta VALUES ('schema', '2')")
     conn.close()
     stale.with_name("sandbox.sqlite-wal").write_bytes(b"")
+    stale.with_name("sandbox.placewise.sqlite").write_bytes(b"")  # the store's other file
     assert discard_stale(stale)
     assert list(out.iterdir()) == []
     fresh = Store.open(stale, big_lists=False)

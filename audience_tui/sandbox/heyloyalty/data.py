@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import people
 from ..people import Person, later, person
-from ..store import COMMIT_ROWS, BuildProgress, Store
+from ..store import COMMIT_ROWS, MAIN, BuildProgress, Store
 from .http import POSITIONAL_ID
 from .listing import store_docs
 from .query import POSITIONAL_EMAIL
@@ -403,7 +403,7 @@ def _build_big(store: Store, progress: BuildProgress) -> None:
 
     def analyze_early(end: int) -> None:
         if first == 0 and end <= COMMIT_ROWS:  # statistics from the first rows on
-            store.write(analyze)
+            store.write_in(MAIN, analyze)
 
     def finish(conn: sqlite3.Connection) -> None:
         analyze(conn)

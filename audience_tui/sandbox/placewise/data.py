@@ -19,7 +19,7 @@ from typing import Any
 from .. import people
 from ..demo_credentials import PLACEWISE_CUSTOMER_ID
 from ..people import sql_choice
-from ..store import BuildProgress, Store
+from ..store import BuildProgress, Store, database_of
 
 SEED_KEY = "placewise-small-v1"
 BIG_KEY = "placewise-big-v1"
@@ -28,6 +28,7 @@ BIG_BATCH = 20_000
 BIG_START = datetime(2017, 1, 1, tzinfo=UTC)  # the big club's members join evenly over 8 years
 BIG_END = datetime(2025, 1, 1, tzinfo=UTC)
 CUSTOMER_ID = PLACEWISE_CUSTOMER_ID
+DATABASE = database_of("placewise")  # the schema its tables are created in (a file of its own)
 
 # (club id, community id, main slug, short slug, name, first person index, members)
 CLUBS: tuple[tuple[int, int, str, str, str, int, int], ...] = (
@@ -82,11 +83,11 @@ INSERT = (
     f"VALUES ({', '.join('?' for _ in COLUMNS)})"
 )
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS placewise_clubs (
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {DATABASE}.placewise_clubs (
     id INTEGER PRIMARY KEY, community_id INTEGER UNIQUE, customer_id INTEGER,
     main_slug TEXT UNIQUE, short_slug TEXT, name TEXT, country TEXT, timezone TEXT);
-CREATE TABLE IF NOT EXISTS placewise_members (
+CREATE TABLE IF NOT EXISTS {DATABASE}.placewise_members (
     id INTEGER PRIMARY KEY, club_id INTEGER NOT NULL, position INTEGER NOT NULL, person INTEGER,
     first_name TEXT, last_name TEXT, email TEXT, msisdn TEXT, birthday TEXT, gender TEXT,
     interests INTEGER NOT NULL DEFAULT 0, bonus_points INTEGER, extra TEXT,
@@ -96,9 +97,9 @@ CREATE TABLE IF NOT EXISTS placewise_members (
     city_place_id INTEGER, place_id INTEGER, created_at TEXT, updated_at TEXT, left_at TEXT,
     age TEXT, birth_year_group INTEGER,
     mv_sms INTEGER, mv_email INTEGER, mv_push INTEGER, mv_any INTEGER);
-CREATE UNIQUE INDEX IF NOT EXISTS placewise_members_position
+CREATE UNIQUE INDEX IF NOT EXISTS {DATABASE}.placewise_members_position
     ON placewise_members (club_id, position);
-CREATE INDEX IF NOT EXISTS placewise_members_email ON placewise_members (club_id, email);
+CREATE INDEX IF NOT EXISTS {DATABASE}.placewise_members_email ON placewise_members (club_id, email);
 """
 
 
@@ -219,7 +220,7 @@ def seed_small(conn: sqlite3.Connection, store: Store) -> None:
         joined = sorted(map(people.person, range(first, first + count)), key=_joined)
         rows = (values(demo_row(club_id, pos, p, p.created_at)) for pos, p in enumerate(joined, 1))
         conn.executemany(INSERT, rows)
-    store.mark_seeded(conn, SEED_KEY)
+    store.mark_seeded(conn, SEED_KEY, DATABASE)
 
 
 def _stamp_sql(micros: str) -> str:
@@ -277,7 +278,7 @@ def build_big(store: Store, progress: BuildProgress) -> None:
     """
     club_id = BIG_CLUB[0]
     conn = store.connect()
-    people.prepare_crowd(conn)
+    people.prepare_crowd(conn, DATABASE)
     progress.done = conn.execute(
         "SELECT COALESCE(MAX(position), 0) FROM placewise_members WHERE club_id = ?", (club_id,)
     ).fetchone()[0]
@@ -304,7 +305,8 @@ def build_big(store: Store, progress: BuildProgress) -> None:
         if exact < stop:
             conn.execute(_BIG_SQL, {**params, "start": max(done, exact), "stop": stop})
 
-    store.write_rows(progress, BIG_BATCH, insert, partial(store.mark_seeded, key=BIG_KEY))
+    finish = partial(store.mark_seeded, key=BIG_KEY, database=DATABASE)
+    store.write_rows(progress, BIG_BATCH, insert, finish, database=DATABASE)
 
 
 def club_doc(row: sqlite3.Row) -> dict[str, Any]:

@@ -14,17 +14,17 @@ import uuid
 from typing import Any
 
 from . import writes as placewise_members
-from .data import now_stamp
+from .data import DATABASE, now_stamp
 
 MAX_MEMBERS = 1000
 OPERATIONS = frozenset({"create", "update"})
 IDENTIFIERS = frozenset({"id", "email", "msisdn"})
 NEXT_STATUS = {"waiting": "working", "working": "finished"}
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS placewise_imports (
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {DATABASE}.placewise_imports (
     id TEXT PRIMARY KEY, club_id INTEGER NOT NULL, created_at TEXT);
-CREATE TABLE IF NOT EXISTS placewise_bulks (
+CREATE TABLE IF NOT EXISTS {DATABASE}.placewise_bulks (
     id INTEGER PRIMARY KEY, import_id TEXT NOT NULL, request_number INTEGER NOT NULL,
     operation TEXT, identifier TEXT, payload TEXT, status TEXT, in_payload INTEGER,
     created INTEGER DEFAULT 0, updated INTEGER DEFAULT 0, errors TEXT, created_at TEXT,

@@ -326,7 +326,7 @@ Handler = Callable[[Request, Context], Awaitable[Any]]
 def install(store: Store) -> None:
     conn = store.connect()
     conn.executescript(data.SCHEMA + imports.SCHEMA)
-    if not store.seeded(data.SEED_KEY):
+    if not store.seeded(data.SEED_KEY, data.DATABASE):
         store.write(data.seed_small, store)
     if store.wants_big("placewise"):
         store.write(data.insert_club, data.BIG_CLUB)
