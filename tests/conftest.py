@@ -28,7 +28,7 @@ from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.faults import FaultSpec
-from audience_tui.sandbox.store import Store
+from audience_tui.sandbox.store import Store, database_files
 
 # The test modules' rewritten asserts and the package's bytecode are cached (in the git-ignored
 # __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set: without the cache every xdist
@@ -134,11 +134,18 @@ def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def copy_store(template: Path, path: Path) -> None:
+    """The store at `template` copied to `path`, each of its files (a platform's beside it)."""
+    pairs = zip(database_files(template).values(), database_files(path).values(), strict=True)
+    for source, target in pairs:
+        shutil.copy(source, target)
+
+
 @pytest.fixture
 def sandbox(sandbox_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     """A sandbox of this test's own, seeded with the small demo lists, served in-process."""
     path = tmp_path / "sandbox.sqlite"
-    shutil.copy(sandbox_template, path)
+    copy_store(sandbox_template, path)
     monkeypatch.setenv("AUDIENCE_TUI_SANDBOX_DB", str(path))
     return Sandbox.start(Store.open(path, big_lists=False), FaultSpec())
 
@@ -191,7 +198,7 @@ def free_port() -> int:
 def served(sandbox_template: Path, tmp_path: Path) -> Iterator[str]:
     """`audience-tui sandbox serve` in a subprocess; yields its base URL."""
     db = tmp_path / "served.sqlite"
-    shutil.copy(sandbox_template, db)
+    copy_store(sandbox_template, db)
     port = free_port()
     env = {**os.environ, "AUDIENCE_TUI_SANDBOX_DB": str(db), "AUDIENCE_TUI_SANDBOX_SMALL": "1"}
     process = subprocess.Popen(
