@@ -5,6 +5,7 @@ and the builds start once every platform's small lists are in."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -127,4 +128,24 @@ def test_builds_asked_for_while_installing_start_after_it(tmp_path: Path) -> Non
         )
         assert not ran.is_set() and progress.done == 0
     assert ran.wait(PATIENCE) and _until_done(progress)
+    store.close()
+
+
+def test_a_build_commits_without_waiting_for_the_disk_and_ends_flushed(tmp_path: Path) -> None:
+    """synchronous=OFF on the builder's connection while it commits (each commit's checkpoint
+    flushed ~100 MB), NORMAL again for the last checkpoint and whatever it writes after."""
+    store = Store.open(tmp_path / "sandbox.sqlite", big_lists=False)
+    database = database_of("placewise")
+    store.write(lambda conn: conn.execute(f"CREATE TABLE {database}.rows (n)"))
+    modes: list[int] = []
+
+    def insert(conn: sqlite3.Connection, start: int, stop: int) -> None:
+        conn.executemany("INSERT INTO rows VALUES (?)", [(n,) for n in range(start, stop)])
+        modes.append(conn.execute(f"PRAGMA {database}.synchronous").fetchone()[0])
+
+    finish = functools.partial(store.mark_seeded, key="rows", database=database)
+    store.write_rows(BuildProgress("rows", 4), 2, insert, finish, database=database)
+    assert modes == [0, 0]  # OFF
+    assert store.connect().execute(f"PRAGMA {database}.synchronous").fetchone()[0] == 1
+    assert store.seeded("rows", database)
     store.close()
