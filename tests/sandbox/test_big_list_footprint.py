@@ -14,7 +14,7 @@ from audience_tui.sandbox.heyloyalty import routes as heyloyalty
 from audience_tui.sandbox.placewise import data as placewise_data
 from audience_tui.sandbox.placewise import routes as placewise
 from audience_tui.sandbox.store import BuildProgress, Store
-from bench.build import split
+from bench.build import _note_finished, split
 
 TOTAL = 2000
 
@@ -44,3 +44,18 @@ def test_the_split_names_the_big_tables_and_the_stored_json(
 def test_no_split_without_the_tables(tmp_path: Path) -> None:
     Store.open(tmp_path / "empty.sqlite", big_lists=False).connect().close()
     assert split(tmp_path / "empty.sqlite") == []
+
+
+def test_a_platform_is_noted_finished_when_all_of_its_builds_are() -> None:
+    """The build row's note says when each platform's big list was done (bench.build)."""
+    builds = [
+        BuildProgress("members", 10, platform="heyloyalty", finished=True),
+        BuildProgress("docs", 10, platform="heyloyalty"),
+        BuildProgress("club", 10, platform="placewise", finished=True),
+    ]
+    finished: dict[str, float] = {}
+    _note_finished(builds, finished, 3.0)
+    builds[1].finished = True
+    _note_finished(builds, finished, 5.0)
+    _note_finished(builds, finished, 7.0)
+    assert finished == {"placewise": 3.0, "heyloyalty": 5.0}
