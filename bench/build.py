@@ -23,12 +23,10 @@ from .common import BIG, DB, OUT, Row, emit, isolate
 if TYPE_CHECKING:
     from audience_tui.sandbox.store import BuildProgress
 
-SUFFIXES = ("", "-wal", "-shm")
-
 
 def files(db: Path) -> list[Path]:
     """Every file of the store at `db` that exists: each database file with its WAL files."""
-    from audience_tui.sandbox.store import database_files
+    from audience_tui.sandbox.store import SUFFIXES, database_files
 
     found = (p.with_name(p.name + s) for p in database_files(db).values() for s in SUFFIXES)
     return [path for path in found if path.exists()]
@@ -122,7 +120,9 @@ def split(db: Path, top: int = 8) -> list[tuple[str, float]]:
 def footprint() -> Row:
     """The demo cache's size on disk (the bench database holds what the demo builds), with what
     takes the room."""
-    size = sum(path.stat().st_size for path in files(DB)) / 1e6
+    from audience_tui.sandbox.store import size_on_disk
+
+    size = size_on_disk(DB) / 1e6
     parts = ", ".join(f"{name} {mb:.0f}" for name, mb in split(DB))
     return Row(
         "demo cache on disk (both 1M lists and the demo data)",

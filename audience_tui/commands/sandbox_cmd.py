@@ -90,21 +90,25 @@ class BuildBars:
         self.tenths: dict[int, int] = {}  # without a terminal: the tenth last written
 
     def draw(self, builds: Sequence[BuildProgress]) -> None:
+        """Ended builds once each; then the running ones: on a terminal the first, redrawn in
+        place; else each that gained a tenth (builds in two database files run at once)."""
         back = "\r" if self.live else ""
         names = build_names(builds)
+        running: list[int] = []
         for number, build in enumerate(builds):
             if build.finished or build.error is not None:
                 if number not in self.ended:
                     self.ended.add(number)
                     self._write(back + progress_line(build, names[number]) + "\n")
-                continue
-            tenth = int(build.fraction * 10)  # the first unfinished build is the one running
+            elif build.started or not running:  # the first unfinished, before a thread starts
+                running.append(number)
+        for number in running[:1] if self.live else running:
+            build, tenth = builds[number], int(builds[number].fraction * 10)
             if self.live:
                 self._write(back + progress_line(build, names[number]))
             elif self.tenths.get(number, -1) < tenth:
                 self.tenths[number] = tenth
                 self._write(progress_line(build, names[number]) + "\n")
-            return
 
     def _write(self, text: str) -> None:
         self.out.write(text)
@@ -113,7 +117,7 @@ class BuildBars:
 
 async def run_build(args: argparse.Namespace, ctx: Context) -> int:
     from ..demo import Sandbox
-    from ..sandbox.store import Store
+    from ..sandbox.store import Store, size_on_disk
 
     store = Store.open(big_lists=True if args.all else None)
     if not store.big:
@@ -130,7 +134,7 @@ async def run_build(args: argparse.Namespace, ctx: Context) -> int:
     failed = [build for build in builds if build.error]
     print(
         f"{len(builds) - len(failed)} of {len(builds)} builds done; the demo's cache is "
-        f"{store.path} ({store.path.stat().st_size / 1e6:,.0f} MB)",
+        f"{store.path} and the files beside it ({size_on_disk(store.path) / 1e6:,.0f} MB)",
         file=ctx.err,
     )
     return 1 if failed else 0

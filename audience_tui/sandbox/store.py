@@ -49,6 +49,7 @@ ALL_PLATFORMS = frozenset(PLATFORMS)
 # default big lists' other platform, so the two builds run at once.
 SEPARATE = ("placewise",)
 MAIN = "main"
+SUFFIXES = ("", "-wal", "-shm")  # a database file and the files SQLite keeps beside it
 # The big lists the demo builds by default: one offset-paged million (Heyloyalty) and Placewise's.
 # The others (Ownpage 1M, Emma 1M, Kajabi 100k) on request: AUDIENCE_TUI_SANDBOX_BIG=all.
 DEFAULT_BIG = frozenset({"heyloyalty", "placewise"})
@@ -73,6 +74,12 @@ def database_files(path: Path) -> dict[str, Path]:
     return {MAIN: path} | {
         name: path.with_name(f"{path.stem}.{name}{path.suffix}") for name in SEPARATE
     }
+
+
+def size_on_disk(path: Path) -> int:
+    """Bytes the store at `path` takes: each of its files with their WAL files."""
+    files = (f.with_name(f.name + end) for f in database_files(path).values() for end in SUFFIXES)
+    return sum(file.stat().st_size for file in files if file.exists())
 
 
 def remove_old_versions(current: Path) -> None:
@@ -155,6 +162,7 @@ class BuildProgress:
     error: str | None = None
     platform: str = ""
     audience_id: str = ""  # the list it fills, by the id the platform's API gives it
+    started: bool = False  # it has its file's turn (builds in one file wait for each other)
 
     @property
     def fraction(self) -> float:
@@ -371,6 +379,7 @@ class Store:
         def target() -> None:
             try:
                 with self._build_locks[database]:  # one writer per file
+                    progress.started = True
                     build(progress)
             except Exception as exc:  # reported to the UI through progress.error
                 progress.error = f"{type(exc).__name__}: {exc}"

@@ -54,3 +54,19 @@ def test_a_list_being_built_says_how_far_it_is(
     err = capsys.readouterr().err
     assert code == 0
     assert "being built: 280,000 of 1,000,000" in err and "sandbox build" in err
+
+
+def test_builds_running_side_by_side_each_say_how_far_they_are() -> None:
+    """Placewise's list and Heyloyalty's build at once (a database file each); the second
+    pass of Heyloyalty's waits for the first and says nothing until it starts."""
+    builds = [
+        BuildProgress("Placewise: Mega Mall (1M members)", 1_000_000, done=300_000, started=True),
+        BuildProgress("All customers (1M)", 1_000_000, done=100_000, started=True),
+        BuildProgress("All customers (1M)", 1_000_000),
+    ]
+    out = io.StringIO()
+    BuildBars(out).draw(builds)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Mega Mall (1M members)") and "300,000 of" in lines[0]
+    assert lines[1].startswith("All customers (1M), pass 1") and "100,000 of" in lines[1]

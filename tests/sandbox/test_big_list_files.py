@@ -20,6 +20,7 @@ from audience_tui.sandbox.store import (
     TurnLock,
     database_files,
     database_of,
+    size_on_disk,
 )
 
 # How long a test waits for what must happen before it fails, not a timing it asserts.
@@ -149,3 +150,12 @@ def test_a_build_commits_without_waiting_for_the_disk_and_ends_flushed(tmp_path:
     assert store.connect().execute(f"PRAGMA {database}.synchronous").fetchone()[0] == 1
     assert store.seeded("rows", database)
     store.close()
+
+
+def test_the_size_on_disk_counts_every_file_of_the_store(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "sandbox.sqlite", big_lists=False)
+    placewise.install(store)
+    store.close()
+    files = database_files(tmp_path / "sandbox.sqlite").values()
+    sizes = [file.stat().st_size for file in files]
+    assert all(sizes) and size_on_disk(tmp_path / "sandbox.sqlite") == sum(sizes)
