@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 import httpx
 import pytest
@@ -16,7 +17,13 @@ from audience_tui.core.errors import (
     ServerError,
     ValidationError,
 )
-from audience_tui.core.http import ApiClient, CostLimiter, RetryPolicy, parse_retry_after
+from audience_tui.core.http import (
+    ApiClient,
+    CostLimiter,
+    RetryPolicy,
+    parse_retry_after,
+    tls_context,
+)
 from audience_tui.core.redact import register_secret
 from audience_tui.core.timeouts import Timeouts
 
@@ -246,3 +253,24 @@ async def test_answers_landing_together_free_their_places_before_either_is_parse
     # both freed places are taken before either answer is parsed
     first_parse = min(events.index("parsing 0"), events.index("parsing 1"))
     assert events.index("sent 3") < first_parse, events
+
+
+async def test_every_account_verifies_with_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CA bundle is loaded once, not once a client (~27 ms of CPU each, five at the app's
+    start); an in-process transport needs none."""
+    loaded: list[object] = []
+    real = ssl.create_default_context
+
+    def counted(*args: object, **kwargs: object) -> ssl.SSLContext:
+        loaded.append(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    tls_context.cache_clear()
+    clients = [ApiClient("Emma", f"https://api{i}.platform.example") for i in range(3)]
+    in_process = httpx.MockTransport(Script())
+    clients.append(ApiClient("Emma", "http://sandbox.invalid", transport=in_process))
+    assert len(loaded) == 1
+    for made in clients:
+        await made.aclose()
+    tls_context.cache_clear()
