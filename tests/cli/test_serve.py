@@ -81,8 +81,7 @@ def first_line(process: subprocess.Popen[bytes], pattern: re.Pattern[str]) -> re
     pytest.fail(f"serve did not start: {seen}")
 
 
-@pytest.fixture
-def served() -> Iterator[Served]:
+def serving() -> Iterator[Served]:
     """`audience-tui --demo serve` on a free loopback port, once it says where it serves."""
     process = subprocess.Popen(
         [sys.executable, "-m", "audience_tui", "--demo", "serve", "--port", str(free_port())],
@@ -96,6 +95,19 @@ def served() -> Iterator[Served]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    """A `serve` of the test's own: for the tests that run the app through it."""
+    yield from serving()
+
+
+@pytest.fixture(scope="module")
+def refusing() -> Iterator[Served]:
+    """One `serve` for the tests of what it refuses: a refusal runs no app and changes nothing,
+    so they share it rather than each starting a process of its own."""
+    yield from serving()
 
 
 def plain(data: bytes | str) -> str:
@@ -207,22 +219,24 @@ async def test_page_and_app_over_the_websocket(served: Served) -> None:
     [("page", ""), ("page", "?token=wrong"), ("page", "?token=")],
     ids=["no-token", "wrong-token", "empty-token"],
 )
-async def test_the_page_needs_the_printed_token(served: Served, where: str, query: str) -> None:
-    async with aiohttp.ClientSession() as http, http.get(f"{served.base}/{query}") as response:
+async def test_the_page_needs_the_printed_token(refusing: Served, where: str, query: str) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{refusing.base}/{query}") as response:
         assert response.status == 403
         assert "open the URL that audience-tui serve printed" in await response.text()
 
 
-async def test_a_foreign_host_header_is_refused(served: Served) -> None:
+async def test_a_foreign_host_header_is_refused(refusing: Served) -> None:
     """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1."""
-    foreign = {"Host": f"evil.example:{served.port}"}
+    foreign = {"Host": f"evil.example:{refusing.port}"}
     async with aiohttp.ClientSession() as http:
-        async with http.get(served.page, headers=foreign) as response:
+        async with http.get(refusing.page, headers=foreign) as response:
             assert response.status == 403
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await http.ws_connect(served.websocket, origin=served.base, headers=foreign)
+            await http.ws_connect(refusing.websocket, origin=refusing.base, headers=foreign)
         assert refused.value.status == 403
-        async with http.get(served.page, headers={"Host": f"localhost:{served.port}"}) as response:
+        async with http.get(
+            refusing.page, headers={"Host": f"localhost:{refusing.port}"}
+        ) as response:
             assert response.status == 200  # the same machine by another of its names
 
 
@@ -232,20 +246,20 @@ async def test_a_foreign_host_header_is_refused(served: Served) -> None:
     ids=["null", "foreign", "other-port", "other-scheme", "none"],
 )
 async def test_a_websocket_from_another_origin_is_refused(
-    served: Served, origin: str | None
+    refusing: Served, origin: str | None
 ) -> None:
     """Even with the token: a page's script cannot forge its Origin, and only ours may drive it."""
     async with aiohttp.ClientSession() as http:
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await http.ws_connect(served.websocket, origin=origin)
+            await http.ws_connect(refusing.websocket, origin=origin)
         assert refused.value.status == 403
 
 
 @pytest.mark.parametrize("path", ["/ws", "/ws/wrong-token", "/ws/"], ids=["bare", "wrong", "empty"])
-async def test_a_websocket_without_the_token_is_refused(served: Served, path: str) -> None:
+async def test_a_websocket_without_the_token_is_refused(refusing: Served, path: str) -> None:
     async with aiohttp.ClientSession() as http:
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await http.ws_connect(f"{served.base}{path}", origin=served.base)
+            await http.ws_connect(f"{refusing.base}{path}", origin=refusing.base)
         assert refused.value.status in (403, 404)
 
 
