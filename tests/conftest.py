@@ -8,6 +8,7 @@ writes in one test never leak into another.
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import os
 import shutil
@@ -143,12 +144,21 @@ def quick_import_polls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database seeded with the small demo lists, once per session."""
-    path = tmp_path_factory.mktemp("sandbox-template") / "sandbox.sqlite"
-    store = Store.open(path, big_lists=False)
-    Sandbox.start(store)
-    store.close()
+def sandbox_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A database seeded with the small demo lists, once per run: the first worker to need it
+    builds it (under a lock, in the folder the run's workers share) and the others wait for it
+    and copy it; each seeded its own, ~1.5 s of CPU a worker. Tests only ever copy it."""
+    root = tmp_path_factory.getbasetemp()
+    shared = root if worker_id == "master" else root.parent
+    path = shared / "sandbox-template" / "sandbox.sqlite"
+    with (shared / "sandbox-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.parent.joinpath("seeded").exists():
+            path.parent.mkdir(exist_ok=True)
+            store = Store.open(path, big_lists=False)
+            Sandbox.start(store)
+            store.close()
+            path.parent.joinpath("seeded").touch()
     return path
 
 

@@ -6,12 +6,12 @@ else."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import copy_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +51,7 @@ SETTINGS = settings(
 def shared_sandbox(sandbox_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
     """One sandbox for the module: the property tests only read."""
     path = tmp_path_factory.mktemp("properties") / "sandbox.sqlite"
-    shutil.copy(sandbox_template, path)
+    copy_store(sandbox_template, path)
     return Sandbox.start(Store.open(path, big_lists=False), FaultSpec())
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import copy_store
 
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
@@ -82,7 +83,7 @@ def test_dry_run_run_and_second_run(
 def served_with_log(sandbox_template: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`sandbox serve` in a subprocess, slowed a little, logging every write it receives."""
     db, log = tmp_path / "served.sqlite", tmp_path / "writes.jsonl"
-    db.write_bytes(sandbox_template.read_bytes())
+    copy_store(sandbox_template, db)
     port = free_port()
     env = {
         **os.environ,

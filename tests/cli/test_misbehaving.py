@@ -8,12 +8,12 @@ in words, without a traceback and without a byte of the server's escape sequence
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import copy_store
 from misbehaving import Misbehaving, serving
 
 from audience_tui.cli import main
@@ -50,7 +50,7 @@ def server(
     sandbox_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Misbehaving]:
     path = tmp_path_factory.mktemp("misbehaving") / "sandbox.sqlite"
-    shutil.copy(sandbox_template, path)
+    copy_store(sandbox_template, path)
     store = Store.open(path, big_lists=False)
     with serving(store, cap=300) as app:
         yield app

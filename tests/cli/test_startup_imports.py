@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_store
 
 from audience_tui.cli import opens_app
 from audience_tui.sandbox.demo_credentials import PLATFORMS
@@ -91,7 +91,7 @@ NOT_AT_START = (
 
 def test_the_first_frame_loads_only_what_it_shows(sandbox_template: Path, tmp_path: Path) -> None:
     db = tmp_path / "sandbox.sqlite"
-    shutil.copy(sandbox_template, db)
+    copy_store(sandbox_template, db)
     env = {**os.environ, "AUDIENCE_TUI_SANDBOX_DB": str(db)}
     done = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120

@@ -5,11 +5,11 @@ a start that fails is each request's clear error rather than the app's crash."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from conftest import copy_store
 
 from audience_tui.core.errors import NetworkError
 from audience_tui.core.http import RetryPolicy
@@ -22,7 +22,7 @@ ONE_TRY = {"client_options": {"retry": RetryPolicy(attempts=1)}}
 @pytest.fixture
 def store(sandbox_template: Path, tmp_path: Path) -> Store:
     path = tmp_path / "sandbox.sqlite"
-    shutil.copy(sandbox_template, path)
+    copy_store(sandbox_template, path)
     return Store.open(path, big_lists=False)
 
 
