@@ -9,8 +9,8 @@ account's requests x latency / concurrency (accounts run side by side), with the
 in this very run. The run is the CLI's (core.compliance.suppress): the dry run's lookups, then
 the opt-outs with their read-backs, journalled.
 
-The demo data (the small lists, no 1M list) lives in bench/out/compliance-template.sqlite, built
-on the first run; each run works on a copy, since the opt-outs change it.
+The demo data (the small lists, no 1M list) lives in bench/out/compliance-template-vN/, built on
+the first run of each schema version; each run works on a copy, since the opt-outs change it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from .common import OUT, Row, emit, isolate, label
 EMAILS = 10_000
 LATENCY = 0.05
 TARGET = 1.5
-TEMPLATE = OUT / "compliance-template.sqlite"
 
 
 class Counting(httpx.AsyncBaseTransport):
@@ -48,18 +47,24 @@ class Counting(httpx.AsyncBaseTransport):
 
 
 def fresh_database(folder: Path) -> Path:
-    """A copy of the demo data as seeded (the template is built once)."""
+    """A copy of the demo data as seeded: the template, built once per schema version (a
+    template of another version is built again), copied file by file (Placewise's beside)."""
     from audience_tui.demo import Sandbox
-    from audience_tui.sandbox.store import Store
+    from audience_tui.sandbox.store import SCHEMA_VERSION, Store, database_files
 
-    if not TEMPLATE.exists():
-        building = TEMPLATE.with_suffix(".building")
-        store = Store.open(building, big_lists=False)
+    template = OUT / f"compliance-template-v{SCHEMA_VERSION}" / "sandbox.sqlite"
+    seeded = template.with_name("seeded")
+    if not seeded.exists():
+        shutil.rmtree(template.parent, ignore_errors=True)
+        template.parent.mkdir(parents=True)
+        store = Store.open(template, big_lists=False)
         Sandbox.start(store)
         store.close()
-        building.rename(TEMPLATE)
+        seeded.touch()
     copy = folder / "sandbox.sqlite"
-    shutil.copy(TEMPLATE, copy)
+    pairs = zip(database_files(template).values(), database_files(copy).values(), strict=True)
+    for source, target in pairs:
+        shutil.copy(source, target)
     return copy
 
 
