@@ -50,7 +50,7 @@ def fresh_database(folder: Path) -> Path:
     """A copy of the demo data as seeded: the template, built once per schema version (a
     template of another version is built again), copied file by file (Placewise's beside)."""
     from audience_tui.demo import Sandbox
-    from audience_tui.sandbox.store import SCHEMA_VERSION, Store, database_files
+    from audience_tui.sandbox.store import SCHEMA_VERSION, Store, copy_store
 
     template = OUT / f"compliance-template-v{SCHEMA_VERSION}" / "sandbox.sqlite"
     seeded = template.with_name("seeded")
@@ -62,9 +62,7 @@ def fresh_database(folder: Path) -> Path:
         store.close()
         seeded.touch()
     copy = folder / "sandbox.sqlite"
-    pairs = zip(database_files(template).values(), database_files(copy).values(), strict=True)
-    for source, target in pairs:
-        shutil.copy(source, target)
+    copy_store(template, copy)
     return copy
 
 

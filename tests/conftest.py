@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import gc
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.faults import FaultSpec
-from audience_tui.sandbox.store import Store, database_files
+from audience_tui.sandbox.store import Store, copy_store
 
 # The test modules' rewritten asserts and the package's bytecode are cached (in the git-ignored
 # __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set: without the cache every xdist
@@ -160,13 +159,6 @@ def sandbox_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -
             store.close()
             path.parent.joinpath("seeded").touch()
     return path
-
-
-def copy_store(template: Path, path: Path) -> None:
-    """The store at `template` copied to `path`, each of its files (a platform's beside it)."""
-    pairs = zip(database_files(template).values(), database_files(path).values(), strict=True)
-    for source, target in pairs:
-        shutil.copy(source, target)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -74,6 +75,14 @@ def database_files(path: Path) -> dict[str, Path]:
     return {MAIN: path} | {
         name: path.with_name(f"{path.stem}.{name}{path.suffix}") for name in SEPARATE
     }
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """The store at `source` copied to `target`, each of its files (a platform's beside it); a
+    store with no connection open, whose write-ahead logs were checkpointed away."""
+    pairs = zip(database_files(source).values(), database_files(target).values(), strict=True)
+    for original, copy in pairs:
+        shutil.copy(original, copy)
 
 
 def size_on_disk(path: Path) -> int:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import copy_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +36,7 @@ from audience_tui.providers.kajabi import wire as kajabi_wire
 from audience_tui.providers.ownpage import wire as ownpage_parse
 from audience_tui.providers.placewise import wire as placewise
 from audience_tui.sandbox.faults import FaultSpec
-from audience_tui.sandbox.store import Store
+from audience_tui.sandbox.store import Store, copy_store
 
 SERVER_FILTERING = ["heyloyalty", "kajabi", "placewise", "ownpage"]
 SETTINGS = settings(

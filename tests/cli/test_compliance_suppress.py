@@ -18,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import copy_store
 
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
@@ -26,6 +25,7 @@ from audience_tui.core.audit import AuditLog
 from audience_tui.core.compliance.journal import Journal
 from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.people import person
+from audience_tui.sandbox.store import copy_store
 from tests.conftest import free_port
 
 TOKEN_PATHS = ("/oauth/token", "/oauth/revoke", "/v1/token")  # credentials, not member writes

@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import copy_store
 from misbehaving import Misbehaving, serving
 
 from audience_tui.cli import main
@@ -22,7 +21,7 @@ from audience_tui.core.accounts import AccountStore
 from audience_tui.core.errors import PagingError
 from audience_tui.core.models import Audience, Query
 from audience_tui.core.platforms import create
-from audience_tui.sandbox.store import Store
+from audience_tui.sandbox.store import Store, copy_store
 
 PLATFORMS = ["heyloyalty", "emma", "ownpage", "kajabi", "placewise"]
 EMAIL = "henrik.johnsen2100@mail.example.no"

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_store
 
 from audience_tui.cli import opens_app
 from audience_tui.sandbox.demo_credentials import PLATFORMS
+from audience_tui.sandbox.store import copy_store
 
 PROBE = """
 import gc, importlib.util, json, sys

@@ -9,12 +9,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import copy_store
 
 from audience_tui.core.errors import NetworkError
 from audience_tui.core.http import RetryPolicy
 from audience_tui.demo import DeferredSandbox, Sandbox, demo_session
-from audience_tui.sandbox.store import Store
+from audience_tui.sandbox.store import Store, copy_store
 
 ONE_TRY = {"client_options": {"retry": RetryPolicy(attempts=1)}}
 
