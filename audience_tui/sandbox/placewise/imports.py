@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from . import writes as placewise_members
-from .data import DATABASE, now_stamp
+from .data import DATABASE, member_equals, now_stamp
 
 MAX_MEMBERS = 1000
 OPERATIONS = frozenset({"create", "update"})
@@ -151,9 +151,8 @@ def _run(conn: sqlite3.Connection, club_id: int, bulk: sqlite3.Row) -> None:
             errors[label] = [p for found in problems.values() for p in found]
             continue
         column = "id" if bulk["identifier"] == "id" else bulk["identifier"]
-        current = conn.execute(
-            f"SELECT * FROM placewise_members WHERE club_id = ? AND {column} = ?", (club_id, key)
-        ).fetchone()
+        match, args = member_equals(club_id, column, key)
+        current = conn.execute(f"SELECT * FROM placewise_members WHERE {match}", args).fetchone()
         if bulk["operation"] == "create" and current is not None:
             errors[label] = [{"property": column, "error": "taken"}]
         elif bulk["operation"] == "update" and current is None:

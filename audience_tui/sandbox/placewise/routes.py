@@ -178,8 +178,13 @@ def _list_members(conn: sqlite3.Connection, slug: str, params: dict[str, Any]) -
         )
         args += [like] * 4
     for name, wanted in params["properties"].items():
+        if name == "email":  # each through the index or the position it names
+            found = [data.member_equals(club["id"], name, w.lower()) for w in wanted]
+            where.append("(" + " OR ".join(sql for sql, _ in found) + ")")
+            args += [arg for _, found_args in found for arg in found_args]
+            continue
         where.append(f"m.{name} IN ({', '.join('?' for _ in wanted)})")
-        args += [w.lower() if name == "email" else w for w in wanted]
+        args += wanted
     if params["ids"]:
         where.append(f"m.id IN ({', '.join('?' for _ in params['ids'])})")
         args += params["ids"]
@@ -237,10 +242,8 @@ def _member_params(request: Request) -> dict[str, Any]:
 
 
 def _one_member(conn: sqlite3.Connection, slug: str, column: str, value: Any) -> dict[str, Any]:
-    club = _club(conn, slug)
-    row = conn.execute(
-        f"SELECT * FROM placewise_members WHERE club_id = ? AND {column} = ?", (club["id"], value)
-    ).fetchone()
+    match, args = data.member_equals(_club(conn, slug)["id"], column, value)
+    row = conn.execute(f"SELECT * FROM placewise_members WHERE {match}", args).fetchone()
     if row is None:
         raise Refusal(404, "Member not found")
     return data.member_doc(row)
@@ -257,14 +260,11 @@ def _update_member(
         raise Refusal(404, "Member not found")
     errors = members.validate(body)
     email = ((body or {}).get("properties") or {}).get("email") if not errors else None
-    if (
-        isinstance(email, str)
-        and conn.execute(
-            "SELECT 1 FROM placewise_members WHERE club_id = ? AND email = ? AND id != ?",
-            (club["id"], email.lower(), member_id),
-        ).fetchone()
-    ):
-        errors["email"] = [{"property": "email", "error": "taken"}]
+    if isinstance(email, str):
+        taken, args = data.member_equals(club["id"], "email", email.lower())
+        others = f"SELECT 1 FROM placewise_members WHERE {taken} AND id != ?"
+        if conn.execute(others, [*args, member_id]).fetchone():
+            errors["email"] = [{"property": "email", "error": "taken"}]
     if errors:
         raise Refusal(422, "Invalid parameters", details={"member": errors})
     members.apply(conn, club["id"], current, body)
