@@ -19,6 +19,7 @@ from audience_tui.demo import Sandbox
 from audience_tui.sandbox import hostile, people
 from audience_tui.sandbox.heyloyalty import data as heyloyalty_data
 from audience_tui.sandbox.heyloyalty import routes as heyloyalty
+from audience_tui.sandbox.heyloyalty.http import MULTI_MADE
 from audience_tui.sandbox.heyloyalty.listing import listing, store_docs
 from audience_tui.sandbox.heyloyalty.writes import _import_rows
 from audience_tui.sandbox.store import BuildProgress, Store
@@ -211,6 +212,26 @@ def test_the_big_list_stores_its_docs_as_it_is_built(small_big: None, tmp_path: 
     clear_docs(store)
     assert big_pages(store) == served
     assert all(json.loads(body)["members"] for body in served)
+
+
+def test_the_build_makes_each_interests_json_once(small_big: None, tmp_path: Path) -> None:
+    """The build's docs take each Interests value's JSON from the values made once on the
+    builder's connection (`make_multi_values`), instead of making it per member: a made value
+    changed there shows in every doc stored after it."""
+    store = Store.open(tmp_path / "made.sqlite", big_lists=False)
+    heyloyalty.install(store)
+    store.write(heyloyalty_data._insert_list, heyloyalty_data.BIG_LIST)
+    conn = store.connect()
+    heyloyalty_data._prepare_big_sql(conn)
+    conn.execute(f"UPDATE {MULTI_MADE} SET json = json_array('made')")
+    store.write(heyloyalty_data._insert_big, 0, TOTAL)
+    docs = conn.execute(
+        "SELECT interests, doc FROM heyloyalty_members WHERE list_id = ?", (BIG,)
+    ).fetchall()
+    assert len(docs) == TOTAL
+    made = [json.loads(doc)["interests"] for interests, doc in docs if interests is not None]
+    assert made and all(value == ["made"] for value in made)
+    assert all(json.loads(doc)["interests"] == [] for interests, doc in docs if interests is None)
 
 
 def make_old(path: Path) -> None:

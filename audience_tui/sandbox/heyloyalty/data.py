@@ -30,7 +30,7 @@ from typing import Any
 from .. import people
 from ..people import Person, later, person
 from ..store import COMMIT_ROWS, MAIN, BuildProgress, Store
-from .http import POSITIONAL_ID
+from .http import POSITIONAL_ID, make_multi_values
 from .listing import store_docs
 from .query import POSITIONAL_EMAIL
 
@@ -326,8 +326,8 @@ def _big_rows(list_id: int, start: int, stop: int) -> Iterable[tuple[Any, ...]]:
 
 
 def _prepare_big_sql(conn: sqlite3.Connection) -> None:
-    """The crowd's lookup tables, and one from a person's interests (a mask) to this platform's
-    multi value."""
+    """The crowd's lookup tables, one from a person's interests (a mask) to this platform's
+    multi value, and each such value's listing JSON (made once, for the batches' docs)."""
     people.prepare_crowd(conn)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS heyloyalty_interest (mask PRIMARY KEY, ids)")
     masks = []
@@ -336,6 +336,8 @@ def _prepare_big_sql(conn: sqlite3.Connection) -> None:
         ids = sorted({_INTEREST_BY_PERSON[n] for n in chosen if n in _INTEREST_BY_PERSON})
         masks.append((mask, "," + ",".join(ids) + "," if ids else None))
     conn.executemany("INSERT OR REPLACE INTO heyloyalty_interest VALUES (?, ?)", masks)
+    fields = field_definitions(BIG_LIST[4])
+    make_multi_values(conn, fields, "SELECT ids AS value FROM heyloyalty_interest")
 
 
 _COUNTRY_CASE = " ".join(f"WHEN '{iso}' THEN '{code}'" for iso, code in _COUNTRY_BY_ISO.items())
@@ -382,7 +384,7 @@ def _insert_big(conn: sqlite3.Connection, start: int, stop: int) -> None:
     if max(start, exact) < stop:
         params = {"list_id": list_id, "epoch": int(_BIG_EPOCH.timestamp())}
         conn.execute(_BIG_SQL, params | {"start": max(start, exact), "stop": stop})
-    store_docs(conn, list_id, before + 1)
+    store_docs(conn, list_id, before + 1, multi_made=True)
 
 
 def _build_big(store: Store, progress: BuildProgress) -> None:

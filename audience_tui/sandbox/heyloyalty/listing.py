@@ -133,16 +133,24 @@ def _page_json(
     return b"".join((head.encode(), b"[", members, b"]}"))
 
 
-def store_docs(conn: sqlite3.Connection, list_id: int, first: int = 0, last: int = LAST) -> None:
+def store_docs(
+    conn: sqlite3.Connection,
+    list_id: int,
+    first: int = 0,
+    last: int = LAST,
+    *,
+    multi_made: bool = False,
+) -> None:
     """Store the listing JSON of the list's members whose rid is in first..last and who have
-    none, so their pages are concatenated instead of written.
+    none, so their pages are concatenated instead of written (`multi_made`: with the multi
+    fields' JSON made once per value, `make_multi_values`).
 
     `+list_id` keeps the planner on the rid range: through the list's index, a 20,000-row
     batch of the million-member list would visit all of its rows."""
     row = list_row(conn, str(list_id))
     if row is None:
         return
-    member, params = listing_json_sql(list_fields(row))
+    member, params = listing_json_sql(list_fields(row), multi_made=multi_made)
     conn.execute(
         f"UPDATE heyloyalty_members SET doc = {member} "
         "WHERE rid BETWEEN ? AND ? AND +list_id = ? AND doc IS NULL",
