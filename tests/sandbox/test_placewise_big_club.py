@@ -1,4 +1,6 @@
-"""Placewise's million-member club, in miniature, stored compactly: its members are found by the
+"""Placewise's million-member club, in miniature, stored compactly. Its moments (joined, consents,
+updated, left) are integers, 8 bytes against the text's 27, served as Placewise's text and
+filtered, sorted and bucketed as that text was. Its members are found by the
 position their email names (person i at position i + 1, whose email ends in i before the '@'),
 not through an index of a million emails (49 MB of random keys, rewritten at every commit of the
 build); every lookup by email (the by_email route, the list's email property, an import's match,
@@ -8,6 +10,7 @@ moved by a delete included."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,7 +18,7 @@ import pytest
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox import people
 from audience_tui.sandbox.heyloyalty.query import POSITIONAL_EMAIL
-from audience_tui.sandbox.placewise import data, imports
+from audience_tui.sandbox.placewise import data, imports, reporting
 from audience_tui.sandbox.placewise import routes as placewise
 from audience_tui.sandbox.store import BuildProgress
 
@@ -115,3 +118,58 @@ def test_a_lookup_by_email_seeks_the_indexes_instead_of_reading_the_club(big: Sa
     assert any("placewise_members_email" in step for step in plan), plan
     assert any("placewise_members_position" in step for step in plan), plan
     assert not any(step.startswith("SCAN") for step in plan), plan
+
+
+MOMENTS = ("created_at", "updated_at", "c_email_at", "c_sms_at", "left_at")
+
+
+def report(big: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
+    clubs = [(CLUB, data.BIG_CLUB[1])]
+    prepared = reporting.prepare(body)
+    return reporting.run(big.store.connect(), prepared, body, clubs, "test")
+
+
+def test_moments_are_stored_as_integers_and_served_as_placewise_text(big: Sandbox) -> None:
+    kinds = ", ".join(f"typeof({column})" for column in MOMENTS)
+    assert {k for row in rows(big, f"SELECT {kinds} FROM placewise_members") for k in row} == {
+        "integer",
+        "null",
+    }
+    span = (data.BIG_END - data.BIG_START) / TOTAL
+    for position in (3, EXACT + 7):
+        joined = data.stamp(data.BIG_START + span * position)
+        assert len(joined) == 27 and joined.endswith("Z")
+        member = placewise._list_members(
+            big.store.connect(),
+            SLUG,
+            {"page": position, "per_page": 1, "order": "m.position ASC", "search": ""}
+            | {"properties": {}, "ids": []},
+        )["members"][0]
+        assert member["created_at"] == joined
+        consents = member["consents"].values()
+        assert {c["updated_at"] for c in consents} <= {joined, member["updated_at"]}
+        # A moment given in another zone compares as the text did, to the microsecond.
+        local = (data.BIG_START + span * position).astimezone(timezone(timedelta(hours=2)))
+        after = {"type": "greater_than", "field": "created_at", "value": local.isoformat()}
+        found = report(big, {"report": "members", "limit": TOTAL, "filter": after})["records"]
+        assert len(found) == TOTAL - position
+        exactly = {"type": "equal", "field": "created_at", "value": joined}
+        assert [
+            r["id"] for r in report(big, {"report": "members", "filter": exactly})["records"]
+        ] == [member["id"]]
+
+
+def test_joins_and_leaves_are_bucketed_by_their_moments(big: Sandbox) -> None:
+    found = rows(big, f"SELECT created_at, left_at FROM placewise_members WHERE club_id = {CLUB}")
+    body = {"report": "member_balance", "interval": "1mo"}
+    body |= {"from": "2016-12-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
+    series = report(big, body)
+    months = series["time_buckets"]
+    joins, leaves = (s["values"] for s in series["series"])
+
+    def month(moment: int) -> int:
+        return months.index(data.stamp_of(moment)[:7] + "-01T00:00:00.000000Z")
+
+    assert joins == [sum(month(r[0]) == i for r in found) for i in range(len(months))]
+    left = [r[1] for r in found if r[1] is not None]
+    assert left and leaves == [sum(month(m) == i for m in left) for i in range(len(months))]

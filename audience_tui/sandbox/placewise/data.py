@@ -1,7 +1,9 @@
 """Placewise sandbox data: the tables, the demo clubs and their members, and the documents.
 
 A member is kept as columns (not a JSON document) so that a club of a million members stays small
-and the Reporting API's filters and grouped counts run as SQL. The analytical columns the
+and the Reporting API's filters and grouped counts run as SQL. Its moments are integers
+(microseconds since the Unix epoch, 8 bytes against the text's 27), compared, sorted and bucketed
+as such; their text is made where a document is served (`stamp_of`). The analytical columns the
 Reporting API exposes (age band, birth year group, marketing_via_*) are derived from the member's
 properties, statuses and consents by `derive`, the one place that rule lives, on every write.
 """
@@ -13,7 +15,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from .. import people
@@ -92,10 +94,11 @@ CREATE TABLE IF NOT EXISTS {DATABASE}.placewise_members (
     id INTEGER PRIMARY KEY, club_id INTEGER NOT NULL, position INTEGER NOT NULL, person INTEGER,
     first_name TEXT, last_name TEXT, email TEXT, msisdn TEXT, birthday TEXT, gender TEXT,
     interests INTEGER NOT NULL DEFAULT 0, bonus_points INTEGER, extra TEXT,
-    c_email INTEGER, c_email_at TEXT, c_sms INTEGER, c_sms_at TEXT, other_consents TEXT,
+    c_email INTEGER, c_email_at INTEGER, c_sms INTEGER, c_sms_at INTEGER, other_consents TEXT,
     sms_status TEXT, email_status TEXT, push_status TEXT, push_devices INTEGER,
     optin_channel TEXT, optin_subchannel TEXT, optin_platform TEXT, location_country TEXT,
-    city_place_id INTEGER, place_id INTEGER, created_at TEXT, updated_at TEXT, left_at TEXT,
+    city_place_id INTEGER, place_id INTEGER,
+    created_at INTEGER, updated_at INTEGER, left_at INTEGER,
     age TEXT, birth_year_group INTEGER,
     mv_sms INTEGER, mv_email INTEGER, mv_push INTEGER, mv_any INTEGER);
 CREATE UNIQUE INDEX IF NOT EXISTS {DATABASE}.placewise_members_position
@@ -120,6 +123,10 @@ def member_equals(club_id: int, column: str, value: Any) -> tuple[str, list[Any]
     return f"club_id = ? AND {column} = ?", [club_id, value]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def stamp(moment: datetime) -> str:
     """Placewise's timestamp form, e.g. 2017-06-19T09:56:22.527000Z (sorts as text)."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
@@ -127,6 +134,35 @@ def stamp(moment: datetime) -> str:
 
 def now_stamp() -> str:
     return stamp(datetime.now(UTC))
+
+
+def micros(moment: datetime) -> int:
+    """A moment as a member's columns hold it: microseconds since the Unix epoch."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def now_micros() -> int:
+    return micros(datetime.now(UTC))
+
+
+@lru_cache(maxsize=256)  # a member's moments are mostly one: joined, consented, updated
+def stamp_of(moment: int) -> str:
+    """`stamp` of a stored moment (`micros`), its date made once a day (half the time of
+    `stamp`'s datetime for each: a page of members holds thousands)."""
+    day, rest = divmod(moment, 86_400_000_000)
+    seconds, fraction = divmod(rest, 1_000_000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_date_of(day)}T{hours:02}:{minutes:02}:{seconds:02}.{fraction:06}Z"
+
+
+@lru_cache(maxsize=64)
+def _date_of(day: int) -> str:
+    return (_EPOCH + timedelta(days=day)).date().isoformat()
+
+
+def _text(moment: int | None) -> str | None:
+    return None if moment is None else stamp_of(moment)
 
 
 def age_band(birthday: str | None, today: date) -> tuple[str | None, int | None]:
@@ -157,7 +193,12 @@ def interest_mask(names: Iterable[str]) -> int:
 
 
 def interest_names(mask: int) -> list[str]:
-    return [name for bit, name in enumerate(INTERESTS) if mask & (1 << bit)]
+    return list(_interest_names(mask))
+
+
+@lru_cache(maxsize=1024)
+def _interest_names(mask: int) -> tuple[str, ...]:
+    return tuple(name for bit, name in enumerate(INTERESTS) if mask & (1 << bit))
 
 
 def demo_row(club_id: int, position: int, p: people.Person, created: datetime) -> dict[str, Any]:
@@ -169,8 +210,8 @@ def demo_row(club_id: int, position: int, p: people.Person, created: datetime) -
     d = hashlib.blake2b(f"placewise{club_id}:{p.index}".encode(), digest_size=16).digest()
     c_email = 1 if d[0] % 100 < 78 else (0 if d[0] % 100 < 90 else None)
     left = created + timedelta(days=1 + int.from_bytes(d[1:3]) % 600)  # consent withdrawn
-    joined = stamp(created)
-    gone = stamp(min(left, datetime.now(UTC) - timedelta(hours=1))) if c_email == 0 else None
+    joined = micros(created)
+    gone = micros(min(left, datetime.now(UTC) - timedelta(hours=1))) if c_email == 0 else None
     c_sms = (1, 1, 0, None)[d[3] % 4]
     email_status = "hard_bounced" if d[4] % 100 < 3 else "verified"
     if c_email == 0 and d[5] % 100 < 40:
@@ -240,22 +281,14 @@ def seed_small(conn: sqlite3.Connection, store: Store) -> None:
     store.mark_seeded(conn, SEED_KEY, DATABASE)
 
 
-def _stamp_sql(micros: str) -> str:
-    """SQL for `stamp` of a moment given in integer microseconds since the Unix epoch."""
-    return (
-        f"strftime('%Y-%m-%dT%H:%M:%S', ({micros}) / 1000000, 'unixepoch')"
-        f" || printf('.%06dZ', ({micros}) % 1000000)"
-    )
-
-
 # The people from people.EXACT on, drawn in SQL with the shares of `demo_row` and the analytical
 # columns of `derive` (its coin tosses come from the crowd's draws x, y, z, not a per-club hash).
 # The first step computes each value used more than once, so it is computed once per member.
 _MICROS = ":start_us + (i + 1) * :step_us"  # the moment person i (at position i + 1) joined
 _BIG_SQL = f"""
 WITH m AS MATERIALIZED (
-    SELECT *, {_stamp_sql(_MICROS)} AS joined,
-        {_stamp_sql(f"min({_MICROS} + 86400000000 * (1 + (x / 100) % 600), :cap_us)")} AS gone,
+    SELECT *, {_MICROS} AS joined,
+        min({_MICROS} + 86400000000 * (1 + (x / 100) % 600), :cap_us) AS gone,
         CASE WHEN x % 100 < 78 THEN 1 WHEN x % 100 < 90 THEN 0 END AS c_email,
         CASE y % 4 WHEN 0 THEN 1 WHEN 1 THEN 1 WHEN 2 THEN 0 END AS c_sms,
         (z / 4) % 100 < 40 AS push, (y / 40000) % 4 AS district,
@@ -303,9 +336,9 @@ def build_big(store: Store, progress: BuildProgress) -> None:
     today = date.today()
     params = {
         "club_id": club_id,
-        "start_us": int(BIG_START.timestamp()) * 1_000_000,
-        "step_us": span // timedelta(microseconds=1),
-        "cap_us": int((datetime.now(UTC) - timedelta(hours=1)).timestamp() * 1_000_000),
+        "start_us": micros(BIG_START),
+        "step_us": span // _MICROSECOND,
+        "cap_us": micros(datetime.now(UTC) - timedelta(hours=1)),
         "year": today.year,
         "month_day": today.strftime("%m-%d"),
     }
@@ -372,11 +405,25 @@ def member_schema_doc() -> dict[str, Any]:
     }
 
 
+_CONSENT_COLUMNS = tuple(zip(CONSENTS, ("c_email", "c_sms"), strict=True))
+
+
 def _consents(row: sqlite3.Row) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = json.loads(row["other_consents"] or "{}")
-    for slug, column in zip(CONSENTS, ("c_email", "c_sms"), strict=True):
+    others = row["other_consents"]
+    out: dict[str, dict[str, Any]] = json.loads(others) if others else {}
+    for slug, column in _CONSENT_COLUMNS:
         if row[column] is not None:
-            out[slug] = {"status": bool(row[column]), "updated_at": row[f"{column}_at"]}
+            out[slug] = {"status": bool(row[column]), "updated_at": _text(row[f"{column}_at"])}
+    return out
+
+
+def _consent_statuses(row: sqlite3.Row) -> dict[str, bool]:
+    """`_consents`' statuses alone (the Reporting API's), in the same order."""
+    others = row["other_consents"]
+    out = {slug: c["status"] for slug, c in json.loads(others).items()} if others else {}
+    for slug, column in _CONSENT_COLUMNS:
+        if row[column] is not None:
+            out[slug] = bool(row[column])
     return out
 
 
@@ -385,7 +432,8 @@ def member_doc(row: sqlite3.Row) -> dict[str, Any]:
     properties = {name: row[name] for name in PROPERTY_COLUMNS if row[name] is not None}
     properties["interests"] = interest_names(row["interests"])
     properties["bonus_points"] = row["bonus_points"]
-    properties.update(json.loads(row["extra"] or "{}"))
+    if row["extra"]:
+        properties.update(json.loads(row["extra"]))
     return {
         "id": row["id"],
         "properties": properties,
@@ -395,8 +443,8 @@ def member_doc(row: sqlite3.Row) -> dict[str, Any]:
         "push_status": row["push_status"],
         "optin_channel": row["optin_channel"],
         "optin_subchannel": row["optin_subchannel"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
+        "created_at": _text(row["created_at"]),
+        "updated_at": _text(row["updated_at"]),
         "banned_until": None,
         "person_id": row["id"],
     }
@@ -420,7 +468,7 @@ def report_record(row: sqlite3.Row) -> dict[str, Any]:
             "interests": interest_names(row["interests"]),
             "bonus_points": row["bonus_points"],
         },
-        "consents": {slug: c["status"] for slug, c in _consents(row).items()},
+        "consents": _consent_statuses(row),
         "marketing_via_sms": bool(row["mv_sms"]),
         "marketing_via_email": bool(row["mv_email"]),
         "marketing_via_push": bool(row["mv_push"]),
@@ -433,6 +481,6 @@ def report_record(row: sqlite3.Row) -> dict[str, Any]:
         "location_country": row["location_country"],
         "city_place_id": row["city_place_id"],
         "place_id": row["place_id"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
+        "created_at": _text(row["created_at"]),
+        "updated_at": _text(row["updated_at"]),
     }

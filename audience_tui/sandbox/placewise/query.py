@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .data import stamp
+from .data import micros
 
 LOGIC_COST = {"and": 1, "or": 3}
 ORDERING = {
@@ -125,7 +125,7 @@ def _value(op: str, name: str, kind: str, value: Any) -> Any:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             raise QueryError(f"{value!r} is not an ISO 8601 timestamp ({name})") from None
-        return stamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        return micros(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     if kind == "bool":
         if not isinstance(value, bool):
             raise QueryError(f"{name!r} takes true or false")

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .. import people
-from .data import CONSENTS, DISTRICTS, INTERESTS, now_stamp, report_record, stamp
+from .data import CONSENTS, DISTRICTS, INTERESTS, micros, now_stamp, report_record, stamp
 from .query import (
     GROUPED_FIELDS,
     MEMBER_FIELDS,
@@ -328,14 +328,13 @@ def _counts(
 ) -> list[int]:
     """How many members' `column` falls in each bucket (the last runs to the query's end)."""
     # Group by minute, hour or (UTC) day, whichever the buckets' edges fall on, then bucket.
-    size = {"5m": 16, "1h": 13}.get(interval, 10)
-    sql = f"SELECT substr({column}, 1, {size}) AS t, COUNT(*) {_FROM} WHERE {scope} "
+    unit = {"5m": 60, "1h": 3600}.get(interval, 86400)  # seconds
+    sql = f"SELECT {column} / {unit * 1_000_000} AS t, COUNT(*) {_FROM} WHERE {scope} "
     sql += f"AND {column} >= ? GROUP BY t"
     starts = [b.timestamp() for b in buckets]
     out = [0] * len(buckets)
-    for moment, count in conn.execute(sql, [*params, stamp(buckets[0])]):
-        moment = moment + {16: ":00", 13: ":00:00", 10: "T00:00:00"}[size]
-        index = bisect_right(starts, _moment(moment, column).timestamp()) - 1
+    for moment, count in conn.execute(sql, [*params, micros(buckets[0])]):
+        index = bisect_right(starts, moment * unit) - 1
         out[max(index, 0)] += count
     return out
 
@@ -362,16 +361,16 @@ def _timeseries(
     where, params = to_sql(query.node)
     ids = ", ".join(str(int(club)) for club, _ in clubs) or "NULL"
     scope = f"m.club_id IN ({ids}) AND {where} AND m.created_at < ?"
-    params = [*params, stamp(end)]
+    params = [*params, micros(end)]
     joins = _counts(conn, "m.created_at", scope, params, buckets, interval)
     if query.report == "member_balance":
         left = f"{scope} AND m.left_at < ?"
-        leaves = _counts(conn, "m.left_at", left, [*params, stamp(end)], buckets, interval)
+        leaves = _counts(conn, "m.left_at", left, [*params, micros(end)], buckets, interval)
         series = [({"type": "in"}, joins), ({"type": "out"}, leaves)]
     else:
         before = conn.execute(
             f"SELECT COUNT(*) {_FROM} WHERE {scope} AND m.created_at < ?",
-            [*params, stamp(buckets[0])],
+            [*params, micros(buckets[0])],
         ).fetchone()[0]
         running = []
         for count in joins:

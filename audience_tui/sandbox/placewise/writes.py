@@ -19,7 +19,8 @@ from .data import (
     PROPERTY_COLUMNS,
     derive,
     interest_mask,
-    now_stamp,
+    now_micros,
+    stamp_of,
     values,
 )
 
@@ -94,7 +95,7 @@ def apply(
     conn: sqlite3.Connection, club_id: int, current: sqlite3.Row | None, body: dict[str, Any]
 ) -> int:
     """Create (current None) or partially update a member from a validated body; its id."""
-    now = now_stamp()
+    now = now_micros()
     if current is None:
         position = conn.execute(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM placewise_members WHERE club_id = ?",
@@ -134,7 +135,7 @@ def apply(
         column = _CONSENT_COLUMN.get(slug)
         if column is None:
             if (others.get(slug) or {}).get("status") != status:
-                others[slug] = {"status": status, "updated_at": now}
+                others[slug] = {"status": status, "updated_at": stamp_of(now)}
             continue
         if row.get(column) != int(status):
             row[column], row[f"{column}_at"] = int(status), now
