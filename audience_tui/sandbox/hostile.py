@@ -174,9 +174,11 @@ def _add(conn: sqlite3.Connection, target: Target) -> None:
         ).fetchone()[0]
         or 0
     )
+    stored = {column["name"] for column in conn.execute(f"PRAGMA table_info({target.table})")}
     for n, member in enumerate(MEMBERS, 1):
         row = {**dict(template), target.key: top + n}
         row.update(target.rewrite(row, n, member))
+        row = {column: value for column, value in row.items() if column in stored}  # not generated
         columns = ", ".join(row)
         cursor = conn.execute(
             f"INSERT INTO {target.table} ({columns}) VALUES ({', '.join('?' * len(row))})",
