@@ -18,7 +18,7 @@ import pytest
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox import people
 from audience_tui.sandbox.heyloyalty.query import POSITIONAL_EMAIL
-from audience_tui.sandbox.placewise import data, imports, reporting
+from audience_tui.sandbox.placewise import data, imports, reporting, storage
 from audience_tui.sandbox.placewise import routes as placewise
 from audience_tui.sandbox.store import BuildProgress
 
@@ -173,3 +173,36 @@ def test_joins_and_leaves_are_bucketed_by_their_moments(big: Sandbox) -> None:
     assert joins == [sum(month(r[0]) == i for r in found) for i in range(len(months))]
     left = [r[1] for r in found if r[1] is not None]
     assert left and leaves == [sum(month(m) == i for m in left) for i in range(len(months))]
+
+
+def test_coded_derived_and_later_moments_are_generated_not_stored(big: Sandbox) -> None:
+    columns = {r["name"]: r["hidden"] for r in rows(big, "PRAGMA table_xinfo(placewise_members)")}
+    generated = {name for name, hidden in columns.items() if hidden == 2}  # virtual
+    assert generated == {*storage.CODES, *storage.DERIVED, *storage.SINCE_JOINED}
+    assert tuple(name for name in columns if name not in generated) == ("id", *storage.STORED)
+    million = f"FROM placewise_members WHERE club_id = {CLUB} AND position > {EXACT}"
+    kinds = rows(big, f"SELECT DISTINCT typeof(sms_status_code), typeof(age_code) {million}")
+    assert {tuple(kind) for kind in kinds} <= {("integer", "integer"), ("integer", "null")}
+    same = rows(big, f"SELECT count(*) {million} AND updated_at_delta = 0 AND c_email = 1")
+    assert same[0][0] > 0.5 * (TOTAL - EXACT)
+
+
+def test_a_value_without_a_code_and_a_changed_status_read_as_written(big: Sandbox) -> None:
+    member_id = members(big)[EXACT + 2][0]
+    changes = {"optin_channel": "kiosk", "properties": {"email": "kiosk@example.org"}}
+    write = big.store.write
+    created = write(imports.submit, CLUB, {"operation": "create", "members": [changes]})
+    assert created
+    write(imports.finish_all)
+    write(placewise._update_member, SLUG, member_id, {"sms_enabled": False, "push_enabled": False})
+    kiosk = {"type": "equal", "field": "optin_channel", "value": "kiosk"}
+    found = report(big, {"report": "members", "filter": kiosk})["records"]
+    assert [r["optin_channel"] for r in found] == ["kiosk"]
+    assert by_email(big, "kiosk@example.org") == found[0]["id"]
+    record = report(
+        big, {"report": "members", "filter": {"type": "equal", "field": "id", "value": member_id}}
+    )
+    (member,) = record["records"]
+    assert member["sms_status"] == "disabled" and member["push_status"] == "disabled"
+    assert not member["marketing_via_sms"] and not member["marketing_via_push"]
+    assert member["marketing_via_anything"] == member["marketing_via_email"]

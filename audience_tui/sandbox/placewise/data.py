@@ -3,9 +3,10 @@
 A member is kept as columns (not a JSON document) so that a club of a million members stays small
 and the Reporting API's filters and grouped counts run as SQL. Its moments are integers
 (microseconds since the Unix epoch, 8 bytes against the text's 27), compared, sorted and bucketed
-as such; their text is made where a document is served (`stamp_of`). The analytical columns the
-Reporting API exposes (age band, birth year group, marketing_via_*) are derived from the member's
-properties, statuses and consents by `derive`, the one place that rule lives, on every write.
+as such; their text is made where a document is served (`stamp_of`). How the columns are stored
+(codes, moments after joining, columns generated when read) is `storage`'s. The Reporting API's
+age band is set by `derive` on every write (it moves with the day); its other analytical columns
+(birth year group, marketing_via_*) are generated from the row (`storage.DERIVED`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ from ..demo_credentials import PLACEWISE_CUSTOMER_ID
 from ..heyloyalty.query import POSITIONAL_EMAIL, email_position
 from ..people import sql_choice
 from ..store import BuildProgress, Store, database_of
+from .storage import (
+    AGE_BANDS,
+    ENABLED,
+    MEMBERS_COLUMNS,
+    PROPERTY_COLUMNS,
+    STORED,
+    code_sql,
+    stored_values,
+    text,
+)
 
 SEED_KEY = "placewise-small-v1"
 BIG_KEY = "placewise-big-v1"
@@ -41,49 +52,11 @@ CLUBS: tuple[tuple[int, int, str, str, str, int, int], ...] = (
 )
 BIG_CLUB = (238, 3436, "mega-mall", "mgm", "Mega Mall (1M)", 0, BIG_TOTAL)
 
-AGE_BANDS = ("-14", *(f"{n}-{n + 4}" for n in range(15, 80, 5)), "80-")
 INTERESTS = people.INTERESTS
 CONSENTS = ("email_marketing", "sms_marketing")  # kept as columns; others in other_consents
 DISTRICTS = ("Sentrum", "Nord", "Vest")
-PROPERTY_COLUMNS = ("first_name", "last_name", "email", "msisdn", "birthday", "gender")
-ENABLED = ("enabled", "verified")
-
-COLUMNS = (
-    "club_id",
-    "position",
-    "person",
-    *PROPERTY_COLUMNS,
-    "interests",
-    "bonus_points",
-    "extra",
-    "c_email",
-    "c_email_at",
-    "c_sms",
-    "c_sms_at",
-    "other_consents",
-    "sms_status",
-    "email_status",
-    "push_status",
-    "push_devices",
-    "optin_channel",
-    "optin_subchannel",
-    "optin_platform",
-    "location_country",
-    "city_place_id",
-    "place_id",
-    "created_at",
-    "updated_at",
-    "left_at",
-    "age",
-    "birth_year_group",
-    "mv_sms",
-    "mv_email",
-    "mv_push",
-    "mv_any",
-)
 INSERT = (
-    f"INSERT INTO placewise_members ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in COLUMNS)})"
+    f"INSERT INTO placewise_members ({', '.join(STORED)}) VALUES ({', '.join('?' for _ in STORED)})"
 )
 
 SCHEMA = f"""
@@ -91,16 +64,7 @@ CREATE TABLE IF NOT EXISTS {DATABASE}.placewise_clubs (
     id INTEGER PRIMARY KEY, community_id INTEGER UNIQUE, customer_id INTEGER,
     main_slug TEXT UNIQUE, short_slug TEXT, name TEXT, country TEXT, timezone TEXT);
 CREATE TABLE IF NOT EXISTS {DATABASE}.placewise_members (
-    id INTEGER PRIMARY KEY, club_id INTEGER NOT NULL, position INTEGER NOT NULL, person INTEGER,
-    first_name TEXT, last_name TEXT, email TEXT, msisdn TEXT, birthday TEXT, gender TEXT,
-    interests INTEGER NOT NULL DEFAULT 0, bonus_points INTEGER, extra TEXT,
-    c_email INTEGER, c_email_at INTEGER, c_sms INTEGER, c_sms_at INTEGER, other_consents TEXT,
-    sms_status TEXT, email_status TEXT, push_status TEXT, push_devices INTEGER,
-    optin_channel TEXT, optin_subchannel TEXT, optin_platform TEXT, location_country TEXT,
-    city_place_id INTEGER, place_id INTEGER,
-    created_at INTEGER, updated_at INTEGER, left_at INTEGER,
-    age TEXT, birth_year_group INTEGER,
-    mv_sms INTEGER, mv_email INTEGER, mv_push INTEGER, mv_any INTEGER);
+    {MEMBERS_COLUMNS});
 CREATE UNIQUE INDEX IF NOT EXISTS {DATABASE}.placewise_members_position
     ON placewise_members (club_id, position);
 CREATE INDEX IF NOT EXISTS {DATABASE}.placewise_members_email ON placewise_members (club_id, email)
@@ -165,26 +129,22 @@ def _text(moment: int | None) -> str | None:
     return None if moment is None else stamp_of(moment)
 
 
-def age_band(birthday: str | None, today: date) -> tuple[str | None, int | None]:
-    """(age band, birth year group) of the Reporting API for an ISO birthday."""
+def age_band(birthday: str | None, today: date) -> str | None:
+    """The Reporting API's age band for an ISO birthday."""
     if not birthday:
-        return None, None
+        return None
     try:
         born = date.fromisoformat(birthday[:10])
     except ValueError:
-        return None, None
+        return None
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    index = 0 if age <= 14 else min(len(AGE_BANDS) - 1, (age - 15) // 5 + 1)
-    return AGE_BANDS[index], born.year - born.year % 5
+    return AGE_BANDS[0 if age <= 14 else min(len(AGE_BANDS) - 1, (age - 15) // 5 + 1)]
 
 
 def derive(row: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    """Fill the analytical columns of `row` from its properties, statuses and consents."""
-    row["age"], row["birth_year_group"] = age_band(row.get("birthday"), today or date.today())
-    row["mv_sms"] = int(row.get("sms_status") in ENABLED and row.get("c_sms") == 1)
-    row["mv_email"] = int(row.get("email_status") in ENABLED and row.get("c_email") == 1)
-    row["mv_push"] = int(row.get("push_status") == "enabled")
-    row["mv_any"] = int(bool(row["mv_sms"] or row["mv_email"] or row["mv_push"]))
+    """Set the age band of `row` from its birthday, as of today (stored: it changes with the
+    date; the other analytical columns are generated from the row: `storage.DERIVED`)."""
+    row["age"] = age_band(row.get("birthday"), today or date.today())
     return row
 
 
@@ -255,7 +215,7 @@ def demo_row(club_id: int, position: int, p: people.Person, created: datetime) -
 
 
 def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(map(row.get, COLUMNS))
+    return stored_values(row)
 
 
 def insert_club(conn: sqlite3.Connection, club: tuple[Any, ...]) -> None:
@@ -285,6 +245,7 @@ def seed_small(conn: sqlite3.Connection, store: Store) -> None:
 # columns of `derive` (its coin tosses come from the crowd's draws x, y, z, not a per-club hash).
 # The first step computes each value used more than once, so it is computed once per member.
 _MICROS = ":start_us + (i + 1) * :step_us"  # the moment person i (at position i + 1) joined
+_SMS_CHOICE = sql_choice("(y / 160000)", ENABLED)
 _BIG_SQL = f"""
 WITH m AS MATERIALIZED (
     SELECT *, {_MICROS} AS joined,
@@ -297,24 +258,24 @@ WITH m AS MATERIALIZED (
     FROM ({people.crowd_sql(salt=BIG_CLUB[0])})),
 p AS MATERIALIZED (
     SELECT *, CASE WHEN c_email IS 0 AND (y / 400) % 100 < 40 THEN 'disabled'
-                   WHEN (y / 4) % 100 < 3 THEN 'hard_bounced' ELSE 'verified' END AS email_status,
-        c_email IS 1 AND (y / 4) % 100 >= 3 AS mv_email  -- opted in and not bounced
+                   WHEN (y / 4) % 100 < 3 THEN 'hard_bounced' ELSE 'verified' END AS email_status
     FROM m)
-INSERT INTO placewise_members ({", ".join(COLUMNS)})
+INSERT INTO placewise_members ({", ".join(STORED)})
 SELECT :club_id, i + 1, i, first_name, last_name, email, phone, birthdate,
-    CASE gender WHEN 'female' THEN 'woman' WHEN 'male' THEN 'man' END,
+    {code_sql("gender", "CASE gender WHEN 'female' THEN 'woman' WHEN 'male' THEN 'man' END")},
     interests, (z / 400) % 5000, NULL,
-    c_email, CASE c_email WHEN 1 THEN joined WHEN 0 THEN gone END,
-    c_sms, CASE WHEN c_sms IS NOT NULL THEN joined END, NULL,
-    CASE WHEN c_sms IS 1 THEN 'verified' ELSE {sql_choice("(y / 160000)", ENABLED)} END,
-    email_status, CASE WHEN push THEN 'enabled' ELSE 'disabled' END, push,
-    channel, CASE WHEN (x / 60000) % 3 = 2 THEN 'campaign-10-2017' END, platform, country,
+    c_email, CASE c_email WHEN 1 THEN 0 WHEN 0 THEN gone - joined END,
+    c_sms, CASE WHEN c_sms IS NOT NULL THEN 0 END, NULL,
+    {code_sql("sms_status", f"CASE WHEN c_sms IS 1 THEN 'verified' ELSE {_SMS_CHOICE} END")},
+    {code_sql("email_status", "email_status")},
+    {code_sql("push_status", "CASE WHEN push THEN 'enabled' ELSE 'disabled' END")}, push,
+    {code_sql("optin_channel", "channel")},
+    {code_sql("optin_subchannel", "CASE WHEN (x / 60000) % 3 = 2 THEN 'campaign-10-2017' END")},
+    {code_sql("optin_platform", "platform")}, {code_sql("location_country", "country")},
     city_k + 1, CASE WHEN district THEN (city_k + 1) * 10 + district END,
-    joined, CASE WHEN c_email IS 0 THEN gone ELSE joined END, CASE WHEN c_email IS 0 THEN gone END,
-    CASE WHEN years IS NULL THEN NULL WHEN years <= 14 THEN '-14' WHEN years >= 80 THEN '80-'
-         ELSE (15 + (years - 15) / 5 * 5) || '-' || (19 + (years - 15) / 5 * 5) END,
-    CAST(substr(birthdate, 1, 4) AS INTEGER) / 5 * 5,
-    c_sms IS 1, mv_email, push, c_sms IS 1 OR mv_email OR push
+    joined, CASE WHEN c_email IS 0 THEN gone - joined ELSE 0 END,
+    CASE WHEN c_email IS 0 THEN gone - joined END,
+    CASE WHEN years <= 14 THEN 0 ELSE min({len(AGE_BANDS) - 1}, (years - 15) / 5 + 1) END
 FROM p
 """
 
@@ -430,6 +391,8 @@ def _consent_statuses(row: sqlite3.Row) -> dict[str, bool]:
 def member_doc(row: sqlite3.Row) -> dict[str, Any]:
     """The management API's Member document (personal data included)."""
     properties = {name: row[name] for name in PROPERTY_COLUMNS if row[name] is not None}
+    if "gender" in properties:
+        properties["gender"] = text("gender", properties["gender"])
     properties["interests"] = interest_names(row["interests"])
     properties["bonus_points"] = row["bonus_points"]
     if row["extra"]:
@@ -438,11 +401,11 @@ def member_doc(row: sqlite3.Row) -> dict[str, Any]:
         "id": row["id"],
         "properties": properties,
         "consents": _consents(row),
-        "sms_status": row["sms_status"],
-        "email_status": row["email_status"],
-        "push_status": row["push_status"],
-        "optin_channel": row["optin_channel"],
-        "optin_subchannel": row["optin_subchannel"],
+        "sms_status": text("sms_status", row["sms_status"]),
+        "email_status": text("email_status", row["email_status"]),
+        "push_status": text("push_status", row["push_status"]),
+        "optin_channel": text("optin_channel", row["optin_channel"]),
+        "optin_subchannel": text("optin_subchannel", row["optin_subchannel"]),
         "created_at": _text(row["created_at"]),
         "updated_at": _text(row["updated_at"]),
         "banned_until": None,
@@ -455,11 +418,11 @@ def report_record(row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": row["id"],
         "community_id": row["community_id"],
-        "optin_channel": row["optin_channel"],
-        "optin_subchannel": row["optin_subchannel"],
-        "optin_platform": row["optin_platform"],
-        "gender": row["gender"],
-        "age": row["age"],
+        "optin_channel": text("optin_channel", row["optin_channel"]),
+        "optin_subchannel": text("optin_subchannel", row["optin_subchannel"]),
+        "optin_platform": text("optin_platform", row["optin_platform"]),
+        "gender": text("gender", row["gender"]),
+        "age": text("age", row["age"]),
         "birth_year_group": row["birth_year_group"],
         "subunit_ids": [],
         "group_ids": [],
@@ -473,12 +436,12 @@ def report_record(row: sqlite3.Row) -> dict[str, Any]:
         "marketing_via_email": bool(row["mv_email"]),
         "marketing_via_push": bool(row["mv_push"]),
         "marketing_via_anything": bool(row["mv_any"]),
-        "sms_status": row["sms_status"],
-        "email_status": row["email_status"],
-        "push_status": row["push_status"],
+        "sms_status": text("sms_status", row["sms_status"]),
+        "email_status": text("email_status", row["email_status"]),
+        "push_status": text("push_status", row["push_status"]),
         "push_devices": row["push_devices"],
         "msisdn_country": "NO" if (row["msisdn"] or "").startswith("47") else None,
-        "location_country": row["location_country"],
+        "location_country": text("location_country", row["location_country"]),
         "city_place_id": row["city_place_id"],
         "place_id": row["place_id"],
         "created_at": _text(row["created_at"]),

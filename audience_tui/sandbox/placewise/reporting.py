@@ -32,6 +32,7 @@ from .query import (
     read_cursor,
     to_sql,
 )
+from .storage import read_columns
 
 REPORT_COST: Mapping[str, int] = {
     "members": 10,
@@ -76,6 +77,7 @@ _FROM = (
     "FROM placewise_members m INDEXED BY placewise_members_position "
     "JOIN placewise_clubs c ON c.id = m.club_id"
 )
+_READ = read_columns("m")
 FIXED_STEPS = {"5m": 300, "1h": 3600, "1d": 86400, "1w": 7 * 86400}
 _MONDAY = 4 * 86400  # 1970-01-05, a Monday: weekly buckets start on Mondays
 
@@ -150,7 +152,7 @@ def _member_records(
             continue
         after = start[1] if club_id == start[0] else 0
         found += conn.execute(
-            f"SELECT m.*, c.community_id {_FROM} WHERE m.club_id = ? AND m.position > ? "
+            f"SELECT {_READ}, c.community_id {_FROM} WHERE m.club_id = ? AND m.position > ? "
             f"AND {where} ORDER BY m.position LIMIT ?",
             [club_id, after, *params, limit + 1 - len(found)],
         ).fetchall()

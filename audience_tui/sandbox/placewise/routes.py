@@ -28,6 +28,7 @@ from ..store import Store
 from . import data, imports, reporting
 from . import writes as members
 from .query import QueryError, query_hash
+from .storage import read_columns
 
 PREFIX, DEMO_SETTINGS, DEMO_SECRETS = DEMO["placewise"]
 # Token bucket (capacity, refill per second): generous, so ordinary use never meets a 429.
@@ -37,6 +38,7 @@ MAX_PER_PAGE = 1000
 _PRODUCT = re.compile(r"^[\w .\-]{1,64}$")
 _CUSTOMER_IDS = re.compile(r"^(?:id=)?(\d+(?:_\d+){0,39})$")
 _CUSTOMER_FILTERS = re.compile(r"^(?:chain|country)=[^;=]+(?:;(?:chain|country)=[^;=]+)*$")
+_READ = read_columns("m")
 _SORTABLE = {"id": "m.position", "created_at": "m.position", "updated_at": "m.updated_at"}
 
 
@@ -196,12 +198,13 @@ def _list_members(conn: sqlite3.Connection, slug: str, params: dict[str, Any]) -
         if order.endswith("DESC"):
             low, high = total - high + 1, total - low + 1
         rows = conn.execute(
-            f"SELECT m.* {sql} AND m.position BETWEEN ? AND ? ORDER BY {order}", [*args, low, high]
+            f"SELECT {_READ} {sql} AND m.position BETWEEN ? AND ? ORDER BY {order}",
+            [*args, low, high],
         ).fetchall()
     else:
         total = conn.execute(f"SELECT COUNT(*) {sql}", args).fetchone()[0]
         rows = conn.execute(
-            f"SELECT m.* {sql} ORDER BY {order}, m.position LIMIT ? OFFSET ?",
+            f"SELECT {_READ} {sql} ORDER BY {order}, m.position LIMIT ? OFFSET ?",
             [*args, per_page, (page - 1) * per_page],
         ).fetchall()
     return {
@@ -243,7 +246,7 @@ def _member_params(request: Request) -> dict[str, Any]:
 
 def _one_member(conn: sqlite3.Connection, slug: str, column: str, value: Any) -> dict[str, Any]:
     match, args = data.member_equals(_club(conn, slug)["id"], column, value)
-    row = conn.execute(f"SELECT * FROM placewise_members WHERE {match}", args).fetchone()
+    row = conn.execute(f"SELECT {_READ} FROM placewise_members m WHERE {match}", args).fetchone()
     if row is None:
         raise Refusal(404, "Member not found")
     return data.member_doc(row)

@@ -23,6 +23,7 @@ from .data import (
     stamp_of,
     values,
 )
+from .storage import STORED
 
 BODY_KEYS = frozenset(
     {
@@ -41,6 +42,7 @@ BODY_KEYS = frozenset(
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MSISDN = re.compile(r"^\d{8,15}$")
 _CONSENT_COLUMN = dict(zip(CONSENTS, ("c_email", "c_sms"), strict=True))
+_UPDATE = f"UPDATE placewise_members SET {', '.join(f'{c} = ?' for c in STORED)} WHERE id = ?"
 _STATUS = {
     "sms_enabled": "sms_status",
     "email_enabled": "email_status",
@@ -154,9 +156,5 @@ def apply(
         return conn.execute(INSERT, values(row)).lastrowid or 0
     if row != before:
         row["updated_at"] = now
-        assignments = ", ".join(f"{column} = ?" for column in row if column != "id")
-        conn.execute(
-            f"UPDATE placewise_members SET {assignments} WHERE id = ?",
-            [value for column, value in row.items() if column != "id"] + [row["id"]],
-        )
+        conn.execute(_UPDATE, [*values(row), row["id"]])
     return int(row["id"])
