@@ -14,6 +14,7 @@ from audience_tui.sandbox.heyloyalty import data as heyloyalty_data
 from audience_tui.sandbox.heyloyalty import routes as heyloyalty
 from audience_tui.sandbox.heyloyalty.listing import listing
 from audience_tui.sandbox.placewise import data as placewise_data
+from audience_tui.sandbox.placewise import reporting
 from audience_tui.sandbox.placewise import routes as placewise
 from audience_tui.sandbox.store import BuildProgress, Store
 
@@ -25,6 +26,17 @@ PAGES = (
     {"perpage": "10", "show": "temporary", "order": "-1"},
     {"perpage": "15", "filter": {"firstname": {"sw": ["a"]}}, "orderby": "points"},
     {"perpage": "5000"},
+)
+
+
+CLUB_PAGES = (
+    {"page": 2, "per_page": 40, "order": "m.position ASC"},
+    {"page": 1, "per_page": 30, "order": "m.updated_at DESC"},
+)
+REPORTS = (
+    {"report": "members", "limit": 1000},
+    {"report": "members", "aggregate_by": "age"},
+    {"report": "member_balance", "interval": "1mo", "from": "2016-12-01", "to": "2025-02-01"},
 )
 
 
@@ -44,6 +56,16 @@ def build(path: Path, page_size: int, commit_rows: int, monkeypatch: pytest.Monk
 def answers(store: Store) -> tuple[object, ...]:
     conn = store.connect()
     pages = [listing(conn, "db", str(heyloyalty_data.BIG_LIST_ID), q) for q in PAGES]
+    club = placewise_data.BIG_CLUB[2]
+    clubs = [placewise_data.BIG_CLUB[:2]]
+    for query in CLUB_PAGES:  # Placewise's answers, as served
+        pages.append(
+            placewise._list_members(
+                conn, club, {**query, "search": "", "properties": {}, "ids": []}
+            )
+        )
+    for body in REPORTS:
+        pages.append(reporting.run(conn, reporting.prepare(body), body, clubs, "storage"))
     tables = (
         conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
         for table, order in (
@@ -70,7 +92,8 @@ def test_built_as_before_and_as_now_the_big_lists_answer_the_same(
     sizes = [s.connect().execute("PRAGMA page_size").fetchone()[0] for s in (before, now)]
     assert sizes == [4096, 8192]
     served = answers(before)
-    assert all(served[: len(PAGES)]) and len(served[len(PAGES)]) > TOTAL  # type: ignore[arg-type]
+    assert all(served[: len(PAGES) + len(CLUB_PAGES) + len(REPORTS)])
+    assert len(served[len(PAGES) + len(CLUB_PAGES) + len(REPORTS)]) > TOTAL  # type: ignore[arg-type]
     assert answers(now) == served
     before.close()
     now.close()
