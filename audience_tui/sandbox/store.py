@@ -33,9 +33,9 @@ T = TypeVar("T")
 # Bump to rebuild every user's demo database (2: Heyloyalty docs; 3: 8 KB pages; 4: Heyloyalty's
 # positional member ids left out of the index of ids; 5: and their emails out of the index of
 # emails; 6: Placewise's tables in a file of their own; 7: Placewise's positional emails out of
-# its index of emails; 8: Placewise's moments as integers). The bench's database
-# (bench/build.py) is rebuilt when the version recorded differs.
-SCHEMA_VERSION = "8"
+# its index of emails; 8: Placewise's moments as integers; 9: Placewise's coded and generated
+# columns). The bench's database (bench/build.py) is rebuilt when the version recorded differs.
+SCHEMA_VERSION = "9"
 # A stored Heyloyalty member with its listing JSON is ~870 bytes: a 4 KB page holds four and
 # leaves ~14% unused, an 8 KB page nine (~4%). Takes effect when the database file is created.
 PAGE_SIZE = 8192
