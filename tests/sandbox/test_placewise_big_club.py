@@ -206,3 +206,18 @@ def test_a_value_without_a_code_and_a_changed_status_read_as_written(big: Sandbo
     assert member["sms_status"] == "disabled" and member["push_status"] == "disabled"
     assert not member["marketing_via_sms"] and not member["marketing_via_push"]
     assert member["marketing_via_anything"] == member["marketing_via_email"]
+
+
+def test_a_number_given_for_a_coded_column_reads_as_its_text(big: Sandbox) -> None:
+    """A TEXT column kept a client's number as its digits: 5 is "5", not the 6th channel."""
+    for channel, read in ((5, "5"), (True, "1"), (2.5, "2.5"), ("app", "app")):
+        email = f"channel.{read}@example.org"
+        body = {"optin_channel": channel, "properties": {"email": email}}
+        big.store.write(imports.submit, CLUB, {"operation": "create", "members": [body]})
+        big.store.write(imports.finish_all)
+        member_id = by_email(big, email)
+        record = report(
+            big,
+            {"report": "members", "filter": {"type": "equal", "field": "id", "value": member_id}},
+        )
+        assert record["records"][0]["optin_channel"] == read

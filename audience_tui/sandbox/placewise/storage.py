@@ -152,8 +152,16 @@ def stored_values(row: Mapping[str, Any]) -> tuple[Any, ...]:
         if column in DERIVED:
             continue
         if column in CODES:
+            value = _as_text(value)
             value = _INDEX[column].get(value, value)
         elif column in SINCE_JOINED and value is not None:
             value -= joined
         out.append(value)
     return tuple(out)
+
+
+def _as_text(value: Any) -> Any:
+    """A value as a TEXT column stores it (a client's number as its digits, never a code)."""
+    if isinstance(value, bool):
+        return str(int(value))
+    return repr(value) if isinstance(value, int | float) else value
