@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,7 @@ from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.faults import FaultSpec
+from audience_tui.sandbox.placewise import data as placewise_data
 from audience_tui.sandbox.store import Store, copy_store
 
 # The test modules' rewritten asserts and the package's bytecode are cached (in the git-ignored
@@ -50,6 +52,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 # frames no test reads (~10% of the Pilot tests' CPU). What the app does is unchanged; only
 # Textual's own tweening (scrolls, a bar's bounce, a spinner) ends at once. App() reads it.
 textual.constants.TEXTUAL_ANIMATIONS = "none"
+
+
+class _SnapshotDay(date):
+    """The day the tests' Placewise sandbox seeds as of: it stores each member's age band as of
+    the day it seeds (as the platform's reports band ages), and the snapshots were recorded on
+    2026-12-05; seeded as of the real day, a member's birthday turned a snapshot red at midnight
+    (2026-12-06 00:00, a member born in 1976 aged 49 -> 50)."""
+
+    @classmethod
+    def today(cls) -> _SnapshotDay:
+        return cls(2026, 12, 5)
+
+
+placewise_data.date = _SnapshotDay  # type: ignore[misc]
 
 
 # The tiers in the order they run: the slow Pilot and command tests first, the quick unit tests
