@@ -14,8 +14,9 @@ from big_heyloyalty import EXACT, MEMBERS, TOTAL, with_big_list
 
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox.heyloyalty import data as heyloyalty_data
-from audience_tui.sandbox.heyloyalty.query import POSITIONAL_EMAIL, email_position, where
+from audience_tui.sandbox.heyloyalty.query import where
 from audience_tui.sandbox.heyloyalty.writes import _import_rows, _members_where
+from audience_tui.sandbox.people import POSITIONAL_EMAIL, email_position
 
 BIG = heyloyalty_data.BIG_LIST_ID
 

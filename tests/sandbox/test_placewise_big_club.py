@@ -17,7 +17,7 @@ import pytest
 
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox import people
-from audience_tui.sandbox.heyloyalty.query import POSITIONAL_EMAIL
+from audience_tui.sandbox.people import POSITIONAL_EMAIL
 from audience_tui.sandbox.placewise import data, imports, reporting, storage
 from audience_tui.sandbox.placewise import routes as placewise
 from audience_tui.sandbox.store import BuildProgress

@@ -28,11 +28,10 @@ from functools import partial
 from typing import Any
 
 from .. import people
-from ..people import Person, later, person
+from ..people import POSITIONAL_EMAIL, Person, later, person
 from ..store import COMMIT_ROWS, MAIN, BuildProgress, Store
 from .http import POSITIONAL_ID, make_multi_values
 from .listing import store_docs
-from .query import POSITIONAL_EMAIL
 
 log = logging.getLogger("audience_tui.sandbox.heyloyalty.routes")
 SEED_KEY = "heyloyalty:v1"

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from ..people import POSITIONAL_EMAIL, email_position
+
 _KEY = re.compile(r"\[([^\]]*)\]")
 # Which operators each format accepts: the seed's "applies to" column.
 APPLIES_TO: Mapping[str, frozenset[str]] = {
@@ -26,15 +28,6 @@ _LIKE = {"sw": "{}%", "ew": "%{}", "ct": "%{}%", "nct": "%{}%"}
 _COMPARE = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
-# A member whose email ends in its position less one before the '@' (every member of the
-# million-member list: each is person i at position i + 1, and the demo's emails end in i) is
-# found by that position, so only the other members' emails are indexed
-# (`heyloyalty_members_email`, partial on NOT this): a million random keys took 57 MB and a
-# rewrite of the index at every commit of the build.
-POSITIONAL_EMAIL = (
-    "substr(email, instr(email, '@') - length(position - 1) - 1, length(position - 1) + 2) "
-    "GLOB '[^0-9]' || (position - 1) || '@'"
-)
 # Either through the index of the other emails or at the position the email names: SQLite
 # searches both indexes and joins their rows (its multi-index OR), the same rows as
 # `email = ? COLLATE NOCASE` alone.
@@ -42,25 +35,11 @@ EMAIL_EQUALS = (
     f"((email = ? COLLATE NOCASE AND NOT ({POSITIONAL_EMAIL})) "
     "OR (position = ? AND email = ? COLLATE NOCASE))"
 )
-_DIGITS = frozenset("0123456789")
 
 
 def email_equals(email: str) -> tuple[str, list[Any]]:
     """SQL and arguments for members whose email is `email` (any case): `EMAIL_EQUALS`."""
     return EMAIL_EQUALS, [email, email_position(email), email]
-
-
-def email_position(email: str) -> int:
-    """The position a member with this email holds if its email is positional
-    (`POSITIONAL_EMAIL`): the decimal digits right before the first '@', after a non-digit,
-    plus one; -1 (no position) for any other email."""
-    at = email.find("@")
-    start = at
-    while start > 0 and email[start - 1] in _DIGITS:
-        start -= 1
-    if at < 0 or start in (0, at):
-        return -1
-    return int(email[start:at]) + 1
 
 
 class BadRequest(Exception):

@@ -21,8 +21,7 @@ from typing import Any
 
 from .. import people
 from ..demo_credentials import PLACEWISE_CUSTOMER_ID
-from ..heyloyalty.query import POSITIONAL_EMAIL, email_position
-from ..people import sql_choice
+from ..people import POSITIONAL_EMAIL, email_position, sql_choice
 from ..store import BuildProgress, Store, database_of
 from .storage import (
     AGE_BANDS,
