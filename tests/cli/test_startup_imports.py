@@ -29,7 +29,7 @@ def first_frame(app):
     on_ready(app)
     print(json.dumps({
         "screen": type(app.screen).__name__,
-        "modules": sorted(sys.modules),
+        "modules": sorted(name for name, module in sys.modules.items() if module),
         "collector paused until now": paused,
         "collector running after": gc.isenabled(),
     }))
@@ -124,3 +124,32 @@ def test_the_first_frame_loads_only_what_it_shows(sandbox_template: Path, tmp_pa
 )
 def test_only_the_apps_own_options_skip_the_commands(argv: list[str], app: bool) -> None:
     assert opens_app(argv) is app
+
+
+COMMAND_PROBE = """
+import json, sys
+from audience_tui import cli
+code = cli.main(["--demo", "lists", "demo-emma", "--format", "jsonl"])
+loaded = sorted(name for name, module in sys.modules.items() if module)  # None: refused
+print(json.dumps({"code": code, "modules": loaded}))
+"""
+
+
+def test_a_command_does_not_load_httpx_s_own_command_line(
+    sandbox_template: Path, tmp_path: Path
+) -> None:
+    """httpx imports its CLI (click, rich's console, pygments) with itself when click is
+    installed (uvicorn's dependency), ~15% of a command's start; audience_tui keeps it out."""
+    db = tmp_path / "sandbox.sqlite"
+    copy_store(sandbox_template, db)
+    env = {**os.environ, "AUDIENCE_TUI_SANDBOX_DB": str(db)}
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    *rows, last = done.stdout.strip().splitlines()
+    report = json.loads(last)
+    assert report["code"] == 0 and len(rows) >= 2  # the lists were listed: the probe ran
+    assert "httpx" in report["modules"] and "audience_tui.core.http" in report["modules"]
+    assert [m for m in report["modules"] if m.split(".")[0] in ("click", "pygments")] == []
+    assert "httpx._main" not in report["modules"]
