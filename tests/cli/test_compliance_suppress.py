@@ -131,7 +131,7 @@ def test_a_run_killed_midway_resumes_without_sending_a_write_twice(
     for account, secrets in demo_accounts(host=base):
         served = replace(account, name=account.name.removeprefix("demo-"), demo=False)
         store.add(served, secrets, secrets_file=True)
-    source = write_list(tmp_path / "list.csv", 40)
+    source = write_list(tmp_path / "list.csv", 20)
     command = [sys.executable, "-m", "audience_tui", "suppress", str(source), "--yes"]
     journals = Path(os.environ["XDG_STATE_HOME"]) / "audience-tui" / "compliance" / "journals"
 
