@@ -89,15 +89,20 @@ NOT_AT_START = (
 )
 
 
-def test_the_first_frame_loads_only_what_it_shows(sandbox_template: Path, tmp_path: Path) -> None:
+def probe_lines(probe: str, sandbox_template: Path, tmp_path: Path) -> list[str]:
+    """What `probe` prints, run in a fresh interpreter over a copy of the demo data."""
     db = tmp_path / "sandbox.sqlite"
     copy_store(sandbox_template, db)
     env = {**os.environ, "AUDIENCE_TUI_SANDBOX_DB": str(db)}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    frame = json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout.strip().splitlines()
+
+
+def test_the_first_frame_loads_only_what_it_shows(sandbox_template: Path, tmp_path: Path) -> None:
+    frame = json.loads(probe_lines(PROBE, sandbox_template, tmp_path)[-1])
     assert frame["screen"] == "AccountsScreen"
     loaded = [
         name
@@ -140,14 +145,7 @@ def test_a_command_does_not_load_httpx_s_own_command_line(
 ) -> None:
     """httpx imports its CLI (click, rich's console, pygments) with itself when click is
     installed (uvicorn's dependency), ~15% of a command's start; audience_tui keeps it out."""
-    db = tmp_path / "sandbox.sqlite"
-    copy_store(sandbox_template, db)
-    env = {**os.environ, "AUDIENCE_TUI_SANDBOX_DB": str(db)}
-    done = subprocess.run(
-        [sys.executable, "-c", COMMAND_PROBE], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    *rows, last = done.stdout.strip().splitlines()
+    *rows, last = probe_lines(COMMAND_PROBE, sandbox_template, tmp_path)
     report = json.loads(last)
     assert report["code"] == 0 and len(rows) >= 2  # the lists were listed: the probe ran
     assert "httpx" in report["modules"] and "audience_tui.core.http" in report["modules"]
