@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .models import FieldSpec, FieldType, Member, MemberStatus
+from .models import FieldSpec, FieldType, Member, MemberStatus, Sort
 
 # Platform field names behind the three leading columns (the first present one is used to sort).
 _EMAIL_FIELDS = ("email", "email_address", "emailaddress")
@@ -30,6 +30,14 @@ class Column:
     @property
     def sortable(self) -> bool:
         return self.spec is not None and self.spec.sortable
+
+    def next_sort(self, current: Sort | None) -> Sort | None:
+        """The sort after `s` on this column: ascending, then descending, then none (the list's
+        own order), so a sort the platform cannot combine with a filter can always be undone."""
+        field = self.spec.name if self.spec else self.key
+        if current is None or current.field != field:
+            return Sort(field)
+        return Sort(field, descending=True) if not current.descending else None
 
     def known_values(self) -> list[str]:
         """The values this column can hold, where they are known before any member is read

@@ -1,5 +1,6 @@
 """Sentences of the members screen that do not need the screen: where a scan stands, what the
-table waits for (a sort of a million members takes seconds), and why a column cannot be sorted."""
+table waits for (a sort of a million members takes seconds), why a column cannot be sorted, and
+why a view cannot be shown."""
 
 from __future__ import annotations
 
@@ -47,3 +48,13 @@ def no_jump(platform: str, loaded: int) -> str:
         f"{platform} sends this view in order (cursor paging), so there is no jumping to the "
         f"end; {loaded:,} rows loaded so far."
     )
+
+
+def cannot_show(sorted_column: Column | None) -> Text:
+    """A view the platform refuses (retrying cannot help), and, when sorted, the way out: the
+    platform's reason (on the row) may be "clear the sort", and `s` is how."""
+    line = Text(" · the platform cannot show this view (the row says why)", "red")
+    if sorted_column is not None:
+        line.append("; s on ", "red").append(clean(sorted_column.label), "bold red")
+        line.append(" until its arrow goes clears the sort", "red")
+    return line

@@ -191,6 +191,39 @@ async def test_sort_by_column_under_the_cursor(session: Session) -> None:
         assert any(n.startswith(said) for n in notifications(app))  # and where it can
 
 
+async def test_a_sort_the_platform_cannot_combine_with_the_filter_can_be_cleared_with_s(
+    session: Session,
+) -> None:
+    """Placewise sorts a club's list but not a filtered report: sorted, then filtered, the
+    table said "press r to retry" (retrying cannot help) and `s` only flipped the arrow, so
+    nothing on screen undid the sort. `s` a third time goes back to the list's own order."""
+    async with Host(session).run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-placewise")
+        keys = [column.key for column in screen.columns]
+        screen.table.cursor_column = keys.index("created_at")
+        await pilot.press("s")
+        await settle_top(pilot)
+        assert screen.view.sort == Sort("created_at")
+        screen._filter(Filter((Condition("gender", "eq", "woman"),)))
+        await until(pilot, lambda: bool(screen.view.filter))
+        await settle_top(pilot)
+        assert screen.table.current_member is None
+        shown = lines(screen.table)[1]
+        assert shown.startswith("⚠ not loaded: Placewise") and "clear the sort" in shown
+        assert "retry" not in shown and "r retries" not in status(screen)
+        assert "s on Joined until its arrow goes clears the sort" in status(screen)
+
+        await pilot.press("s")
+        await settle_top(pilot)
+        assert screen.view.sort == Sort("created_at", descending=True)
+        await pilot.press("s")
+        await settle_top(pilot)
+        assert screen.view.sort is None and screen.view.filter
+        member = screen.table.current_member
+        assert member is not None and member.fields.get("gender") == "woman"
+        assert "sorted by" not in status(screen) and "▲" not in lines(screen.table)[0]
+
+
 @pytest.mark.parametrize(("account", "sorts"), [("demo-heyloyalty", True), ("demo-emma", False)])
 async def test_s_is_offered_where_the_platform_sorts_by_some_column(
     session: Session, account: str, sorts: bool

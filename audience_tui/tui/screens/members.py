@@ -21,10 +21,10 @@ from textual.widgets import Label
 from textual.worker import Worker
 
 from ...core.columns import Column, columns_for
-from ...core.errors import AudienceError, PagingError
+from ...core.errors import AudienceError, PagingError, UnsupportedError
 from ...core.export import ExportFormat, ExportResult, Progress, export_view
 from ...core.filters import FilterPlan, describe, plan_note
-from ...core.models import Audience, Filter, Member, Query, Sort
+from ...core.models import Audience, Filter, Member, Query
 from ...core.page_cache import PageCache
 from ...core.paging import PageFetcher, Paging, page_size_for
 from ...core.paging_scan import ScanPaging, plain_source, source_for
@@ -34,7 +34,7 @@ from ...core.session import Session
 from ..background import BackgroundWork
 from ..context import settings_of
 from ..demo_builds import build_of, building
-from ..status_words import cannot_sort, no_jump, scan_status, waiting
+from ..status_words import cannot_show, cannot_sort, no_jump, scan_status, waiting
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
@@ -71,8 +71,9 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         "thousand rows at most are kept in memory however far you scroll. Arrow keys, page keys "
         "and the mouse move; `g`/`G` go to the first/last row (`G` only where the platform can "
         "jump: lists paged by cursor arrive in order). `s` sorts by the column under the cursor "
-        "where the platform can; `enter` shows every field; `o` opts out (after a confirmation); "
-        "`y` copies the email; `e` exports every member of the view; `r` fetches again.\n\n"
+        "where the platform can (again: reversed; a third time: unsorted); `enter` shows every "
+        "field; `o` opts out (after a confirmation); `y` copies the email; `e` exports every "
+        "member of the view; `r` fetches again.\n\n"
         "`f` builds a filter: the platform evaluates what it can, and the count shows where it "
         "counts; conditions it cannot evaluate are checked by the app, which scans the list "
         "page by page and shows the matches as it finds them (`x` or `escape` stops the scan "
@@ -280,6 +281,8 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
                 line.append(
                     " · the platform's pages stop here (the row says why): r asks again", "red"
                 )
+            elif isinstance(failure, UnsupportedError):
+                line.append_text(cannot_show(self._sorted_column()))
             elif failure is not None:
                 line.append(" · this page failed: r retries", "red")
         if self.view.sort is not None and (column := self._sorted_column()) is not None:
@@ -372,9 +375,7 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         if column.spec is None or not column.sortable:
             self.notify(cannot_sort(self.provider.title, column, self.columns), markup=False)
             return
-        field, current = column.spec.name, self.view.sort
-        descending = current is not None and current.field == field and not current.descending
-        self._requery(replace(self.view, sort=Sort(field, descending)))
+        self._requery(replace(self.view, sort=column.next_sort(self.view.sort)))
 
     def action_filter(self) -> None:
         view = self.current

@@ -27,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.columns import FLOOR, Column, fit_widths
+from ...core.errors import UnsupportedError
 from ...core.models import Member, Sort
 from ...core.page_cache import PageCache
 from ...core.sanitize import clean
@@ -427,7 +428,10 @@ class MemberTable(ScrollView, can_focus=True):
             start = cache.paging.start(cache.paging.page_of(index))
             first = index == max(start, round(self.scroll_y))
             reason = f": {failure}" if first else ""
-            text = f"⚠ not loaded, press r to retry{reason}"
+            # a view the platform cannot give (a sort with a filter it cannot combine): asking
+            # again cannot help, so the row offers no retry, only why
+            retry = "" if isinstance(failure, UnsupportedError) else ", press r to retry"
+            text = f"⚠ not loaded{retry}{reason}"
             name = "member-table--error"
         else:
             text, name = self.loading_note, "member-table--placeholder"
