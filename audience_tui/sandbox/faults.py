@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>ms|s)?$")
 _ALIASES = {"429": "rate_limit", "5xx": "server_error", "500": "server_error"}
+_DURATIONS = frozenset({"latency", "jitter", "hang", "retry_after"})  # seconds; the rest: shares
+_EXAMPLE = {key: "50ms" for key in _DURATIONS} | {"seed": "7"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +51,27 @@ class FaultSpec:
             return spec
         known = {f.name for f in fields(cls)}
         for part in filter(None, (p.strip() for p in text.split(","))):
-            key, sep, value = part.partition("=")
-            key = _ALIASES.get(key.strip(), key.strip().replace("-", "_"))
-            if not sep or key not in known:
+            typed, sep, value = (side.strip() for side in part.partition("="))
+            key = _ALIASES.get(typed, typed.replace("-", "_"))
+            if key not in known:
                 raise ValueError(
                     f"unknown fault {part!r}; use latency, jitter, 429, retry_after, 5xx, "
                     "timeout, hang, malformed, truncate, drop, seed"
                 )
-            value = value.strip()
+            if not sep or not value:  # the errors name the fault as typed (429, not rate_limit)
+                example = f"{typed}={_EXAMPLE.get(key, '0.1')}"
+                raise ValueError(f"fault {typed!r} needs a value, e.g. {example}")
             if key == "seed":
+                if not value.isdigit():
+                    raise ValueError(f"fault 'seed': {value!r} is not a whole number")
                 spec = replace(spec, seed=int(value))
                 continue
             found = _DURATION.match(value)
             if not found:
-                raise ValueError(f"fault {key!r}: {value!r} is not a number")
+                raise ValueError(f"fault {typed!r}: {value!r} is not a number of 0 or more")
             number = float(found["n"]) / (1000 if found["unit"] == "ms" else 1)
-            if key not in ("latency", "jitter", "hang", "retry_after") and not 0 <= number <= 1:
-                raise ValueError(f"fault {key!r}: a share is between 0 and 1, not {value}")
+            if key not in _DURATIONS and not 0 <= number <= 1:
+                raise ValueError(f"fault {typed!r}: a share is between 0 and 1, not {value}")
             spec = replace(spec, **{key: number})  # type: ignore[arg-type]  # key checked above
         return spec
 

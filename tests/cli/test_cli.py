@@ -165,6 +165,23 @@ def test_bad_faults_spec_is_a_usage_error(
     assert code == 2 and "unknown fault" in err
 
 
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("429=2", "fault '429': a share is between 0 and 1, not 2"),  # as typed, not rate_limit
+        ("429", "fault '429' needs a value, e.g. 429=0.1"),  # known, only the value missing
+        ("latency=", "fault 'latency' needs a value, e.g. latency=50ms"),
+        ("seed=abc", "fault 'seed': 'abc' is not a whole number"),  # not int()'s own words
+        ("latency=-5", "fault 'latency': '-5' is not a number of 0 or more"),
+    ],
+)
+def test_a_bad_faults_value_is_named_as_typed_with_what_to_write(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], spec: str, said: str
+) -> None:
+    code, _, err = run(capsys, "--faults", spec, "lists", "demo-emma")
+    assert code == 2 and f"error: --faults: {said}" in err
+
+
 def test_no_accounts_without_demo_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["lookup", "a@example.com"])
     assert code == 2
