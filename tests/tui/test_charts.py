@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.pilot import Pilot
@@ -395,6 +396,28 @@ def test_bars_scale_to_the_width_with_counts_and_percentages() -> None:
     assert len(lines) == 2 and all(len(line) <= 60 for line in lines)
     assert lines[0].endswith("300  75.0%") and lines[1].endswith("100  25.0%")
     assert lines[0].count("█") == 3 * lines[1].count("█")
+
+
+@pytest.mark.parametrize("width", range(26, 61, 2))
+def test_bars_fit_a_narrow_pane_giving_up_spare_count_room_first(width: int) -> None:
+    """At 80 columns the bars' pane is ~32 cells (less its scroll bar): a line wider than
+    that wrapped its percentage under the bar. Counts keep the room they need; labels give
+    way before a line grows past the width."""
+    buckets = [Bucket("Art & Design and more", 919), Bucket("b", 35), Bucket("c", 1_234)]
+    for total in (2_698, 1_500_000):
+        lines = chart_text(Aggregate("f", buckets, total=total), width).plain.splitlines()
+        assert len(lines) == 3 and all(cell_len(line) <= width for line in lines), lines
+        assert lines[2].endswith("1,234  " + f"{1_234 / total:.1%}".rjust(5))
+
+
+async def test_a_chart_at_80_columns_keeps_each_value_on_one_line(session: Session) -> None:
+    app = ChartsApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_charts(pilot, "demo-heyloyalty", "Newsletter DK")
+        await choose(pilot, "#fields", "interests")
+        shown = screen_text(app).splitlines()
+        bars = [line for line in shown if "█" in line]
+        assert len(bars) >= 5 and all(line.rstrip().endswith("%") for line in bars), bars
 
 
 def test_bars_sum_the_long_tail_and_render_labels_literally() -> None:

@@ -17,6 +17,7 @@ MAX_BARS = 60  # beyond this many values the rest are summed on one line
 EIGHTHS = " ▏▎▍▌▋▊▉"
 LABEL_MAX = 32
 COUNT_WIDTH, PERCENT_WIDTH = 11, 7  # "  1,234,567", " 100.0%"
+MIN_BAR = 4  # cells a bar keeps however narrow the pane
 
 
 def denominator(aggregate: Aggregate) -> int:
@@ -42,7 +43,14 @@ def chart_text(aggregate: Aggregate, width: int, style: str = "cyan") -> Text:
         return Text("No members to count.", style="dim")
     labels = [Text(clean(bucket.label) or EMPTY) for bucket in buckets]
     label_width = min(max(label.cell_len for label in labels), LABEL_MAX, max(width // 3, 4))
-    bar_width = max(width - label_width - 2 - COUNT_WIDTH - PERCENT_WIDTH, 4)
+    # a narrow pane (80 columns, a scroll bar) gives up the counts' spare room, then the
+    # labels', before a line grows past `width`: the terminal would wrap it under the bar
+    needed = max(len(f"{bucket.count:,}") for bucket in buckets) + 2
+    spare = width - label_width - 2 - PERCENT_WIDTH - MIN_BAR
+    count_width = max(needed, min(COUNT_WIDTH, spare))
+    fixed = 2 + count_width + PERCENT_WIDTH
+    label_width = max(min(label_width, width - fixed - MIN_BAR), 1)
+    bar_width = max(width - label_width - fixed, 1)
     whole = denominator(aggregate) or 1
     largest = max(bucket.count for bucket in buckets) or 1
     out = Text(no_wrap=True, overflow="ellipsis")
@@ -51,7 +59,7 @@ def chart_text(aggregate: Aggregate, width: int, style: str = "cyan") -> Text:
         drawn = bar(bucket.count / largest, bar_width).ljust(bar_width)
         out.append_text(label)
         out.append("  ").append(drawn, style=style)
-        out.append(f"{bucket.count:>{COUNT_WIDTH},}", style="bold")
+        out.append(f"{bucket.count:>{count_width},}", style="bold")
         out.append(f"{bucket.count / whole:>{PERCENT_WIDTH}.1%}\n")
     if rest:
         others = sum(bucket.count for bucket in rest)
