@@ -248,8 +248,9 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
     left = args.limit
     if left != 0:
         # One round of the platform's concurrency in flight, not two: each page of members
-        # parsed and waiting is memory, and the rows are written out as they come anyway.
-        stream = pages(view, ahead=provider.capabilities.scan_concurrency)
+        # parsed and waiting is memory, and the rows are written out as they come anyway. The
+        # rows never read a member's platform document (`raw`), which was most of that memory.
+        stream = pages(view, ahead=provider.capabilities.scan_concurrency, raw=False)
         async with aclosing(stream):  # closed: pages still in flight are cancelled
             async for members in stream:
                 chosen = [m for m in members if checked is None or m.status is checked]

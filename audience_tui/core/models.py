@@ -147,12 +147,16 @@ class PageRequest:
     `fields`: the member fields the caller reads (a scan counting one field), None for all. An
     adapter may then parse only those (plus id, email and status); such members are partial,
     for counting, never shown. Adapters that ignore it return whole members.
+
+    `raw`: False when the caller never reads `Member.raw` (a command writing rows out); an
+    adapter may then leave the platform's document out. Adapters that ignore it keep it.
     """
 
     limit: int
     offset: int = 0
     cursor: str | None = None
     fields: frozenset[str] | None = None
+    raw: bool = True
 
 
 @dataclass(frozen=True, slots=True)

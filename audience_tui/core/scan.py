@@ -202,6 +202,7 @@ async def pages(
     progress: ProgressCallback | None = None,
     fields: frozenset[str] | None = None,
     ahead: int | None = None,
+    raw: bool = True,
 ) -> AsyncGenerator[list[Member], None]:
     """The view's members page by page, app-side conditions applied (for loops that count
     100k members, where one async step per member would cost more than the counting).
@@ -209,11 +210,12 @@ async def pages(
     `fields` (see `View.needs`): the members may be partial, holding only those fields.
     `ahead`: at most that many pages asked for at once (default twice the platform's
     concurrency), so a caller that writes members out holds fewer of them in memory.
+    `raw`: False if the caller never reads `Member.raw` (see `PageRequest`).
     """
     provider, query = view.provider, view.server_query
 
     def read(request: PageRequest) -> Awaitable[Page]:
-        return provider.members(view.audience, query, replace(request, fields=fields))
+        return provider.members(view.audience, query, replace(request, fields=fields, raw=raw))
 
     async with aclosing(_walk(view, read, progress, ahead)) as walk:
         async for page in walk:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -100,6 +101,21 @@ async def test_paging_reaches_the_end_seeing_everyone_once(hl: Provider) -> None
             break
     assert len(seen) == len(set(seen)) == len(everyone)
     assert set(seen) == everyone
+
+
+async def test_a_page_asked_for_without_documents_holds_the_same_members_without_them(
+    hl: Provider,
+) -> None:
+    """`PageRequest(raw=False)` (a command writing rows out): the same members, names, dates
+    and fields, only no platform document kept per member, most of a page's memory."""
+    vip = await _list(hl, "VIP Club")
+    whole = await hl.members(vip, Query(), PageRequest(60, 20))
+    lean = await hl.members(vip, Query(), PageRequest(60, 20, raw=False))
+    assert len(lean.members) == 60 and all(m.raw for m in whole.members)
+    assert all(not m.raw for m in lean.members)
+    kept = [replace(m, raw={}) for m in whole.members]
+    assert lean.members == kept and (lean.total, lean.has_more) == (whole.total, whole.has_more)
+    assert any(m.created_at and m.name for m in lean.members)
 
 
 async def test_pages_past_the_paging_checkpoints_match_the_full_list(hl: Provider) -> None:

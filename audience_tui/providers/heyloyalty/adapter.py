@@ -148,7 +148,10 @@ class HeyloyaltyProvider(Provider):
         first, last = offset // limit + 1, (offset + limit - 1) // limit + 1
         numbers = range(first, last + 1)
         pages = await asyncio.gather(
-            *(self._page(audience, query.status, params, n, limit, page.fields) for n in numbers)
+            *(
+                self._page(audience, query.status, params, n, limit, page.fields, page.raw)
+                for n in numbers
+            )
         )
         rows = [m for members, _ in pages for m in members]
         skip = offset - (first - 1) * limit
@@ -216,16 +219,18 @@ class HeyloyaltyProvider(Provider):
         number: int,
         size: int,
         fields: frozenset[str] | None = None,
+        keep_raw: bool = True,
     ) -> tuple[list[Member], int | None]:
         """One listing page; with `fields`, decoded and parsed for those fields only (a page
-        that is not of the expected shape comes back as plain JSON and is parsed whole)."""
+        that is not of the expected shape comes back as plain JSON and is parsed whole);
+        `keep_raw` False leaves each member's document out (`PageRequest.raw`)."""
         projected = projection(fields) if fields is not None else None
         decoder = projected.decoder if projected else None
         path, doc = await self._listing(audience, params, number, size, decoder)
         view = status or MemberStatus.ACTIVE
         if projected is not None and isinstance(doc, projected.page):
             return parse_projected_page(doc, projected, f"GET {path}", audience.id, view)
-        return parse_page(doc, f"GET {path}", audience.id, view)
+        return parse_page(doc, f"GET {path}", audience.id, view, keep_raw=keep_raw)
 
     async def _listing(
         self,

@@ -237,10 +237,14 @@ def field_value(value: Any, fmt: str | None = None) -> Any:
     return value
 
 
-def parse_member(doc: Any, label: str, audience_id: str, view: MemberStatus) -> Member:
+def parse_member(
+    doc: Any, label: str, audience_id: str, view: MemberStatus, *, keep_raw: bool = True
+) -> Member:
     """A member in the listing shape (values at top level) or the detail shape (`fields`).
 
     `view` is the status view it was read from, used when the status word is one we do not know.
+    `keep_raw` False: `Member.raw` is left empty (see `PageRequest.raw`): a decoded document is
+    most of a member's memory, and 5,000 of them a page, several pages in flight.
     """
     if not isinstance(doc, dict):
         raise InvalidResponseError.unexpected(
@@ -249,7 +253,8 @@ def parse_member(doc: Any, label: str, audience_id: str, view: MemberStatus) -> 
     fields = _detail_fields(doc.get("fields"))
     if fields is None:
         fields = {str(k): field_value(v) for k, v in doc.items() if k not in SYSTEM_KEYS}
-    return _member(doc.get("id"), doc.get("status"), fields, label, audience_id, view, doc)
+    kept = doc if keep_raw else _PARTIAL
+    return _member(doc.get("id"), doc.get("status"), fields, label, audience_id, view, doc, kept)
 
 
 def _detail_fields(detail: Any, only: Iterable[str] | None = None) -> dict[str, Any] | None:
@@ -273,7 +278,9 @@ def _member(
     audience_id: str,
     view: MemberStatus,
     raw: Mapping[str, Any],
+    kept: Mapping[str, Any] | None = None,
 ) -> Member:
+    """The member; its dates read from `raw`, which it keeps unless given another `kept`."""
     if not isinstance(member_id, str | int):
         raise InvalidResponseError.unexpected(
             "a member without an id", platform=PLATFORM, request=label
@@ -293,7 +300,7 @@ def _member(
         created_at=parse_timestamp(raw.get("created_at")) if raw else None,
         updated_at=parse_timestamp(raw.get("updated_at")) if raw else None,
         fields=fields,
-        raw=raw,
+        raw=raw if kept is None else kept,
     )
 
 
@@ -304,14 +311,15 @@ def _name(first: Any, last: Any) -> str | None:
 
 
 def parse_page(
-    doc: Any, label: str, audience_id: str, view: MemberStatus
+    doc: Any, label: str, audience_id: str, view: MemberStatus, *, keep_raw: bool = True
 ) -> tuple[list[Member], int | None]:
-    """`{"page","per_page","total","members":[...]}` -> (members, total)."""
+    """`{"page","per_page","total","members":[...]}` -> (members, total); `keep_raw` as for
+    `parse_member`."""
     if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
         raise InvalidResponseError.unexpected(
             "expected an object with a 'members' array", platform=PLATFORM, request=label
         )
-    members = [parse_member(m, label, audience_id, view) for m in doc["members"]]
+    members = [parse_member(m, label, audience_id, view, keep_raw=keep_raw) for m in doc["members"]]
     return members, _total(doc.get("total"))
 
 
