@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox
-from tui_helpers import running, settle
+from tui_helpers import running, screen_text, settle
 
 from audience_tui.core.models import Audience, MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
@@ -51,3 +51,15 @@ async def test_no_channel_choice_where_the_platform_has_none(session: Session) -
     async with running(session) as (_app, pilot):
         dialog = await opened(pilot, OptOutScreen(session, "demo-heyloyalty", vip, [member]))
         assert not dialog.query("#disable-channel")
+
+
+async def test_at_80_columns_the_channel_choice_says_what_it_costs_in_full(
+    session: Session,
+) -> None:
+    """The box's label is the warning ("stops transactional mail too"): Textual's checkbox cut
+    it at "(stops transaction" at 80 columns. It wraps instead."""
+    member = await first_active(session, "demo-placewise", LADE)
+    async with running(session, size=(80, 24)) as (app, pilot):
+        await opened(pilot, OptOutScreen(session, "demo-placewise", LADE, [member]))
+        shown = " ".join(line.strip(" │▊▎") for line in screen_text(app).splitlines())
+        assert "(stops transactional mail too)" in " ".join(shown.split())

@@ -38,6 +38,7 @@ from ..widgets.cells import (
     text,
 )
 from ..widgets.data_table import DataTable
+from ..widgets.wrapping_checkbox import WrappingCheckbox
 
 
 class OptOutScreen(BackgroundWork, ModalScreen[list[OptOutOutcome]]):
@@ -115,7 +116,7 @@ class OptOutScreen(BackgroundWork, ModalScreen[list[OptOutOutcome]]):
             yield Label(self._before_sending(), id="state")
             for platform, choice in self._channel_choices():
                 # Off by default: disabling the channel stops transactional mail too.
-                yield Checkbox(f"{platform}: {choice}", value=False, id="disable-channel")
+                yield WrappingCheckbox(f"{platform}: {choice}", value=False, id="disable-channel")
             yield ProgressBar(total=max(len(self.targets), 1), show_eta=False, id="progress")
             with Horizontal(id="buttons"):
                 yield Button("Opt out", variant="error", id="confirm")
