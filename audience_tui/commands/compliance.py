@@ -18,7 +18,13 @@ from ..core.compliance import erase as erasure
 from ..core.compliance import suppress as suppression
 from ..core.compliance.emails_csv import EmailList, read_emails
 from ..core.compliance.journal import Journal, run_key
-from ..core.compliance.receipt import default_path, readable, summary, write_receipt
+from ..core.compliance.receipt import (
+    default_path,
+    in_words,
+    readable,
+    summary,
+    write_receipt,
+)
 from ..core.errors import ValidationError
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
@@ -137,16 +143,8 @@ class ProgressLine:
 
 
 def show_problems(emails: EmailList, err: TextIO) -> None:
-    for problem in emails.problems[:MAX_PROBLEMS_SHOWN]:
-        text = f": {clean(problem.text)!r}" if problem.text else ""
-        print(f"line {problem.line}: {problem.reason}{text}", file=err)
-    if len(emails.problems) > MAX_PROBLEMS_SHOWN:
-        print(f"... and {len(emails.problems) - MAX_PROBLEMS_SHOWN} more line(s)", file=err)
-
-
-def in_words(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A dry run's rows with each status as a table writes it (`opted out`, not `opted_out`)."""
-    return [{**row, "status": str(row["status"]).replace("_", " ")} for row in rows]
+    for line in emails.problem_lines(MAX_PROBLEMS_SHOWN):
+        print(line, file=err)
 
 
 def show_plan(todo: suppression.Plan, out: TextIO) -> None:

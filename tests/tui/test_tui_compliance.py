@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label, OptionList
 from tui_helpers import SIZE, settle
 
+from audience_tui.core.models import MemberStatus
 from audience_tui.core.session import Session
 from audience_tui.demo import FaultSpec, Sandbox, demo_session
 from audience_tui.sandbox.people import person
@@ -162,6 +163,38 @@ async def test_a_suppression_by_keys_alone_names_the_lists(
         lists = {str(table.get_cell_at((row, column))) for row in range(table.row_count)}
         lists -= {"", "—"}  # not found: no list
         assert lists and lists <= names, lists
+
+
+async def opted_out_somewhere(session: Session) -> str:
+    """The first demo person opted out of some list (and so shown with that status)."""
+    for index in range(200):
+        email = person(index).email
+        found = await session.lookup(email)
+        if any(m.status is MemberStatus.OPTED_OUT for f in found for m in f.members):
+            return email
+    raise AssertionError("no demo person is opted out anywhere")
+
+
+async def test_a_suppression_dry_run_names_the_lines_left_out_and_says_statuses_in_words(
+    app_session: Session, tmp_path: Path
+) -> None:
+    """The CLI names a file's lines without an email; the screen dropped them unsaid, so a
+    request on line 3 was silently not honoured. And its table said `opted_out`."""
+    email = await opted_out_somewhere(app_session)
+    source = tmp_path / "list.csv"
+    source.write_text(f"email\n{email}\nnot-an-email\n", encoding="utf-8")
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#target", Input).value = str(source)
+        await pilot.press("enter")
+        await settle(pilot)
+        said = state(screen)
+        assert said.startswith("list.csv: 1 email(s), 1 line(s) without a valid email"), said
+        assert "(line 3: not an email address: 'not-an-email')" in said
+        table = screen.query_one("#results", DataTable)
+        cells = [str(c) for row in range(table.row_count) for c in table.get_row_at(row)]
+        assert "opted out" in cells and not any("_" in c for c in cells if "@" not in c), cells
 
 
 async def test_a_dry_run_without_a_file_asks_for_one(app_session: Session) -> None:

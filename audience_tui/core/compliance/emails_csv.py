@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ValidationError
+from ..sanitize import clean
 from ..session import EMAIL
 
 DELIMITERS = (",", ";", "\t")
@@ -37,6 +38,16 @@ class EmailList:
     problems: list[Problem] = field(default_factory=list)
     duplicates: int = 0  # lines whose email came earlier in the file
     column: str | None = None  # the header of the email column, None for a file of emails alone
+
+    def problem_lines(self, limit: int) -> list[str]:
+        """The first `limit` lines without an email, each with its line number and why."""
+        said = [
+            f"line {p.line}: {p.reason}" + (f": {clean(p.text)!r}" if p.text else "")
+            for p in self.problems[:limit]
+        ]
+        if len(self.problems) > limit:
+            said.append(f"... and {len(self.problems) - limit} more line(s)")
+        return said
 
     def summary(self) -> str:
         parts = [f"{len(self.emails)} email(s)"]

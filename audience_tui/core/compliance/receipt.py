@@ -37,6 +37,8 @@ COLUMNS = (
     "at",
 )
 
+_STATUS_KEYS = frozenset({"status", "status_before"})
+
 
 def receipt_line(
     request: str,
@@ -68,6 +70,15 @@ def receipt_line(
         "at": now(),
         **details,
     }
+
+
+def in_words(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as a table shows them to a person: each status in words (`opted out`, not
+    `opted_out`, as everywhere else on screen); files and JSON keep the platform-neutral ids."""
+    return [
+        {k: str(v).replace("_", " ") if k in _STATUS_KEYS and v else v for k, v in row.items()}
+        for row in rows
+    ]
 
 
 def readable(lines: Sequence[Mapping[str, Any]], names: ListNames) -> list[dict[str, Any]]:

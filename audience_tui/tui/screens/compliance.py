@@ -27,14 +27,17 @@ from ...core.compliance import erase as erasure
 from ...core.compliance import suppress as suppression
 from ...core.compliance.emails_csv import read_emails
 from ...core.compliance.journal import Journal, compliance_dir, now, run_key
-from ...core.compliance.receipt import default_path, readable, summary, write_receipt
+from ...core.compliance.receipt import default_path, in_words, readable, summary, write_receipt
 from ...core.errors import AudienceError
+from ...core.sanitize import clean
 from ...core.session import Session
 from ..background import BackgroundWork
 from ..widgets.cells import error_text, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
 from ..widgets.header import Header
+
+MAX_PROBLEMS_SAID = 3  # lines of a suppression file without an email, named on the state line
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +216,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             return
         for column in rows[0]:
             table.add_column(column.replace("_", " ").capitalize(), key=column)
-        for row in rows:
+        for row in in_words(rows):
             table.add_row(*(text("" if v is None else v) for v in row.values()))
 
     def _progress(self, p: suppression.Progress) -> None:
@@ -286,8 +289,14 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
     async def _plan(self, job: str, target: str) -> tuple[list[dict[str, Any]], Text]:
         accounts = [a.name for a in self.session.accounts]
         if job == "suppress":
-            emails = read_emails(Path(target)).emails
-            return await self._plan_suppression("suppress", emails, accounts)
+            emails = read_emails(Path(target))
+            rows, message = await self._plan_suppression("suppress", emails.emails, accounts)
+            if not emails.problems:
+                return rows, message
+            # the lines left out are said before anything is sent, as the CLI does
+            skipped = "; ".join(emails.problem_lines(MAX_PROBLEMS_SAID))
+            said = Text(f"{clean(Path(target).name)}: {emails.summary()} ({skipped}). ", "yellow")
+            return rows, said + message
         if job == "erase":
             todo = await erasure.plan(self.session, target)
             self.planned = todo if todo.held else None
