@@ -81,10 +81,8 @@ def setup_logging(debug: bool, *, console: bool) -> Path:
     """
     path = log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_log_handlers()  # main() called again in one process (tests)
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "audience_tui", False)]:
-        root.removeHandler(handler)  # main() called again in one process (tests)
-        handler.close()
     handlers: list[logging.Handler] = [
         PrivateRotatingFileHandler(
             path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
@@ -101,6 +99,14 @@ def setup_logging(debug: bool, *, console: bool) -> Path:
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     return path
+
+
+def remove_log_handlers() -> None:
+    """Take the handlers `setup_logging` added off the root logger, closing their files."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "audience_tui", False)]:
+        root.removeHandler(handler)
+        handler.close()
 
 
 def opens_app(argv: Sequence[str]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import logging
 import os
 import socket
 import subprocess
@@ -26,6 +27,7 @@ import textual.constants
 from hypothesis import settings
 from keyring.backend import KeyringBackend
 
+from audience_tui.cli import remove_log_handlers
 from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
@@ -118,6 +120,19 @@ class MemoryKeyring(KeyringBackend):
         if (service, username) not in self.entries:
             raise keyring.errors.PasswordDeleteError("not found")
         del self.entries[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found() -> Iterator[None]:
+    """`main()` points the root logger at this test's state folder (`setup_logging`), and the
+    folder goes once the test passes: a handler left there made the next test's first log line
+    a "Logging error" traceback on its stderr. The handlers go with the test; the level is
+    put back."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    remove_log_handlers()
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

@@ -22,19 +22,6 @@ from audience_tui.core.redact import register_secret
 ROOT = Path(__file__).parents[2]
 
 
-@pytest.fixture(autouse=True)
-def restore_logging() -> object:
-    """setup_logging changes the root logger; put it back for the other tests."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
 def test_python_dash_m_and_version() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "audience_tui", "--version"],

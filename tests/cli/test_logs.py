@@ -16,14 +16,6 @@ from audience_tui.core.logfile import without_emails
 from audience_tui.sandbox.people import person
 
 
-@pytest.fixture(autouse=True)
-def own_root_logger(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The handlers and level setup_logging sets are the test's only (undone after it)."""
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", list(root.handlers))
-    monkeypatch.setattr(root, "level", root.level)
-
-
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

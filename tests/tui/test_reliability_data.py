@@ -93,25 +93,16 @@ async def test_a_request_carrying_a_lone_surrogate_is_a_clear_error_not_a_crash(
 
 
 def test_the_log_holds_no_escape_sequence_of_a_server_answer() -> None:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    path = setup_logging(debug=False, console=False)  # undone after the test (conftest)
+    log = logging.getLogger("audience_tui.test")
+    log.warning("answer: %s", "\x1b]0;pwned\x07\x1b[2Jboom")
     try:
-        path = setup_logging(debug=False, console=False)
-        log = logging.getLogger("audience_tui.test")
-        log.warning("answer: %s", "\x1b]0;pwned\x07\x1b[2Jboom")
-        try:
-            raise RuntimeError("body \x1b[31mred\nsecond line")
-        except RuntimeError:
-            log.exception("a traceback")
-        for handler in root.handlers:
-            handler.flush()
-        text = path.read_text(encoding="utf-8")
-    finally:
-        for handler in root.handlers[:]:
-            if handler not in handlers:
-                root.removeHandler(handler)
-                handler.close()
-        root.setLevel(level)
+        raise RuntimeError("body \x1b[31mred\nsecond line")
+    except RuntimeError:
+        log.exception("a traceback")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = path.read_text(encoding="utf-8")
     assert "boom" in text and "second line" in text
     assert "\x1b" not in text and "\x07" not in text
 
