@@ -209,3 +209,38 @@ async def test_contact_creation_as_documented(api) -> None:
     assert_error(await api.post("/v1/contacts", json=no_site), 400, "site")
     bad = {**body, "data": {**body["data"], "attributes": {"email": "nope"}}}
     assert_error(await api.post("/v1/contacts", json=bad), 422, "Email")
+
+
+def test_no_demo_contact_is_created_updated_or_seen_after_the_moment_it_is_seeded(
+    tmp_path, monkeypatch
+) -> None:
+    """Seeded at 03:00 UTC, the demo counted back from noon: contacts updated at 11:37 "today"
+    (the member detail showed a time hours ahead of the clock)."""
+    from datetime import UTC, datetime
+
+    from audience_tui.sandbox.kajabi import data as kajabi_data
+    from audience_tui.sandbox.store import Store
+
+    early = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+
+    class EarlyMorning(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return early
+
+    monkeypatch.setattr(kajabi_data, "datetime", EarlyMorning)
+    store = Store.open(tmp_path / "kajabi.sqlite", big_lists=False)
+    kajabi_data.install(store)  # seeds the demo sites
+    conn = store.connect()
+    stamps = [
+        conn.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]
+        for table, column in [
+            ("kajabi_contacts", "created_at"),
+            ("kajabi_contacts", "updated_at"),
+            ("kajabi_contacts", "subscribed_at"),
+            ("kajabi_contacts", "unsubscribed_at"),
+            ("kajabi_customers", "last_request_at"),
+            ("kajabi_customers", "updated_at"),
+        ]
+    ]
+    assert all(stamp and stamp <= early.strftime("%Y-%m-%dT%H:%M:%SZ") for stamp in stamps), stamps

@@ -187,7 +187,9 @@ def insert_people(
 
 
 def seeding_day() -> datetime:
-    return datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    """The moment the demo's times count back from: the start of today (UTC), so the data is
+    the same all day and no contact was created, updated or seen later than now."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def seed(conn: sqlite3.Connection, store: Store) -> None:
