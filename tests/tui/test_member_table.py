@@ -12,6 +12,7 @@ from rich.style import Style
 from textual import events
 from textual.message import Message
 from textual.strip import Strip
+from textual.widgets import Label
 from tui_helpers import (
     HOSTILE_NAME,
     HOSTILE_TAIL,
@@ -222,6 +223,43 @@ async def test_a_sort_the_platform_cannot_combine_with_the_filter_can_be_cleared
         member = screen.table.current_member
         assert member is not None and member.fields.get("gender") == "woman"
         assert "sorted by" not in status(screen) and "▲" not in lines(screen.table)[0]
+
+
+async def test_rows_without_personal_data_are_read_whole_before_enter_o_and_y(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placewise's reports carry no email or name, so a filtered Placewise table holds rows
+    without them: the confirmation asked "Opt out member 2?", the detail showed no email and
+    `y` said the member had none. Each now reads the member by id first."""
+    copied: list[str] = []
+    app = Host(session)
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_members(pilot, session, "demo-placewise")
+        screen._filter(Filter((Condition("gender", "eq", "woman"),)))
+        await until(pilot, lambda: bool(screen.view.filter))
+        await settle_top(pilot)
+        row = screen.table.current_member
+        assert row is not None and not row.email  # the report's own record
+        whole = await session.member("demo-placewise", screen.audience, row.id)
+        assert whole.email and whole.name
+
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, OptOutScreen))
+        heading = str(app.screen.query_one("#heading", Label).render())
+        assert whole.email in heading and whole.name in heading, heading
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MemberDetailScreen))
+        assert app.screen.member.email == whole.email
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+
+        await pilot.press("y")
+        await until(pilot, lambda: bool(copied))
+        assert copied == [whole.email]
 
 
 @pytest.mark.parametrize(("account", "sorts"), [("demo-heyloyalty", True), ("demo-emma", False)])

@@ -35,6 +35,7 @@ from ..background import BackgroundWork
 from ..context import settings_of
 from ..demo_builds import build_of, building
 from ..status_words import cannot_show, cannot_sort, no_jump, scan_status, waiting
+from ..whole_member import act_on_whole
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
 from ..widgets.header import Header
@@ -419,9 +420,9 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         self.table.move_to(row)
 
     def action_open(self) -> None:
-        member = self._member()
-        if member is None:
-            return
+        act_on_whole(self, self._member(), self._open)
+
+    def _open(self, member: Member) -> None:
         from .member_detail import MemberDetailScreen
 
         fields = self.current.fields if self.current is not None else None
@@ -429,14 +430,13 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         self.app.push_screen(screen, self._update)
 
     def action_opt_out(self) -> None:
-        member = self._member()
-        if member is None:
-            return
+        act_on_whole(self, self._member(), self._opt_out)
+
+    def _opt_out(self, member: Member) -> None:
         from .opt_out import OptOutScreen
 
-        self.app.push_screen(
-            OptOutScreen(self.session, self.account_name, self.audience, [member])
-        )  # its outcome reaches the rows as a confirmed write, as one made anywhere else does
+        screen = OptOutScreen(self.session, self.account_name, self.audience, [member])
+        self.app.push_screen(screen)  # its outcome reaches the rows as any confirmed write does
 
     def on_write_confirmed(self, message: WriteConfirmed) -> None:
         """A confirmed write, made here or on any other screen: its members' rows as now; an
@@ -455,9 +455,9 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
             self.table.refresh()
 
     def action_copy_email(self) -> None:
-        member = self._member()
-        if member is None:
-            return
+        act_on_whole(self, self._member(), self._copy_email)
+
+    def _copy_email(self, member: Member) -> None:
         if not member.email:
             self.notify("This member has no email address.", severity="warning")
             return
