@@ -26,6 +26,7 @@ from ..core.compliance.receipt import (
     write_receipt,
 )
 from ..core.errors import ValidationError
+from ..core.export import open_private
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
 from .context import Context
@@ -362,7 +363,7 @@ async def run_subject_access(args: argparse.Namespace, ctx: Context) -> int:
     if args.output is None:
         ctx.out.write(text + "\n")
     else:
-        with args.output.open("x", encoding="utf-8") as handle:  # never replaces a file
+        with open_private(args.output, exclusive=True) as handle:  # never replaces a file
             handle.write(text + "\n")
         print(f"{len(report.held)} record(s) written to {args.output}", file=ctx.err)
     return 0

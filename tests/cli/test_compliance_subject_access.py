@@ -47,6 +47,7 @@ def test_html_and_markdown_to_a_file_never_overwrite(
     code, _, err = run(capsys, "subject-access", email, "--format", "html", "--output", str(target))
     assert code == 0, err
     assert target.read_text().startswith("<!doctype html>") and email in target.read_text()
+    assert target.stat().st_mode & 0o777 == 0o600  # one person's data: theirs and the user's
     with pytest.raises(SystemExit) as refused:  # refused when the command line is read
         run(capsys, "subject-access", email, "--format", "md", "--output", str(target))
     assert refused.value.code == 2 and "exists" in capsys.readouterr().err

@@ -97,6 +97,20 @@ async def test_csv_has_every_member_once_with_formulas_neutralised(
     assert not (tmp_path / "vip.csv.part").exists()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+async def test_an_export_is_readable_by_the_user_only(
+    provider_for, tmp_path: Path, fmt: str
+) -> None:
+    """Every member's email and name: 0600 like the audit file and the logs (it was 0644)."""
+    provider = provider_for("heyloyalty")
+    audience = await vip(provider)
+    path = tmp_path / f"vip.{fmt}"
+    path.write_text("an older file, world-readable")
+    path.chmod(0o644)
+    await export(provider, audience, path, fmt)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 async def test_jsonl_has_every_member_once(provider_for, tmp_path: Path) -> None:
     provider = provider_for("heyloyalty")
     audience = await vip(provider)

@@ -252,6 +252,11 @@ async def test_subject_access_shows_where_imports_are_known(app_session: Session
         assert imports["demo-heyloyalty"] == "none"  # its `imported` flag says no
         assert imports["demo-kajabi"] == "not reported by Kajabi"
 
+        await pilot.press("r")  # the report saved: one person's data, readable by the user only
+        await settle(pilot)
+        saved = [Path(str(table.get_cell_at((row, 0)))) for row in range(table.row_count)]
+        assert len(saved) == 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in saved), saved
+
 
 async def test_every_jobs_field_says_what_it_wants_whole_at_80_columns(
     app_session: Session,

@@ -29,6 +29,7 @@ from ...core.compliance.emails_csv import read_emails
 from ...core.compliance.journal import Journal, compliance_dir, now, run_key
 from ...core.compliance.receipt import default_path, in_words, readable, summary, write_receipt
 from ...core.errors import AudienceError
+from ...core.export import open_private
 from ...core.sanitize import clean
 from ...core.session import Session
 from ..background import BackgroundWork
@@ -373,7 +374,8 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             folder = compliance_dir() / "reports"
             folder.mkdir(parents=True, exist_ok=True)
             for fmt in ("json", "html"):
-                (folder / f"access-{stamp}.{fmt}").write_text(subject_access.render(report, fmt))
+                with open_private(folder / f"access-{stamp}.{fmt}") as file:
+                    file.write(subject_access.render(report, fmt))
             rows = [{"saved": str(folder / f"access-{stamp}.{fmt}")} for fmt in ("json", "html")]
             return rows, str(folder / f"access-{stamp}.html")
         kind, todo, journal = self.planned
