@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
-from tui_helpers import SIZE, rows, screen_text, settle
+from tui_helpers import SIZE, notifications, rows, settle
 
 from audience_tui.bootstrap import DEMO_HINT
 from audience_tui.core.accounts import AccountStore
@@ -118,8 +118,12 @@ async def test_demo_accounts_cannot_be_removed(sandbox: Sandbox) -> None:
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
-        assert "Demo accounts are built in and cannot be removed." in screen_text(app)
+        assert "Demo accounts are built in and cannot be removed." in notifications(app)
         assert len(rows(app.screen.query_one(DataTable))) == len(session.accounts)
+        await pilot.press("a", "escape")  # a dialog opened and closed: the refusal is not left
+        await settle(pilot)
+        detail = str(app.screen.query_one("#detail").render())
+        assert "cannot be removed" not in detail and detail.startswith("enter: lists of")
     await session.aclose()
 
 

@@ -202,9 +202,9 @@ class AccountsScreen(BackgroundWork, Screen[None]):
             return
         account = self.session.account(name)
         if account.demo:
-            refusal = "Demo accounts are built in and cannot be removed."
-            self.query_one("#detail", Label).update(Text(refusal, style="yellow"))
-            self.notify(refusal, severity="warning")
+            # said as a notice, which goes by itself: on the line under the table it stayed
+            # after dialogs came and went, in place of the account's own description
+            self.notify("Demo accounts are built in and cannot be removed.", severity="warning")
             return
         question = Text("Remove the account ").append_text(text(name, "bold"))
         question.append(f" ({platform_title(account.platform)}) and its stored secrets?")
