@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,12 +119,22 @@ def decode(raw: bytes) -> tuple[str, tuple[str, ...]]:
     return "".join(texts), (note,)
 
 
+def _bare(name: str) -> str:
+    """A name without case, spaces, `_`, `-` or `.`: `first_name` and `First Name` are alike."""
+    return re.sub(r"[\s_.-]+", "", name.casefold())
+
+
 def guess_mapping(header: Sequence[str], fields: Sequence[FieldSpec]) -> dict[str, str]:
-    """Columns matched to fields by name or label, case-insensitively; email synonyms included."""
+    """Columns matched to fields by name or label, case-insensitively; email synonyms included.
+    A column matching none is matched once more without spaces and punctuation (a file's
+    `first_name` for Heyloyalty's `firstname`), onto a field no other column has taken."""
     by_key: dict[str, str] = {}
+    bare: dict[str, str] = {}
     for spec in fields:
         by_key.setdefault(spec.label.casefold(), spec.name)
         by_key[spec.name.casefold()] = spec.name
+        bare.setdefault(_bare(spec.label), spec.name)
+        bare[_bare(spec.name)] = spec.name
     email_field = next((s.name for s in fields if s.name.casefold() in EMAIL_FIELDS), "email")
     mapping = {}
     for column in header:
@@ -132,6 +143,10 @@ def guess_mapping(header: Sequence[str], fields: Sequence[FieldSpec]) -> dict[st
             mapping[column] = by_key[key]
         elif key in EMAIL_FIELDS:
             mapping[column] = email_field
+    for column in header:
+        field = bare.get(_bare(column))
+        if column not in mapping and field is not None and field not in mapping.values():
+            mapping[column] = field
     return mapping
 
 

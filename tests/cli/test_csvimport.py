@@ -81,6 +81,17 @@ def test_guess_mapping_by_name_label_and_synonym() -> None:
     assert guess_mapping(["mail", "Birthday"], FIELDS) == {"mail": "email", "Birthday": "birthdate"}
 
 
+def test_guess_mapping_sees_first_name_as_firstname_once() -> None:
+    """A file's `first_name` was left unmapped for Heyloyalty's `firstname` (and `First name`),
+    so the import dropped the names unless the user noticed; a field is still filled once."""
+    assert guess_mapping(["email", "first_name", "Points "], FIELDS) == {
+        "email": "email",
+        "first_name": "firstname",
+        "Points ": "points",
+    }
+    assert guess_mapping(["firstname", "first-name"], FIELDS) == {"firstname": "firstname"}
+
+
 @given(st.text(max_size=200))
 def test_any_text_is_read_or_refused_clearly(text: str) -> None:
     try:
