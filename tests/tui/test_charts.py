@@ -367,6 +367,19 @@ async def test_placewise_reports_over_time(session: Session) -> None:
         assert screen.query_one("#fields", OptionList).has_focus
 
 
+async def test_at_80x24_the_period_list_scrolls_into_view(session: Session) -> None:
+    """The report, interval and period lists are taller than 24 rows: Period was cut off below
+    the screen, reachable by tab but never seen. The options scroll to the focused list."""
+    app = ChartsApp(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_charts(pilot, "demo-placewise", "City Lade")
+        await pilot.press("t")
+        await settle(pilot)
+        app.screen.query_one("#periods", OptionList).focus()
+        await until(pilot, lambda: "10 years" in screen_text(app))  # scrolled on a later frame
+        assert "30 days" in screen_text(app)
+
+
 # --- from the lists ----------------------------------------------------------------------------
 async def test_c_and_i_on_the_lists(session: Session) -> None:
     app = AudienceApp(session)

@@ -137,7 +137,7 @@ class ChartsScreen(BackgroundWork, Screen[None]):
                         yield BarChart(id="bars")
             if self.provider.capabilities.timeseries:
                 with TabPane("Over time", id="time"), Horizontal(classes="pane"):
-                    with Vertical(id="time-options"):
+                    with VerticalScroll(id="time-options"):  # at 80x24 Period is below
                         yield from self._time_options()
                     with Vertical(classes="pane"):
                         yield Label(id="time-status")
