@@ -245,7 +245,7 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
     )
 
     row = MemberRows(args.account, audience.name, fmt=args.format, fields=view.fields, raw=args.raw)
-    left = args.limit
+    left, no_email = args.limit, 0
     if left != 0:
         # One round of the platform's concurrency in flight, not two: each page of members
         # parsed and waiting is memory, and the rows are written out as they come anyway. The
@@ -257,8 +257,16 @@ async def run_members(args: argparse.Namespace, ctx: Context) -> int:
                 if left is not None:
                     chosen, left = chosen[:left], left - min(left, len(chosen))
                 writer.write([row(m) for m in chosen])
+                no_email += sum(1 for m in chosen if not m.email)
                 if left == 0:
                     break
+    if no_email:  # e.g. a filtered Placewise view: its Reporting API holds no personal data
+        print(
+            f"note: {no_email:,} of the members written have no email: the platform's answer "
+            "for this view held none (the README's 'What each platform can do' says where a "
+            "platform leaves personal data out)",
+            file=ctx.err,
+        )
     if writer.close() == 0 and args.limit != 0:
         print(NO_MEMBERS, file=ctx.err)
     return 0

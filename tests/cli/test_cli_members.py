@@ -251,3 +251,20 @@ def test_a_status_field_takes_every_spelling_of_its_options(
     )  # fmt: skip
     assert code == 0, err
     assert [row["value"] for row in jsonl(out)] == ["Opt-out"]
+
+
+def test_members_without_an_email_are_counted_in_a_note(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A filtered Placewise view comes from its Reporting API, which holds no personal data:
+    the rows were written with empty emails and names, and nothing said so."""
+    code, out, err = run(
+        capsys, "members", "demo-placewise", "infinity-mall", "--filter", "gender eq woman",
+        "--format", "csv",
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows and not any(r["email"] for r in rows)
+    assert f"note: {len(rows):,} of the members written have no email" in err
+    code, out, err = run(capsys, "members", "demo-placewise", "infinity-mall", "--format", "csv")
+    assert code == 0 and all(r["email"] for r in csv.DictReader(io.StringIO(out)))
+    assert "have no email" not in err
