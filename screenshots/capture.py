@@ -62,7 +62,12 @@ Shoot = Callable[[Pilot[None], AudienceApp, Path], Awaitable[None]]
 
 
 def demo_root(folder: Path) -> Root:
-    """The demo, as the app opens it, over a throwaway sandbox with the small demo lists."""
+    """The demo, as the app opens it, over a throwaway sandbox with the small demo lists, and
+    with config, state and data folders of its own: the user's settings, import journal and
+    audit file are neither read nor written (the import monitor's picture once listed every
+    import that earlier captures had started)."""
+    for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        os.environ[var] = str(folder / var.lower())
     return open_root(demo=True, store=Store.open(folder / "sandbox.sqlite", big_lists=False))
 
 
