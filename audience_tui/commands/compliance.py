@@ -26,7 +26,7 @@ from ..core.compliance.receipt import (
     write_receipt,
 )
 from ..core.errors import ValidationError
-from ..core.export import open_private
+from ..core.private_files import open_private
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
 from .context import Context

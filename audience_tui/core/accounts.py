@@ -25,8 +25,9 @@ import tomli_w
 from .errors import ConfigError, NotFoundError, ValidationError
 from .models import Account, CredentialSpec
 from .platforms import NAMES, adapter_class
+from .private_files import write_private
 from .redact import register_secret
-from .secret_store import SecretStore, env_var, write_private
+from .secret_store import SecretStore, env_var
 
 log = logging.getLogger(__name__)
 

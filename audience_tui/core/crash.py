@@ -25,9 +25,9 @@ import platformdirs
 
 from .errors import AudienceError, ConfigError
 from .logfile import without_emails
+from .private_files import write_private
 from .redact import redact
 from .sanitize import clean
-from .secret_store import write_private
 
 log = logging.getLogger(__name__)
 

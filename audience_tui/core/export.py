@@ -13,16 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Literal, TextIO
+from typing import IO, Any, Literal
 
 from .columns import Column
 from .models import Member
 from .paging import PageFetcher, Paging, iter_pages
+from .private_files import open_private
 from .sanitize import clean, clean_texts, json_text
 
 ExportFormat = Literal["csv", "jsonl"]
@@ -138,19 +138,6 @@ class _Writer:
         for row in rows:
             values = {key: json_value(row.get(key)) for key in keys}
             self.file.write(json_text(values) + "\n")  # keys are field names: platform data
-
-
-PRIVATE_FILE = 0o600
-
-
-def open_private(path: Path, *, exclusive: bool = False) -> TextIO:
-    """`path` opened to write text that only the user can read, from its first byte: exports and
-    reports hold members' personal data, as the audit file, receipts and logs (all 0600) do.
-    `exclusive`: refuse a file that exists (FileExistsError) rather than replace it."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
-    fd = os.open(path, flags, PRIVATE_FILE)
-    os.fchmod(fd, PRIVATE_FILE)  # a leftover file of the same name may have had another mode
-    return os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
 async def export_view(

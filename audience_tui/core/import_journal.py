@@ -19,7 +19,7 @@ import platformdirs
 
 from .csvimport import RejectedRow
 from .models import Audience, ImportJob, ImportRowError, ImportState
-from .secret_store import write_private
+from .private_files import write_private
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,9 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
 
-PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+from .private_files import PRIVATE_FILE
+
+PRIVATE_DIR = 0o700
 EMAIL_MASK = "<email>"
 _AT = re.compile(r"@|%40")  # an address as text or URL-encoded, in a sentence, a path or a query
 _DOMAIN = re.compile(r"[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}")

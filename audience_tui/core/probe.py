@@ -19,8 +19,8 @@ import platformdirs
 
 from .errors import AudienceError
 from .models import VERDICTS, Check, Verdict
+from .private_files import write_private
 from .redact import redact
-from .secret_store import write_private
 from .session import Session
 
 

@@ -17,7 +17,7 @@ import tomli_w
 
 from .errors import ConfigError, NotFoundError, ValidationError
 from .models import OPERATORS, Condition, Filter
-from .secret_store import write_private
+from .private_files import write_private
 
 FILTERS_FILE = "filters.toml"
 

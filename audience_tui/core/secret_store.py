@@ -7,7 +7,7 @@ saving fails with one sentence naming the two explicit ways out. No secret value
 message or a log line of this module.
 
 `keyring` is imported on first use: it loads its backends (tens of ms), and the demo, the crash
-report and the saved filters (which use `write_private`) never need it.
+report and the saved filters never need it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import tomli_w
 
 from .errors import ConfigError
+from .private_files import write_private
 from .redact import register_secret
 
 if TYPE_CHECKING:
@@ -35,25 +36,11 @@ log = logging.getLogger(__name__)
 SERVICE = "audience-tui"
 ENV_PREFIX = "AUDIENCE_TUI_SECRETS_"
 SECRETS_FILE = "secrets.toml"
-PRIVATE = 0o600
 
 
 def env_var(name: str) -> str:
     """The environment variable that may hold the secrets of account `name`, as a JSON object."""
     return ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-
-
-def write_private(path: Path, text: str) -> None:
-    """Replace `path` atomically with `text` in a file only the user can read, from the start."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), PRIVATE)  # an older leftover file may have had another mode
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _checked(value: Any, where: str) -> dict[str, str]:

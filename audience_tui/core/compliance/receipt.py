@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import Any
 
 from ..export import csv_cell
 from ..models import Member
+from ..private_files import write_private
 from ..redact import redact
 from .journal import compliance_dir, now
 from .lists import ListNames
@@ -130,23 +130,12 @@ def write_receipt(
     text = io.StringIO()
     for line in [*lines, summary_line]:
         text.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
-    _replace(path, redact(text.getvalue()))
+    write_private(path, redact(text.getvalue()))
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
     writer.writerow(columns)
     for line in lines:
         writer.writerow(csv_cell(line.get(column)) for column in columns)
     twin = csv_twin(path)
-    _replace(twin, redact(table.getvalue()))
+    write_private(twin, redact(table.getvalue()))
     return path, twin
-
-
-def _replace(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

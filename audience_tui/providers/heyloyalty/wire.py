@@ -253,8 +253,8 @@ def parse_member(
     fields = _detail_fields(doc.get("fields"))
     if fields is None:
         fields = {str(k): field_value(v) for k, v in doc.items() if k not in SYSTEM_KEYS}
-    kept = doc if keep_raw else _PARTIAL
-    return _member(doc.get("id"), doc.get("status"), fields, label, audience_id, view, doc, kept)
+    state = doc.get("status")
+    return _member(doc.get("id"), state, fields, label, audience_id, view, doc, keep_raw=keep_raw)
 
 
 def _detail_fields(detail: Any, only: Iterable[str] | None = None) -> dict[str, Any] | None:
@@ -278,9 +278,10 @@ def _member(
     audience_id: str,
     view: MemberStatus,
     raw: Mapping[str, Any],
-    kept: Mapping[str, Any] | None = None,
+    *,
+    keep_raw: bool = True,
 ) -> Member:
-    """The member; its dates read from `raw`, which it keeps unless given another `kept`."""
+    """The member; its dates read from `raw`, which it keeps as `Member.raw` if `keep_raw`."""
     if not isinstance(member_id, str | int):
         raise InvalidResponseError.unexpected(
             "a member without an id", platform=PLATFORM, request=label
@@ -300,7 +301,7 @@ def _member(
         created_at=parse_timestamp(raw.get("created_at")) if raw else None,
         updated_at=parse_timestamp(raw.get("updated_at")) if raw else None,
         fields=fields,
-        raw=raw if kept is None else kept,
+        raw=raw if keep_raw else _PARTIAL,
     )
 
 

@@ -29,7 +29,7 @@ from ...core.compliance.emails_csv import read_emails
 from ...core.compliance.journal import Journal, compliance_dir, now, run_key
 from ...core.compliance.receipt import default_path, in_words, readable, summary, write_receipt
 from ...core.errors import AudienceError
-from ...core.export import open_private
+from ...core.private_files import open_private
 from ...core.sanitize import clean
 from ...core.session import Session
 from ..background import BackgroundWork
