@@ -24,6 +24,7 @@ import httpx
 import keyring
 import pytest
 import textual.constants
+from frames import paint_only_when_looked_at
 from hypothesis import settings
 from keyring.backend import KeyringBackend
 
@@ -133,6 +134,12 @@ def logging_left_as_found() -> Iterator[None]:
     yield
     remove_log_handlers()
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def frames_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A headless app renders the frames a test looks at, not every frame (frames.py)."""
+    paint_only_when_looked_at(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
