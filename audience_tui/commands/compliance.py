@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..core.compliance import drift, subject_access
+from ..core.compliance import Search, drift, subject_access
 from ..core.compliance import erase as erasure
 from ..core.compliance import suppress as suppression
 from ..core.compliance.emails_csv import EmailList, read_emails
@@ -25,7 +25,7 @@ from ..core.compliance.receipt import (
     summary,
     write_receipt,
 )
-from ..core.errors import ValidationError
+from ..core.errors import NotFoundError, ValidationError
 from ..core.private_files import open_private
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
@@ -209,7 +209,8 @@ async def suppress_emails(
     )
     if args.dry_run:
         print("dry run: nothing sent", file=ctx.out)
-        return 0
+        # as `optout --dry-run`: a lookup that failed leaves the answer incomplete (4)
+        return EXIT_FAILED if any(ln["action"] == "failed" for ln in todo.lines) else 0
     if todo.nothing_to_send:
         reason = (
             f"every email of this {'file' if kind == 'suppress' else 'request'} was handled "
@@ -313,7 +314,7 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
     show_erase_plan(todo, ctx.out, ctx.err)
     if args.dry_run:
         print("dry run: nothing erased", file=ctx.out)
-        return 0
+        return searched_code(todo, ctx.err)
     if todo.held and not confirm_erase(ctx, todo.email, args.yes):
         print("cancelled: nothing erased", file=ctx.out)
         return 1
@@ -334,7 +335,22 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
         elif row["action"] == "failed":
             print(f"{where}: NOT erased: {clean(row['proof'])}", file=ctx.err)
     file_erase_receipt(ctx, args.receipt, lines, todo.request, details)
-    return EXIT_FAILED if any(ln["action"] == "failed" for ln in lines) else 0
+    if any(ln["action"] == "failed" for ln in lines):
+        return EXIT_FAILED
+    return searched_code(todo, ctx.err)
+
+
+def searched_code(search: Search[Any], err: TextIO) -> int:
+    """The exit code of a search of one person, as `lookup` and `optout` give it: 4 when an
+    account could not be searched (the person may be there), 5 (not found, said on `err`)
+    when every account answered and none holds them, else 0. The receipt or report is written
+    first either way: "nothing held" is an answer worth keeping."""
+    if search.errors:
+        return EXIT_FAILED
+    if not search.held:
+        print(f"{clean(search.email)} was not found in any account searched", file=err)
+        return NotFoundError.exit_code
+    return 0
 
 
 def file_erase_receipt(
@@ -366,7 +382,7 @@ async def run_subject_access(args: argparse.Namespace, ctx: Context) -> int:
         with open_private(args.output, exclusive=True) as handle:  # never replaces a file
             handle.write(text + "\n")
         print(f"{len(report.held)} record(s) written to {args.output}", file=ctx.err)
-    return 0
+    return searched_code(report, ctx.err)
 
 
 async def run_drift(args: argparse.Namespace, ctx: Context) -> int:
