@@ -37,11 +37,12 @@ TransportFor = Callable[[Account], "httpx.AsyncBaseTransport | None"]
 
 
 def check_email(email: str) -> str:
-    """The email trimmed, or ValidationError saying why it cannot be one."""
+    """The email as every lookup searches and shows it: trimmed and in lower case (every
+    platform matches an email whatever its case), or ValidationError saying why it is not one."""
     email = email.strip()
     if not EMAIL.match(email):
         raise ValidationError(f"{email!r} is not an email address")
-    return email
+    return email.lower()
 
 
 def unexpected(exc: Exception, account: Account) -> AudienceError:

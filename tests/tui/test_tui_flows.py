@@ -128,6 +128,18 @@ async def test_lookup_across_accounts_lists_every_membership(session: Session) -
         assert email in screen_text(app)
 
 
+async def test_lookup_results_show_the_email_as_searched(session: Session) -> None:
+    """Typed with spaces around and in capitals, the email is searched trimmed and in lower
+    case, and the results' title and heading show that form, not what was typed."""
+    email = await email_on_platforms(session)
+    async with running(session) as (app, pilot):
+        await look_up(pilot, f"  {email.upper()} ")
+        assert isinstance(app.screen, LookupResultsScreen)
+        assert app.screen.sub_title == email
+        assert screen_text(app).count(email.upper()) == 0
+        assert f"{email}: on " in screen_text(app)
+
+
 async def confirm_opt_out(pilot: Pilot[None]) -> OptOutScreen:
     screen = pilot.app.screen
     assert isinstance(screen, OptOutScreen)
