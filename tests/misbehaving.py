@@ -4,8 +4,9 @@
 when told, answers the way a broken or hostile platform does: totals of 10^12, the same page and
 cursor for every page asked, JSON nested a million deep, redirects, 401/403 on any request (the
 first, or a later one), garbage bytes, error bodies with terminal escapes (a 422, which no client
-retries). It counts what it receives and refuses everything past `cap` requests, so a client that
-never stops fails its test quickly instead of hanging it.
+retries), or "busy" (429 with Retry-After, `times` requests in a row, then answers). It counts
+what it receives and refuses everything past `cap` requests, so a client that never stops fails
+its test quickly instead of hanging it.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Fault:
 
     kind: str = "none"
     after: int = 0  # matching requests answered normally first
+    times: int | None = None  # matching requests misanswered then (None: every one after)
     matches: Callable[[str, str], bool] = lambda method, path: "token" not in path
     seen: int = 0
 
@@ -96,6 +98,7 @@ class Misbehaving:
         if active:
             fault.seen += 1
             active = fault.seen > fault.after
+            active &= fault.times is None or fault.seen <= fault.after + fault.times
         if not active:
             await self.inner(scope, receive, send)
             return
@@ -113,6 +116,7 @@ class Misbehaving:
             "403": (403, error, {}),
             "garbage": (200, GARBAGE, {}),
             "escape_422": (422, f"{ESCAPES}refused".encode(), {"content-type": "text/plain"}),
+            "busy": (429, b'{"error": "too many requests"}', {"retry-after": "1"}),
         }[kind]
 
     async def _rewrite(self, scope: Scope, receive: Receive, send: Send, kind: str) -> None:

@@ -3,6 +3,9 @@
 - connect/read timeouts on every request;
 - 429 retried after `Retry-After` (the platform did not act on it, so writes are safe to resend);
 - 5xx, timeouts and dropped connections retried with backoff for reads only, never for writes;
+- within an action's deadline (core.deadlines) reads go on retrying past `attempts` (to
+  `attempts_by_deadline`) while the deadline leaves room for the wait, and no request waits for
+  a retry past it: it fails at once with its own error instead;
 - an optional cost limiter (Placewise's token bucket) consulted before each request;
 - every failure mapped to a typed error from core.errors whose message names the platform and the
   request (method and path only: query strings may carry emails, headers carry secrets).
@@ -26,6 +29,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from .deadlines import action_deadline
 from .errors import (
     AudienceError,
     AuthError,
@@ -54,6 +58,11 @@ class RetryPolicy:
     backoff_base: float = 0.25
     backoff_max: float = 8.0
     max_retry_after: float = 60.0  # a longer Retry-After is reported to the user instead
+    # Within an action's deadline a read is tried up to this many times while the deadline
+    # leaves room for the wait, its backoff growing to `backoff_max_by_deadline` at most, so a
+    # 10 s deadline holds several more tries rather than one long wait.
+    attempts_by_deadline: int = 12
+    backoff_max_by_deadline: float = 2.0
 
 
 class CostLimiter:
@@ -189,6 +198,7 @@ class ApiClient:
         error_detail: ErrorDetail = default_error_detail,
         classify: Classifier | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         concurrency: int | None = None,
     ) -> None:
         self.platform = platform
@@ -197,6 +207,7 @@ class ApiClient:
         self._error_detail = error_detail
         self._classify = classify
         self._sleep = sleep
+        self._clock = clock  # what action deadlines (time.monotonic() instants) are read by
         self._deadline = timeouts.connect + timeouts.read
         # At most `concurrency` requests of the account on the wire at once, whoever sends them
         # (a scan, the table, an export): what the platform tolerates. Only the round trip holds
@@ -274,8 +285,7 @@ class ApiClient:
                 error: AudienceError = NetworkError(
                     f"timed out ({type(exc).__name__})", platform=self.platform, request=label
                 )
-                if is_read and attempt < self.retry.attempts:
-                    await self._backoff(attempt, label, error)
+                if is_read and await self._retried(attempt, label, error):
                     continue
                 raise error from None
             except httpx.TransportError as exc:
@@ -284,8 +294,7 @@ class ApiClient:
                     platform=self.platform,
                     request=label,
                 )
-                if is_read and attempt < self.retry.attempts:
-                    await self._backoff(attempt, label, error)
+                if is_read and await self._retried(attempt, label, error):
                     continue
                 raise error from None
             if self._places is not None:
@@ -301,17 +310,21 @@ class ApiClient:
                 log.debug("%s %s -> %s", self.platform, label, response.status_code)
                 return response
             error = self._error_for(response, label)
-            if isinstance(error, RateLimitedError) and attempt < self.retry.attempts:
+            if isinstance(error, RateLimitedError) and error.retry_after is not None:
+                # Retry-After is honoured: nothing is resent sooner than asked, and a read
+                # retried past the policy's attempts (by a deadline) also waits its backoff
                 wait = error.retry_after
-                if wait is None:
-                    wait = self._backoff_delay(attempt)
-                if wait <= self.retry.max_retry_after:
+                if attempt >= self.retry.attempts:
+                    wait = max(wait, self._backoff_delay(attempt))
+                if wait <= self.retry.max_retry_after and self._may_retry(attempt, wait, is_read):
                     log.info("%s %s: rate limited, retrying in %.2fs", self.platform, label, wait)
                     await self._sleep(wait)
                     continue
-            if isinstance(error, ServerError) and is_read and attempt < self.retry.attempts:
-                await self._backoff(attempt, label, error)
-                continue
+            elif isinstance(error, RateLimitedError | ServerError):
+                # a 429 was not acted on, so a write may be resent; a write's 5xx may have been
+                resend = is_read or isinstance(error, RateLimitedError)
+                if resend and await self._retried(attempt, label, error, is_read):
+                    continue
             raise error
 
     def _place(self) -> contextlib.AbstractAsyncContextManager[object]:
@@ -387,10 +400,31 @@ class ApiClient:
         return ValidationError(text, **kw)
 
     def _backoff_delay(self, attempt: int) -> float:
-        delay = min(self.retry.backoff_max, self.retry.backoff_base * 2.0 ** (attempt - 1))
+        """Exponential, with jitter; within a deadline it grows to `backoff_max_by_deadline`."""
+        ceiling = self.retry.backoff_max
+        if action_deadline() is not None:
+            ceiling = min(ceiling, self.retry.backoff_max_by_deadline)
+        delay = min(ceiling, self.retry.backoff_base * 2.0 ** (attempt - 1))
         return delay * (0.5 + random.random() / 2)
 
-    async def _backoff(self, attempt: int, label: str, error: AudienceError) -> None:
+    def _may_retry(self, attempt: int, wait: float, read: bool) -> bool:
+        """Whether to try again after waiting `wait` s: within the policy's attempts, or, for a
+        read (safe to repeat) within an action's deadline, `attempts_by_deadline`; never when
+        the wait would end past that deadline (the error is better said now than the deadline's)."""
+        until = action_deadline()
+        if until is None:
+            return attempt < self.retry.attempts
+        if self._clock() + wait >= until:
+            return False
+        return attempt < (self.retry.attempts_by_deadline if read else self.retry.attempts)
+
+    async def _retried(
+        self, attempt: int, label: str, error: AudienceError, read: bool = True
+    ) -> bool:
+        """Wait the backoff of `attempt` and say True, or say False (no retry: see _may_retry)."""
         delay = self._backoff_delay(attempt)
+        if not self._may_retry(attempt, delay, read):
+            return False
         log.info("%s %s: %s; retry %d in %.2fs", self.platform, label, error.detail, attempt, delay)
         await self._sleep(delay)
+        return True

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from misbehaving import Misbehaving, serving
 
+from audience_tui.bootstrap import Sleep
 from audience_tui.cli import main
 from audience_tui.core import aggregate, scan
 from audience_tui.core.accounts import AccountStore
@@ -64,8 +65,8 @@ def cli(server: Misbehaving, capsys: pytest.CaptureFixture[str]):
         store.add(replace(account, name=account.platform, demo=False), secrets)
     server.set("none")
 
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
+    def run(*argv: str, sleep: Sleep | None = None) -> tuple[int, str, str]:
+        code = main(list(argv), sleep=sleep)
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 
@@ -189,3 +190,40 @@ def test_lone_surrogates_in_names_never_stop_a_list_printing(
     assert code == 0, err
     out.encode("utf-8")  # what a UTF-8 terminal or file receives: no lone surrogate
     assert len(out.splitlines()) > 10
+
+
+def emma_lookup(method: str, path: str) -> bool:
+    return path.startswith("/emma/") and "/members/email/" in path
+
+
+def test_a_lookup_keeps_retrying_a_busy_platform_within_its_deadline(
+    server: Misbehaving, cli
+) -> None:
+    """Emma's lookup answered 429 (Retry-After: 1) six times in a row, more than Emma's retry
+    policy tries: a lookup is a read with a 10 s deadline, so it goes on retrying (each wait
+    the Retry-After asked) and finds the person, where it used to say "could not be searched"."""
+    waits: list[float] = []
+
+    async def waited(seconds: float) -> None:
+        waits.append(seconds)  # recorded, not slept
+
+    server.set("busy", times=6, matches=emma_lookup)
+    code, out, err = cli("lookup", EMAIL, "--account", "emma", "--format", "csv", sleep=waited)
+    assert code == 0, err
+    assert EMAIL in out and "could not be searched" not in err
+    assert sum(1 for r in server.requests if "/members/email/" in r) == 7
+    assert len(waits) >= 6 and min(waits) >= 1.0 and sum(waits) < 10
+
+
+def test_a_lookup_that_stays_busy_ends_with_the_platforms_answer(server: Misbehaving, cli) -> None:
+    """A platform busy for good: the retries stop (a bounded number of tries, no wait past the
+    deadline) and the account is named as not searched, with the 429 as the reason (exit 4)."""
+
+    async def waited(seconds: float) -> None:
+        pass
+
+    server.set("busy", matches=emma_lookup)
+    code, _, err = cli("lookup", EMAIL, "--account", "emma", sleep=waited)
+    assert code == 4, err
+    assert "emma: could not be searched" in err and "HTTP 429" in err
+    assert sum(1 for r in server.requests if "/members/email/" in r) == 12
