@@ -14,7 +14,7 @@ from contextlib import aclosing
 from typing import Any
 
 from ..core import deadlines
-from ..core.aggregate import aggregate
+from ..core.aggregate import aggregate, shares
 from ..core.columns import columns_for
 from ..core.counts import WITHIN, list_counts
 from ..core.deadlines import within
@@ -351,10 +351,10 @@ async def run_aggregate(args: argparse.Namespace, ctx: Context) -> int:
     audience = await ctx.session.audience(args.account, args.list)
     view = await prepare(provider, audience, Query(filter_of(args.filter, args.any)))
     result = await aggregate(view, args.field)
-    total = sum(b.count for b in result.buckets) or 1
+    percents = shares([b.count for b in result.buckets])  # adding up to exactly 100
     rows = [
-        {"value": b.label, "members": b.count, "percent": round(100 * b.count / total, 1)}
-        for b in result.buckets
+        {"value": b.label, "members": b.count, "percent": percent}
+        for b, percent in zip(result.buckets, percents, strict=True)
     ]
     emit(
         rows,

@@ -9,7 +9,7 @@ grow while the scan runs and a cancelled scan still shows what it counted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from .errors import UnsupportedError, ValidationError
@@ -125,3 +125,25 @@ async def aggregate(
                 on_update(result)
             return result
     return await scan(view, spec, on_update, max_values)
+
+
+def shares(counts: Sequence[int], whole: int | None = None, decimals: int = 1) -> list[float]:
+    """Each count's share of `whole` (by default their sum) in percent, to `decimals` places.
+
+    When the counts split the whole (their sum is it), the shares are rounded by largest
+    remainder, so the ones shown add up to exactly 100 rather than 99.9 or 100.1; when they do
+    not (a member counted under several values, or the counts of a partial scan), each share is
+    rounded alone, as their sum means nothing."""
+    total = sum(counts) if whole is None else whole
+    if total <= 0:
+        return [0.0 for _ in counts]
+    scale = 100 * 10**decimals  # the units shown: tenths of a percent for one decimal
+    if sum(counts) != total:
+        return [round(count * scale / total) / 10**decimals for count in counts]
+    units = [count * scale // total for count in counts]
+    # the units left over go to the largest remainders (ties: the larger count, then the first)
+    left = scale - sum(units)
+    order = sorted(range(len(counts)), key=lambda i: (-(counts[i] * scale % total), -counts[i], i))
+    for i in order[:left]:
+        units[i] += 1
+    return [unit / 10**decimals for unit in units]

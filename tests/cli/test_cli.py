@@ -13,6 +13,7 @@ import pytest
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.counts import list_counts
+from audience_tui.core.models import Aggregate, Bucket
 from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 
@@ -142,6 +143,25 @@ def test_aggregate_prints_counts(sandbox: Sandbox, capsys: pytest.CaptureFixture
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0, err
     assert sum(row["members"] for row in rows) > 0
+
+
+def test_aggregate_percentages_add_up_to_exactly_100(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three values of one member each: 33.4, 33.3 and 33.3 percent, not 99.9 in all."""
+    from audience_tui.commands import browse
+
+    async def thirds(view: object, field: str) -> Aggregate:
+        return Aggregate(field, [Bucket("a", 1), Bucket("b", 1), Bucket("c", 1)], total=3)
+
+    monkeypatch.setattr(browse, "aggregate", thirds)
+    _, out, _ = run(capsys, "lists", "demo-ownpage", "--format", "jsonl")
+    first = json.loads(out.splitlines()[0])
+    code, out, err = run(
+        capsys, "aggregate", "demo-ownpage", first["id"], "subscribed", "--format", "jsonl"
+    )
+    assert code == 0, err
+    assert [json.loads(line)["percent"] for line in out.splitlines()] == [33.4, 33.3, 33.3]
 
 
 @pytest.mark.usefixtures("quick_import_polls")

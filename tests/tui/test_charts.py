@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Label, OptionList
 from tui_helpers import SIZE, open_lists, screen_text, settle, until
 
-from audience_tui.core.aggregate import EMPTY
+from audience_tui.core.aggregate import EMPTY, shares
 from audience_tui.core.filters import parse_condition, parse_date
 from audience_tui.core.models import (
     Aggregate,
@@ -128,8 +128,9 @@ async def test_placewise_gender_then_optin_channel_counted_by_the_platform(
         text = screen_text(app)
         size = club.member_count or 0
         assert f"Gender: {size:,} members, counted by the platform" in text
-        woman = next(b for b in expected.buckets if b.key == "woman")
-        assert f"{woman.count:,}" in text and f"{woman.count / size:.1%}" in text
+        woman = next(i for i, b in enumerate(expected.buckets) if b.key == "woman")
+        share = shares([b.count for b in expected.buckets], size)[woman]  # adding up to 100
+        assert f"{expected.buckets[woman].count:,}" in text and f"{share:.1f}%" in text
 
         await choose(pilot, "#fields", "optin_channel")
         assert screen.result.source == "server" and screen.result.field == "optin_channel"
@@ -411,6 +412,19 @@ def test_bars_scale_to_the_width_with_counts_and_percentages() -> None:
     assert lines[0].count("█") == 3 * lines[1].count("█")
 
 
+def test_the_percentages_of_the_bars_add_up_to_exactly_100() -> None:
+    """Thirds, and 70 values with a long tail: shown as 33.4/33.3/33.3 (not 99.9 in all), and
+    the bars and the long tail's line together 100.0, however the counts fall."""
+    thirds = chart_text(Aggregate("f", [Bucket(c, 1) for c in "abc"], total=3), 60).plain
+    assert [line.split()[-1] for line in thirds.splitlines()] == ["33.4%", "33.3%", "33.3%"]
+    buckets = [Bucket(f"v{i}", 7 + i % 3) for i in range(MAX_BARS + 10)]
+    lines = chart_text(Aggregate("f", buckets, total=sum(b.count for b in buckets)), 100)
+    *bars, tail = lines.plain.splitlines()
+    shown = [float(line.split()[-1].rstrip("%")) for line in bars]
+    shown.append(float(tail.rsplit(" ", 1)[-1].rstrip("%)")))
+    assert round(sum(shown), 1) == 100.0
+
+
 @pytest.mark.parametrize("width", range(26, 61, 2))
 def test_bars_fit_a_narrow_pane_giving_up_spare_count_room_first(width: int) -> None:
     """At 80 columns the bars' pane is ~32 cells (less its scroll bar): a line wider than
@@ -437,7 +451,7 @@ def test_bars_sum_the_long_tail_and_render_labels_literally() -> None:
     buckets = [Bucket(HOSTILE, 1000)] + [Bucket(f"v{i}", 1) for i in range(MAX_BARS + 5)]
     text = chart_text(Aggregate("f", buckets, total=1000 + MAX_BARS + 5), 100)
     assert "[@click=app.quit]x[/]" in text.plain and "\x1b" not in text.plain
-    assert text.plain.endswith("… and 6 more values (6)")
+    assert text.plain.endswith("… and 6 more values (6, 0.2%)")  # with the rest, 100.0%
     assert not text.spans or all(s.style in ("cyan", "bold", "dim") for s in text.spans)
 
 

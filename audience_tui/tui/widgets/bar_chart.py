@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ...core.aggregate import EMPTY
+from ...core.aggregate import EMPTY, shares
 from ...core.models import Aggregate
 from ...core.sanitize import clean
 
@@ -51,19 +51,21 @@ def chart_text(aggregate: Aggregate, width: int, style: str = "cyan") -> Text:
     fixed = 2 + count_width + PERCENT_WIDTH
     label_width = max(min(label_width, width - fixed - MIN_BAR), 1)
     bar_width = max(width - label_width - fixed, 1)
-    whole = denominator(aggregate) or 1
+    # every value's share, those summed on the last line too: what is shown adds up to 100
+    percents = shares([bucket.count for bucket in aggregate.buckets], denominator(aggregate))
     largest = max(bucket.count for bucket in buckets) or 1
     out = Text(no_wrap=True, overflow="ellipsis")
-    for label, bucket in zip(labels, buckets, strict=True):
+    for label, bucket, percent in zip(labels, buckets, percents, strict=False):
         label.truncate(label_width, overflow="ellipsis", pad=True)
         drawn = bar(bucket.count / largest, bar_width).ljust(bar_width)
         out.append_text(label)
         out.append("  ").append(drawn, style=style)
         out.append(f"{bucket.count:>{count_width},}", style="bold")
-        out.append(f"{bucket.count / whole:>{PERCENT_WIDTH}.1%}\n")
+        out.append(f"{percent:>{PERCENT_WIDTH - 1}.1f}%\n")
     if rest:
         others = sum(bucket.count for bucket in rest)
-        out.append(f"… and {len(rest):,} more values ({others:,})\n", style="dim")
+        share = sum(percents[MAX_BARS:])
+        out.append(f"… and {len(rest):,} more values ({others:,}, {share:.1f}%)\n", style="dim")
     out.rstrip()
     return out
 
