@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -22,7 +20,6 @@ from textual.worker import Worker
 
 from ...core.columns import Column, columns_for
 from ...core.errors import AudienceError, PagingError, UnsupportedError
-from ...core.export import ExportFormat, ExportResult, Progress, export_view
 from ...core.filters import FilterPlan, describe, plan_note
 from ...core.models import Audience, Filter, Member, Query
 from ...core.page_cache import PageCache
@@ -41,7 +38,7 @@ from ..widgets.footer import Footer
 from ..widgets.header import Header
 from ..widgets.member_table import EMPTY, LOADING, MemberTable
 from ..write_views import FollowsWrites, WriteConfirmed
-from .export_dialog import ExportDialog, ExportProgress, export_folder
+from .members_export import export_members
 
 # How long the screen waits for its fields and first rows before it is shown: one paint with
 # columns and rows, rather than an empty table or "…loading" rows replaced a moment later; a
@@ -467,31 +464,8 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         self.notify(f"Copied {email}", title="Email", markup=False)
 
     def action_export(self) -> None:
-        if self.cache is None:
-            return
-        name = re.sub(r"[^\w.-]+", "-", clean(self.audience.name)).strip("-.") or "members"
-        self.app.push_screen(ExportDialog(export_folder() / f"{name}.csv"), self._export_to)
-
-    def _export_to(self, choice: tuple[Path, ExportFormat] | None) -> None:
-        if choice is not None:
-            self.app.push_screen(ExportProgress(self._run_export, *choice), self._exported)
-
-    async def _run_export(
-        self, path: Path, fmt: ExportFormat, progress: Progress, stop: asyncio.Event
-    ) -> ExportResult:
-        assert self.current is not None  # the export is offered once the view is loaded
-        fetch, paging = source_for(self.current, self.provider.capabilities.max_page_size)
-        return await export_view(
-            fetch, paging, self.columns, path, fmt, progress=progress, cancel=stop
-        )
-
-    def _exported(self, result: ExportResult | None) -> None:
-        if result is None:
-            return
-        if result.cancelled:
-            self.notify("Export cancelled; no file was written.", severity="warning")
-        else:
-            self.notify(f"Exported {result.rows:,} members to {result.path}", markup=False)
+        if self.cache is not None and self.current is not None:  # once the view is loaded
+            export_members(self, self.current)
 
     def action_back(self) -> None:
         """Stop a running scan first; else back to the lists."""
