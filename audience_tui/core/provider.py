@@ -106,6 +106,12 @@ class Provider(ABC):
         """How `members` pages for this query (Placewise answers filtered queries by cursor)."""
         return self.capabilities.paging
 
+    def withheld_for(self, query: Query) -> tuple[str, ...]:
+        """The member columns (`email`, `name`) that `members` leaves empty for this query
+        because the platform's answer to it holds no personal data (Placewise's filtered
+        reports); each member still reads whole by id (`member`). () when nothing is left out."""
+        return ()
+
     # --- the operations ----------------------------------------------------------------------
     async def verify(self) -> None:
         """A cheap real call that fails with AuthError when the credentials are wrong."""

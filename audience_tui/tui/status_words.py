@@ -50,6 +50,14 @@ def no_jump(platform: str, loaded: int) -> str:
     )
 
 
+def withheld(platform: str, keys: Sequence[str], columns: Sequence[Column]) -> Text:
+    """Why columns of the view are empty (the platform's answer for it holds no personal data,
+    Provider.withheld_for) and how to see them: enter, o and y read the member whole."""
+    labels = [clean(c.label) for c in columns if c.key in keys] or [clean(k) for k in keys]
+    line = Text(f" · {' and '.join(labels)} not sent by {platform} for this view: ", "yellow")
+    return line.append("enter", "bold").append(" opens the member with them", "yellow")
+
+
 def cannot_show(sorted_column: Column | None) -> Text:
     """A view the platform refuses (retrying cannot help), and, when sorted, the way out: the
     platform's reason (on the row) may be "clear the sort", and `s` is how."""

@@ -133,7 +133,7 @@ async def test_cursor_paged_view_loads_in_order_and_G_says_why(session: Session)
         assert [table.cache.row(i).id for i in range(3)] == [m.id for m in first.members]
         # page 0, then the PREFETCH pages after it, each with the cursor the one before gave
         loaded = (1 + PREFETCH) * size
-        assert status(screen) == f"row 1 · {loaded:,} loaded, more…"
+        assert status(screen).startswith(f"row 1 · {loaded:,} loaded, more… · ")
         assert table.virtual_size.height == loaded + 2  # the rows, the "more" row, the header
 
         await pilot.press("G")

@@ -255,6 +255,10 @@ class PlacewiseProvider(PlacewiseConsent, PlacewiseImports, Provider):
         )
         return "cursor" if reporting else "offset"
 
+    def withheld_for(self, query: Query) -> tuple[str, ...]:
+        """The Reporting API, which answers filtered views, strips personal data."""
+        return ("email", "name") if self.paging_for(query) == "cursor" else ()
+
     async def members(self, audience: Audience, query: Query, page: PageRequest) -> Page:
         if not 1 <= page.limit <= MAX_PAGE or page.offset < 0:
             raise ValidationError(f"page size must be 1..{MAX_PAGE}", platform=TITLE)

@@ -31,7 +31,7 @@ from ...core.session import Session
 from ..background import BackgroundWork
 from ..context import settings_of
 from ..demo_builds import build_of, building
-from ..status_words import cannot_show, cannot_sort, no_jump, scan_status, waiting
+from ..status_words import cannot_show, cannot_sort, no_jump, scan_status, waiting, withheld
 from ..whole_member import act_on_whole
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
@@ -283,6 +283,9 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
                 line.append_text(cannot_show(self._sorted_column()))
             elif failure is not None:
                 line.append(" · this page failed: r retries", "red")
+        shown = self.current.server_query if self.current is not None else self.view
+        if keys := self.provider.withheld_for(shown):  # e.g. empty emails: say why, and the way
+            line.append_text(withheld(self.provider.title, keys, self.columns))
         if self.view.sort is not None and (column := self._sorted_column()) is not None:
             arrow = "▼" if self.view.sort.descending else "▲"
             line.append(" · sorted by ").append(clean(column.label), "bold").append(f" {arrow}")
