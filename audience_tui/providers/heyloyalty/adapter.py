@@ -257,16 +257,13 @@ class HeyloyaltyProvider(Provider):
         return Recent(self.audiences)
 
     async def lookup(self, email: str) -> list[Member]:
-        """Every list, in the active, removed and temporary views at once."""
+        """Every list, in the active, removed and temporary views at once: the account's client
+        keeps `scan_concurrency` of them on the wire, and one waiting out a 429's Retry-After
+        (or a retry's backoff) holds no place there, so the others go on meanwhile (a gate
+        here held its place through the wait: under 429s the lists were searched in rounds)."""
         email = checked_email(email, platform=PLATFORM)
         lists = await self._lookup_lists()
-        gate = asyncio.Semaphore(self.capabilities.scan_concurrency)
-
-        async def one(audience: Audience, status: MemberStatus) -> list[Member]:
-            async with gate:
-                return await self._by_email(audience, email, status)
-
-        found = await asyncio.gather(*(one(a, s) for a in lists for s in SHOW))
+        found = await asyncio.gather(*(self._by_email(a, email, s) for a in lists for s in SHOW))
         return [m for members in found for m in members]
 
     async def _by_email(self, audience: Audience, email: str, status: MemberStatus) -> list[Member]:
