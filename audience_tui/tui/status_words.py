@@ -50,12 +50,18 @@ def no_jump(platform: str, loaded: int) -> str:
     )
 
 
-def withheld(platform: str, keys: Sequence[str], columns: Sequence[Column]) -> Text:
+def withheld(platform: str, keys: Sequence[str], columns: Sequence[Column], room: int) -> Text:
     """Why columns of the view are empty (the platform's answer for it holds no personal data,
-    Provider.withheld_for) and how to see them: enter, o and y read the member whole."""
-    labels = [clean(c.label) for c in columns if c.key in keys] or [clean(k) for k in keys]
-    line = Text(f" · {' and '.join(labels)} not sent by {platform} for this view: ", "yellow")
-    return line.append("enter", "bold").append(" opens the member with them", "yellow")
+    Provider.withheld_for) and how to see them (enter, o and y read the member whole), in the
+    `room` the status line has left: said shorter there, or not at all, rather than wrapping the
+    line over the table's last row (a failed page's row says more)."""
+    labels = " and ".join(clean(c.label) for c in columns if c.key in keys) or ", ".join(keys)
+    for said in (f"not sent by {platform} for this view", "not sent here"):
+        line = Text(f" · {labels} {said}: ", "yellow").append("enter", "bold")
+        line.append(" opens the member with them", "yellow")
+        if line.cell_len <= room:
+            return line
+    return Text()
 
 
 def cannot_show(sorted_column: Column | None) -> Text:

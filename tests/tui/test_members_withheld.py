@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from tui_helpers import SIZE, Host, open_members, settle_top, until
 
+from audience_tui.core.columns import columns_for
 from audience_tui.core.models import Condition, Filter, Query
 from audience_tui.core.session import Session
 from audience_tui.providers.heyloyalty.adapter import HeyloyaltyProvider
 from audience_tui.tui.screens.members import MembersScreen
+from audience_tui.tui.status_words import withheld
 
 WHY = "Email and Name not sent by Placewise MPC for this view: enter opens the member with them"
 
@@ -50,3 +52,14 @@ async def test_the_note_follows_what_the_adapter_reports(
     async with Host(session).run_test(size=SIZE) as pilot:
         screen = await open_members(pilot, session, "demo-heyloyalty")
         assert "Email not sent by Heyloyalty for this view" in status(screen)
+
+
+def test_the_note_is_said_shorter_or_not_at_all_rather_than_wrapping_the_status_line() -> None:
+    """A status line already long (a failed page says why) keeps one line: a wrapped one hid
+    the table's last row, where the failed page says what went wrong."""
+    columns = columns_for([])
+    full = withheld("Placewise MPC", ("email", "name"), columns, 200).plain
+    assert full == " · " + WHY
+    short = withheld("Placewise MPC", ("email", "name"), columns, len(full) - 1).plain
+    assert short == " · Email and Name not sent here: enter opens the member with them"
+    assert withheld("Placewise MPC", ("email",), columns, len(short) - 20).plain == ""

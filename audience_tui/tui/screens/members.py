@@ -283,9 +283,6 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
                 line.append_text(cannot_show(self._sorted_column()))
             elif failure is not None:
                 line.append(" · this page failed: r retries", "red")
-        shown = self.current.server_query if self.current is not None else self.view
-        if keys := self.provider.withheld_for(shown):  # e.g. empty emails: say why, and the way
-            line.append_text(withheld(self.provider.title, keys, self.columns))
         if self.view.sort is not None and (column := self._sorted_column()) is not None:
             arrow = "▼" if self.view.sort.descending else "▲"
             line.append(" · sorted by ").append(clean(column.label), "bold").append(f" {arrow}")
@@ -296,6 +293,10 @@ class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
         # Shown on every cursor move: a line as wide as the screen that stays one line high
         # changes no layout, and a layout pass costs more than the rest of the frame.
         label = self.query_one("#status", Label)
+        shown = self.current.server_query if self.current is not None else self.view
+        if keys := self.provider.withheld_for(shown):  # empty emails: why, in the room left
+            room = label.size.width - line.cell_len - 1
+            line.append_text(withheld(self.provider.title, keys, self.columns, room))
         fits = line.cell_len < label.size.width
         label.update(line, layout=not (fits and self._status_fits))
         self._status_fits = fits
