@@ -25,7 +25,7 @@ from ..core.compliance.receipt import (
     summary,
     write_receipt,
 )
-from ..core.errors import NotFoundError, ValidationError
+from ..core.errors import NotFoundError, ValidationError, exit_code_of
 from ..core.private_files import open_private
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
@@ -335,18 +335,19 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
         elif row["action"] == "failed":
             print(f"{where}: NOT erased: {clean(row['proof'])}", file=ctx.err)
     file_erase_receipt(ctx, args.receipt, lines, todo.request, details)
-    if any(ln["action"] == "failed" for ln in lines):
-        return EXIT_FAILED
+    if any(ln["action"] == "failed" for ln in lines):  # an erase, or a lookup (todo.errors)
+        return exit_code_of(todo.errors.values())
     return searched_code(todo, ctx.err)
 
 
 def searched_code(search: Search[Any], err: TextIO) -> int:
-    """The exit code of a search of one person, as `lookup` and `optout` give it: 4 when an
-    account could not be searched (the person may be there), 5 (not found, said on `err`)
-    when every account answered and none holds them, else 0. The receipt or report is written
-    first either way: "nothing held" is an answer worth keeping."""
+    """The exit code of a search of one person, as `lookup` and `optout` give it: 3 or 4
+    (core.errors.exit_code_of) when an account could not be searched (the person may be
+    there), 5 (not found, said on `err`) when every account answered and none holds them,
+    else 0. The receipt or report is written first either way: "nothing held" is an answer
+    worth keeping."""
     if search.errors:
-        return EXIT_FAILED
+        return exit_code_of(search.errors.values())
     if not search.held:
         print(f"{clean(search.email)} was not found in any account searched", file=err)
         return NotFoundError.exit_code

@@ -1,15 +1,19 @@
 """The compliance commands that search one person (erase, subject-access) or a file of them
 (suppress) exit as `lookup` and `optout` do: 5 when every account answered and none holds the
-person, 4 when an account could not be searched (the person may be there), 0 otherwise."""
+person, 3 when an account refused the credentials, 4 when one could not be searched otherwise
+(the person may be there), 0 otherwise."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from audience_tui import demo
 from audience_tui.cli import main
 from audience_tui.core.errors import NetworkError
+from audience_tui.core.models import Account
 from audience_tui.demo import Sandbox
 from audience_tui.providers.emma.adapter import EmmaProvider
 from audience_tui.sandbox.people import person
@@ -33,6 +37,78 @@ def emma_down(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(EmmaProvider, "lookup", refuse)
 
 
+@pytest.fixture
+def emma_keys_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's Emma account is given keys the sandbox refuses (HTTP 403, as the platform
+    answers wrong keys): the account goes unsearched, and the user must fix its credentials."""
+    demo_accounts = demo.demo_accounts
+
+    def with_wrong_keys(host: str = demo.IN_PROCESS_HOST) -> list[tuple[Account, dict[str, str]]]:
+        return [
+            (account, {k: f"wrong-{v}" for k, v in secrets.items()})
+            if account.platform == "emma"
+            else (account, secrets)
+            for account, secrets in demo_accounts(host)
+        ]
+
+    monkeypatch.setattr(demo, "demo_accounts", with_wrong_keys)
+
+
+def emails_file(tmp_path: Path) -> str:
+    """A suppression file of a person Emma holds and of one no account holds."""
+    emails = tmp_path / "emails.csv"
+    emails.write_text(f"email\n{person(6).email}\n{NOBODY}\n")
+    return str(emails)
+
+
+def with_files(argv: tuple[str, ...], tmp_path: Path) -> tuple[str, ...]:
+    """`argv` with its FILE (suppress) and a receipt in `tmp_path` (for erase and suppress)."""
+    if argv[0] in ("lookup", "subject-access"):
+        return argv
+    receipt = ("--receipt", str(tmp_path / "r.jsonl"))
+    if argv[0] == "suppress":
+        return ("suppress", emails_file(tmp_path), *argv[1:], *receipt)
+    return (*argv, *receipt)
+
+
+UNSEARCHED = [
+    ("lookup", NOBODY),
+    ("erase", NOBODY, "--dry-run"),
+    ("erase", NOBODY, "--yes"),
+    ("erase", person(6).email, "--yes"),
+    ("subject-access", NOBODY),
+    ("subject-access", person(6).email),
+]
+
+
+@pytest.mark.parametrize("argv", UNSEARCHED)
+def test_an_account_refusing_its_credentials_exits_3_as_lookup(
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    emma_keys_wrong: None,
+    argv: tuple[str, ...],
+) -> None:
+    """Whatever else the run found or did: the user has credentials to fix, as `lookup` says."""
+    code, out, err = run(capsys, *with_files(argv, tmp_path))
+    assert code == 3, err
+    assert "demo-emma" in out + err
+
+
+def test_the_receipt_and_the_report_keep_the_refusal_in_words(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path, emma_keys_wrong: None
+) -> None:
+    code, _, err = run(capsys, "erase", NOBODY, "--yes", "--receipt", str(tmp_path / "r.jsonl"))
+    assert code == 3, err
+    lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
+    (emma,) = [ln for ln in lines if ln.get("account") == "demo-emma"]
+    assert emma["action"] == "failed" and "Emma refused the keys" in emma["error"]
+
+    code, out, err = run(capsys, "subject-access", NOBODY)
+    assert code == 3, err
+    assert "Emma refused the keys" in json.loads(out)["could_not_search"]["demo-emma"]
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -52,23 +128,17 @@ def test_an_email_found_nowhere_exits_5(
     assert f"{NOBODY} was not found in any account searched" in err
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ("lookup", NOBODY),
-        ("erase", NOBODY, "--dry-run"),
-        ("subject-access", NOBODY),
-    ],
-)
+@pytest.mark.parametrize("argv", UNSEARCHED)
 def test_an_account_not_searched_exits_4_not_5(
     sandbox: Sandbox,
     capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     emma_down: None,
     argv: tuple[str, ...],
 ) -> None:
-    code, _, err = run(capsys, *argv)
+    code, out, err = run(capsys, *with_files(argv, tmp_path))
     assert code == 4, err
-    assert "demo-emma" in err
+    assert "demo-emma" in out + err and "no answer" in out + err
 
 
 def test_a_found_person_still_exits_0(sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,9 +152,7 @@ def test_a_suppress_dry_run_with_an_account_not_searched_exits_4(
     sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path, emma_down: None
 ) -> None:
     """As `optout --dry-run`: the dry run's answer is incomplete, whatever else it found."""
-    emails = tmp_path / "emails.csv"
-    emails.write_text(f"email\n{person(6).email}\n{NOBODY}\n")
-    code, out, err = run(capsys, "suppress", str(emails), "--dry-run")
+    code, out, err = run(capsys, "suppress", emails_file(tmp_path), "--dry-run")
     assert code == 4, err
     assert "lookup failed" in out
 
@@ -94,8 +162,6 @@ def test_a_suppress_dry_run_with_emails_found_nowhere_exits_0(
 ) -> None:
     """A file is a batch: an email of it found nowhere is one of its outcomes (the receipt's
     `not found`), not the run's failure."""
-    emails = tmp_path / "emails.csv"
-    emails.write_text(f"email\n{person(6).email}\n{NOBODY}\n")
-    code, out, err = run(capsys, "suppress", str(emails), "--dry-run")
+    code, out, err = run(capsys, "suppress", emails_file(tmp_path), "--dry-run")
     assert code == 0, err
     assert "not found in any account searched: 1" in out

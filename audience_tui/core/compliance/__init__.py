@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+from ..errors import AudienceError
 from ..models import Member
 from ..session import Session, check_email
 from .lists import ListNames
@@ -29,7 +30,9 @@ class Search(Generic[H]):
     email: str
     accounts: list[str]
     held: list[H] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)  # account: why it could not be searched
+    # account: why it could not be searched, the error itself (its kind sets the exit code; its
+    # text is what the receipt, the report and the screen say)
+    errors: dict[str, AudienceError] = field(default_factory=dict)
     names: ListNames = field(default_factory=ListNames)
 
     @classmethod
@@ -47,7 +50,7 @@ class Search(Generic[H]):
         answered = []
         for found in await session.lookup(self.email, self.accounts):
             if found.error is not None:
-                self.errors[found.account.name] = str(found.error)
+                self.errors[found.account.name] = found.error
             else:
                 answered.append((found.account.name, found.members))
         return answered

@@ -68,7 +68,7 @@ class ErasePlan(Search[Held]):
         ]
         for name, error in self.errors.items():
             lines.append(
-                receipt_line(self.request, self.email, name, "", None, "failed", error=error)
+                receipt_line(self.request, self.email, name, "", None, "failed", error=str(error))
             )
         return lines
 

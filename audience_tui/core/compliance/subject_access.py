@@ -50,7 +50,7 @@ async def gather(session: Session, email: str, accounts: list[str] | None = None
             members += await other_records(session, name, report.email, members)
             report.held += [await _held(session, name, member) for member in members]
         except AudienceError as exc:
-            report.errors[name] = str(exc)
+            report.errors[name] = exc
     session.audit.record(
         "subject_access.report",
         email=report.email,
@@ -86,7 +86,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "generated": report.generated,
         "accounts_searched": report.accounts,
         "not_found_on": report.not_found,
-        "could_not_search": report.errors,
+        "could_not_search": {a: str(e) for a, e in report.errors.items()},
         "records": [
             {
                 "account": h.account,
@@ -132,7 +132,7 @@ def _blocks(report: Report) -> list[Block]:
         ("Records found", str(len(report.held))),
         ("Not found on", ", ".join(report.not_found) or "none"),
     ]
-    summary += [(f"Could not search {a}", e) for a, e in report.errors.items()]
+    summary += [(f"Could not search {a}", str(e)) for a, e in report.errors.items()]
     blocks: list[Block] = [("What is held", summary)]
     for h in report.held:
         rows = [
