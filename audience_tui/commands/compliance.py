@@ -25,7 +25,7 @@ from ..core.compliance.receipt import (
     summary,
     write_receipt,
 )
-from ..core.errors import NotFoundError, ValidationError, exit_code_of
+from ..core.errors import AudienceError, NotFoundError, ValidationError, exit_code_of
 from ..core.private_files import open_private
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
@@ -34,7 +34,6 @@ from .output import add_format_option, emit
 from .writes import confirm
 
 MAX_PROBLEMS_SHOWN = 50
-EXIT_FAILED, EXIT_INTERRUPTED = 4, 130
 
 
 def register(sub: Any) -> None:
@@ -209,8 +208,8 @@ async def suppress_emails(
     )
     if args.dry_run:
         print("dry run: nothing sent", file=ctx.out)
-        # as `optout --dry-run`: a lookup that failed leaves the answer incomplete (4)
-        return EXIT_FAILED if any(ln["action"] == "failed" for ln in todo.lines) else 0
+        # as `optout --dry-run`: a lookup that failed leaves the answer incomplete (3 or 4)
+        return exit_code_of(todo.unsearched) if todo.unsearched else 0
     if todo.nothing_to_send:
         reason = (
             f"every email of this {'file' if kind == 'suppress' else 'request'} was handled "
@@ -240,7 +239,7 @@ async def suppress_emails(
         )
         session.audit.record(f"{kind}.stopped", request=request)
         raise
-    return finish(ctx, args.receipt, kind, request, journal, accounts, source)
+    return finish(ctx, args.receipt, kind, request, journal, accounts, source, todo.unsearched)
 
 
 def finish(
@@ -251,7 +250,11 @@ def finish(
     journal: Journal,
     accounts: list[str],
     source: str,
+    unsearched: list[AudienceError],
 ) -> int:
+    """Write the run's receipt and say where; the exit code, as `optout`'s: 3 or 4
+    (core.errors.exit_code_of over the failed lookups, `unsearched`) when a lookup or a write
+    failed or a write was not confirmed, else 0."""
     lines = journal.records()
     path, twin = write_receipt(
         where or default_path(kind),
@@ -276,7 +279,8 @@ def finish(
             "again to retry the failed ones",
             file=ctx.err,
         )
-        return EXIT_FAILED
+    if failed or unconfirmed or unsearched:
+        return exit_code_of(unsearched)
     return 0
 
 

@@ -78,6 +78,8 @@ UNSEARCHED = [
     ("erase", person(6).email, "--yes"),
     ("subject-access", NOBODY),
     ("subject-access", person(6).email),
+    ("suppress", "--dry-run"),
+    ("suppress", "--yes"),
 ]
 
 

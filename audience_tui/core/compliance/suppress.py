@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from ..errors import AudienceError
 from ..models import Member, MemberStatus
 from ..session import OptOutOutcome, Session
 from .journal import Journal
@@ -51,6 +52,8 @@ class Plan:
     targets: list[Target] = field(default_factory=list)
     done_before: int = 0  # email x account pairs finished by an earlier run of the same request
     checked: list[tuple[str, str]] = field(default_factory=list)  # (email, account) looked up
+    # the failed lookups' errors, beside their lines' text: their kind sets the exit code
+    unsearched: list[AudienceError] = field(default_factory=list)
     names: ListNames = field(default_factory=ListNames)
 
     @property
@@ -142,9 +145,10 @@ def _classify(
     account: str,
     platform: str,
     members: list[Member],
-    error: Exception | None,
+    error: AudienceError | None,
 ) -> None:
     if error is not None:
+        result.unsearched.append(error)
         result.lines.append(
             receipt_line(result.request, email, account, platform, None, "failed", error=str(error))
         )
