@@ -122,6 +122,7 @@ def test_a_file_consistently_in_windows_1252_needs_no_note(tmp_path: Path) -> No
     assert [row[1] for row in table.rows] == ["Åsa", "Zoë"] and table.notes == ()
 
 
+@pytest.mark.usefixtures("sandbox")  # the demo over the test's copy of the seeded sandbox
 def test_the_import_command_warns_of_mixed_encodings(tmp_path: Path, capsys) -> None:
     from audience_tui.cli import main
 

@@ -52,6 +52,7 @@ def test_emails_are_taken_out_of_log_lines(text: str) -> None:
     assert "@" not in masked and "%40" not in masked and "<email>" in masked
 
 
+@pytest.mark.usefixtures("sandbox")  # the demo over the test's copy of the seeded sandbox
 def test_a_lookup_leaves_no_email_in_the_log(capsys: pytest.CaptureFixture[str]) -> None:
     email = person(3).email
     main(["--demo", "--debug", "lookup", email])

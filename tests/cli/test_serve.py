@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from audience_tui.cli import main
-from audience_tui.demo import demo_session
+from audience_tui.demo import Sandbox, demo_session
 from audience_tui.sandbox.people import person
 
 aiohttp = pytest.importorskip("aiohttp")
@@ -98,8 +98,10 @@ def serving() -> Iterator[Served]:
 
 
 @pytest.fixture
-def served() -> Iterator[Served]:
-    """A `serve` of the test's own: for the tests that run the app through it."""
+def served(sandbox: Sandbox) -> Iterator[Served]:
+    """A `serve` of the test's own, over the test's sandbox (its copy of the seeded demo
+    database: the served apps inherit the test's environment): for the tests that run the app
+    through it."""
     yield from serving()
 
 
@@ -115,9 +117,9 @@ def plain(data: bytes | str) -> str:
     return ANSI.sub("", text)
 
 
-async def a_demo_email() -> str:
+async def a_demo_email(sandbox: Sandbox) -> str:
     """Someone the demo knows on several platforms (the data is the same in every sandbox)."""
-    session = demo_session()
+    session = demo_session(sandbox)
     try:
         for index in range(2400, 2600):
             found = [r for r in await session.lookup(person(index).email) if r.members]
@@ -197,9 +199,9 @@ class Terminal:
                 continue
 
 
-async def test_page_and_app_over_the_websocket(served: Served) -> None:
+async def test_page_and_app_over_the_websocket(served: Served, sandbox: Sandbox) -> None:
     """What the browser does: load the page, open its websocket, type; the app answers."""
-    email = await a_demo_email()
+    email = await a_demo_email(sandbox)
     async with aiohttp.ClientSession() as http:
         async with http.get(served.page) as response:
             page = await response.text()
@@ -416,9 +418,9 @@ async def foreign_page() -> AsyncIterator[str]:
 FOREIGN = "<title>elsewhere</title><p>a page of another origin"
 
 
-async def test_in_headless_chromium(served: Served, browser: str) -> None:
+async def test_in_headless_chromium(served: Served, browser: str, sandbox: Sandbox) -> None:
     """The demo loads in a real browser, a list opens, and a lookup works."""
-    email = await a_demo_email()
+    email = await a_demo_email(sandbox)
     async with aiohttp.ClientSession() as http, http.ws_connect(browser, max_msg_size=0) as ws:
         tools = DevTools(ws)
         await tools.call("Network.enable")
