@@ -5,13 +5,16 @@ segments) and then throws it away: ~40% of the Pilot tier's CPU. Here a frame is
 the test looks: each Pilot action (`press`, `click`, `pause`, ... all end by waiting for the
 screen) renders every region that changed since the last look, so a widget that cannot paint
 the state a test reaches still fails that test, as it would on a terminal, which also skips
-the frames made between two of its refreshes. Full renders (screenshots, snapshots) are
-untouched, and so is the app: only how often a headless run renders changes. The bench, which
-measures frames, does not use this.
+the frames made between two of its refreshes. A helper that waits (`flush`, `settle`, `until`
+in tui_helpers.py) looks once, when it is done (`one_look`). Full renders (screenshots,
+snapshots) are untouched, and so is the app: only how often a headless run renders changes.
+The bench, which measures frames, does not use this.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -24,9 +27,11 @@ wait_for_screen = Pilot._wait_for_screen
 
 
 class Looking:
-    """Whether a test is looking at the screen now (the one time a partial frame is rendered)."""
+    """Whether a test is looking at the screen now (the one time a partial frame is rendered),
+    and how many helpers are waiting for a condition (their pauses are no look: `one_look`)."""
 
     now = False
+    waiting = 0
 
 
 def _render_when_looked_at(
@@ -50,9 +55,23 @@ def paint(app: App[Any]) -> None:
 
 async def _wait_then_paint(pilot: Pilot[Any], timeout: float = 30.0) -> bool:
     done = await wait_for_screen(pilot, timeout)
-    if done:  # not after an exception: the app is on its way out with it
+    if done and not Looking.waiting:  # not after an exception: the app is on its way out
         paint(pilot.app)
     return done
+
+
+@asynccontextmanager
+async def one_look(pilot: Pilot[Any]) -> AsyncIterator[None]:
+    """A helper's waiting (flushes, polls of a condition, workers awaited) as one look at its
+    end: the screen the test goes on from is painted, the moments the helper passed through
+    are not, as a terminal skips the frames made between two of its refreshes."""
+    Looking.waiting += 1
+    try:
+        yield
+    finally:
+        Looking.waiting -= 1
+    if not Looking.waiting and pilot.app.is_running:  # not after an exception (see above)
+        paint(pilot.app)
 
 
 def paint_only_when_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:

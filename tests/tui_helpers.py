@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
+from frames import one_look
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
@@ -57,50 +58,55 @@ async def flush(pilot: Pilot[None]) -> None:
 
     Unlike `pilot.pause()`, no wait for the process to look idle (at least 20 ms, and up to a
     second while a poll or a spinner keeps it busy): the tests wait on conditions instead."""
-    for _ in range(2):
-        await pilot.pause(0)
+    async with one_look(pilot):
+        for _ in range(2):
+            await pilot.pause(0)
 
 
 async def work_done(pilot: Pilot[None], node: object = None) -> None:
     """Every worker finished (of `node`'s, if given), those started by a worker or by a message
     in turn too: a screen whose loading worker starts its counting worker is waited for until
     the counting is done. `flush` hands the messages on between the rounds."""
-    for _ in range(100):  # a bound, so a worker that restarts itself ends the test, not CI
-        running = [w for w in pilot.app.workers if not w.is_finished and node in (None, w.node)]
-        if not running:
-            return
-        ended = await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
-        for outcome in ended:  # a failed worker fails the test; a cancelled one is done
-            if isinstance(outcome, WorkerFailed):
-                raise outcome
-        await flush(pilot)
+    async with one_look(pilot):
+        for _ in range(100):  # a bound, so a worker that restarts itself ends the test, not CI
+            running = [w for w in pilot.app.workers if not w.is_finished and node in (None, w.node)]
+            if not running:
+                return
+            ended = await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
+            for outcome in ended:  # a failed worker fails the test; a cancelled one is done
+                if isinstance(outcome, WorkerFailed):
+                    raise outcome
+            await flush(pilot)
     raise AssertionError("workers kept starting others: the screen never settled")
 
 
 async def settle(pilot: Pilot[None]) -> None:
     """Let every worker finish and the screen redraw."""
-    await flush(pilot)
-    await work_done(pilot)
-    await flush(pilot)
+    async with one_look(pilot):
+        await flush(pilot)
+        await work_done(pilot)
+        await flush(pilot)
 
 
 async def until(pilot: Pilot[None], check: Callable[[], bool], seconds: float = 30.0) -> None:
     """Wait until `check()` holds (the limit is only there so a broken test ends)."""
     deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "gave up waiting"
-        await pilot.pause(0.02)
+    async with one_look(pilot):
+        while not check():
+            assert time.monotonic() < deadline, "gave up waiting"
+            await pilot.pause(0.02)
 
 
 async def settle_top(pilot: Pilot[None]) -> None:
     """The screen on top done with its work (other screens' workers are not waited for)."""
-    await flush(pilot)
-    screen = pilot.app.screen
-    if isinstance(screen, MembersScreen):
-        await screen.settle()
-    else:
-        await work_done(pilot, screen)
-    await flush(pilot)
+    async with one_look(pilot):
+        await flush(pilot)
+        screen = pilot.app.screen
+        if isinstance(screen, MembersScreen):
+            await screen.settle()
+        else:
+            await work_done(pilot, screen)
+        await flush(pilot)
 
 
 def recording_console(app: App[None]) -> Console:

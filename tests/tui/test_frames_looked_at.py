@@ -10,6 +10,7 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.widgets import Static
+from tui_helpers import until
 
 
 class Fragile(Static):
@@ -39,3 +40,11 @@ async def test_a_state_that_cannot_be_painted_fails_the_test_that_reaches_it() -
     with pytest.raises(RuntimeError, match="cannot paint this state"):
         async with FragileApp().run_test() as pilot:
             await pilot.press("x")
+
+
+async def test_a_state_a_helper_waits_for_is_painted_when_it_is_reached() -> None:
+    """`until`, `settle` and `flush` pause without painting and look once at their end."""
+    async with FragileApp().run_test() as pilot:
+        pilot.app.call_later(pilot.app.action_break_it)
+        with pytest.raises(RuntimeError, match="cannot paint this state"):
+            await until(pilot, lambda: pilot.app.query_one(Fragile).broken)
