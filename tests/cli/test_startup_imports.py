@@ -8,6 +8,8 @@ read when its first frame is up (Textual's Ready event).
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from audience_tui.cli import opens_app
+from audience_tui.cli import COMMANDS, command_modules
 from audience_tui.sandbox.demo_credentials import PLATFORMS
 from audience_tui.sandbox.store import copy_store
 
@@ -113,22 +115,36 @@ def test_the_first_frame_loads_only_what_it_shows(sandbox_template: Path, tmp_pa
     assert frame["collector paused until now"] and frame["collector running after"]
 
 
+ALL = tuple(COMMANDS)
+
+
 @pytest.mark.parametrize(
-    ("argv", "app"),
+    ("argv", "modules"),
     [
-        ([], True),
-        (["--demo"], True),
-        (["--demo", "--faults", "latency=50ms", "--debug"], True),
-        (["--faults=latency=50ms"], True),
-        (["--demo", "lookup", "someone@example.com"], False),
-        (["--help"], False),
-        (["--version"], False),
-        (["--faults"], False),  # missing value: the full parser says so
-        (["--dem"], False),  # an abbreviation: the full parser resolves it
+        ([], ()),
+        (["--demo"], ()),
+        (["--demo", "--faults", "latency=50ms", "--debug"], ()),
+        (["--faults=latency=50ms"], ()),
+        (["--demo", "lookup", "someone@example.com"], ("browse",)),
+        (["--faults", "5xx=0.1", "erase", "x@example.com"], ("compliance",)),
+        (["subject-access", "--help"], ("compliance",)),
+        (["--help"], ALL),
+        (["--version"], ALL),
+        (["--faults"], ALL),  # missing value: the full parser says so
+        (["--dem"], ALL),  # an abbreviation: the full parser resolves it
+        (["--demo", "lokup"], ALL),  # a mistake: the full parser names the commands
     ],
 )
-def test_only_the_apps_own_options_skip_the_commands(argv: list[str], app: bool) -> None:
-    assert opens_app(argv) is app
+def test_a_run_parses_only_the_commands_it_names(argv: list[str], modules: tuple[str, ...]) -> None:
+    assert command_modules(argv) == modules
+
+
+@pytest.mark.parametrize("module", ALL)
+def test_each_command_module_registers_the_commands_the_cli_routes_to_it(module: str) -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    importlib.import_module(f"audience_tui.commands.{module}").register(sub)
+    assert tuple(sub.choices) == COMMANDS[module]
 
 
 COMMAND_PROBE = """
@@ -140,14 +156,18 @@ print(json.dumps({"code": code, "modules": loaded}))
 """
 
 
-def test_a_command_does_not_load_httpx_s_own_command_line(
+def test_a_command_loads_neither_httpx_s_command_line_nor_the_other_commands(
     sandbox_template: Path, tmp_path: Path
 ) -> None:
     """httpx imports its CLI (click, rich's console, pygments) with itself when click is
-    installed (uvicorn's dependency), ~15% of a command's start; audience_tui keeps it out."""
+    installed (uvicorn's dependency), ~15% of a command's start; audience_tui keeps it out.
+    The other commands' modules stay out too (`cli.command_modules`)."""
     *rows, last = probe_lines(COMMAND_PROBE, sandbox_template, tmp_path)
     report = json.loads(last)
     assert report["code"] == 0 and len(rows) >= 2  # the lists were listed: the probe ran
     assert "httpx" in report["modules"] and "audience_tui.core.http" in report["modules"]
     assert [m for m in report["modules"] if m.split(".")[0] in ("click", "pygments")] == []
     assert "httpx._main" not in report["modules"]
+    commands = {m for m in report["modules"] if m.startswith("audience_tui.commands.")}
+    assert "audience_tui.commands.browse" in commands  # `lists` is its
+    assert not commands & {f"audience_tui.commands.{m}" for m in ("compliance", "serve")}
