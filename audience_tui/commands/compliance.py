@@ -23,9 +23,10 @@ from ..core.compliance.receipt import (
     in_words,
     readable,
     summary,
+    undone,
     write_receipt,
 )
-from ..core.errors import AudienceError, NotFoundError, ValidationError, exit_code_of
+from ..core.errors import NotFoundError, ValidationError, exit_code_of
 from ..core.private_files import open_private
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
@@ -239,37 +240,42 @@ async def suppress_emails(
         )
         session.audit.record(f"{kind}.stopped", request=request)
         raise
-    return finish(ctx, args.receipt, kind, request, journal, accounts, source, todo.unsearched)
+    return finish(ctx, args.receipt, kind, todo, journal, source)
 
 
 def finish(
     ctx: Context,
     where: Path | None,
     kind: str,
-    request: str,
+    todo: suppression.Plan,
     journal: Journal,
-    accounts: list[str],
     source: str,
-    unsearched: list[AudienceError],
 ) -> int:
-    """Write the run's receipt and say where; the exit code, as `optout`'s: 3 or 4
-    (core.errors.exit_code_of over the failed lookups, `unsearched`) when a lookup or a write
-    failed or a write was not confirmed, else 0."""
-    lines = journal.records()
+    """Write the run's receipt (every email x account, those not searched too) and say where;
+    the exit code, as `optout`'s: 3 or 4 (core.errors.exit_code_of over the failed lookups,
+    `todo.unsearched`) when a lookup or a write failed or a write was not confirmed, else 0."""
+    request, unsearched = todo.request, todo.unsearched
+    lines = suppression.receipt_lines(todo, journal)
     path, twin = write_receipt(
         where or default_path(kind),
         lines,
         summary(
-            request, lines, kind=kind, source=source, accounts=accounts, started=journal.started
+            request,
+            lines,
+            kind=kind,
+            source=source,
+            accounts=todo.accounts,
+            started=journal.started,
         ),
     )
-    failed = sum(1 for ln in lines if ln["action"] == "failed")
+    failed = undone(lines)
     unconfirmed = sum(1 for ln in lines if ln["action"] == "sent" and not ln["confirmed"])
     ctx.session.audit.record(
         f"{kind}.finished",
         request=request,
         receipt=str(path),
         failed=failed,
+        not_searched=len(unsearched),
         unconfirmed=unconfirmed,
     )
     print(f"receipt: {path} (and {twin.name})", file=ctx.out)

@@ -6,7 +6,9 @@ person, 3 when an account refused the credentials, 4 when one could not be searc
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +43,10 @@ def emma_down(monkeypatch: pytest.MonkeyPatch) -> None:
 def emma_keys_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo's Emma account is given keys the sandbox refuses (HTTP 403, as the platform
     answers wrong keys): the account goes unsearched, and the user must fix its credentials."""
+    give_emma_wrong_keys(monkeypatch)
+
+
+def give_emma_wrong_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     demo_accounts = demo.demo_accounts
 
     def with_wrong_keys(host: str = demo.IN_PROCESS_HOST) -> list[tuple[Account, dict[str, str]]]:
@@ -167,3 +173,57 @@ def test_a_suppress_dry_run_with_emails_found_nowhere_exits_0(
     code, out, err = run(capsys, "suppress", emails_file(tmp_path), "--dry-run")
     assert code == 0, err
     assert "not found in any account searched: 1" in out
+
+
+def receipt_of(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A receipt's lines and its summary (the last line)."""
+    *lines, last = [json.loads(line) for line in path.read_text().splitlines()]
+    return lines, last
+
+
+def every_pair_once(lines: list[dict[str, Any]], emails: list[str], accounts: list[str]) -> None:
+    """Every email x account has an outcome, and no email x account x list has two."""
+    assert {(ln["email"], ln["account"]) for ln in lines} == {
+        (e, a) for e in emails for a in accounts
+    }
+    keys = Counter((ln["email"], ln["account"], ln["list"]) for ln in lines)
+    assert max(keys.values()) == 1, keys
+
+
+def test_a_suppress_run_receipts_the_accounts_it_could_not_search_until_they_are(
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A receipt says what was not done too: an email x account whose lookup failed is `not
+    searched`, with why. Nothing was sent there, so the next run of the same file looks it up
+    again, and its receipt says what that found instead of the old failure."""
+    sql = "SELECT email FROM emma_members WHERE status = 'a' AND deleted_at IS NULL LIMIT 1"
+    emails = [sandbox.store.connect().execute(sql).fetchone()[0], NOBODY]  # subscribed on Emma
+    source = tmp_path / "emails.csv"
+    source.write_text("email\n" + "\n".join(emails) + "\n")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    with monkeypatch.context() as refused:
+        give_emma_wrong_keys(refused)
+        code, out, err = run(capsys, "suppress", str(source), "--yes", "--receipt", str(first))
+    assert code == 3, err
+    lines, summary = receipt_of(first)
+    every_pair_once(lines, emails, summary["accounts"])
+    emma = [ln for ln in lines if ln["account"] == "demo-emma"]
+    assert sorted(ln["email"] for ln in emma) == sorted(emails)
+    for line in emma:
+        assert line["action"] == "not searched" and "Emma refused the keys" in line["error"]
+    assert summary["actions"]["not searched"] == 2
+    assert "2 failed, 0 not confirmed by read-back" in err
+
+    code, out, err = run(capsys, "suppress", str(source), "--yes", "--receipt", str(second))
+    assert code == 0, err
+    assert "resuming the run started" in err
+    others = 2 * (len(summary["accounts"]) - 1)  # every pair but Emma's was done by the first
+    assert f"{others} email x account pair(s) done by an earlier run" in out
+    lines, summary = receipt_of(second)
+    every_pair_once(lines, emails, summary["accounts"])
+    emma = {ln["email"]: ln["action"] for ln in lines if ln["account"] == "demo-emma"}
+    assert emma == {emails[0]: "sent", NOBODY: "not found"}, emma
+    assert "not searched" not in summary["actions"]

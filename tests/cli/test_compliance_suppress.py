@@ -22,7 +22,9 @@ import pytest
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.audit import AuditLog
+from audience_tui.core.compliance import suppress as suppression
 from audience_tui.core.compliance.journal import Journal
+from audience_tui.core.compliance.receipt import NOT_SEARCHED, receipt_line
 from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.sandbox.store import copy_store
@@ -267,3 +269,25 @@ def test_the_intents_sync_leaves_the_event_loop_free(
     asyncio.run(main())
     assert synced == [True]
     assert Journal.for_run("suppress-test", tmp_path).in_flight("a@x.no", "acc", "1")
+
+
+def test_a_pair_not_searched_replaces_its_failed_writes_and_keeps_what_landed(
+    tmp_path: Path,
+) -> None:
+    """Run 1 sent to list 1 and failed on list 2; run 2 could not look the pair up: its receipt
+    says `not searched` for the pair beside list 1's landed write, not list 2's stale failure.
+    Another pair's failed write, not looked up in this run, is kept."""
+    journal = Journal.for_run("suppress-test", tmp_path)
+    ours = {"email": "A@x.no", "account": "acc"}
+    journal.outcome({**ours, "list": "1", "action": "sent"})
+    journal.outcome({**ours, "list": "2", "action": "failed", "error": "502"})
+    journal.outcome({"email": "b@x.no", "account": "acc", "list": "1", "action": "failed"})
+    todo = suppression.Plan("suppress-test", ["a@x.no", "b@x.no"], ["acc"])
+    refused = receipt_line("suppress-test", "a@x.no", "acc", "emma", None, NOT_SEARCHED)
+    todo.lines.append({**refused, "error": "Emma refused the keys"})
+    lines = suppression.receipt_lines(todo, Journal.for_run("suppress-test", tmp_path))
+    assert [(ln["email"].casefold(), ln["list"], ln["action"]) for ln in lines] == [
+        ("a@x.no", "1", "sent"),
+        ("b@x.no", "1", "failed"),
+        ("a@x.no", None, "not searched"),
+    ]

@@ -39,6 +39,11 @@ COLUMNS = (
 
 _STATUS_KEYS = frozenset({"status", "status_before"})
 
+# a line's action when its account could not be searched (the lookup failed; `error` says why)
+NOT_SEARCHED = "not searched"
+# the actions a run leaves undone, which running the same request again retries
+_UNDONE = frozenset({"failed", NOT_SEARCHED})
+
 
 def receipt_line(
     request: str,
@@ -70,6 +75,12 @@ def receipt_line(
         "at": now(),
         **details,
     }
+
+
+def undone(lines: Sequence[Mapping[str, Any]]) -> int:
+    """How many lines the run left undone (a write that failed, an account not searched): the
+    "N failed" the user is told, since running the same request again retries them all."""
+    return sum(1 for line in lines if line.get("action") in _UNDONE)
 
 
 def in_words(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -2,6 +2,10 @@
 where it is still subscribed, every outcome journalled (so a stopped run resumes without sending
 a write twice) and collected into a receipt.
 
+A receipt says what did not happen too: an email x account whose lookup failed is a line `not
+searched` with why. That line is kept out of the journal (so the pair is not done): the next run
+of the same request looks the pair up again, and its receipt says what that lookup found.
+
 `plan` only reads: it is the dry run, and what `execute` then does. Writes go through the
 session's audited, read-back opt-out (core.session), one per member and list.
 """
@@ -17,10 +21,10 @@ from typing import Any
 from ..errors import AudienceError
 from ..models import Member, MemberStatus
 from ..session import OptOutOutcome, Session
-from .journal import Journal
+from .journal import FINAL, Journal
 from .lists import ListNames
 from .pool import per_account
-from .receipt import receipt_line
+from .receipt import NOT_SEARCHED, receipt_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +74,8 @@ class Plan:
         for ln in self.lines:
             if ln["action"] == "not found":
                 continue
-            failed = ln["action"] == "failed"
-            action = f"lookup failed: {ln['error']}" if failed else ln["action"]
+            unsearched = ln["action"] == NOT_SEARCHED
+            action = f"lookup failed: {ln['error']}" if unsearched else ln["action"]
             rows.append(
                 _row(self, ln["email"], ln["account"], ln["list"], ln["status_before"], action)
             )
@@ -150,7 +154,9 @@ def _classify(
     if error is not None:
         result.unsearched.append(error)
         result.lines.append(
-            receipt_line(result.request, email, account, platform, None, "failed", error=str(error))
+            receipt_line(
+                result.request, email, account, platform, None, NOT_SEARCHED, error=str(error)
+            )
         )
         return
     if not members:
@@ -199,9 +205,9 @@ async def execute(
     lines: list[dict[str, Any]] = []
     journal.start(request=todo.request, emails=len(todo.emails), accounts=todo.accounts)
     waiting: Counter[tuple[str, str]] = Counter((t.email, t.account) for t in todo.targets)
-    unsettled = {(ln["email"], ln["account"]) for ln in todo.lines if ln["action"] == "failed"}
+    unsettled = {(ln["email"], ln["account"]) for ln in todo.lines if ln["action"] == NOT_SEARCHED}
     for settled in todo.lines:
-        if settled["action"] != "failed":
+        if settled["action"] != NOT_SEARCHED:
             journal.outcome(settled)
         lines.append(settled)
     for pair in set(todo.checked) - set(waiting) - unsettled:
@@ -229,6 +235,25 @@ async def execute(
 
     await per_account(work, workers_for(session), one)
     return lines
+
+
+def receipt_lines(todo: Plan, journal: Journal) -> list[dict[str, Any]]:
+    """The receipt of a run of `todo`: every outcome the journal holds (this run's and those of
+    earlier runs of the same request), then the pairs this run could not search. Together they
+    give every email x account of the request one outcome (one a list where it was found).
+
+    A pair not searched by an earlier run has nothing in the journal, so this run's lookup of
+    it is all the receipt says. A pair this run could not search keeps the earlier runs' final
+    lines (a write that landed stays landed); their failed writes are not retried in this run,
+    and its `not searched` line says so instead."""
+    unsearched = [ln for ln in todo.lines if ln["action"] == NOT_SEARCHED]
+    pairs = {(ln["email"].casefold(), ln["account"]) for ln in unsearched}
+    kept = [
+        ln
+        for ln in journal.records()
+        if ln["action"] in FINAL or (ln["email"].casefold(), ln["account"]) not in pairs
+    ]
+    return [*kept, *unsearched]
 
 
 def outcome_line(
