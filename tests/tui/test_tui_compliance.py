@@ -12,9 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label, OptionList
 from tui_helpers import SIZE, settle
 
-from audience_tui.core.models import MemberStatus
+from audience_tui.core.errors import NetworkError
+from audience_tui.core.models import Member, MemberStatus
 from audience_tui.core.session import Session
 from audience_tui.demo import FaultSpec, Sandbox, demo_session
+from audience_tui.providers.emma.adapter import EmmaProvider
 from audience_tui.sandbox.people import person
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.compliance import JOBS, ComplianceScreen, TypeToConfirm
@@ -272,3 +274,35 @@ async def test_every_jobs_field_says_what_it_wants_whole_at_80_columns(
             if job.asks:
                 assert target.placeholder == job.asks
                 assert len(job.asks) <= target.content_size.width  # not cut at its edge
+
+
+async def test_a_suppression_run_counts_the_accounts_it_could_not_search(
+    app_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An account whose lookup failed is one of the run's outcomes, as in the CLI's receipt:
+    a `not searched` row saying why, counted among the failed (running again retries it)."""
+
+    async def no_answer(self: EmmaProvider, email: str) -> list[Member]:
+        raise NetworkError("no answer", platform="Emma")
+
+    monkeypatch.setattr(EmmaProvider, "lookup", no_answer)
+    source = tmp_path / "list.csv"
+    source.write_text(f"email\n{person(0).email}\n", encoding="utf-8")
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#target", Input).value = str(source)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.focused is screen.query_one("#run", Button), state(screen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert state(screen).startswith("done, 1 failed. Saved:"), state(screen)
+        table = screen.query_one("#results", DataTable)
+        keys = [column.key.value for column in table.columns.values()]
+        rows = [
+            dict(zip(keys, map(str, table.get_row_at(n)), strict=True))
+            for n in range(table.row_count)
+        ]
+        (emma,) = [row for row in rows if row["account"] == "demo-emma"]
+        assert emma["action"] == "not searched" and "no answer" in emma["proof"], emma

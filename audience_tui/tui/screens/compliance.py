@@ -27,7 +27,14 @@ from ...core.compliance import erase as erasure
 from ...core.compliance import suppress as suppression
 from ...core.compliance.emails_csv import read_emails
 from ...core.compliance.journal import Journal, compliance_dir, now, run_key
-from ...core.compliance.receipt import default_path, in_words, readable, summary, write_receipt
+from ...core.compliance.receipt import (
+    default_path,
+    in_words,
+    readable,
+    summary,
+    undone,
+    write_receipt,
+)
 from ...core.errors import AudienceError
 from ...core.private_files import open_private
 from ...core.sanitize import clean
@@ -353,7 +360,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             self.running = False
         self.planned = None
         self._table(lines)
-        failed = sum(1 for ln in lines if ln.get("action") == "failed")
+        failed = undone(lines)
         style = "red" if failed else "green"
         done = f"done{f', {failed} failed' if failed else ''}. Saved: {saved}"
         self._say(Text(done, style=style))
@@ -380,7 +387,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             return rows, str(folder / f"access-{stamp}.html")
         kind, todo, journal = self.planned
         await suppression.execute(self.session, todo, journal, self._progress)
-        lines = journal.records()
+        lines = suppression.receipt_lines(todo, journal)
         extra = {"kind": kind, "accounts": todo.accounts, "started": journal.started}
         path, _ = write_receipt(default_path(kind), lines, summary(todo.request, lines, **extra))
         return readable(lines, todo.names), str(path)
