@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import pytest
 
 from audience_tui.cli import main
 from audience_tui.core.compliance import drift
-from audience_tui.core.models import MemberStatus, PageRequest, Query
+from audience_tui.core.errors import NetworkError
+from audience_tui.core.models import Member, MemberStatus, PageRequest, Query
 from audience_tui.demo import Sandbox, demo_session
+from audience_tui.providers.emma.adapter import EmmaProvider
+from audience_tui.sandbox.people import person
 
 ACCOUNTS = ("demo-ownpage", "demo-kajabi")
 
@@ -114,3 +119,33 @@ def test_a_kajabi_customer_record_is_no_reading_of_consent(sandbox: Sandbox) -> 
     entry = asyncio.run(found(ACCOUNTS))[email.casefold()]
     assert {p.account for p, _ in entry.subscribed_on} == {"demo-ownpage"}
     assert [str(p) for p in entry.unknown_on] == [f"demo-kajabi: {customers}"]
+
+
+def test_apply_receipts_the_accounts_it_could_not_search(
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--apply` is the suppression run, receipt included: an account whose lookup failed is
+    in it, `not searched` with why, and the exit code says the run is incomplete."""
+    email = person(0).email
+    place = drift.Place("demo-ownpage", "1201", "Newsletter")
+
+    async def one_drifted(*args: object, **kw: object) -> list[drift.Drifted]:
+        return [drift.Drifted(email, opted_out_on=[place])]
+
+    async def no_answer(self: EmmaProvider, email: str) -> list[Member]:
+        raise NetworkError("no answer", platform="Emma")
+
+    monkeypatch.setattr(drift, "find", one_drifted)
+    monkeypatch.setattr(EmmaProvider, "lookup", no_answer)
+    receipt = tmp_path / "r.jsonl"
+    accounts = ("--account", "demo-emma", "--account", "demo-ownpage")
+    code, _, err = run(capsys, "drift", *accounts, "--apply", "--yes", "--receipt", str(receipt))
+    assert code == 4, err
+    lines = [json.loads(line) for line in receipt.read_text().splitlines()[:-1]]
+    assert {ln["account"] for ln in lines} == {"demo-emma", "demo-ownpage"}
+    (emma,) = [ln for ln in lines if ln["account"] == "demo-emma"]
+    assert emma["email"] == email and emma["action"] == "not searched"
+    assert "no answer" in emma["error"]
