@@ -28,6 +28,8 @@ from typing import Any
 
 import httpx
 
+from audience_tui.core.compliance.receipt import NOT_SEARCHED
+
 from .common import OUT, Row, emit, isolate, label
 
 EMAILS = 10_000
@@ -96,7 +98,7 @@ async def measure(emails: int, latency: float, folder: Path) -> list[Row]:
     took = time.perf_counter() - started
     await session.aclose()
     cpu = time.process_time() - cpu_before
-    measured = rows(emails, latency, session, counts, lookups, plan, lines, took, looked_up)
+    measured = rows(emails, latency, session, counts, lookups, lines, took, looked_up)
     load = " / ".join(f"{n:.1f}" for n in os.getloadavg())
     measured[0].note += (
         f"; CPU of the app and the in-process sandbox {cpu:.0f} s "
@@ -111,7 +113,6 @@ def rows(
     session: Any,
     counts: Counter[str],
     lookups: Counter[str],
-    plan: Any,
     lines: list[dict[str, Any]],
     took: float,
     looked_up: float,
@@ -120,8 +121,9 @@ def rows(
     bound = {name: n * latency / concurrency[name] for name, n in counts.items()}
     busiest = max(bound, key=bound.__getitem__)
     ratio = took / bound[busiest]
-    actions = Counter(line["action"] for line in [*plan.lines, *lines])
-    failed = actions.get("failed", 0)
+    # `execute` returns the plan's settled lines with this run's: each pair's outcome once
+    actions = Counter(line["action"] for line in lines)
+    failed = actions.get("failed", 0) + actions.get(NOT_SEARCHED, 0)
     each = ", ".join(
         f"{name.removeprefix('demo-')} {counts[name]:,} ({lookups[name]:,} in the dry run, "
         f"{concurrency[name]} at once)"
