@@ -61,7 +61,7 @@ def give_emma_wrong_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def emails_file(tmp_path: Path) -> str:
-    """A suppression file of a person Emma holds and of one no account holds."""
+    """A suppression file of a person the demo holds and of one no account holds."""
     emails = tmp_path / "emails.csv"
     emails.write_text(f"email\n{person(6).email}\n{NOBODY}\n")
     return str(emails)
@@ -227,3 +227,14 @@ def test_a_suppress_run_receipts_the_accounts_it_could_not_search_until_they_are
     emma = {ln["email"]: ln["action"] for ln in lines if ln["account"] == "demo-emma"}
     assert emma == {emails[0]: "sent", NOBODY: "not found"}, emma
     assert "not searched" not in summary["actions"]
+
+
+def test_a_dry_run_counts_who_is_in_no_account_searched_while_one_was_not(
+    sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path, emma_down: None
+) -> None:
+    """The account not searched found no one: who is on no account searched is said so (the
+    `not searched` line was once taken for a find, and the person was in neither count)."""
+    code, out, err = run(capsys, "suppress", emails_file(tmp_path), "--dry-run")
+    assert code == 4, err
+    assert f"not found in any account searched: 1\n  {NOBODY}" in out
+    assert "lookup failed" in out

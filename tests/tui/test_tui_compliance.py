@@ -295,6 +295,7 @@ async def test_a_suppression_run_counts_the_accounts_it_could_not_search(
         await pilot.press("enter")
         await settle(pilot)
         assert screen.focused is screen.query_one("#run", Button), state(screen)
+        assert "1 lookup(s) failed: not searched (see the table). r: run" in state(screen)
         await pilot.press("r")
         await settle(pilot)
         assert state(screen).startswith("done, 1 failed. Saved:"), state(screen)
@@ -306,3 +307,28 @@ async def test_a_suppression_run_counts_the_accounts_it_could_not_search(
         ]
         (emma,) = [row for row in rows if row["account"] == "demo-emma"]
         assert emma["action"] == "not searched" and "no answer" in emma["proof"], emma
+
+
+async def test_nothing_to_send_says_which_accounts_were_not_searched(
+    app_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found on no account searched is not "found nowhere" while a lookup failed: the dry run
+    says how many lookups failed and how to try again, not only that nothing is to send."""
+
+    async def no_answer(self: EmmaProvider, email: str) -> list[Member]:
+        raise NetworkError("no answer", platform="Emma")
+
+    monkeypatch.setattr(EmmaProvider, "lookup", no_answer)
+    source = tmp_path / "list.csv"
+    source.write_text("email\nnobody.anywhere@example.invalid\n", encoding="utf-8")
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#target", Input).value = str(source)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert state(screen) == (
+            "Nothing to send: no one found is still subscribed. 1 not found on any account "
+            "searched. 1 lookup(s) failed: not searched (see the table). d: try again"
+        ), state(screen)
+        assert screen.query_one("#run", Button).disabled

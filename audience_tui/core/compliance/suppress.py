@@ -83,10 +83,12 @@ class Plan:
 
     @property
     def nowhere(self) -> list[str]:
-        """The emails looked up in this run and found in no account searched."""
+        """The emails looked up in this run and found in no account searched (an account whose
+        lookup failed found no one: its `not searched` line is no find)."""
+        searched = [ln for ln in self.lines if ln["action"] != NOT_SEARCHED]
         found = {t.email.casefold() for t in self.targets}
-        found |= {ln["email"].casefold() for ln in self.lines if ln["action"] != "not found"}
-        looked_up = {ln["email"] for ln in self.lines}
+        found |= {ln["email"].casefold() for ln in searched if ln["action"] != "not found"}
+        looked_up = {ln["email"] for ln in searched}
         return [e for e in self.emails if e.casefold() not in found and e in looked_up]
 
 

@@ -340,11 +340,16 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
         )
         self.planned = (kind, todo, journal) if todo.targets else None
         resumed = f" ({todo.done_before} done by an earlier run)" if todo.done_before else ""
-        nowhere = f" {len(todo.nowhere)} not found on any account." if todo.nowhere else ""
+        failed = len(todo.unsearched)
+        where = "any account searched" if failed else "any account"  # elsewhere, maybe
+        nowhere = f" {len(todo.nowhere)} not found on {where}." if todo.nowhere else ""
+        unsearched = f" {failed} lookup(s) failed: not searched (see the table)." if failed else ""
         if not todo.targets:
-            message = f"Nothing to send: no one found is still subscribed{resumed}.{nowhere}"
-            return todo.rows(), Text(message)
-        sends = f"{len(todo.targets)} opt-out(s) to send{resumed}.{nowhere} r: run"
+            message = (
+                f"Nothing to send: no one found is still subscribed{resumed}.{nowhere}{unsearched}"
+            )
+            return todo.rows(), Text(message + (" d: try again" if failed else ""))
+        sends = f"{len(todo.targets)} opt-out(s) to send{resumed}.{nowhere}{unsearched} r: run"
         return todo.rows(), Text(sends)
 
     @work(group="compliance", exclusive=True)
