@@ -4,11 +4,13 @@ dry run, the erase confirmed by typing the email, the receipt shown and saved; a
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from tui_helpers import SIZE, settle
 
@@ -329,6 +331,58 @@ async def test_nothing_to_send_says_which_accounts_were_not_searched(
         await settle(pilot)
         assert state(screen) == (
             "Nothing to send: no one found is still subscribed. 1 not found on any account "
-            "searched. 1 lookup(s) failed: not searched (see the table). d: try again"
+            "searched. 1 lookup(s) failed: not searched (see the table). d: try again, "
+            "r: save the receipt"
         ), state(screen)
+        await pilot.press("r")  # the receipt answers the request, as the CLI's --yes writes it
+        await settle(pilot)
+        assert state(screen).startswith("done, 1 failed. Saved:"), state(screen)
+        saved = Path(state(screen).split("Saved: ", 1)[1])
+        lines = [json.loads(line) for line in saved.read_text().splitlines()]
+        actions = {ln["account"]: ln["action"] for ln in lines if "account" in ln}
+        assert actions["demo-emma"] == "not searched"
+        assert set(actions.values()) == {"not found", "not searched"}
+        assert len(actions) == len(app_session.accounts)
+
+
+async def test_an_erasure_held_nowhere_still_saves_its_receipt(
+    app_session: Session, tmp_path: Path
+) -> None:
+    """Found on no account: nothing to erase and no email to type, but the receipt that says
+    every account was searched is saved (`erase --yes` writes it too)."""
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#jobs", OptionList).highlighted = 1  # Erase
+        await pilot.pause()
+        screen.query_one("#target", Input).value = "nobody.anywhere@example.invalid"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert state(screen).endswith("Nothing to erase. r: save the receipt"), state(screen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, ModalScreen)  # no email to type: nothing is erased
+        assert state(screen).startswith("done. Saved:"), state(screen)
+        saved = Path(state(screen).split("Saved: ", 1)[1])
+        lines = [json.loads(line) for line in saved.read_text().splitlines()]
+        found = {ln["account"]: ln["action"] for ln in lines if "account" in ln}
+        assert len(found) == len(app_session.accounts) and set(found.values()) == {"not found"}
+
+
+async def test_no_drift_is_no_run(app_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No one drifted: nothing to record either, as `drift --apply` finding none."""
+    from audience_tui.core.compliance import drift
+
+    async def find(*args: object, **kw: object) -> list[drift.Drifted]:
+        return []
+
+    monkeypatch.setattr(drift, "find", find)
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compliance(pilot)
+        screen.query_one("#jobs", OptionList).highlighted = 3  # Consent drift
+        await pilot.pause()
+        await pilot.press("d")
+        await settle(pilot)
+        assert state(screen) == "0 drifted email(s): nothing to send.", state(screen)
         assert screen.query_one("#run", Button).disabled

@@ -254,7 +254,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
     def action_run(self) -> None:
         if self.running or self.planned is None:
             return
-        if self.job == "erase":
+        if self.job == "erase" and self.planned.held:
             email = self.planned.email
             question = (
                 f"Erase {email} on {len(self.planned.held)} record(s)? This cannot be undone."
@@ -307,9 +307,11 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             return rows, said + message
         if job == "erase":
             todo = await erasure.plan(self.session, target)
-            self.planned = todo if todo.held else None
+            self.planned = todo  # held nowhere, the receipt still answers the request (as the CLI)
             rows = todo.rows()
             note = f"{len(todo.held)} record(s) found; not on: {', '.join(todo.not_found) or '-'}"
+            if not todo.held:
+                return rows, Text(f"{note}. Nothing to erase. r: save the receipt")
             return rows, Text(f"{note}. r: erase (you type the email to confirm)")
         if job == "access":
             report = await subject_access.gather(self.session, target)
@@ -326,6 +328,9 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             ]
             return rows, Text(f"{len(report.held)} record(s). r: save the report (JSON and HTML)")
         drifted = await drift.find(self.session, accounts, self._progress)
+        if not drifted:  # no run to record, as `drift --apply` finding none
+            self.planned = None
+            return [], Text("0 drifted email(s): nothing to send.")
         rows_found = [d.row() for d in drifted]
         rows, message = await self._plan_suppression("drift", [d.email for d in drifted], accounts)
         return rows_found or rows, Text(f"{len(drifted):,} drifted email(s). ") + message
@@ -338,7 +343,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
         todo = await suppression.plan(
             self.session, request, emails, accounts, journal, self._progress
         )
-        self.planned = (kind, todo, journal) if todo.targets else None
+        self.planned = (kind, todo, journal)  # nothing to send: run saves the receipt (as the CLI)
         resumed = f" ({todo.done_before} done by an earlier run)" if todo.done_before else ""
         failed = len(todo.unsearched)
         where = "any account searched" if failed else "any account"  # elsewhere, maybe
@@ -348,7 +353,8 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             message = (
                 f"Nothing to send: no one found is still subscribed{resumed}.{nowhere}{unsearched}"
             )
-            return todo.rows(), Text(message + (" d: try again" if failed else ""))
+            retry = " d: try again," if failed else ""
+            return todo.rows(), Text(f"{message}{retry} r: save the receipt")
         sends = f"{len(todo.targets)} opt-out(s) to send{resumed}.{nowhere}{unsearched} r: run"
         return todo.rows(), Text(sends)
 
