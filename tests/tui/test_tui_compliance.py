@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets import Button, Input, Label, OptionList, ProgressBar
 from tui_helpers import SIZE, settle
 
 from audience_tui.core.errors import NetworkError
@@ -363,6 +363,7 @@ async def test_an_erasure_held_nowhere_still_saves_its_receipt(
         await settle(pilot)
         assert not isinstance(app.screen, ModalScreen)  # no email to type: nothing is erased
         assert state(screen).startswith("done. Saved:"), state(screen)
+        assert screen.query_one("#progress", ProgressBar).percentage == 1  # no work: all done
         saved = Path(state(screen).split("Saved: ", 1)[1])
         lines = [json.loads(line) for line in saved.read_text().splitlines()]
         found = {ln["account"]: ln["action"] for ln in lines if "account" in ln}

@@ -230,7 +230,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
     def _progress(self, p: suppression.Progress) -> None:
         bar = self.query_one("#progress", ProgressBar)
         bar.display = True
-        bar.update(total=max(p.total, 1), progress=p.done)
+        bar.update(total=max(p.total, 1), progress=p.done if p.total else 1)  # none: all done
         self._say(Text(f"{p.stage}: {p.done:,} of {p.total:,}"))
 
     # --- actions ----------------------------------------------------------------------------------
