@@ -54,7 +54,13 @@ def test_a_quoted_value_over_two_lines_keeps_the_numbers_of_later_lines() -> Non
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "no email"), ("\n\n", "no email"), ("name,city\nx,y\n", "no column is named email")],
+    [
+        ("", "no email"),
+        ("\n\n", "no email"),
+        ("name,city\nx,y\n", "no column is named email"),
+        ("vm\n", "no email: its one line, 'vm', was read as the column's name"),
+        ("email\n\n", "no email: its one line, 'email',"),
+    ],
 )
 def test_files_without_emails_are_refused_with_a_reason(text: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message):

@@ -124,6 +124,11 @@ def _collect(
             duplicates += 1
         else:
             emails[value.casefold()] = value
+    blank = all(problem.reason == "blank line" for problem in problems)
+    if not emails and not duplicates and blank:  # a header alone: nothing was read
+        raise ValidationError(
+            f"the file holds no email: its one line, {column!r}, was read as the column's name"
+        )
     return EmailList(list(emails.values()), problems, duplicates, column)
 
 
