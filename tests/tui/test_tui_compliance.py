@@ -50,6 +50,26 @@ def state(screen: ComplianceScreen) -> str:
     return str(screen.query_one("#state", Label).render())
 
 
+async def dry_run_of_file(pilot: Pilot[None], path: Path, *emails: str) -> ComplianceScreen:
+    """The suppression job's dry run of a file of `emails` (written to `path`), done."""
+    path.write_text("email\n" + "".join(f"{email}\n" for email in emails), encoding="utf-8")
+    screen = await open_compliance(pilot)
+    screen.query_one("#target", Input).value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+    return screen
+
+
+@pytest.fixture
+def emma_not_answering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Emma's lookup fails (as one out of retries would): the account goes unsearched."""
+
+    async def no_answer(self: EmmaProvider, email: str) -> list[Member]:
+        raise NetworkError("no answer", platform="Emma")
+
+    monkeypatch.setattr(EmmaProvider, "lookup", no_answer)
+
+
 async def test_erase_from_dry_run_to_receipt(app_session: Session, sandbox: Sandbox) -> None:
     email = kajabi_email(sandbox)
     app = AudienceApp(app_session)
@@ -136,15 +156,11 @@ async def test_a_suppression_by_keys_alone_names_the_lists(
     """Type the file, enter (dry run), r (run): `r` runs rather than landing in the field, and
     the receipt on screen names the lists; a changed file asks for a new dry run first."""
     source = tmp_path / "list.csv"
-    source.write_text(f"email\n{person(0).email}\n{person(1).email}\n", encoding="utf-8")
     names = {a.name for acc in app_session.accounts for a in await app_session.audiences(acc.name)}
     app = AudienceApp(app_session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compliance(pilot)
+        screen = await dry_run_of_file(pilot, source, person(0).email, person(1).email)
         target = screen.query_one("#target", Input)
-        target.value = str(source)
-        await pilot.press("enter")
-        await settle(pilot)
         run = screen.query_one("#run", Button)
         assert not run.disabled and screen.focused is run, state(screen)
 
@@ -185,14 +201,9 @@ async def test_a_suppression_dry_run_names_the_lines_left_out_and_says_statuses_
     """The CLI names a file's lines without an email; the screen dropped them unsaid, so a
     request on line 3 was silently not honoured. And its table said `opted_out`."""
     email = await opted_out_somewhere(app_session)
-    source = tmp_path / "list.csv"
-    source.write_text(f"email\n{email}\nnot-an-email\n", encoding="utf-8")
     app = AudienceApp(app_session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compliance(pilot)
-        screen.query_one("#target", Input).value = str(source)
-        await pilot.press("enter")
-        await settle(pilot)
+        screen = await dry_run_of_file(pilot, tmp_path / "list.csv", email, "not-an-email")
         said = state(screen)
         assert said.startswith("list.csv: 1 email(s), 1 line(s) without a valid email"), said
         assert "(line 3: not an email address: 'not-an-email')" in said
@@ -278,24 +289,15 @@ async def test_every_jobs_field_says_what_it_wants_whole_at_80_columns(
                 assert len(job.asks) <= target.content_size.width  # not cut at its edge
 
 
+@pytest.mark.usefixtures("emma_not_answering")
 async def test_a_suppression_run_counts_the_accounts_it_could_not_search(
-    app_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_session: Session, tmp_path: Path
 ) -> None:
     """An account whose lookup failed is one of the run's outcomes, as in the CLI's receipt:
     a `not searched` row saying why, counted among the failed (running again retries it)."""
-
-    async def no_answer(self: EmmaProvider, email: str) -> list[Member]:
-        raise NetworkError("no answer", platform="Emma")
-
-    monkeypatch.setattr(EmmaProvider, "lookup", no_answer)
-    source = tmp_path / "list.csv"
-    source.write_text(f"email\n{person(0).email}\n", encoding="utf-8")
     app = AudienceApp(app_session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compliance(pilot)
-        screen.query_one("#target", Input).value = str(source)
-        await pilot.press("enter")
-        await settle(pilot)
+        screen = await dry_run_of_file(pilot, tmp_path / "list.csv", person(0).email)
         assert screen.focused is screen.query_one("#run", Button), state(screen)
         assert "1 lookup(s) failed: not searched (see the table). r: run" in state(screen)
         await pilot.press("r")
@@ -311,24 +313,16 @@ async def test_a_suppression_run_counts_the_accounts_it_could_not_search(
         assert emma["action"] == "not searched" and "no answer" in emma["proof"], emma
 
 
+@pytest.mark.usefixtures("emma_not_answering")
 async def test_nothing_to_send_says_which_accounts_were_not_searched(
-    app_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_session: Session, tmp_path: Path
 ) -> None:
     """Found on no account searched is not "found nowhere" while a lookup failed: the dry run
     says how many lookups failed and how to try again, not only that nothing is to send."""
-
-    async def no_answer(self: EmmaProvider, email: str) -> list[Member]:
-        raise NetworkError("no answer", platform="Emma")
-
-    monkeypatch.setattr(EmmaProvider, "lookup", no_answer)
-    source = tmp_path / "list.csv"
-    source.write_text("email\nnobody.anywhere@example.invalid\n", encoding="utf-8")
     app = AudienceApp(app_session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compliance(pilot)
-        screen.query_one("#target", Input).value = str(source)
-        await pilot.press("enter")
-        await settle(pilot)
+        nobody = "nobody.anywhere@example.invalid"
+        screen = await dry_run_of_file(pilot, tmp_path / "list.csv", nobody)
         assert state(screen) == (
             "Nothing to send: no one found is still subscribed. 1 not found on any account "
             "searched. 1 lookup(s) failed: not searched (see the table). d: try again, "
