@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -56,6 +57,25 @@ async def dry_run_of_file(pilot: Pilot[None], path: Path, *emails: str) -> Compl
     screen = await open_compliance(pilot)
     screen.query_one("#target", Input).value = str(path)
     await pilot.press("enter")
+    await settle(pilot)
+    return screen
+
+
+async def drift_dry_run(
+    pilot: Pilot[None], monkeypatch: pytest.MonkeyPatch, found: list[Any]
+) -> ComplianceScreen:
+    """The consent-drift job's dry run, its scan finding `found` (the scan is core's, tested
+    there)."""
+    from audience_tui.core.compliance import drift
+
+    async def find(*args: object, **kw: object) -> list[Any]:
+        return found
+
+    monkeypatch.setattr(drift, "find", find)
+    screen = await open_compliance(pilot)
+    screen.query_one("#jobs", OptionList).highlighted = 3  # Consent drift
+    await pilot.pause()
+    await pilot.press("d")
     await settle(pilot)
     return screen
 
@@ -231,18 +251,9 @@ async def test_the_drift_dry_run_says_how_many_drifted(
 
     place = drift.Place("demo-emma", "all", "All members")
     found = [drift.Drifted(person(0).email, opted_out_on=[place])]
-
-    async def find(*args: object, **kw: object) -> list[drift.Drifted]:
-        return found
-
-    monkeypatch.setattr(drift, "find", find)
     app = AudienceApp(app_session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compliance(pilot)
-        screen.query_one("#jobs", OptionList).highlighted = 3  # Consent drift
-        await pilot.pause()
-        await pilot.press("d")
-        await settle(pilot)
+        screen = await drift_dry_run(pilot, monkeypatch, found)
         assert state(screen).startswith("1 drifted email(s). "), state(screen)
         assert "opt-out(s) to send" in state(screen)
         assert screen.query_one("#results", DataTable).row_count == 1
@@ -366,18 +377,8 @@ async def test_an_erasure_held_nowhere_still_saves_its_receipt(
 
 async def test_no_drift_is_no_run(app_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """No one drifted: nothing to record either, as `drift --apply` finding none."""
-    from audience_tui.core.compliance import drift
-
-    async def find(*args: object, **kw: object) -> list[drift.Drifted]:
-        return []
-
-    monkeypatch.setattr(drift, "find", find)
     app = AudienceApp(app_session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_compliance(pilot)
-        screen.query_one("#jobs", OptionList).highlighted = 3  # Consent drift
-        await pilot.pause()
-        await pilot.press("d")
-        await settle(pilot)
+        screen = await drift_dry_run(pilot, monkeypatch, [])
         assert state(screen) == "0 drifted email(s): nothing to send.", state(screen)
         assert screen.query_one("#run", Button).disabled
