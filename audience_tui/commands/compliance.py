@@ -345,7 +345,7 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
         elif row["action"] == "failed":
             print(f"{where}: NOT erased: {clean(row['proof'])}", file=ctx.err)
     file_erase_receipt(ctx, args.receipt, lines, todo.request, details)
-    if any(ln["action"] == "failed" for ln in lines):  # an erase, or a lookup (todo.errors)
+    if any(ln["action"] == "failed" for ln in lines):  # an erase that failed
         return exit_code_of(todo.errors.values())
     return searched_code(todo, ctx.err)
 

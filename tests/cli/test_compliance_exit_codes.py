@@ -110,7 +110,7 @@ def test_the_receipt_and_the_report_keep_the_refusal_in_words(
     assert code == 3, err
     lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     (emma,) = [ln for ln in lines if ln.get("account") == "demo-emma"]
-    assert emma["action"] == "failed" and "Emma refused the keys" in emma["error"]
+    assert emma["action"] == "not searched" and "Emma refused the keys" in emma["error"]
 
     code, out, err = run(capsys, "subject-access", NOBODY)
     assert code == 3, err

@@ -22,7 +22,7 @@ from ..session import Session
 from ..write_op import Change, Outcome, Write
 from . import Search
 from .journal import now
-from .receipt import receipt_line
+from .receipt import NOT_SEARCHED, receipt_line
 from .suppress import Progress, ProgressCallback
 
 
@@ -68,7 +68,9 @@ class ErasePlan(Search[Held]):
         ]
         for name, error in self.errors.items():
             lines.append(
-                receipt_line(self.request, self.email, name, "", None, "failed", error=str(error))
+                receipt_line(
+                    self.request, self.email, name, "", None, NOT_SEARCHED, error=str(error)
+                )
             )
         return lines
 
