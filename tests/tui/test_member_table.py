@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.style import Style
 from textual import events
@@ -49,7 +51,7 @@ from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
-from audience_tui.tui.widgets.member_table import PREFETCH, MemberTable, cell, width_of
+from audience_tui.tui.widgets.member_table import PREFETCH, MemberTable, cell, shown, width_of
 
 
 @pytest.mark.parametrize("account", ["demo-heyloyalty", "demo-emma", "demo-ownpage"])
@@ -452,11 +454,28 @@ async def test_changed_carries_the_cursor_and_a_newer_one_replaces_a_queued_one(
         42,
         None,
         True,
+        False,
+        -7,
         ["a", "bé"],
+        ["a", "b", "c"],
+        [],
+        ["x\x07y"],
+        [1, "a"],
     ],
 )
 def test_a_value_is_measured_as_it_is_drawn(value: object) -> None:
     assert width_of(value) == cell_len(cell(value, 80).rstrip())
+
+
+ASCII = st.text(st.characters(max_codepoint=127))
+VALUES = st.none() | st.booleans() | st.integers() | ASCII | st.text() | st.floats(allow_nan=False)
+
+
+@given(VALUES | st.lists(ASCII, max_size=4) | st.lists(VALUES, max_size=4))
+def test_any_value_is_measured_as_the_table_shows_it(value: object) -> None:
+    """The measuring shortcuts (ASCII text, flags, whole numbers, lists of ASCII texts) give
+    the width of the text the table draws, whatever the value."""
+    assert width_of(value) == cell_len(shown(value))
 
 
 @pytest.mark.parametrize(("size", "whole"), [((80, 24), False), ((220, 40), True)])

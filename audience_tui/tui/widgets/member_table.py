@@ -59,10 +59,22 @@ def shown(value: Any) -> str:
 
 
 def width_of(value: Any) -> int:
-    """Cells `value` takes as the table shows it. An ASCII string takes its length (`clean`
-    makes each control one U+FFFD, a tab a space): the common case, measured without copying."""
-    if isinstance(value, str) and value.isascii():
-        return len(value)
+    """Cells `value` takes as the table shows it. The common cases are counted without making
+    the text (every cell of each page that lands is measured, on the app's thread): ASCII text
+    takes its length (`clean` makes each control one U+FFFD, a tab a space), nothing none, a
+    flag "yes" or "no", a whole number its digits, a list of ASCII texts their joined length."""
+    if value is None:
+        return 0
+    kind = value.__class__
+    if kind is str:
+        if value.isascii():
+            return len(value)
+    elif kind is bool:
+        return 3 if value else 2
+    elif kind is int:
+        return len(str(value))
+    elif kind is list and all(item.__class__ is str and item.isascii() for item in value):
+        return sum(map(len, value)) + 2 * max(len(value) - 1, 0)  # ", " between them
     return cell_len(shown(value))
 
 
