@@ -29,6 +29,7 @@ from hypothesis import settings
 from keyring.backend import KeyringBackend
 
 from audience_tui.cli import remove_log_handlers
+from audience_tui.core import redact
 from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
@@ -167,6 +168,15 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("AUDIENCE_TUI_SANDBOX_DB", raising=False)
     monkeypatch.setenv("AUDIENCE_TUI_SANDBOX_SMALL", "1")
     yield home
+
+
+@pytest.fixture(autouse=True)
+def secrets_of_this_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test masks the secrets registered while it runs, as a process of the app does:
+    kept for the worker's life, every test's sandbox tokens piled up (thousands of them), and
+    each log line was searched for all of them (~150 us a line)."""
+    monkeypatch.setattr(redact, "_secrets", set())
+    monkeypatch.setattr(redact, "_fragments", set())
 
 
 @pytest.fixture(autouse=True)
