@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..core.compliance import Search, drift, subject_access
+from ..core.compliance import Search, WriteError, drift, refused, subject_access
 from ..core.compliance import erase as erasure
 from ..core.compliance import suppress as suppression
 from ..core.compliance.emails_csv import EmailList, read_emails
@@ -252,8 +252,9 @@ def finish(
     source: str,
 ) -> int:
     """Write the run's receipt (every email x account, those not searched too) and say where;
-    the exit code, as `optout`'s: 3 or 4 (core.errors.exit_code_of over the failed lookups,
-    `todo.unsearched`) when a lookup or a write failed or a write was not confirmed, else 0."""
+    the exit code, as `optout`'s: 3 or 4 (core.errors.exit_code_of over the failed lookups and
+    writes, `todo.unsearched` and `todo.write_errors`) when a lookup or a write failed or a
+    write was not confirmed, else 0."""
     request, unsearched = todo.request, todo.unsearched
     lines = suppression.receipt_lines(todo, journal)
     path, twin = write_receipt(
@@ -285,9 +286,21 @@ def finish(
             "again to retry the failed ones",
             file=ctx.err,
         )
+        say_refused(todo.write_errors, ctx.err)
     if failed or unconfirmed or unsearched:
-        return exit_code_of(unsearched)
+        return exit_code_of([*unsearched, *(error for _, error in todo.write_errors)])
     return 0
+
+
+def say_refused(errors: list[WriteError], err: TextIO) -> None:
+    """Name each account that refused the credentials for a write (the lookup answered): its
+    writes fail until the user fixes them, however often the command runs again."""
+    for account, error in refused(errors).items():
+        print(
+            f"{account} refused the credentials ({clean(error)}): fix them, then run the same "
+            "command again",
+            file=err,
+        )
 
 
 def show_erase_plan(todo: erasure.ErasePlan, out: TextIO, err: TextIO) -> None:
@@ -344,9 +357,10 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
             print(f"{where}: erased ({row['proof']})", file=ctx.out)
         elif row["action"] == "failed":
             print(f"{where}: NOT erased: {clean(row['proof'])}", file=ctx.err)
+    say_refused(todo.write_errors, ctx.err)
     file_erase_receipt(ctx, args.receipt, lines, todo.request, details)
     if any(ln["action"] == "failed" for ln in lines):  # an erase that failed
-        return exit_code_of(todo.errors.values())
+        return exit_code_of([*todo.errors.values(), *(error for _, error in todo.write_errors)])
     return searched_code(todo, ctx.err)
 
 

@@ -93,7 +93,7 @@ def test_an_erase_stopped_midway_still_files_its_receipt(
     email = person(2100).email
     real = erasure.erase_one
 
-    async def erase_one(session, request: str, held: erasure.Held) -> dict:
+    async def erase_one(session, request: str, held: erasure.Held) -> tuple[dict, object]:
         if held.account != "demo-heyloyalty":
             return await real(session, request, held)
         main_task = next(t for t in asyncio.all_tasks() if "Context.run" in repr(t.get_coro()))

@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from variants import Variant
 
 from audience_tui import demo
 from audience_tui.cli import main
+from audience_tui.core.compliance import drift
 from audience_tui.core.errors import NetworkError
 from audience_tui.core.models import Account
 from audience_tui.demo import Sandbox
 from audience_tui.providers.emma.adapter import EmmaProvider
+from audience_tui.sandbox.demo_credentials import DEMO
 from audience_tui.sandbox.people import person
 
 NOBODY = "nobody.anywhere@example.com"
@@ -58,6 +63,30 @@ def give_emma_wrong_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         ]
 
     monkeypatch.setattr(demo, "demo_accounts", with_wrong_keys)
+
+
+def emma_writes_answered(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    """The demo's Emma answers every read and every write with HTTP `status` (a 403 is its
+    answer to keys it refuses, here keys allowed to read only): lookups find the person, and
+    each opt-out or erase fails."""
+    start = Sandbox.start
+
+    def refuse(request: httpx.Request) -> httpx.Request | httpx.Response:
+        if request.method == "GET" or not request.url.path.startswith(DEMO["emma"].prefix):
+            return request
+        return httpx.Response(status, json={"error": "refused (test)"}, request=request)
+
+    def started(cls: type[Sandbox], *args: Any, **kw: Any) -> Sandbox:
+        served = start(*args, **kw)
+        return replace(served, transport=Variant(served.transport, before=refuse))
+
+    monkeypatch.setattr(Sandbox, "start", classmethod(started))
+
+
+def subscribed_on_emma(sandbox: Sandbox) -> str:
+    """The email of a member the demo's Emma holds subscribed."""
+    sql = "SELECT email FROM emma_members WHERE status = 'a' AND deleted_at IS NULL LIMIT 1"
+    return str(sandbox.store.connect().execute(sql).fetchone()[0])
 
 
 def emails_file(tmp_path: Path) -> str:
@@ -199,8 +228,7 @@ def test_a_suppress_run_receipts_the_accounts_it_could_not_search_until_they_are
     """A receipt says what was not done too: an email x account whose lookup failed is `not
     searched`, with why. Nothing was sent there, so the next run of the same file looks it up
     again, and its receipt says what that found instead of the old failure."""
-    sql = "SELECT email FROM emma_members WHERE status = 'a' AND deleted_at IS NULL LIMIT 1"
-    emails = [sandbox.store.connect().execute(sql).fetchone()[0], NOBODY]  # subscribed on Emma
+    emails = [subscribed_on_emma(sandbox), NOBODY]
     source = tmp_path / "emails.csv"
     source.write_text("email\n" + "\n".join(emails) + "\n")
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
@@ -238,3 +266,49 @@ def test_a_dry_run_counts_who_is_in_no_account_searched_while_one_was_not(
     assert code == 4, err
     assert f"not found in any account searched: 1\n  {NOBODY}" in out
     assert "lookup failed" in out
+
+
+def write_on_emma(
+    command: str, email: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, ...]:
+    """The argv of `command` writing to `email` on the demo's Emma alone, its receipt in
+    `tmp_path` (drift --apply's drifted person is `email`, its scan being core's)."""
+    only = ("--account", "demo-emma", "--yes", "--receipt", str(tmp_path / "r.jsonl"))
+    if command == "erase":
+        return ("erase", email, *only)
+    if command == "drift":
+
+        async def found(*args: object, **kw: object) -> list[drift.Drifted]:
+            return [drift.Drifted(email)]
+
+        monkeypatch.setattr(drift, "find", found)
+        return ("drift", "--apply", *only)
+    source = tmp_path / "emails.csv"
+    source.write_text(f"email\n{email}\n")
+    return ("suppress", str(source), *only)
+
+
+@pytest.mark.parametrize("command", ["suppress", "drift", "erase"])
+@pytest.mark.parametrize(("status", "expected"), [(403, 3), (401, 3), (422, 4)])
+def test_a_write_refused_with_the_credentials_exits_3_naming_the_account(
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    status: int,
+    expected: int,
+) -> None:
+    """The lookup answered and the write (opt-out, erase) was refused: the user has credentials
+    to fix, as when the lookup is refused, and is told on which account. A write refused
+    otherwise (422) exits 4. The receipt keeps the failed write with why, either way."""
+    email = subscribed_on_emma(sandbox)
+    emma_writes_answered(monkeypatch, status)
+    code, out, err = run(capsys, *write_on_emma(command, email, tmp_path, monkeypatch))
+    assert code == expected, out + err
+    refused = "demo-emma refused the credentials" in err
+    assert refused is (expected == 3), err
+    lines, _ = receipt_of(tmp_path / "r.jsonl")
+    (line,) = [ln for ln in lines if ln["account"] == "demo-emma"]
+    assert line["email"].casefold() == email.casefold() and line["action"] == "failed", line
+    assert f"HTTP {status}" in line["error"], line

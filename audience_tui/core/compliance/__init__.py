@@ -4,14 +4,29 @@ both drive these modules and show their progress."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from ..errors import AudienceError
+from ..errors import AudienceError, AuthError
 from ..models import Member
 from ..session import Session, check_email
 from .lists import ListNames
+
+# an account and the error of a write to it that did not land: the receipt keeps the error's text,
+# its kind sets the exit code and names the account whose credentials were refused
+WriteError = tuple[str, AudienceError]
+
+
+def refused(errors: Iterable[WriteError]) -> dict[str, AudienceError]:
+    """The accounts among `errors` that refused the credentials, each with its first such error
+    (exit code 3, as core.errors.exit_code_of reads them): running again cannot help until the
+    user fixes those, so they are named."""
+    found: dict[str, AudienceError] = {}
+    for account, error in errors:
+        if error.exit_code == AuthError.exit_code:
+            found.setdefault(account, error)
+    return found
 
 
 class OnAccount(Protocol):

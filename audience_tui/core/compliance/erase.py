@@ -16,11 +16,11 @@ from functools import partial
 from typing import Any
 
 from ..erasure import EraseMethod, Erasure
-from ..errors import UnsupportedError
+from ..errors import AudienceError, UnsupportedError
 from ..models import Member, MemberStatus
 from ..session import Session
 from ..write_op import Change, Outcome, Write
-from . import Search
+from . import Search, WriteError
 from .journal import now
 from .receipt import NOT_SEARCHED, receipt_line
 from .suppress import Progress, ProgressCallback
@@ -41,6 +41,7 @@ class Held:
 class ErasePlan(Search[Held]):
     request: str
     outcomes: dict[int, dict[str, Any]] = field(default_factory=dict)  # held index: its line
+    write_errors: list[WriteError] = field(default_factory=list)  # the erases that failed
 
     def stopped_lines(self) -> list[dict[str, Any]]:
         """The receipt of an erase stopped midway (ctrl+c): each record's outcome where it has
@@ -117,7 +118,10 @@ async def execute(
 
     async def one(index: int, held: Held) -> dict[str, Any]:
         nonlocal done
-        outcome = todo.outcomes[index] = await erase_one(session, todo.request, held)
+        outcome, error = await erase_one(session, todo.request, held)
+        todo.outcomes[index] = outcome
+        if error is not None:
+            todo.write_errors.append((held.account, error))
         done += 1
         progress(Progress("erasing", done, len(todo.held)))
         return outcome
@@ -137,10 +141,13 @@ async def execute(
     return lines + todo.unheld_lines()
 
 
-async def erase_one(session: Session, request: str, held: Held) -> dict[str, Any]:
+async def erase_one(
+    session: Session, request: str, held: Held
+) -> tuple[dict[str, Any], AudienceError | None]:
     """One erase as one audited write (core.write_op): attempt, erase with its read-back,
     outcome, and the change published so open views show the person gone. Never raises for a
-    platform failure: the line carries the error."""
+    platform failure: the line carries the error's text, returned beside it (its kind sets the
+    exit code)."""
     provider = session.provider(held.account)
     method = held.method
 
@@ -185,6 +192,6 @@ async def erase_one(session: Session, request: str, held: Held) -> dict[str, Any
         lists=held.lists,
     )
     if result.outcome is not Outcome.CONFIRMED or result.value is None:
-        return line("failed", confirmed=False, error=str(result.error))
+        return line("failed", confirmed=False, error=str(result.error)), result.error
     erased = result.value
-    return line("erased", confirmed=True, read_back=f"{erased.state}: {erased.evidence}")
+    return line("erased", confirmed=True, read_back=f"{erased.state}: {erased.evidence}"), None

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import AudienceError
 from ..models import Member, MemberStatus
 from ..session import OptOutOutcome, Session
+from . import WriteError
 from .journal import FINAL, Journal
 from .lists import ListNames
 from .pool import per_account
@@ -58,6 +59,7 @@ class Plan:
     checked: list[tuple[str, str]] = field(default_factory=list)  # (email, account) looked up
     # the failed lookups' errors, beside their lines' text: their kind sets the exit code
     unsearched: list[AudienceError] = field(default_factory=list)
+    write_errors: list[WriteError] = field(default_factory=list)  # `execute`'s, likewise
     names: ListNames = field(default_factory=ListNames)
 
     @property
@@ -227,6 +229,8 @@ async def execute(
         outcome = await session.opt_out(account, member)
         line = journal.outcome(outcome_line(todo.request, target, outcome, platforms))
         lines.append(line)
+        if outcome.error is not None:
+            todo.write_errors.append((account, outcome.error))
         if line["action"] == "failed":
             unsettled.add(pair)
         waiting[pair] -= 1

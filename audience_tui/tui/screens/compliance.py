@@ -22,7 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar
 from textual.widgets.option_list import Option
 
-from ...core.compliance import drift, subject_access
+from ...core.compliance import WriteError, drift, refused, subject_access
 from ...core.compliance import erase as erasure
 from ...core.compliance import suppress as suppression
 from ...core.compliance.emails_csv import read_emails
@@ -363,7 +363,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
         self.running = True
         self.query_one("#run", Button).disabled = True
         try:
-            lines, saved = await self._execute(job)
+            lines, saved, write_errors = await self._execute(job)
         except AudienceError as exc:
             self._say(error_text(exc))
             return
@@ -373,11 +373,15 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
         self._table(lines)
         failed = undone(lines)
         style = "red" if failed else "green"
-        done = f"done{f', {failed} failed' if failed else ''}. Saved: {saved}"
+        names = ", ".join(refused(write_errors))  # as the CLI says them: fix, then run again
+        fix = f" ({names} refused the credentials: fix them, then run again)" if names else ""
+        done = f"done{f', {failed} failed' if failed else ''}{fix}. Saved: {saved}"
         self._say(Text(done, style=style))
         self.notify(f"Saved: {saved}", title=JOBS[job].title, markup=False)
 
-    async def _execute(self, job: str) -> tuple[list[dict[str, Any]], str]:
+    async def _execute(self, job: str) -> tuple[list[dict[str, Any]], str, list[WriteError]]:
+        """Run the planned job and save its receipt (or report): its rows, where it was saved,
+        and the errors of its writes that failed."""
         if job == "erase":
             todo = self.planned
             lines = await erasure.execute(self.session, todo, self._progress)
@@ -385,7 +389,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             path, _ = write_receipt(
                 default_path("erase"), lines, summary(todo.request, lines, **details)
             )
-            return readable(lines, todo.names), str(path)
+            return readable(lines, todo.names), str(path), todo.write_errors
         if job == "access":
             report = self.planned
             stamp = now().replace(":", "")
@@ -395,10 +399,10 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
                 with open_private(folder / f"access-{stamp}.{fmt}") as file:
                     file.write(subject_access.render(report, fmt))
             rows = [{"saved": str(folder / f"access-{stamp}.{fmt}")} for fmt in ("json", "html")]
-            return rows, str(folder / f"access-{stamp}.html")
+            return rows, str(folder / f"access-{stamp}.html"), []
         kind, todo, journal = self.planned
         await suppression.execute(self.session, todo, journal, self._progress)
         lines = suppression.receipt_lines(todo, journal)
         extra = {"kind": kind, "accounts": todo.accounts, "started": journal.started}
         path, _ = write_receipt(default_path(kind), lines, summary(todo.request, lines, **extra))
-        return readable(lines, todo.names), str(path)
+        return readable(lines, todo.names), str(path), todo.write_errors
