@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar
 from tui_helpers import SIZE, settle
 
-from audience_tui.core.errors import NetworkError
+from audience_tui.core.errors import AuthError, NetworkError
 from audience_tui.core.models import Member, MemberStatus
 from audience_tui.core.session import Session
 from audience_tui.demo import FaultSpec, Sandbox, demo_session
@@ -78,6 +78,28 @@ async def drift_dry_run(
     await pilot.press("d")
     await settle(pilot)
     return screen
+
+
+def table_rows(screen: ComplianceScreen) -> list[dict[str, str]]:
+    """The results table's rows, each by its columns' keys."""
+    table = screen.query_one("#results", DataTable)
+    keys = [column.key.value for column in table.columns.values()]
+    return [
+        dict(zip(keys, map(str, table.get_row_at(n)), strict=True)) for n in range(table.row_count)
+    ]
+
+
+def refuse_emma_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Emma answers its lookups and refuses every opt-out as keys allowed to read only would
+    be (HTTP 403; the CLI's tests meet the sandbox's own 403)."""
+
+    async def refused(self: EmmaProvider, member: Member, **kw: object) -> Member:
+        raise AuthError("HTTP 403: Emma refused the keys", platform="Emma")
+
+    monkeypatch.setattr(EmmaProvider, "opt_out", refused)
+
+
+EMMA_SUBSCRIBED = person(2000).email  # subscribed on the demo's Emma, in one group
 
 
 @pytest.fixture
@@ -314,13 +336,7 @@ async def test_a_suppression_run_counts_the_accounts_it_could_not_search(
         await pilot.press("r")
         await settle(pilot)
         assert state(screen).startswith("done, 1 failed. Saved:"), state(screen)
-        table = screen.query_one("#results", DataTable)
-        keys = [column.key.value for column in table.columns.values()]
-        rows = [
-            dict(zip(keys, map(str, table.get_row_at(n)), strict=True))
-            for n in range(table.row_count)
-        ]
-        (emma,) = [row for row in rows if row["account"] == "demo-emma"]
+        (emma,) = [row for row in table_rows(screen) if row["account"] == "demo-emma"]
         assert emma["action"] == "not searched" and "no answer" in emma["proof"], emma
 
 
@@ -382,3 +398,20 @@ async def test_no_drift_is_no_run(app_session: Session, monkeypatch: pytest.Monk
         screen = await drift_dry_run(pilot, monkeypatch, [])
         assert state(screen) == "0 drifted email(s): nothing to send.", state(screen)
         assert screen.query_one("#run", Button).disabled
+
+
+async def test_a_write_refused_with_the_credentials_names_the_account(
+    app_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the CLI (which exits 3): an opt-out refused the credentials is a failed row with why,
+    counted among the failed, and the account whose credentials to fix is named."""
+    refuse_emma_writes(monkeypatch)
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await dry_run_of_file(pilot, tmp_path / "list.csv", EMMA_SUBSCRIBED)
+        await pilot.press("r")
+        await settle(pilot)
+        said = "done, 1 failed (demo-emma refused the credentials: fix them, then run again). "
+        assert state(screen).startswith(said + "Saved:"), state(screen)
+        (emma,) = [row for row in table_rows(screen) if row["account"] == "demo-emma"]
+        assert emma["action"] == "failed" and "Emma refused the keys" in emma["proof"], emma
