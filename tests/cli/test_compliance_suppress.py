@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_compliance_exit_codes import emma_writes_answered, receipt_of
 
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
@@ -291,3 +292,50 @@ def test_a_pair_not_searched_replaces_its_failed_writes_and_keeps_what_landed(
         ("b@x.no", "1", "failed"),
         ("a@x.no", None, "not searched"),
     ]
+
+
+def on_emma_in_two_groups(sandbox: Sandbox) -> tuple[str, int, int]:
+    """A member the demo's Emma holds subscribed in two groups or more: (email, member id, the
+    id of one of their groups)."""
+    sql = (
+        "SELECT m.email, m.member_id, min(g.member_group_id) FROM emma_members m "
+        "JOIN emma_group_members g USING (member_id) WHERE m.status = 'a' "
+        "AND m.deleted_at IS NULL GROUP BY m.member_id HAVING count(*) >= 2 LIMIT 1"
+    )
+    email, member, group = sandbox.store.connect().execute(sql).fetchone()
+    return email, member, group
+
+
+def test_a_resumed_run_says_what_it_found_where_an_earlier_write_failed(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run 1's opt-outs on Emma failed; the person then left one of their groups. Run 2 resumes
+    and looks them up again: it opts them out where they still are, and its receipt says `not
+    found` on the group they left, not run 1's failed write there (which no run could retry:
+    nothing is left to send), so nothing failed. Run 3 (the pair done) still says so."""
+    email, member, left = on_emma_in_two_groups(sandbox)
+    source = tmp_path / "emails.csv"
+    source.write_text(f"email\n{email}\n")
+    argv = ("suppress", str(source), "--account", "demo-emma", "--yes", "--receipt")
+    with monkeypatch.context() as refusing:
+        emma_writes_answered(refusing, 403)
+        code, _, err = run(capsys, *argv, str(tmp_path / "first.jsonl"))
+    assert code == 3, err
+    lines, _ = receipt_of(tmp_path / "first.jsonl")
+    assert {ln["action"] for ln in lines} == {"failed"}, lines
+    assert str(left) in {ln["list"] for ln in lines}, lines
+    sql = "DELETE FROM emma_group_members WHERE member_group_id = ? AND member_id = ?"
+    sandbox.store.connect().execute(sql, (left, member))
+
+    for receipt in ("second.jsonl", "third.jsonl"):
+        code, _, err = run(capsys, *argv, str(tmp_path / receipt))
+        assert code == 0, err
+        lines, summary = receipt_of(tmp_path / receipt)
+        actions = {ln["list"]: ln["action"] for ln in lines}
+        assert actions.pop(str(left)) == "not found", lines
+        assert "sent" in actions.values(), lines  # Emma's opt-out is account-wide: one is sent
+        assert set(actions.values()) <= {"sent", "already opted out"}, lines
+        assert "failed" not in summary["actions"], summary

@@ -90,6 +90,15 @@ class Journal:
         outcome = self.outcomes.get(entry_key(email, account, audience))
         return outcome is not None and outcome.get("action") in FINAL
 
+    def undone(self) -> dict[tuple[str, str], list[str]]:
+        """The lists whose last outcome is not final (a write that failed), by (email casefolded,
+        account): a later lookup that no longer finds the email on one settles it (suppress)."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for (email, account, audience), outcome in self.outcomes.items():
+            if outcome.get("action") not in FINAL:
+                found.setdefault((email, account), []).append(audience)
+        return found
+
     def in_flight(self, email: str, account: str, audience: str | None) -> bool:
         """An intent was written and no outcome followed: the write may have landed."""
         key = entry_key(email, account, audience)

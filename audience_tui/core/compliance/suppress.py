@@ -4,7 +4,9 @@ a write twice) and collected into a receipt.
 
 A receipt says what did not happen too: an email x account whose lookup failed is a line `not
 searched` with why. That line is kept out of the journal (so the pair is not done): the next run
-of the same request looks the pair up again, and its receipt says what that lookup found.
+of the same request looks the pair up again, and its receipt says what that lookup found. So
+with a write that failed: the next run retries it, or, finding the email no longer on that list,
+says `not found` there (nothing is left to send).
 
 `plan` only reads: it is the dry run, and what `execute` then does. Writes go through the
 session's audited, read-back opt-out (core.session), one per member and list.
@@ -20,7 +22,7 @@ from typing import Any
 
 from ..errors import AudienceError
 from ..models import Member, MemberStatus
-from ..session import OptOutOutcome, Session
+from ..session import LookupResult, OptOutOutcome, Session
 from . import WriteError
 from .journal import FINAL, Journal
 from .lists import ListNames
@@ -132,6 +134,7 @@ async def plan(
         work[account] = todo
     total, done = sum(len(v) for v in work.values()), 0
     progress(Progress("looking up", 0, total))
+    undone = journal.undone()
 
     async def one(account: str, email: str) -> None:
         nonlocal done
@@ -139,6 +142,8 @@ async def plan(
         result.checked.append((email, account))
         platform = found.account.platform
         _classify(result, journal, email, account, platform, found.members, found.error)
+        if found.error is None:
+            _no_longer_there(result, email, found, undone.get((email.casefold(), account), []))
         done += 1
         progress(Progress("looking up", done, total))
 
@@ -194,6 +199,30 @@ def _classify(
             )
 
 
+def _no_longer_there(result: Plan, email: str, found: LookupResult, undone: Sequence[str]) -> None:
+    """`not found` on each list where an earlier run's write to `email` failed and this lookup
+    no longer finds it: what this run found. Journalled, the line replaces the failed write in
+    this receipt and the next ones; kept, that failure could never be retried (nothing is left
+    to send there) and would fail every later run of the request."""
+    present = {member.audience_id or "" for member in found.members}
+    gone = [audience for audience in undone if audience not in present]
+    if not found.members:  # a failure on no list is replaced by the email's own `not found`
+        gone = [audience for audience in gone if audience]
+    for audience in gone:
+        result.lines.append(
+            receipt_line(
+                result.request,
+                email,
+                found.account.name,
+                found.account.platform,
+                None,
+                "not found",
+                lists=[audience],
+                note="no longer on this list when looked up again (an earlier run's write failed)",
+            )
+        )
+
+
 async def execute(
     session: Session,
     todo: Plan,
@@ -246,7 +275,9 @@ async def execute(
 def receipt_lines(todo: Plan, journal: Journal) -> list[dict[str, Any]]:
     """The receipt of a run of `todo`: every outcome the journal holds (this run's and those of
     earlier runs of the same request), then the pairs this run could not search. Together they
-    give every email x account of the request one outcome (one a list where it was found).
+    give every email x account of the request one outcome (one a list where it was found). An
+    earlier run's failed write is there only until a run looks its pair up again: that run
+    retries it, or says `not found` on its list (`_no_longer_there`).
 
     A pair not searched by an earlier run has nothing in the journal, so this run's lookup of
     it is all the receipt says. A pair this run could not search keeps the earlier runs' final
