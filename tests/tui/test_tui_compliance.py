@@ -415,3 +415,33 @@ async def test_a_write_refused_with_the_credentials_names_the_account(
         assert state(screen).startswith(said + "Saved:"), state(screen)
         (emma,) = [row for row in table_rows(screen) if row["account"] == "demo-emma"]
         assert emma["action"] == "failed" and "Emma refused the keys" in emma["proof"], emma
+
+
+async def test_a_later_run_says_what_it_found_where_a_write_had_failed(
+    app_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the CLI's receipt: run 1's opt-out on Emma failed; once the person is gone from Emma,
+    run 2 (resumed from the journal) says `not found` there, and nothing failed."""
+    source = tmp_path / "list.csv"
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        with monkeypatch.context() as refusing:
+            refuse_emma_writes(refusing)
+            screen = await dry_run_of_file(pilot, source, EMMA_SUBSCRIBED)
+            await pilot.press("r")
+            await settle(pilot)
+        assert state(screen).startswith("done, 1 failed"), state(screen)
+        (found,) = await app_session.lookup(EMMA_SUBSCRIBED, ["demo-emma"])
+        await app_session.provider("demo-emma").erase(found.members[0])
+
+        await pilot.press("escape")
+        screen = await dry_run_of_file(pilot, source, EMMA_SUBSCRIBED)
+        await pilot.press("r")
+        await settle(pilot)
+        assert state(screen).startswith("done. Saved:"), state(screen)
+        emma = {
+            row["list"]: row["action"]
+            for row in table_rows(screen)
+            if row["account"] == "demo-emma"
+        }
+        assert len(emma) == 2 and set(emma.values()) == {"not found"}, emma  # the account, the list
