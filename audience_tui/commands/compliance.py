@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,7 +27,7 @@ from ..core.compliance.receipt import (
     undone,
     write_receipt,
 )
-from ..core.errors import NotFoundError, ValidationError, exit_code_of
+from ..core.errors import AudienceError, NotFoundError, ValidationError, exit_code_of
 from ..core.private_files import open_private
 from ..core.sanitize import clean
 from .arg_types import new_file, receipt_file
@@ -288,11 +289,17 @@ def finish(
         )
         say_refused(todo.write_errors, ctx.err)
     if failed or unconfirmed or unsearched:
-        return exit_code_of([*unsearched, *(error for _, error in todo.write_errors)])
+        return incomplete_code(unsearched, todo.write_errors)
     return 0
 
 
-def say_refused(errors: list[WriteError], err: TextIO) -> None:
+def incomplete_code(lookups: Iterable[AudienceError], writes: Sequence[WriteError]) -> int:
+    """3 or 4 (core.errors.exit_code_of) over the failed lookups and writes: 3 when an account
+    refused the credentials for either."""
+    return exit_code_of([*lookups, *(error for _, error in writes)])
+
+
+def say_refused(errors: Sequence[WriteError], err: TextIO) -> None:
     """Name each account that refused the credentials for a write (the lookup answered): its
     writes fail until the user fixes them, however often the command runs again."""
     for account, error in refused(errors).items():
@@ -360,7 +367,7 @@ async def run_erase(args: argparse.Namespace, ctx: Context) -> int:
     say_refused(todo.write_errors, ctx.err)
     file_erase_receipt(ctx, args.receipt, lines, todo.request, details)
     if any(ln["action"] == "failed" for ln in lines):  # an erase that failed
-        return exit_code_of([*todo.errors.values(), *(error for _, error in todo.write_errors)])
+        return incomplete_code(todo.errors.values(), todo.write_errors)
     return searched_code(todo, ctx.err)
 
 
