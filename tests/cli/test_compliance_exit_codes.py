@@ -66,7 +66,7 @@ def give_emma_wrong_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def emma_writes_answered(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
-    """The demo's Emma answers every read and every write with HTTP `status` (a 403 is its
+    """The demo's Emma answers its reads and every write with HTTP `status` (a 403 is its
     answer to keys it refuses, here keys allowed to read only): lookups find the person, and
     each opt-out or erase fails."""
     start = Sandbox.start
