@@ -27,6 +27,7 @@ import textual.constants
 from frames import paint_only_when_looked_at
 from hypothesis import settings
 from keyring.backend import KeyringBackend
+from shared_css import share_parsed_css
 
 from audience_tui.cli import remove_log_handlers
 from audience_tui.core import redact
@@ -56,6 +57,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 # frames no test reads (~10% of the Pilot tests' CPU). What the app does is unchanged; only
 # Textual's own tweening (scrolls, a bar's bounce, a spinner) ends at once. App() reads it.
 textual.constants.TEXTUAL_ANIMATIONS = "none"
+
+share_parsed_css()  # each worker's apps parse the same CSS once (shared_css.py)
 
 
 class _SnapshotDay(date):
