@@ -260,7 +260,6 @@ def plan_note(title: str, split: FilterPlan, fields: Sequence[FieldSpec]) -> str
     )
 
 
-
 # --- reference evaluation ---------------------------------------------------------------------
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple | dict) and len(value) == 0)

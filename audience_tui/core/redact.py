@@ -29,7 +29,8 @@ _KEY = (
 )
 _SCHEME = r"(?:(?:bearer|basic)\s+)?"
 _FIELD = re.compile(
-    _KEY + r"""\\?["']?\s*[:=]\s*(?:"""
+    _KEY
+    + r"""\\?["']?\s*[:=]\s*(?:"""
     # inside a JSON string (\"...\"): its escaped quotes and backslashes are \\\" and \\\\
     + rf'\\"{_SCHEME}(?P<escaped>(?:\\\\\\\\|\\\\\\"|(?!\\")[\s\S])*)'
     + rf'|"{_SCHEME}(?P<double>(?:\\[\s\S]|[^"\\])*)'  # to the closing quote, past escapes
