@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
 
 from audience_tui.core.models import Account
 from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox, demo_accounts
+from audience_tui.sandbox.demo_credentials import DEMO
 
 Before = Callable[[httpx.Request], "httpx.Request | httpx.Response"]
 After = Callable[[httpx.Request, Any], Any]
@@ -119,3 +122,38 @@ def without_subscribed(request: httpx.Request, doc: Any) -> Any:
         if isinstance(item, dict):
             (item.get("attributes") or {}).pop("subscribed", None)
     return doc
+
+
+def write_to(platform: str, request: httpx.Request) -> bool:
+    """Whether `request` writes to the demo's `platform` (anything but a read)."""
+    return request.method != "GET" and request.url.path.startswith(DEMO[platform].prefix)
+
+
+def writes_answered(served: Sandbox, status: int, platform: str = "emma") -> Sandbox:
+    """`served` answering every write to the demo's `platform` with HTTP `status` itself (the
+    platform never sees it) and its reads as ever."""
+
+    def answer(request: httpx.Request) -> httpx.Request | httpx.Response:
+        if not write_to(platform, request):
+            return request
+        return httpx.Response(status, json={"error": "refused (test)"}, request=request)
+
+    return replace(served, transport=Variant(served.transport, before=answer))
+
+
+def started_as(monkeypatch: pytest.MonkeyPatch, change: Callable[[Sandbox], Sandbox]) -> None:
+    """Every sandbox started from now on (the CLI's `--demo` starts its own) changed by
+    `change`."""
+    start = Sandbox.start
+
+    def started(cls: type[Sandbox], *args: Any, **kw: Any) -> Sandbox:
+        return change(start(*args, **kw))
+
+    monkeypatch.setattr(Sandbox, "start", classmethod(started))
+
+
+def emma_writes_answered(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    """The demo's Emma answers its reads as the sandbox does and every write with HTTP
+    `status` (a 403 is its answer to keys it refuses, here keys allowed to read only): lookups
+    find the person, and each opt-out or erase fails."""
+    started_as(monkeypatch, lambda served: writes_answered(served, status))

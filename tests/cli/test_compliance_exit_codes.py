@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from variants import Variant
+from variants import emma_writes_answered
 
 from audience_tui import demo
 from audience_tui.cli import main
@@ -22,7 +20,6 @@ from audience_tui.core.errors import NetworkError
 from audience_tui.core.models import Account
 from audience_tui.demo import Sandbox
 from audience_tui.providers.emma.adapter import EmmaProvider
-from audience_tui.sandbox.demo_credentials import DEMO
 from audience_tui.sandbox.people import person
 
 NOBODY = "nobody.anywhere@example.com"
@@ -63,24 +60,6 @@ def give_emma_wrong_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         ]
 
     monkeypatch.setattr(demo, "demo_accounts", with_wrong_keys)
-
-
-def emma_writes_answered(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
-    """The demo's Emma answers its reads and every write with HTTP `status` (a 403 is its
-    answer to keys it refuses, here keys allowed to read only): lookups find the person, and
-    each opt-out or erase fails."""
-    start = Sandbox.start
-
-    def refuse(request: httpx.Request) -> httpx.Request | httpx.Response:
-        if request.method == "GET" or not request.url.path.startswith(DEMO["emma"].prefix):
-            return request
-        return httpx.Response(status, json={"error": "refused (test)"}, request=request)
-
-    def started(cls: type[Sandbox], *args: Any, **kw: Any) -> Sandbox:
-        served = start(*args, **kw)
-        return replace(served, transport=Variant(served.transport, before=refuse))
-
-    monkeypatch.setattr(Sandbox, "start", classmethod(started))
 
 
 def subscribed_on_emma(sandbox: Sandbox) -> str:

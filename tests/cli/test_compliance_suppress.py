@@ -18,7 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_compliance_exit_codes import emma_writes_answered, receipt_of
+from test_compliance_exit_codes import receipt_of
+from variants import emma_writes_answered
 
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
