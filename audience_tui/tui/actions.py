@@ -12,6 +12,7 @@ import pkgutil
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -59,6 +60,11 @@ def screen_actions(screen: Screen[object]) -> list[ScreenAction]:
         for binding, node, keys, enabled in found.values()
     ]
     return sorted(actions, key=lambda action: action.is_app)
+
+
+def keys_of(screen: Screen[Any], binding_id: str) -> str:
+    """The keys bound to `binding_id` on `screen` as shown to the user, remapped ones too."""
+    return next((action.keys for action in screen_actions(screen) if action.id == binding_id), "")
 
 
 async def run_action(action: ScreenAction) -> None:

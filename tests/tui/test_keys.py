@@ -25,6 +25,7 @@ from audience_tui.tui.actions import (
     keymap_problems,
 )
 from audience_tui.tui.app import AudienceApp
+from audience_tui.tui.screens.compliance import ComplianceScreen
 from audience_tui.tui.screens.help import HelpScreen, bindings_table
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.screens.opt_out import OptOutScreen
@@ -94,6 +95,25 @@ async def test_every_binding_appears_in_help(session: Session) -> None:
             if probe is not app.screen or not issubclass(owner, App):
                 app.pop_screen()
                 await pilot.pause()
+
+
+async def test_the_accounts_line_names_the_keys_the_footer_has_no_room_for(
+    session: Session,
+) -> None:
+    """`p` and `x` are not in the accounts screen's footer: the selected account's line names
+    them, as bound now, and the key it names opens the Compliance jobs."""
+    write_settings('[keys]\n"accounts.compliance" = "f7"\n')
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        detail = str(app.screen.query_one("#detail").render())
+        assert detail == (
+            "⏎: lists of demo-placewise   /: look up an email in every account   "
+            "p: probe its assumptions   f7: compliance jobs"
+        )
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplianceScreen)
 
 
 async def test_remapped_key_works_and_shows_in_help_footer_and_palette(session: Session) -> None:

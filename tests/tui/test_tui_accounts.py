@@ -123,7 +123,7 @@ async def test_demo_accounts_cannot_be_removed(sandbox: Sandbox) -> None:
         await pilot.press("a", "escape")  # a dialog opened and closed: the refusal is not left
         await settle(pilot)
         detail = str(app.screen.query_one("#detail").render())
-        assert "cannot be removed" not in detail and detail.startswith("enter: lists of")
+        assert "cannot be removed" not in detail and detail.startswith("⏎: lists of")
     await session.aclose()
 
 

@@ -26,6 +26,7 @@ from ...core.errors import (
 )
 from ...core.models import Account
 from ...core.session import Session
+from ..actions import keys_of
 from ..background import BackgroundWork
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.data_table import DataTable
@@ -150,11 +151,22 @@ class AccountsScreen(BackgroundWork, Screen[None]):
         elif (error := self.errors.get(name)) is not None:
             detail.update(text(name, "bold").append(": ").append_text(error_text(error)))
         else:
-            detail.update(
-                Text("enter: lists of ")
-                .append_text(text(name, "bold"))
-                .append("   /: look up an email in every account   p: probe its assumptions")
-            )
+            detail.update(Text.assemble(*self._hints(name)))
+
+    def _hints(self, name: str) -> list[str | Text]:
+        """What the selected account's line offers, with the keys as bound now: `p` and `x`
+        are not in the footer (which is full at 120 columns), so this is where they are seen."""
+        hints: list[tuple[str, str | Text]] = [
+            ("accounts.open", Text("lists of ").append_text(text(name, "bold"))),
+            ("app.lookup", "look up an email in every account"),
+            ("accounts.probe", "probe its assumptions"),
+            ("accounts.compliance", "compliance jobs"),
+        ]
+        parts: list[str | Text] = []
+        for binding_id, what in hints:
+            if keys := keys_of(self, binding_id):
+                parts += ["   " if parts else "", f"{keys}: ", what]
+        return parts
 
     def selected(self) -> str | None:
         table = self.query_one("#accounts", DataTable)
