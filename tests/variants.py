@@ -20,8 +20,9 @@ from audience_tui.core.models import Account
 from audience_tui.core.platforms import create
 from audience_tui.core.provider import Provider
 from audience_tui.core.session import Session
-from audience_tui.demo import Sandbox, demo_accounts
+from audience_tui.demo import FaultSpec, Sandbox, demo_accounts
 from audience_tui.sandbox.demo_credentials import DEMO
+from audience_tui.sandbox.faults import FaultMiddleware
 
 Before = Callable[[httpx.Request], "httpx.Request | httpx.Response"]
 After = Callable[[httpx.Request, Any], Any]
@@ -129,6 +130,29 @@ def write_to(platform: str, request: httpx.Request) -> bool:
     return request.method != "GET" and request.url.path.startswith(DEMO[platform].prefix)
 
 
+class WritesApart(httpx.AsyncBaseTransport):
+    """The sandbox's transport, the writes to the demo's `platform` sent through `writes`."""
+
+    def __init__(
+        self, reads: httpx.AsyncBaseTransport, writes: httpx.AsyncBaseTransport, platform: str
+    ) -> None:
+        self.reads = reads
+        self.writes = writes
+        self.platform = platform
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        chosen = self.writes if write_to(self.platform, request) else self.reads
+        return await chosen.handle_async_request(request)
+
+
+def writes_faulted(served: Sandbox, faults: FaultSpec, platform: str = "emma") -> Sandbox:
+    """`served` whose writes to the demo's `platform` meet the sandbox's own fault injection
+    (`faults`: a drop, a 5xx, before the platform acts) while its reads answer as ever, so a
+    write's read-back tells what the platform did."""
+    faulty = httpx.ASGITransport(app=FaultMiddleware(served.app, faults))
+    return replace(served, transport=WritesApart(served.transport, faulty, platform))
+
+
 def writes_answered(served: Sandbox, status: int, platform: str = "emma") -> Sandbox:
     """`served` answering every write to the demo's `platform` with HTTP `status` itself (the
     platform never sees it) and its reads as ever."""
@@ -157,3 +181,9 @@ def emma_writes_answered(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
     `status` (a 403 is its answer to keys it refuses, here keys allowed to read only): lookups
     find the person, and each opt-out or erase fails."""
     started_as(monkeypatch, lambda served: writes_answered(served, status))
+
+
+def emma_writes_faulted(monkeypatch: pytest.MonkeyPatch, faults: FaultSpec) -> None:
+    """The demo's Emma answers its reads as the sandbox does, and its writes meet `faults`
+    before it acts on them (`writes_faulted`)."""
+    started_as(monkeypatch, lambda served: writes_faulted(served, faults))

@@ -12,14 +12,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
-from test_compliance_exit_codes import receipt_of
-from variants import emma_writes_answered
+from test_compliance_exit_codes import receipt_of, subscribed_on_emma
+from variants import emma_writes_answered, emma_writes_faulted
 
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
@@ -27,7 +27,7 @@ from audience_tui.core.audit import AuditLog
 from audience_tui.core.compliance import suppress as suppression
 from audience_tui.core.compliance.journal import Journal
 from audience_tui.core.compliance.receipt import NOT_SEARCHED, receipt_line
-from audience_tui.demo import Sandbox, demo_accounts, demo_session
+from audience_tui.demo import FaultSpec, Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.sandbox.store import copy_store
 from tests.conftest import free_port
@@ -340,3 +340,53 @@ def test_a_resumed_run_says_what_it_found_where_an_earlier_write_failed(
         assert "sent" in actions.values(), lines  # Emma's opt-out is account-wide: one is sent
         assert set(actions.values()) <= {"sent", "already opted out"}, lines
         assert "failed" not in summary["actions"], summary
+
+
+def emma_status(sandbox: Sandbox, email: str) -> str:
+    """The status the demo's Emma holds `email` in: `a` active, `o` opted out."""
+    sql = "SELECT status FROM emma_members WHERE email = ? AND deleted_at IS NULL"
+    return str(sandbox.store.connect().execute(sql, (email,)).fetchone()[0])
+
+
+WRITES_LOST = {
+    "answered 503": lambda patch: emma_writes_answered(patch, 503),
+    "connection dropped": lambda patch: emma_writes_faulted(patch, FaultSpec(drop=1.0)),
+}
+
+
+@pytest.mark.parametrize("lose", WRITES_LOST.values(), ids=WRITES_LOST.keys())
+def test_a_write_read_back_not_applied_is_failed_and_sent_again_by_the_next_run(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lose: Callable[[pytest.MonkeyPatch], None],
+) -> None:
+    """Run 1's opt-outs on Emma lose their answer (a 503, a dropped connection) before Emma
+    acts, and the read-back shows them not applied: the receipt says `failed` with why, never
+    `sent`, and the run says to run again. Run 2 does send them, and its receipt says `sent`,
+    confirmed."""
+    email = subscribed_on_emma(sandbox)
+    source = tmp_path / "emails.csv"
+    source.write_text(f"email\n{email}\n")
+    argv = ("suppress", str(source), "--account", "demo-emma", "--yes", "--receipt")
+    with monkeypatch.context() as losing:
+        lose(losing)
+        code, _, err = run(capsys, *argv, str(tmp_path / "first.jsonl"))
+    assert code == 4, err
+    lines, summary = receipt_of(tmp_path / "first.jsonl")
+    assert lines and {ln["action"] for ln in lines} == {"failed"}, lines  # one a group of Emma
+    for line in lines:
+        assert line["confirmed"] is False and "read back: not applied" in line["error"], line
+    assert summary["actions"] == {"failed": len(lines)}, summary
+    assert f"{len(lines)} failed, 0 not confirmed by read-back; run the same command" in err
+    assert emma_status(sandbox, email) == "a"
+
+    code, out, err = run(capsys, *argv, str(tmp_path / "second.jsonl"))
+    assert code == 0, err
+    assert f"{len(lines)} opt-out(s) to send for 1 email(s)" in out, out
+    lines, _ = receipt_of(tmp_path / "second.jsonl")
+    actions = [ln["action"] for ln in lines]
+    assert "sent" in actions and set(actions) <= {"sent", "already opted out"}, lines
+    assert all(ln["confirmed"] for ln in lines if ln["action"] == "sent"), lines
+    assert emma_status(sandbox, email) == "o"

@@ -23,11 +23,15 @@ from typing import Any
 from ..errors import AudienceError
 from ..models import Member, MemberStatus
 from ..session import LookupResult, OptOutOutcome, Session
+from ..write_op import Outcome
 from . import WriteError
 from .journal import FINAL, Journal
 from .lists import ListNames
 from .pool import per_account
 from .receipt import NOT_SEARCHED, receipt_line
+
+# the outcomes of an opt-out the platform took: only these are receipted `sent` (core.write_op)
+TAKEN = frozenset({Outcome.CONFIRMED, Outcome.UNCONFIRMED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,14 +300,17 @@ def receipt_lines(todo: Plan, journal: Journal) -> list[dict[str, Any]]:
 def outcome_line(
     request: str, target: Target, outcome: OptOutOutcome, platforms: dict[str, str]
 ) -> dict[str, Any]:
-    """The receipt line of one opt-out. An outcome that may yet have landed (unknown) is
-    'failed' with its reason: not final, so a resumed run reads the member back first."""
+    """The receipt line of one opt-out: `sent` (or `already opted out`) only when the platform
+    took it, as core.write_op's outcome says (confirmed, or accepted and not confirmed).
+    Anything else is `failed` with its reason, not final, so a resumed run reads the member
+    back and sends it again: a write refused, one whose answer was lost and that reads back
+    not applied (the read-back kept as the proof), one that may yet have landed (unknown)."""
     platform = platforms.get(target.account, target.account)
     after = outcome.after
+    read_back = None if after is None else after.platform_status or str(after.status)
     line = partial(receipt_line, request, target.email, target.account, platform, target.member)
-    if after is None:
-        return line("failed", error=str(outcome.error), confirmed=False)
-    read_back = after.platform_status or str(after.status)
+    if outcome.outcome not in TAKEN:
+        return line("failed", error=str(outcome.error), confirmed=False, read_back=read_back)
     action = "sent" if outcome.sent else "already opted out"
     error = str(outcome.error) if outcome.error else None
     return line(action, confirmed=outcome.confirmed, read_back=read_back, error=error)
