@@ -268,7 +268,7 @@ def write_on_emma(
 
 
 @pytest.mark.parametrize("command", ["suppress", "drift", "erase"])
-@pytest.mark.parametrize(("status", "expected"), [(403, 3), (401, 3), (422, 4)])
+@pytest.mark.parametrize(("status", "expected"), [(403, 3), (401, 3), (422, 4), (503, 4)])
 def test_a_write_refused_with_the_credentials_exits_3_naming_the_account(
     sandbox: Sandbox,
     capsys: pytest.CaptureFixture[str],
@@ -280,7 +280,8 @@ def test_a_write_refused_with_the_credentials_exits_3_naming_the_account(
 ) -> None:
     """The lookup answered and the write (opt-out, erase) was refused: the user has credentials
     to fix, as when the lookup is refused, and is told on which account. A write refused
-    otherwise (422) exits 4. The receipt keeps the failed write with why, either way."""
+    otherwise (422), or whose answer was lost (503) and that reads back not applied, exits 4.
+    The receipt keeps the failed write with why, either way."""
     email = subscribed_on_emma(sandbox)
     emma_writes_answered(monkeypatch, status)
     code, out, err = run(capsys, *write_on_emma(command, email, tmp_path, monkeypatch))
