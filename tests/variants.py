@@ -148,9 +148,11 @@ class WritesApart(httpx.AsyncBaseTransport):
 def writes_faulted(served: Sandbox, faults: FaultSpec, platform: str = "emma") -> Sandbox:
     """`served` whose writes to the demo's `platform` meet the sandbox's own fault injection
     (`faults`: a drop, a 5xx, before the platform acts) while its reads answer as ever, so a
-    write's read-back tells what the platform did."""
-    faulty = httpx.ASGITransport(app=FaultMiddleware(served.app, faults))
-    return replace(served, transport=WritesApart(served.transport, faulty, platform))
+    write's read-back tells what the platform did. Its `app` is that fault layer: as with the
+    sandbox's own, `app.spec = FaultSpec()` heals it."""
+    layer = FaultMiddleware(served.app, faults)
+    faulty = httpx.ASGITransport(app=layer)
+    return replace(served, app=layer, transport=WritesApart(served.transport, faulty, platform))
 
 
 def writes_answered(served: Sandbox, status: int, platform: str = "emma") -> Sandbox:

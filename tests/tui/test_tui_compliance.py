@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar
 from tui_helpers import SIZE, settle
+from variants import writes_faulted
 
 from audience_tui.core.errors import AuthError, NetworkError
 from audience_tui.core.models import Member, MemberStatus
@@ -445,3 +446,36 @@ async def test_a_later_run_says_what_it_found_where_a_write_had_failed(
             if row["account"] == "demo-emma"
         }
         assert len(emma) == 2 and set(emma.values()) == {"not found"}, emma  # the account, the list
+
+
+async def test_a_write_read_back_not_applied_is_counted_failed_and_sent_by_the_next_run(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """As the CLI's receipt: run 1's opt-out on Emma has its connection dropped before Emma
+    acts, and reads back not applied: a failed row with why, counted among the failed, never
+    `sent`. Run 2 sends it, and the row says `sent`."""
+    faulted = writes_faulted(sandbox, FaultSpec(drop=1.0))
+    session = demo_session(faulted)
+    source = tmp_path / "list.csv"
+    app = AudienceApp(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await dry_run_of_file(pilot, source, EMMA_SUBSCRIBED)
+            await pilot.press("r")
+            await settle(pilot)
+            assert state(screen).startswith("done, 1 failed. Saved:"), state(screen)
+            (emma,) = [row for row in table_rows(screen) if row["account"] == "demo-emma"]
+            assert emma["action"] == "failed", emma
+            assert "read back: not applied" in emma["proof"], emma
+
+            faulted.app.spec = FaultSpec()
+            await pilot.press("escape")
+            screen = await dry_run_of_file(pilot, source, EMMA_SUBSCRIBED)
+            assert state(screen).startswith("1 opt-out(s) to send"), state(screen)
+            await pilot.press("r")
+            await settle(pilot)
+            assert state(screen).startswith("done. Saved:"), state(screen)
+            (emma,) = [row for row in table_rows(screen) if row["account"] == "demo-emma"]
+            assert emma["action"] == "sent", emma
+    finally:
+        await session.aclose()
