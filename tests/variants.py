@@ -189,3 +189,11 @@ def emma_writes_faulted(monkeypatch: pytest.MonkeyPatch, faults: FaultSpec) -> N
     """The demo's Emma answers its reads as the sandbox does, and its writes meet `faults`
     before it acts on them (`writes_faulted`)."""
     started_as(monkeypatch, lambda served: writes_faulted(served, faults))
+
+
+# the ways a write to the demo's Emma loses its answer before Emma acts on it, by test id: a
+# 503, and a connection the sandbox's fault injection drops
+EMMA_WRITES_LOST: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
+    "answered 503": lambda patch: emma_writes_answered(patch, 503),
+    "connection dropped": lambda patch: emma_writes_faulted(patch, FaultSpec(drop=1.0)),
+}

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from variants import EMMA_WRITES_LOST
 
 from audience_tui.cli import main
 from audience_tui.core.audit import AuditLog
@@ -106,3 +108,29 @@ def test_optout_names_each_list_by_its_name(
     code, out, err = run(capsys, "optout", email, "--account", "demo-heyloyalty", "--yes")
     assert code == 0, err
     assert "demo-heyloyalty list 'Newsletter DK': opted out (read back" in out
+
+
+@pytest.mark.parametrize("lose", EMMA_WRITES_LOST.values(), ids=EMMA_WRITES_LOST.keys())
+def test_an_optout_read_back_not_applied_is_failed_not_opted_out(
+    sandbox: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lose: Callable[[pytest.MonkeyPatch], None],
+) -> None:
+    """The opt-out's answer is lost (a 503, a dropped connection) before Emma acts, and the
+    read-back shows it not applied: FAILED with why, exit 4, and how to retry; never "opted
+    out". The same command then opts the person out."""
+    email = person(2000).email  # subscribed on the demo's Emma
+    argv = ("optout", email, "--account", "demo-emma", "--yes")
+    with monkeypatch.context() as losing:
+        lose(losing)
+        code, out, err = run(capsys, *argv)
+    assert code == 4, err
+    assert "opted out" not in out, out
+    assert "demo-emma list 'Monthly Newsletter': FAILED: " in err and "not applied" in err, err
+    assert "run the same command again to retry" in err
+    assert [e["action"] for e in AuditLog().read()][-1] == "opt_out.failed"
+
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "demo-emma list 'Monthly Newsletter': opted out (read back" in out, out

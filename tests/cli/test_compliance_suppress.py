@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from test_compliance_exit_codes import receipt_of, subscribed_on_emma
-from variants import emma_writes_answered, emma_writes_faulted
+from variants import EMMA_WRITES_LOST, emma_writes_answered
 
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
@@ -27,7 +27,7 @@ from audience_tui.core.audit import AuditLog
 from audience_tui.core.compliance import suppress as suppression
 from audience_tui.core.compliance.journal import Journal
 from audience_tui.core.compliance.receipt import NOT_SEARCHED, receipt_line
-from audience_tui.demo import FaultSpec, Sandbox, demo_accounts, demo_session
+from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.people import person
 from audience_tui.sandbox.store import copy_store
 from tests.conftest import free_port
@@ -348,13 +348,7 @@ def emma_status(sandbox: Sandbox, email: str) -> str:
     return str(sandbox.store.connect().execute(sql, (email,)).fetchone()[0])
 
 
-WRITES_LOST = {
-    "answered 503": lambda patch: emma_writes_answered(patch, 503),
-    "connection dropped": lambda patch: emma_writes_faulted(patch, FaultSpec(drop=1.0)),
-}
-
-
-@pytest.mark.parametrize("lose", WRITES_LOST.values(), ids=WRITES_LOST.keys())
+@pytest.mark.parametrize("lose", EMMA_WRITES_LOST.values(), ids=EMMA_WRITES_LOST.keys())
 def test_a_write_read_back_not_applied_is_failed_and_sent_again_by_the_next_run(
     sandbox: Sandbox,
     tmp_path: Path,
