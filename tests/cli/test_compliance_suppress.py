@@ -19,13 +19,13 @@ from pathlib import Path
 import httpx
 import pytest
 from test_compliance_exit_codes import receipt_of, subscribed_on_emma
-from variants import EMMA_WRITES_LOST, emma_writes_answered
+from variants import EMMA_WRITES_LOST, Recorder, Variant, emma_writes_answered, started_as
 
 from audience_tui.cli import main
 from audience_tui.core.accounts import AccountStore
 from audience_tui.core.audit import AuditLog
 from audience_tui.core.compliance import suppress as suppression
-from audience_tui.core.compliance.journal import Journal
+from audience_tui.core.compliance.journal import Journal, run_key
 from audience_tui.core.compliance.receipt import NOT_SEARCHED, receipt_line
 from audience_tui.demo import Sandbox, demo_accounts, demo_session
 from audience_tui.sandbox.people import person
@@ -384,3 +384,61 @@ def test_a_write_read_back_not_applied_is_failed_and_sent_again_by_the_next_run(
     assert "sent" in actions and set(actions) <= {"sent", "already opted out"}, lines
     assert all(ln["confirmed"] for ln in lines if ln["action"] == "sent"), lines
     assert emma_status(sandbox, email) == "o"
+
+
+def leave_the_group(sandbox: Sandbox, email: str, member: int, group: int) -> None:
+    sql = "DELETE FROM emma_group_members WHERE member_group_id = ? AND member_id = ?"
+    sandbox.store.connect().execute(sql, (group, member))
+
+
+def leave_emma(sandbox: Sandbox, email: str, member: int, group: int) -> None:
+    """Emma purges the member (every group of theirs), as an erase asks it to."""
+
+    async def purge() -> None:
+        session = demo_session(sandbox)
+        try:
+            (found,) = await session.lookup(email, ["demo-emma"])
+            await session.provider("demo-emma").erase(found.members[0])
+        finally:
+            await session.aclose()
+
+    asyncio.run(purge())
+
+
+@pytest.mark.parametrize("leave", [leave_the_group, leave_emma])
+def test_a_write_in_flight_to_a_list_since_left_is_settled_by_the_next_lookup(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    leave: Callable[[Sandbox, str, int, int], None],
+) -> None:
+    """A run stopped while its opt-out to one of Emma's groups was in flight (the journal holds
+    its intent and no outcome, as a killed run leaves it); the person has since left that group
+    (or Emma). The next run looks them up and says `not found` on that group, which finishes the
+    pair: the run after it looks nothing up (it once looked the pair up on every run)."""
+    email, member, left = on_emma_in_two_groups(sandbox)
+    source = tmp_path / "emails.csv"
+    source.write_text(f"email\n{email}\n")
+    request = run_key("suppress", [email], ["demo-emma"])
+    journal = Journal.for_run(request)
+    journal.start(request=request, emails=1, accounts=["demo-emma"])
+    asyncio.run(journal.intent(email, "demo-emma", str(left), member=str(member)))
+    leave(sandbox, email, member, left)
+    lookups = Recorder(lambda r: r.method == "GET" and "/members/email/" in r.url.path)
+    started_as(monkeypatch, lambda s: replace(s, transport=Variant(s.transport, before=lookups)))
+    argv = ("suppress", str(source), "--account", "demo-emma", "--yes", "--receipt")
+
+    code, out, err = run(capsys, *argv, str(tmp_path / "second.jsonl"))
+    assert code == 0, err
+    assert lookups.bodies, "the pair was not looked up again"
+
+    lookups.bodies.clear()
+    code, out, err = run(capsys, *argv, str(tmp_path / "third.jsonl"))
+    assert code == 0, err
+    assert not lookups.bodies, "the pair was looked up again"
+    assert "every email of this file was handled by an earlier run" in out, out
+    lines, _ = receipt_of(tmp_path / "second.jsonl")
+    assert {ln["list"]: ln["action"] for ln in lines}[str(left)] == "not found", lines
+    assert "failed" not in {ln["action"] for ln in lines}, lines
+    assert receipt_of(tmp_path / "third.jsonl")[0] == lines

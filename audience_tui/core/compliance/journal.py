@@ -5,7 +5,8 @@ One JSON object per line under the state dir, named after what the run is for (t
 accounts), so the same command finds it again. Before a write is sent, its intent is written and
 synced to disk; after it, its outcome. On resume, an outcome that is final is not redone, and an
 intent without an outcome (the run stopped while the write was in flight) is settled by reading
-the member back, not by sending again unless the read shows the write never landed.
+the member back, not by sending again unless the read shows the write never landed (or by a
+lookup that no longer finds the email on that list: `undone`).
 
 Only the intent is synced, and off the event loop (a worker thread; writers syncing at once share
 the disk's flush): the other workers keep their requests going meanwhile. An outcome or a
@@ -91,12 +92,16 @@ class Journal:
         return outcome is not None and outcome.get("action") in FINAL
 
     def undone(self) -> dict[tuple[str, str], list[str]]:
-        """The lists whose last outcome is not final (a write that failed), by (email casefolded,
-        account): a later lookup that no longer finds the email on one settles it (suppress)."""
+        """The lists whose write is not settled, by (email casefolded, account): its last outcome
+        is not final (a write that failed), or it has none (a write in flight when a run
+        stopped). A later lookup that no longer finds the email on one settles it (suppress):
+        else the pair would never be done, and every later run would look it up again."""
         found: dict[tuple[str, str], list[str]] = {}
         for (email, account, audience), outcome in self.outcomes.items():
             if outcome.get("action") not in FINAL:
                 found.setdefault((email, account), []).append(audience)
+        for email, account, audience in sorted(self.intents - self.outcomes.keys()):
+            found.setdefault((email, account), []).append(audience)
         return found
 
     def in_flight(self, email: str, account: str, audience: str | None) -> bool:

@@ -147,7 +147,9 @@ async def plan(
         platform = found.account.platform
         _classify(result, journal, email, account, platform, found.members, found.error)
         if found.error is None:
-            _no_longer_there(result, email, found, undone.get((email.casefold(), account), []))
+            _no_longer_there(
+                result, journal, email, found, undone.get((email.casefold(), account), [])
+            )
         done += 1
         progress(Progress("looking up", done, total))
 
@@ -203,26 +205,34 @@ def _classify(
             )
 
 
-def _no_longer_there(result: Plan, email: str, found: LookupResult, undone: Sequence[str]) -> None:
-    """`not found` on each list where an earlier run's write to `email` failed and this lookup
-    no longer finds it: what this run found. Journalled, the line replaces the failed write in
-    this receipt and the next ones; kept, that failure could never be retried (nothing is left
-    to send there) and would fail every later run of the request."""
+def _no_longer_there(
+    result: Plan, journal: Journal, email: str, found: LookupResult, undone: Sequence[str]
+) -> None:
+    """`not found` on each list where an earlier run's write to `email` failed, or was in
+    flight when that run stopped, and this lookup no longer finds it: what this run found.
+    Journalled, the line settles that write in this receipt and the next ones; without it, a
+    failure could never be retried (nothing is left to send there) and would fail every later
+    run of the request, and a write in flight would keep the pair from ever being done, so
+    every later run would look it up again."""
     present = {member.audience_id or "" for member in found.members}
     gone = [audience for audience in undone if audience not in present]
     if not found.members:  # a failure on no list is replaced by the email's own `not found`
         gone = [audience for audience in gone if audience]
+    account = found.account
     for audience in gone:
+        stopped = journal.in_flight(email, account.name, audience)
+        write = "was in flight when it stopped" if stopped else "failed"
+        note = f"no longer on this list when looked up again (an earlier run's write {write})"
         result.lines.append(
             receipt_line(
                 result.request,
                 email,
-                found.account.name,
-                found.account.platform,
+                account.name,
+                account.platform,
                 None,
                 "not found",
                 lists=[audience],
-                note="no longer on this list when looked up again (an earlier run's write failed)",
+                note=note,
             )
         )
 
