@@ -111,7 +111,7 @@ async def test_a_key_added_for_the_lookup_works_from_a_text_field(session: Sessi
     app = AudienceApp(session)
     async with app.run_test() as pilot:
         await settle(pilot)
-        await pilot.press("x")  # the compliance screen, its file field focused
+        await pilot.press("x", "enter")  # the compliance screen, on to its file field
         await settle(pilot)
         field = app.focused
         assert isinstance(field, Input)

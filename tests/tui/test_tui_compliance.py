@@ -40,11 +40,13 @@ def kajabi_email(sandbox: Sandbox) -> str:
 
 
 async def open_compliance(pilot: Pilot[None]) -> ComplianceScreen:
+    """The Compliance screen as a user reaches its first job's field: `x`, then `enter`."""
     await settle(pilot)
     await pilot.press("x")
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, ComplianceScreen)
+    await pilot.press("enter")
     return screen
 
 
@@ -111,6 +113,25 @@ def emma_not_answering(monkeypatch: pytest.MonkeyPatch) -> None:
         raise NetworkError("no answer", platform="Emma")
 
     monkeypatch.setattr(EmmaProvider, "lookup", no_answer)
+
+
+async def test_the_screen_opens_on_the_jobs_and_the_arrows_choose_one(
+    app_session: Session,
+) -> None:
+    """As its help says: the arrows pick a job on the left, `enter` moves on to its field."""
+    app = AudienceApp(app_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ComplianceScreen)
+        assert app.focused is screen.query_one("#jobs", OptionList)
+        await pilot.press("down", "down")  # Subject access
+        assert screen.job == "access"
+        await pilot.press("enter")
+        target = screen.query_one("#target", Input)
+        assert app.focused is target and target.placeholder == "email of the person"
 
 
 async def test_erase_from_dry_run_to_receipt(app_session: Session, sandbox: Sandbox) -> None:

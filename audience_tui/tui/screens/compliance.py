@@ -171,8 +171,12 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        """On the jobs, as the help says: the arrows choose one and `enter` moves on to it (a
+        first look had the file field focused, where the arrows did nothing)."""
         self._choose("suppress")
-        self.query_one("#target", Input).focus()
+        jobs = self.query_one("#jobs", OptionList)
+        jobs.highlighted = 0
+        jobs.focus()
 
     # --- choosing a job -------------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#jobs")
