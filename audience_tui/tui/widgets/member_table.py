@@ -134,8 +134,9 @@ class MemberTable(ScrollView, can_focus=True):
         Binding("right,l", "column(1)", "Column right", show=False, id="table.column_right"),
     ]
 
-    cursor_row: reactive[int] = reactive(0, init=False)
-    cursor_column: reactive[int] = reactive(0, init=False)
+    # Each watcher repaints what its move changes: the reactive's own repaint was every line.
+    cursor_row: reactive[int] = reactive(0, init=False, repaint=False)
+    cursor_column: reactive[int] = reactive(0, init=False, repaint=False)
 
     class Changed(Message):
         """Rows arrived or failed, or the cursor moved: the status line should say so. One
@@ -296,23 +297,32 @@ class MemberTable(ScrollView, can_focus=True):
     def watch_cursor_row(self, old: int, new: int) -> None:
         self._direction = 1 if new >= old else -1
         height = self.visible_rows
+        top = round(self.scroll_y)
         if new < self.scroll_y:
             self.scroll_to(y=new, animate=False, immediate=True)
         elif new >= self.scroll_y + height:
             self.scroll_to(y=new - height + 1, animate=False, immediate=True)
         self._want()
-        self.refresh()
+        if round(self.scroll_y) != top:
+            self.refresh()
+        else:  # the view stayed: only the row the cursor left and the one it reached change
+            for row in (old, new):  # (Textual redrew and re-styled every line on screen)
+                self.refresh(Region(0, row - top + 1, self.size.width, 1))  # under the header
         self.post_message(self.Changed(self))
 
     def watch_cursor_column(self, old: int, new: int) -> None:
         start = sum(self.widths[:new]) + GAP * new
         end = start + (self.widths[new] if new < len(self.widths) else 0)
         view = self.scrollable_content_region.width
+        left = round(self.scroll_x)
         if start < self.scroll_x:
             self.scroll_to(x=start, animate=False, immediate=True)
         elif end > self.scroll_x + view:
             self.scroll_to(x=end - view, animate=False, immediate=True)
-        self.refresh()
+        if round(self.scroll_x) != left:
+            self.refresh()
+        else:  # the view stayed: only the header marks the column
+            self.refresh(Region(0, 0, self.size.width, 1))
         self.post_message(self.Changed(self))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
