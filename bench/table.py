@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events
+from textual.geometry import Region
 from textual.strip import Strip
 
 from audience_tui.core.models import Audience
@@ -31,48 +32,60 @@ PLACEWISE_1M = ("demo-placewise", "Mega Mall (1M)")
 
 @dataclass
 class Frame:
-    end: float  # perf_counter when its last row was drawn
+    end: float  # perf_counter when the table's part of the paint was drawn
     cursor: int
     top: int
-    placeholder: bool
+    placeholder: bool  # a row on screen (drawn now or kept from an earlier paint) is a stand-in
 
 
 @dataclass
 class Recorder:
+    """Each paint of the table, as the terminal then shows it. A paint may draw only the lines
+    that changed (a cursor move within the view: two rows), so what each screen line shows is
+    kept from the paint that last drew it."""
+
     frames: list[Frame] = field(default_factory=list)
-    _placeholder: bool = False
+    _stand_in: dict[int, bool] = field(default_factory=dict)  # screen line -> a placeholder
 
     def install(self) -> Callable[[], None]:
-        original = MemberTable.render_line
+        original_line, original_lines = MemberTable.render_line, MemberTable.render_lines
         recorder = self
 
         def render_line(table: MemberTable, y: int) -> Strip:
-            strip = original(table, y)
+            strip = original_line(table, y)
             recorder.line(table, y)
             return strip
 
+        def render_lines(table: MemberTable, crop: Region) -> list[Strip]:
+            strips = original_lines(table, crop)
+            recorder.frame(table)
+            return strips
+
         MemberTable.render_line = render_line  # type: ignore[method-assign]
+        MemberTable.render_lines = render_lines  # type: ignore[method-assign]
 
         def uninstall() -> None:
-            MemberTable.render_line = original  # type: ignore[method-assign]
+            MemberTable.render_line = original_line  # type: ignore[method-assign]
+            MemberTable.render_lines = original_lines  # type: ignore[method-assign]
 
         return uninstall
 
     def line(self, table: MemberTable, y: int) -> None:
         if y == 0:
-            self._placeholder = False
             return
-        top = round(table.scroll_y)
         cache = table.cache
-        index = top + y - 1
-        if (
+        index = round(table.scroll_y) + y - 1
+        self._stand_in[y] = (
             cache is None
             or cache.total is None
             or (index < cache.rows and cache.row(index) is None)
-        ):
-            self._placeholder = True
-        if y == table.visible_rows:
-            self.frames.append(Frame(time.perf_counter(), table.cursor_row, top, self._placeholder))
+        )
+
+    def frame(self, table: MemberTable) -> None:
+        shown = range(1, table.visible_rows + 1)
+        placeholder = any(self._stand_in.get(y, False) for y in shown)
+        top = round(table.scroll_y)
+        self.frames.append(Frame(time.perf_counter(), table.cursor_row, top, placeholder))
 
     def mark(self) -> int:
         return len(self.frames)
