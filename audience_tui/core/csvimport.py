@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ class CsvTable:
     rows: list[list[str]]
     delimiter: str
     notes: tuple[str, ...] = ()  # what the user should know before importing (encoding)
+    lines: list[int] = field(default_factory=list)  # where each row starts in the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +72,35 @@ def read_csv(source: Path | str) -> CsvTable:
         delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
         delimiter = ","
-    try:
-        records = [
-            row
-            for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-            if any(cell.strip() for cell in row)
-        ]
-    except csv.Error as exc:
-        raise ValidationError(f"the file is not valid CSV: {exc}") from None
-    header = [cell.strip() for cell in records[0]] if records else []
+    records = [
+        (line, row) for line, row in csv_records(text, delimiter) if any(map(str.strip, row))
+    ]
+    header = [cell.strip() for cell in records[0][1]] if records else []
     if not any(header):
         raise ValidationError("the first line should name the columns (e.g. email,firstname)")
-    return CsvTable(header, records[1:], delimiter, notes)
+    rows = [row for _, row in records[1:]]
+    return CsvTable(header, rows, delimiter, notes, [line for line, _ in records[1:]])
+
+
+def csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(the line where each record starts, its cells); a quoted value may span lines.
+
+    Read strictly: a quote opened and never closed took every line after it into one value
+    (a file of 10,000 rows read as 3, the rest neither sent nor refused by name); now it is an
+    error naming the line where the quote opens, and so is text after a closing quote."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise ValidationError(
+                f'line {start}: a value there opens a quote (") that is never closed, so every '
+                "line after it would be read as that one value; close or remove the quote"
+            ) from None
+        raise ValidationError(f"line {reader.line_num}: not valid CSV ({exc})") from None
 
 
 def decode(raw: bytes) -> tuple[str, tuple[str, ...]]:
@@ -191,7 +209,7 @@ def plan_import(
     rows: list[dict[str, Any]] = []
     rejected: list[RejectedRow] = []
     seen: set[str] = set()
-    for number, record in enumerate(table.rows, start=2):
+    for number, record in zip(table.lines, table.rows, strict=True):
         try:
             row = _row(record, mapping, index, specs)
         except ValidationError as exc:

@@ -100,6 +100,28 @@ def test_any_text_is_read_or_refused_clearly(text: str) -> None:
         assert str(exc)
 
 
+def test_a_quote_never_closed_is_refused_at_its_line() -> None:
+    """Read leniently, the stray quote took every later line into one value: the rows after
+    it were neither planned nor refused by name (one "not an email" for all of them)."""
+    text = 'email,firstname\na@example.com,A\nb@example.com,"B\nc@example.com,C\nd@example.com,D\n'
+    with pytest.raises(ValidationError, match=r"^line 3: a value there opens a quote"):
+        read_csv(text)
+
+
+def test_text_after_a_closing_quote_is_refused_at_its_line() -> None:
+    with pytest.raises(ValidationError, match=r"^line 3: not valid CSV"):
+        read_csv('email,firstname\na@example.com,A\nb@example.com,"B" Jr\n')
+
+
+def test_a_refused_row_is_named_by_its_line_in_the_file() -> None:
+    """After a blank line and a value over two lines, a row's line is not its count + 1."""
+    text = 'email,firstname\n\na@example.com,"An\nna"\nnot-an-email,B\n'
+    plan = plan_import(read_csv(text), FIELDS)
+    assert [(row.line, row.reason) for row in plan.rejected] == [
+        (5, "'not-an-email' is not an email address")
+    ]
+
+
 def test_a_file_in_mixed_encodings_is_read_line_by_line_and_said(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_bytes(

@@ -67,6 +67,14 @@ def test_files_without_emails_are_refused_with_a_reason(text: str, message: str)
         parse_emails(text)
 
 
+def test_a_quote_never_closed_is_refused_at_its_line() -> None:
+    """Read leniently, the emails after a stray quote became one value, reported as one bad
+    line: people the file asked to suppress were left out without being named."""
+    text = 'email\na@example.com\n"b@example.com\nc@example.com\nd@example.com\n'
+    with pytest.raises(ValidationError, match=r"^line 3: a value there opens a quote"):
+        parse_emails(text)
+
+
 def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("email\nø@x.no\n".encode("latin-1"))

@@ -9,11 +9,10 @@ holds none is reported with its line number, so the person can fix the file rath
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..csvimport import csv_records
 from ..errors import ValidationError
 from ..sanitize import clean
 from ..session import EMAIL
@@ -80,7 +79,7 @@ def parse_emails(text: str) -> EmailList:
     """The emails of CSV `text`; see the module docstring for what is accepted."""
     text = text.removeprefix("\ufeff")
     delimiter = _delimiter(text)
-    rows = list(_rows(text, delimiter))
+    rows = list(csv_records(text, delimiter))
     first = next(((line, cells) for line, cells in rows if any(c.strip() for c in cells)), None)
     if first is None:
         raise ValidationError("the file holds no email")
@@ -137,15 +136,3 @@ def _delimiter(text: str) -> str:
     first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: (counts[d], -DELIMITERS.index(d)))
-
-
-def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number where the record starts, cells); a quoted value may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    start = 1
-    try:
-        for cells in reader:
-            yield start, cells
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ValidationError(f"line {reader.line_num}: {exc}") from None
