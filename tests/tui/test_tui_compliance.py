@@ -324,8 +324,14 @@ async def test_subject_access_shows_where_imports_are_known(app_session: Session
 
         await pilot.press("r")  # the report saved: one person's data, readable by the user only
         await settle(pilot)
-        saved = [Path(str(table.get_cell_at((row, 0)))) for row in range(table.row_count)]
-        assert len(saved) == 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in saved), saved
+        paths = state(screen).split("Saved: ", 1)[1].replace("\n", "").split(" and ")
+        saved = [Path(path.strip()) for path in paths]
+        assert [p.suffix for p in saved] == [".json", ".html"], saved
+        assert all(p.stat().st_mode & 0o777 == 0o600 for p in saved), saved
+        assert [  # the records found stay on screen, beside where their report went
+            [str(table.get_cell_at((row, col))) for col in range(len(keys))]
+            for row in range(table.row_count)
+        ] == rows
 
 
 async def test_every_jobs_field_says_what_it_wants_whole_at_80_columns(

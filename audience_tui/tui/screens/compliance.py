@@ -320,16 +320,7 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
         if job == "access":
             report = await subject_access.gather(self.session, target)
             self.planned = report
-            rows = [
-                {
-                    "account": h.account,
-                    "list": h.audience.name or h.audience.id,
-                    "status": str(h.member.status),
-                    "fields": len(h.fields),
-                    "imports": h.imports.note or len(h.imports.lines) or "none",
-                }
-                for h in report.held
-            ]
+            rows = access_rows(report)
             return rows, Text(f"{len(report.held)} record(s). r: save the report (JSON and HTML)")
         drifted = await drift.find(self.session, accounts, self._progress)
         if not drifted:  # no run to record, as `drift --apply` finding none
@@ -402,11 +393,25 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             for fmt in ("json", "html"):
                 with open_private(folder / f"access-{stamp}.{fmt}") as file:
                     file.write(subject_access.render(report, fmt))
-            rows = [{"saved": str(folder / f"access-{stamp}.{fmt}")} for fmt in ("json", "html")]
-            return rows, str(folder / f"access-{stamp}.html"), []
+            saved = " and ".join(str(folder / f"access-{stamp}.{fmt}") for fmt in ("json", "html"))
+            return access_rows(report), saved, []  # the records stay on screen
         kind, todo, journal = self.planned
         await suppression.execute(self.session, todo, journal, self._progress)
         lines = suppression.receipt_lines(todo, journal)
         extra = {"kind": kind, "accounts": todo.accounts, "started": journal.started}
         path, _ = write_receipt(default_path(kind), lines, summary(todo.request, lines, **extra))
         return readable(lines, todo.names), str(path), todo.write_errors
+
+
+def access_rows(report: subject_access.Report) -> list[dict[str, Any]]:
+    """The subject access report's records as the screen's table shows them."""
+    return [
+        {
+            "account": held.account,
+            "list": held.audience.name or held.audience.id,
+            "status": str(held.member.status),
+            "fields": len(held.fields),
+            "imports": held.imports.note or len(held.imports.lines) or "none",
+        }
+        for held in report.held
+    ]
