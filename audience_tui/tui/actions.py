@@ -62,9 +62,9 @@ def screen_actions(screen: Screen[object]) -> list[ScreenAction]:
     return sorted(actions, key=lambda action: action.is_app)
 
 
-def keys_of(screen: Screen[Any], binding_id: str) -> str:
-    """The keys bound to `binding_id` on `screen` as shown to the user, remapped ones too."""
-    return next((action.keys for action in screen_actions(screen) if action.id == binding_id), "")
+def bound_keys(screen: Screen[Any]) -> dict[str, str]:
+    """Each binding id active on `screen`: its keys as shown to the user, remapped ones too."""
+    return {action.id: action.keys for action in screen_actions(screen)}
 
 
 async def run_action(action: ScreenAction) -> None:

@@ -26,7 +26,7 @@ from ...core.errors import (
 )
 from ...core.models import Account
 from ...core.session import Session
-from ..actions import keys_of
+from ..actions import bound_keys
 from ..background import BackgroundWork
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.data_table import DataTable
@@ -162,9 +162,10 @@ class AccountsScreen(BackgroundWork, Screen[None]):
             ("accounts.probe", "probe its assumptions"),
             ("accounts.compliance", "compliance jobs"),
         ]
+        bound = bound_keys(self)  # once: each lookup walks the screen's active bindings
         parts: list[str | Text] = []
         for binding_id, what in hints:
-            if keys := keys_of(self, binding_id):
+            if keys := bound.get(binding_id):
                 parts += ["   " if parts else "", f"{keys}: ", what]
         return parts
 

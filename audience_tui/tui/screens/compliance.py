@@ -390,10 +390,11 @@ class ComplianceScreen(BackgroundWork, Screen[None]):
             stamp = now().replace(":", "")
             folder = compliance_dir() / "reports"
             folder.mkdir(parents=True, exist_ok=True)
-            for fmt in ("json", "html"):
-                with open_private(folder / f"access-{stamp}.{fmt}") as file:
+            paths = {fmt: folder / f"access-{stamp}.{fmt}" for fmt in ("json", "html")}
+            for fmt, path in paths.items():
+                with open_private(path) as file:
                     file.write(subject_access.render(report, fmt))
-            saved = " and ".join(str(folder / f"access-{stamp}.{fmt}") for fmt in ("json", "html"))
+            saved = " and ".join(map(str, paths.values()))
             return access_rows(report), saved, []  # the records stay on screen
         kind, todo, journal = self.planned
         await suppression.execute(self.session, todo, journal, self._progress)
