@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_filter_builder import add, open_builder, open_list
-from test_imports_tui import settle
+from test_imports_tui import open_monitor, settle
 from test_keys import write_settings
 from textual.widgets import Input, Select
 from tui_helpers import SIZE, Host, screen_text, settle_top
@@ -143,3 +143,25 @@ async def test_the_saved_filters_chooser_finds_a_name_as_it_is_typed(session: Se
         await pilot.press("enter")
         await pilot.pause()
         assert saved.value == "older men" and builder.is_current
+
+
+async def test_an_import_started_from_the_accounts_screen_chooses_a_list_with_enter_enter(
+    session: Session,
+) -> None:
+    """Started from an account, not a list, the import's list chooser is blank; opened, its
+    menu starts on the first list, not on the prompt, so `enter` chooses that list."""
+    app = AudienceApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_monitor(pilot, "demo-emma")
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ImportStartScreen)
+        chooser = screen.query_one("#list", Chooser)
+        assert chooser.has_focus and chooser.is_blank()
+        await pilot.press("enter")
+        assert chooser.expanded
+        await pilot.press("enter")
+        first = next(iter(screen.audiences.values()))
+        assert not chooser.expanded and chooser.value == first.id
+        assert first.name in screen_text(app)  # shown as chosen

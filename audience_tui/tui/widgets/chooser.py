@@ -8,14 +8,16 @@ takes this way leave the footer while it has the focus (Textual's `check_consume
 `?` stays the help key (no option starts with it), and a key the screen binds stays the
 screen's (the filter builder's `a` applies the filter from any of its choosers).
 A choice too long for the chooser ends in "…" on its one line (Textual's wrapped onto a
-second line, which pushed the dialog's rows apart)."""
+second line, which pushed the dialog's rows apart). Opened with nothing chosen, the menu starts
+on its first choice, not on the prompt: Textual's started on the blank, so `enter`, `enter` on an
+import's list chooser chose no list, and the next step said to choose one."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 from textual import events
-from textual.widgets import Select
+from textual.widgets import OptionList, Select
 
 __all__ = ["Chooser"]
 
@@ -34,6 +36,13 @@ class Chooser(Select[T]):
         if key in KEPT_KEYS or character is None or not character.isprintable():
             return False
         return key not in self.screen._bindings.key_to_bindings
+
+    def _watch_expanded(self, expanded: bool) -> None:
+        """Opened blank, the menu's highlight is on the first choice (the blank prompt is at 0,
+        before the choices), so `enter` chooses something; a chosen value stays highlighted."""
+        super()._watch_expanded(expanded)
+        if expanded and self.is_blank() and len(self._options) > 1:
+            self.query_one("SelectOverlay", OptionList).highlighted = 1
 
     def on_key(self, event: events.Key) -> None:
         character = event.character
