@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.keys import key_to_character
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
@@ -30,7 +31,7 @@ from ..core.errors import ConfigError
 from ..core.session import Session
 from ..core.settings import Loaded, load, remember
 from .actions import keymap_problems
-from .palette import ActionsProvider, ThemesProvider
+from .palette import PaletteProvider
 from .screens.accounts import AccountsScreen
 from .screens.help import HelpScreen
 from .screens.lists import ListsScreen
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 class AudienceApp(App[None]):
     TITLE = "audience-tui"
     CSS_PATH = "app.tcss"
-    COMMANDS: ClassVar = {ActionsProvider, ThemesProvider}
+    COMMANDS: ClassVar = {PaletteProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
@@ -152,8 +153,12 @@ class AudienceApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The lookup's `/` gives way to a focused widget that takes it as typing (a field, a
         chooser's search), there and in the footer: Textual leaves it in the footer, as it
-        cannot name the character of the key "slash". A key added in [keys] (f3) still works."""
+        cannot name the character of the key "slash". A key added in [keys] (f3) still works.
+        The palette asks with its own field focused: the screen it lists decides, not that field
+        (which left "Look up email" out of the palette)."""
         focused = self.focused
+        if isinstance(self.screen, CommandPalette) and len(self.screen_stack) > 1:
+            focused = self.screen_stack[-2].focused
         if action != "lookup" or focused is None:
             return True
         keys = self._keymap.get("app.lookup", "slash").split(",")

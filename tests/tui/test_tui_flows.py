@@ -5,6 +5,7 @@ help, the command palette, and hostile member data."""
 from __future__ import annotations
 
 from people import email_on, email_on_platforms
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 from tui_helpers import (
@@ -24,6 +25,7 @@ from audience_tui.core.models import MemberStatus, PageRequest, Query
 from audience_tui.core.session import Session
 from audience_tui.demo import Sandbox
 from audience_tui.sandbox.faults import FaultSpec
+from audience_tui.tui.actions import screen_actions
 from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.accounts import AccountsScreen
 from audience_tui.tui.screens.help import HelpScreen
@@ -261,6 +263,32 @@ async def test_command_palette_lists_and_runs_actions(session: Session) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_palette_lists_the_screens_actions_in_order_then_the_themes(
+    session: Session,
+) -> None:
+    """The same list at every opening: the actions as the screen binds them, "Change theme"
+    last (it had landed anywhere among them, the two lists answering at once)."""
+    async with running(session) as (app, pilot):
+        accounts = app.screen
+        actions = [
+            f"{action.description} ({action.keys})"
+            for action in screen_actions(accounts)
+            if action.enabled and action.id != "app.command_palette"
+        ]
+        for _ in range(3):
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            listed = app.screen.query_one(CommandList)
+            titles = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+            assert [title.splitlines()[0] for title in titles] == [
+                *actions,
+                f"Change theme (now {app.theme})",
+            ]
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is accounts
 
 
 async def test_hostile_member_data_renders_literally(session: Session) -> None:
