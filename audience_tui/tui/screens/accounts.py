@@ -29,7 +29,7 @@ from ...core.session import Session
 from ..actions import bound_keys
 from ..background import BackgroundWork
 from ..widgets.cells import error_text, platform_title, text
-from ..widgets.data_table import DataTable
+from ..widgets.data_table import DataTable, RowsOpened
 from ..widgets.footer import Footer
 from ..widgets.header import Header
 from .confirm import ConfirmScreen
@@ -62,7 +62,7 @@ class AccountsScreen(BackgroundWork, Screen[None]):
         "suppression list, erasure, subject access and consent drift across every account."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open lists", id="accounts.open", priority=True),
+        Binding("enter", "open", "Open lists", id="accounts.open"),
         Binding("a", "add", "Add account", id="accounts.add"),
         Binding("t", "test", "Test connection", id="accounts.test"),
         Binding("d,delete", "remove", "Remove account", id="accounts.remove"),
@@ -81,7 +81,7 @@ class AccountsScreen(BackgroundWork, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(Text(self.hint or "", style="italic"), id="hint")
-        yield DataTable(id="accounts", cursor_type="row", zebra_stripes=True)
+        yield RowsOpened(id="accounts", cursor_type="row", zebra_stripes=True)
         yield Label(id="detail")
         yield Footer()
 

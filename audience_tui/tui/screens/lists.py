@@ -22,7 +22,7 @@ from ...core.session import Session
 from ..background import BackgroundWork
 from ..demo_builds import building, builds_of
 from ..widgets.cells import count_text, error_text, platform_title, text
-from ..widgets.data_table import DataTable
+from ..widgets.data_table import DataTable, RowsOpened
 from ..widgets.footer import Footer
 from ..widgets.header import Header
 from ..write_views import FollowsWrites, WriteConfirmed
@@ -43,8 +43,8 @@ class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
         "account; `escape` goes back to the accounts."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open list", id="lists.open"),
         Binding("escape", "back", "Back", id="lists.back"),
-        Binding("enter", "open", "Open list", id="lists.open", priority=True),
         Binding("c", "charts", "Charts", id="lists.charts"),
         Binding("i", "imports", "Imports", id="lists.imports"),
         Binding("r", "refresh", "Refresh", id="lists.refresh"),
@@ -61,7 +61,7 @@ class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(id="message")
-        yield DataTable(id="lists", cursor_type="row", zebra_stripes=True)
+        yield RowsOpened(id="lists", cursor_type="row", zebra_stripes=True)
         yield Label(id="builds")
         yield Footer()
 

@@ -27,7 +27,7 @@ from ...core.session import LookupResult, Session, check_email
 from ..background import BackgroundWork
 from ..memberships import Target, targets, targets_of
 from ..widgets.cells import error_text, platform_title, status_text, text
-from ..widgets.data_table import DataTable
+from ..widgets.data_table import DataTable, RowsOpened
 from ..widgets.footer import Footer
 from ..widgets.header import Header
 from ..write_views import FollowsWrites, WriteConfirmed
@@ -135,8 +135,8 @@ class LookupResultsScreen(BackgroundWork, FollowsWrites, Screen[None]):
         "confirmation listing them all."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open member", id="lookup.open"),
         Binding("escape", "back", "Back", id="lookup.back"),
-        Binding("enter", "open", "Open member", id="lookup.open", priority=True),
         Binding("o", "opt_out", "Opt out selected", id="lookup.opt_out"),
         Binding("O", "opt_out_everywhere", "Opt out everywhere", id="lookup.opt_out_everywhere"),
     ]
@@ -154,7 +154,7 @@ class LookupResultsScreen(BackgroundWork, FollowsWrites, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(id="heading")
-        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield RowsOpened(id="results", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

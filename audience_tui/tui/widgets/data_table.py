@@ -27,7 +27,7 @@ from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
 from ...core.columns import FLOOR, fit_widths
 
-__all__ = ["DataTable", "cuttable"]
+__all__ = ["DataTable", "RowsOpened", "cuttable"]
 
 HEADING_FLOOR = 5  # cells a heading of an empty table keeps at least ("Star…")
 
@@ -128,3 +128,16 @@ class DataTable(TextualDataTable):
         if changed:  # the scrollable width follows at the next idle
             self._require_update_dimensions = True
             self.check_idle()
+
+
+class RowsOpened(DataTable):
+    """A table whose `enter` is its screen's: open the row under the cursor.
+
+    Textual's table takes `enter` itself (select the cursor), so its screens had bound `enter`
+    with priority, and Textual runs a priority binding as the key arrives, ahead of the keys
+    before it that still wait their turn: ↓ ↓ ⏎ typed ahead (a paste, a busy moment) opened the
+    row the cursor was leaving. With the table's own `enter` off, the key goes on to the
+    screen's binding in its turn (a click still selects a row, as before)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "select_cursor"
