@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -47,10 +48,13 @@ class AudienceApp(App[None]):
     TITLE = "audience-tui"
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = {PaletteProvider}
+    _arriving: events.Key | None = None  # the key whose priority bindings are being checked
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("slash", "lookup", "Look up email", key_display="/", id="app.lookup"),
+        Binding(  # at once, so what is typed after it goes to the prompt (LookupScreen)
+            "slash", "lookup", "Look up email", key_display="/", priority=True, id="app.lookup"
+        ),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -150,16 +154,34 @@ class AudienceApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    async def on_event(self, event: events.Event) -> None:
+        """Which key is arriving, for `check_action`: the lookup's key acts as it arrives."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        self._arriving = event
+        try:
+            await super().on_event(event)
+        finally:
+            self._arriving = None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The lookup's `/` gives way to a focused widget that takes it as typing (a field, a
         chooser's search), there and in the footer: Textual leaves it in the footer, as it
         cannot name the character of the key "slash". A key added in [keys] (f3) still works.
-        The palette asks with its own field focused: the screen it lists decides, not that field
-        (which left "Look up email" out of the palette)."""
+        The lookup is bound with priority (it acts as the key arrives, so an email typed after
+        it reaches the prompt), so an arriving key is asked about itself: `/` in a field types.
+        The palette lists with its own field focused: the screen it lists decides, not that
+        field (which left "Look up email" out of the palette)."""
+        if action != "lookup":
+            return True
         focused = self.focused
+        if self._arriving is not None:
+            key = self._arriving
+            return focused is None or not focused.check_consume_key(key.key, key.character)
         if isinstance(self.screen, CommandPalette) and len(self.screen_stack) > 1:
             focused = self.screen_stack[-2].focused
-        if action != "lookup" or focused is None:
+        if focused is None:
             return True
         keys = self._keymap.get("app.lookup", "slash").split(",")
         typed = {key: "/" if key == "slash" else key_to_character(key) for key in keys}

@@ -1,15 +1,17 @@
 """Keys typed ahead are handled in the order they were typed: ↓ ↓ ⏎ sent at once (a paste, a
 terminal that delivers them together while the app is busy) opens the row two below, not the
-row the cursor was leaving."""
+row the cursor was leaving, and an email typed with `/` lands in the prompt `/` opens."""
 
 from __future__ import annotations
 
 from textual import events
 from textual.app import App
-from tui_helpers import running, settle, until
+from textual.widgets import Input, Label
+from tui_helpers import open_members, running, settle, until
 
 from audience_tui.core.session import Session
 from audience_tui.tui.screens.lists import ListsScreen
+from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.widgets.data_table import DataTable
 
@@ -35,3 +37,28 @@ async def test_down_down_enter_typed_ahead_opens_the_account_two_below(session: 
         await settle(pilot)
         assert isinstance(app.screen, MembersScreen)
         assert app.screen.audience.id == lists.coordinate_to_cell_key((1, 0)).row_key.value
+
+
+async def test_an_email_typed_with_slash_lands_in_the_prompt(session: Session) -> None:
+    """The characters typed after `/` go into the prompt's field, whole and in order, and the
+    enter after them looks that email up (they had been lost to the screen below)."""
+    async with running(session) as (app, pilot):
+        await open_members(pilot, session, "demo-emma")
+        type_ahead(app, "slash", *"nobody@example.org", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert app.screen.query_one("#email", Input).value == "nobody@example.org"
+        message = app.screen.query_one("#message", Label)
+        await until(pilot, lambda: not str(message.render()).startswith("Looking up"))
+        assert str(message.render()) == "No member with nobody@example.org in demo-emma."
+
+
+async def test_slash_typed_in_the_palettes_field_is_typed_there(session: Session) -> None:
+    """The lookup's key acts as it arrives, but not on a field that takes it as typing."""
+    async with running(session) as (app, pilot):
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette = app.screen
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.screen is palette and palette.query_one(Input).value == "/"

@@ -12,7 +12,7 @@ from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -65,6 +65,16 @@ class LookupScreen(BackgroundWork, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#choices").display = False
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed with `/` before this prompt had its field focused (`/` and the
+        email typed at once, a paste) reaches the screen, not the field: it goes into the field,
+        and an enter typed after it looks up what was typed, as it would have."""
+        field = self.query_one("#email", Input)
+        if event.is_printable and event.character and self.focused in (None, field):
+            event.stop()
+            field.focus()
+            field.insert_text_at_cursor(event.character)
 
     def _message(self, message: Text | str) -> None:
         label = self.query_one("#message", Label)
