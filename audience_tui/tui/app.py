@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,7 +26,8 @@ from textual.command import CommandPalette
 from textual.keys import key_to_character
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
-from textual.worker import WorkerFailed
+from textual.timer import Timer
+from textual.worker import Worker, WorkerError, WorkerFailed
 
 from ..core import crash
 from ..core.errors import ConfigError
@@ -43,18 +45,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The longest the keys typed after the lookup's key wait for its prompt (it opens in a few
+# ms, over a list being opened once that list is up: members.ROWS_WAIT, 0.1 s at most).
+HOLD_LIMIT = 0.5
+
 
 class AudienceApp(App[None]):
     TITLE = "audience-tui"
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = {PaletteProvider}
-    _arriving: events.Key | None = None  # the key whose priority bindings are being checked
+    _lookup_key: events.Key | None = None  # on its way to the lookup: the keys after it wait
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding(  # at once, so what is typed after it goes to the prompt (LookupScreen)
-            "slash", "lookup", "Look up email", key_display="/", priority=True, id="app.lookup"
-        ),
+        Binding("slash", "lookup", "Look up email", key_display="/", id="app.lookup"),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -74,6 +78,8 @@ class AudienceApp(App[None]):
         settings: Loaded | None = None,
     ) -> None:
         super().__init__()
+        self._held: list[events.Key] = []  # typed after the lookup's key, before its prompt
+        self._hold_limit: Timer | None = None
         self.session = session
         self.sandbox = sandbox  # demo mode: the in-process sandbox, for its build progress
         self.first_run_hint = first_run_hint
@@ -155,30 +161,58 @@ class AudienceApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     async def on_event(self, event: events.Event) -> None:
-        """Which key is arriving, for `check_action`: the lookup's key acts as it arrives."""
+        """Keys typed ahead of the lookup's prompt go into it (`/` and an email typed at once, a
+        paste): the lookup's key takes its turn behind the keys typed before it, as every key
+        does, and the keys typed after it wait until its prompt is up. Forwarded at once, they
+        had reached the screen below first, and were lost."""
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
-            return
-        self._arriving = event
-        try:
+        elif self._lookup_key is not None:
+            self._held.append(event)
+        else:
+            if self._opens_lookup(event):
+                self._lookup_key = event
+                self._hold_limit = self.set_timer(HOLD_LIMIT, self._release_held)
             await super().on_event(event)
-        finally:
-            self._arriving = None
+
+    def _opens_lookup(self, key: events.Key) -> bool:
+        """Whether `key` is the lookup's (as remapped) and will open it from where it is typed."""
+        mine = (bindings for node, bindings in self.screen._binding_chain if node is self)
+        bound = (
+            binding for bindings in mine for binding in bindings.key_to_bindings.get(key.key, ())
+        )
+        if not any(binding.action == "lookup" for binding in bound):
+            return False
+        focused = self.focused
+        return not isinstance(self.screen, ModalScreen) and (
+            focused is None or not focused.check_consume_key(key.key, key.character)
+        )
+
+    async def _look_up_after(self, opening: Worker[None]) -> None:
+        with suppress(WorkerError):  # not opened: the lookup opens where it was asked
+            await opening.wait()
+        self.action_lookup()
+
+    def _release_held(self) -> None:
+        """The keys typed after the lookup's key, in order, to the screen now on top. Also on
+        a limit: a lookup's key that never reaches its binding (taken by a field that an
+        earlier key focused) holds the keyboard no longer than that."""
+        if self._hold_limit is not None:
+            self._hold_limit.stop()
+        self._lookup_key = None
+        held, self._held = self._held, []
+        for key in held:
+            self.post_message(events.Key(key.key, key.character))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The lookup's `/` gives way to a focused widget that takes it as typing (a field, a
         chooser's search), there and in the footer: Textual leaves it in the footer, as it
         cannot name the character of the key "slash". A key added in [keys] (f3) still works.
-        The lookup is bound with priority (it acts as the key arrives, so an email typed after
-        it reaches the prompt), so an arriving key is asked about itself: `/` in a field types.
         The palette lists with its own field focused: the screen it lists decides, not that
         field (which left "Look up email" out of the palette)."""
         if action != "lookup":
             return True
         focused = self.focused
-        if self._arriving is not None:
-            key = self._arriving
-            return focused is None or not focused.check_consume_key(key.key, key.character)
         if isinstance(self.screen, CommandPalette) and len(self.screen_stack) > 1:
             focused = self.screen_stack[-2].focused
         if focused is None:
@@ -188,10 +222,16 @@ class AudienceApp(App[None]):
         return not all(focused.check_consume_key(key, typed[key]) for key in keys)
 
     def action_lookup(self) -> None:
-        """Not over a dialog: the dialog's own question comes first."""
-        if isinstance(self.screen, ModalScreen):
+        """Not over a dialog: the dialog's own question comes first. Over the screen of a list
+        that `enter` is opening (it shows once its first rows are in), when it is up. Then the
+        keys typed after the lookup's key have their turn, in the prompt if it opened."""
+        opening: Worker[None] | None = getattr(self.screen, "opening", None)
+        if opening is not None and not opening.is_finished:
+            self.run_worker(self._look_up_after(opening))
             return
-        from .screens.lookup import LookupScreen  # on first use: the member detail and opt-out
+        if not isinstance(self.screen, ModalScreen):
+            from .screens.lookup import LookupScreen  # on first use: detail and opt-out
 
-        account = getattr(self.screen, "account_name", None)
-        self.push_screen(LookupScreen(self.session, account))
+            account = getattr(self.screen, "account_name", None)
+            self.push_screen(LookupScreen(self.session, account))
+        self._release_held()

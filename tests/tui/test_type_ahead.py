@@ -1,6 +1,7 @@
 """Keys typed ahead are handled in the order they were typed: ↓ ↓ ⏎ sent at once (a paste, a
 terminal that delivers them together while the app is busy) opens the row two below, not the
-row the cursor was leaving, and an email typed with `/` lands in the prompt `/` opens."""
+row the cursor was leaving; an email typed with `/` lands in the prompt `/` opens, and the keys
+typed before `/` have their turn before it."""
 
 from __future__ import annotations
 
@@ -53,8 +54,38 @@ async def test_an_email_typed_with_slash_lands_in_the_prompt(session: Session) -
         assert str(message.render()) == "No member with nobody@example.org in demo-emma."
 
 
+async def test_keys_typed_before_slash_have_their_turn_first(session: Session) -> None:
+    """↓ ⏎ / and an email typed at once: the list opens, then the lookup over it holds the
+    email. (The lookup's key had acted as it arrived, ahead of the ⏎ typed before it, which the
+    prompt then took: the list never opened.)"""
+    async with running(session) as (app, pilot):
+        type_ahead(app, "down", "down", "down", "enter")  # demo-emma's lists
+        await settle(pilot)
+        lists = app.screen.query_one("#lists", DataTable)
+        await until(pilot, lambda: lists.row_count > 1)
+        type_ahead(app, "down", "enter", "slash", *"nobody@example.org")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert app.screen.query_one("#email", Input).value == "nobody@example.org"
+        below = app.screen_stack[-2]
+        assert isinstance(below, MembersScreen)
+        assert below.audience.id == lists.coordinate_to_cell_key((1, 0)).row_key.value
+
+
+async def test_a_key_remapped_to_the_lookup_holds_what_follows_too(session: Session) -> None:
+    """A key added to the lookup in [keys] opens it in turn as `/` does: the email typed after
+    it lands in the prompt."""
+    async with running(session) as (app, pilot):
+        app.update_keymap({"app.lookup": "slash,f3"})
+        await open_members(pilot, session, "demo-emma")
+        type_ahead(app, "f3", *"a@b.no")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert app.screen.query_one("#email", Input).value == "a@b.no"
+
+
 async def test_slash_typed_in_the_palettes_field_is_typed_there(session: Session) -> None:
-    """The lookup's key acts as it arrives, but not on a field that takes it as typing."""
+    """The lookup's key holds what follows, but not on a field that takes it as typing."""
     async with running(session) as (app, pilot):
         await pilot.press("ctrl+p")
         await settle(pilot)

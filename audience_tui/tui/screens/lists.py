@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Label
+from textual.worker import Worker
 
 from ...core.models import Audience
 from ...core.sanitize import clean
@@ -57,6 +58,7 @@ class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
         self.audiences: dict[str, Audience] = {}
         self._timer: Timer | None = None
         self._polls = 0
+        self.opening: Worker[None] | None = None  # a list's screen on its way (the app's `/` waits)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -181,7 +183,7 @@ class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
         from .members import MembersScreen, show_members
 
         screen = MembersScreen(self.session, self.account_name, audience)
-        self.run_worker(show_members(screen), group="open-list", exclusive=True)
+        self.opening = self.run_worker(show_members(screen), group="open-list", exclusive=True)
 
     def action_charts(self) -> None:
         from .charts import ChartsScreen  # on first use: plotext is not needed to start
