@@ -49,6 +49,7 @@ class AccountFormScreen(ModalScreen[FormResult]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="account_form.cancel")
     ]
+    AUTO_FOCUS = "#field-name"
     DEFAULT_CSS = """
     AccountFormScreen { align: center middle; }
     AccountFormScreen #dialog {
@@ -89,7 +90,8 @@ class AccountFormScreen(ModalScreen[FormResult]):
 
     def compose(self) -> ComposeResult:
         options = [(platform_title(p), p) for p in NAMES]
-        with VerticalScroll(id="dialog"):
+        # It scrolls to what has the focus; not a stop of its own (as the builder's dialog).
+        with VerticalScroll(id="dialog", can_focus=False):
             yield Label(Text("Add an account"), id="heading")
             yield Static("", id="error-check", classes="field-error")  # a draft's failed check
             yield from _field(
@@ -107,7 +109,6 @@ class AccountFormScreen(ModalScreen[FormResult]):
 
     def on_mount(self) -> None:
         self._show_default_host(self.initial_platform)
-        self.query_one("#field-name", Input).focus()
         if self.draft is not None:
             account, secrets = self.draft
             values = {"name": account.name, "base_url": account.base_url or ""}

@@ -62,6 +62,7 @@ class FilterBuilder(ModalScreen[Filter | None]):
     """Dismisses with the filter to apply (empty: no filter), or None when cancelled."""
 
     TITLE = "Filter"
+    AUTO_FOCUS = "#conditions"  # keys work there (? a w); tab goes on to the editor
     HELP = (
         "Build the filter of the list. Choose a field, an operator and a value, then **Add** "
         "(or `enter` in the value). Operators marked *platform* are evaluated by the platform; "
@@ -135,7 +136,9 @@ class FilterBuilder(ModalScreen[Filter | None]):
         fields = [(Text(clean(spec.label)), spec.name) for spec in self.fields]
         first = self.fields[0] if self.fields else None
         ops = self._op_options(first) if first else []
-        with VerticalScroll(id="dialog"):  # at 80x24 it scrolls to what has the focus
+        # At 80x24 it scrolls to what has the focus; not a stop of its own (focused first as the
+        # builder opened, then left for the conditions, it had its 57 widgets restyled twice).
+        with VerticalScroll(id="dialog", can_focus=False):
             yield Label(title, id="heading")
             yield OptionList(id="conditions")
             with Horizontal(id="editor", classes="row"):
@@ -177,8 +180,6 @@ class FilterBuilder(ModalScreen[Filter | None]):
         if self.fields:
             self._show_field(self.fields[0])
         self._refresh_conditions()
-        # the conditions first (keys work there: ? a w); tab goes on to the editor
-        self.query_one("#conditions", OptionList).focus()
 
     def on_resize(self) -> None:
         self._fit_height()
