@@ -176,17 +176,17 @@ class AudienceApp(App[None]):
             await super().on_event(event)
 
     def _opens_lookup(self, key: events.Key) -> bool:
-        """Whether `key` is the lookup's (as remapped) and will open it from where it is typed."""
-        mine = (bindings for node, bindings in self.screen._binding_chain if node is self)
-        bound = (
-            binding for bindings in mine for binding in bindings.key_to_bindings.get(key.key, ())
-        )
-        if not any(binding.action == "lookup" for binding in bound):
+        """Whether `key` is the lookup's (as remapped) and will open it from where it is typed:
+        asked of every key typed, so by its name first (not by the binding chain)."""
+        if key.key not in self._lookup_keys():
             return False
         focused = self.focused
         return not isinstance(self.screen, ModalScreen) and (
             focused is None or not focused.check_consume_key(key.key, key.character)
         )
+
+    def _lookup_keys(self) -> list[str]:
+        return self._keymap.get("app.lookup", "slash").split(",")
 
     async def _look_up_after(self, opening: Worker[None]) -> None:
         with suppress(WorkerError):  # not opened: the lookup opens where it was asked
@@ -217,7 +217,7 @@ class AudienceApp(App[None]):
             focused = self.screen_stack[-2].focused
         if focused is None:
             return True
-        keys = self._keymap.get("app.lookup", "slash").split(",")
+        keys = self._lookup_keys()
         typed = {key: "/" if key == "slash" else key_to_character(key) for key in keys}
         return not all(focused.check_consume_key(key, typed[key]) for key in keys)
 
