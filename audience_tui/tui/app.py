@@ -14,20 +14,17 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.keys import key_to_character
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
-from textual.timer import Timer
-from textual.worker import Worker, WorkerError, WorkerFailed
+from textual.worker import Worker, WorkerFailed
 
 from ..core import crash
 from ..core.errors import ConfigError
@@ -38,6 +35,7 @@ from .palette import PaletteProvider
 from .screens.accounts import AccountsScreen
 from .screens.help import HelpScreen
 from .screens.lists import ListsScreen
+from .type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from ..bootstrap import Root
@@ -45,16 +43,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The longest the keys typed after the lookup's key wait for its prompt (it opens in a few
-# ms, over a list being opened once that list is up: members.ROWS_WAIT, 0.1 s at most).
-HOLD_LIMIT = 0.5
 
-
-class AudienceApp(App[None]):
+class AudienceApp(TypeAhead):
     TITLE = "audience-tui"
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = {PaletteProvider}
-    _lookup_key: events.Key | None = None  # on its way to the lookup: the keys after it wait
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
@@ -78,8 +71,6 @@ class AudienceApp(App[None]):
         settings: Loaded | None = None,
     ) -> None:
         super().__init__()
-        self._held: list[events.Key] = []  # typed after the lookup's key, before its prompt
-        self._hold_limit: Timer | None = None
         self.session = session
         self.sandbox = sandbox  # demo mode: the in-process sandbox, for its build progress
         self.first_run_hint = first_run_hint
@@ -160,24 +151,10 @@ class AudienceApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    async def on_event(self, event: events.Event) -> None:
-        """Keys typed ahead of the lookup's prompt go into it (`/` and an email typed at once, a
-        paste): the lookup's key takes its turn behind the keys typed before it, as every key
-        does, and the keys typed after it wait until its prompt is up. Forwarded at once, they
-        had reached the screen below first, and were lost."""
-        if not isinstance(event, events.Key) or event.is_forwarded:
-            await super().on_event(event)
-        elif self._lookup_key is not None:
-            self._held.append(event)
-        else:
-            if self._opens_lookup(event):
-                self._lookup_key = event
-                self._hold_limit = self.set_timer(HOLD_LIMIT, self._release_held)
-            await super().on_event(event)
-
-    def _opens_lookup(self, key: events.Key) -> bool:
-        """Whether `key` is the lookup's (as remapped) and will open it from where it is typed:
-        asked of every key typed, so by its name first (not by the binding chain)."""
+    def holds_what_follows(self, key: events.Key) -> bool:
+        """The lookup's key (as remapped), where it opens the lookup: what is typed after it
+        goes into its prompt (type_ahead.py). Asked of every key typed, so by its name first,
+        not by the binding chain (which is rebuilt each time it is asked for)."""
         if key.key not in self._lookup_keys():
             return False
         focused = self.focused
@@ -189,20 +166,8 @@ class AudienceApp(App[None]):
         return self._keymap.get("app.lookup", "slash").split(",")
 
     async def _look_up_after(self, opening: Worker[None]) -> None:
-        with suppress(WorkerError):  # not opened: the lookup opens where it was asked
-            await opening.wait()
+        await self.after_opening(opening)  # not opened: the lookup opens where it was asked
         self.action_lookup()
-
-    def _release_held(self) -> None:
-        """The keys typed after the lookup's key, in order, to the screen now on top. Also on
-        a limit: a lookup's key that never reaches its binding (taken by a field that an
-        earlier key focused) holds the keyboard no longer than that."""
-        if self._hold_limit is not None:
-            self._hold_limit.stop()
-        self._lookup_key = None
-        held, self._held = self._held, []
-        for key in held:
-            self.post_message(events.Key(key.key, key.character))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The lookup's `/` gives way to a focused widget that takes it as typing (a field, a
@@ -225,8 +190,7 @@ class AudienceApp(App[None]):
         """Not over a dialog: the dialog's own question comes first. Over the screen of a list
         that `enter` is opening (it shows once its first rows are in), when it is up. Then the
         keys typed after the lookup's key have their turn, in the prompt if it opened."""
-        opening: Worker[None] | None = getattr(self.screen, "opening", None)
-        if opening is not None and not opening.is_finished:
+        if (opening := self.opening()) is not None:
             self.run_worker(self._look_up_after(opening))
             return
         if not isinstance(self.screen, ModalScreen):
@@ -234,4 +198,4 @@ class AudienceApp(App[None]):
 
             account = getattr(self.screen, "account_name", None)
             self.push_screen(LookupScreen(self.session, account))
-        self._release_held()
+        self.release_held()

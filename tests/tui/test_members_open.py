@@ -1,6 +1,7 @@
 """Opening a list: the members screen is shown once its fields and first rows are in (at most
 ROWS_WAIT later), so its first paint holds them, laid out as it stays; leaving the lists screen
-before then drops the list and its requests."""
+before then drops the list and its requests (`escape` typed meanwhile waits for the list a
+moment, type_ahead.HOLD_LIMIT, then leaves)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ async def test_leaving_before_the_rows_come_drops_the_list(
         await until(pilot, asked.is_set)
         await pilot.pause()
         assert isinstance(app.screen, ListsScreen)  # still waiting for the list's first rows
-        await pilot.press("escape")
+        await pilot.press("escape")  # it waits for the list HOLD_LIMIT at most (type_ahead.py)
+        await until(pilot, lambda: not isinstance(app.screen, ListsScreen))
         await settle(pilot)
         assert not any(
             isinstance(screen, MembersScreen | ListsScreen) for screen in app.screen_stack

@@ -5,12 +5,16 @@ typed before `/` have their turn before it."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from textual import events
 from textual.app import App
 from textual.widgets import Input, Label
-from tui_helpers import open_members, running, settle, until
+from tui_helpers import flush, open_lists, open_members, running, settle, until
 
 from audience_tui.core.session import Session
+from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.screens.members import MembersScreen
@@ -70,6 +74,36 @@ async def test_keys_typed_before_slash_have_their_turn_first(session: Session) -
         below = app.screen_stack[-2]
         assert isinstance(below, MembersScreen)
         assert below.audience.id == lists.coordinate_to_cell_key((1, 0)).row_key.value
+
+
+async def test_keys_typed_while_a_list_opens_go_to_its_screen(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list's screen shows once its first rows are in: `c` typed meanwhile charts that list's
+    view, over its screen (it charted the lists screen's list, and the members came up over the
+    chart)."""
+    gate = asyncio.Event()
+    ready = MembersScreen.ready
+
+    async def first_rows_held(screen: MembersScreen) -> None:
+        await gate.wait()
+        await ready(screen)
+
+    monkeypatch.setattr(MembersScreen, "ready", first_rows_held)
+    async with running(session) as (app, pilot):
+        await open_lists(pilot, "demo-emma")
+        lists = app.screen
+        assert isinstance(lists, ListsScreen)
+        await until(pilot, lambda: lists.query_one("#lists", DataTable).row_count > 1)
+        type_ahead(app, "enter")
+        await until(pilot, lambda: lists.opening is not None)
+        type_ahead(app, "c")
+        await flush(pilot)
+        assert app.screen is lists  # the list is on its way, and `c` waits for it
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, ChartsScreen)
+        assert isinstance(app.screen_stack[-2], MembersScreen)
 
 
 async def test_a_key_remapped_to_the_lookup_holds_what_follows_too(session: Session) -> None:

@@ -58,7 +58,7 @@ class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
         self.audiences: dict[str, Audience] = {}
         self._timer: Timer | None = None
         self._polls = 0
-        self.opening: Worker[None] | None = None  # a list's screen on its way (the app's `/` waits)
+        self.opening: Worker[None] | None = None  # a list's screen on its way: keys wait for it
 
     def compose(self) -> ComposeResult:
         yield Header()

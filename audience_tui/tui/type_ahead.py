@@ -1,0 +1,85 @@
+"""Keys typed ahead of a screen wait for it, in the order they were typed.
+
+Textual hands each key to the focused widget as it arrives, so keys typed before a screen is up
+(a paste, a fast typist, a busy moment) reached the screen being left: `/` and an email typed
+at once lost the email, and a key typed while a list opens (its screen shows once its first rows
+are in) acted on the lists, or was lost. Here the app holds the keys that follow such a key, or
+arrive while a screen is on its way, and hands them on when the screen is up.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from textual import events
+from textual.app import App
+from textual.timer import Timer
+from textual.worker import Worker, WorkerError
+
+# The longest keys wait: for a key's prompt (up in a few ms) or for a screen on its way (a list's,
+# members.ROWS_WAIT after `enter`, 0.1 s). Past it they go where they would have gone, so a
+# platform that never answers never holds the keyboard: `escape` still leaves.
+HOLD_LIMIT = 0.5
+
+
+class TypeAhead(App[None]):
+    """An app whose screens say what is on its way: a screen's `opening`, a worker pushing the
+    next screen (the lists screen's, opening a list), and `holds_what_follows(key)`, the keys
+    whose prompt takes what is typed after them (the lookup's `/`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held: list[events.Key] = []
+        self._released: set[events.Key] = set()  # handed on: not held again
+        self._holding_for: events.Key | None = None  # the key the next ones wait behind
+        self._hold_limit: Timer | None = None
+
+    def holds_what_follows(self, key: events.Key) -> bool:
+        """Whether the keys typed after `key` go to the screen it opens (none, here)."""
+        return False
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        released = event in self._released  # held once already: not again for the same wait
+        self._released.discard(event)
+        if self._holding_for is not None:
+            self._held.append(event)
+        elif not released and (opening := self.opening()) is not None:
+            self._held.append(event)
+            if len(self._held) == 1:
+                self.run_worker(self._release_after(opening), group="type-ahead")
+                self._hold_limit = self.set_timer(HOLD_LIMIT, self.release_held)
+        else:
+            if self.holds_what_follows(event):
+                self._holding_for = event
+                self._hold_limit = self.set_timer(HOLD_LIMIT, self.release_held)
+            await super().on_event(event)
+
+    def opening(self) -> Worker[None] | None:
+        """The worker bringing the next screen up, while it runs."""
+        opening: Worker[None] | None = getattr(self.screen, "opening", None)
+        return opening if opening is not None and not opening.is_finished else None
+
+    async def after_opening(self, opening: Worker[None]) -> None:
+        """Once the screen on its way is up (or did not come)."""
+        with suppress(WorkerError):
+            await opening.wait()
+
+    async def _release_after(self, opening: Worker[None]) -> None:
+        await self.after_opening(opening)
+        self.release_held()
+
+    def release_held(self) -> None:
+        """The keys held, in order, to the screen now on top. Also on HOLD_LIMIT: a key that
+        never opens its prompt (taken by a field an earlier key focused), or a screen slow to
+        come, holds the rest no longer than that."""
+        if self._hold_limit is not None:
+            self._hold_limit.stop()
+        self._holding_for = None
+        held, self._held = self._held, []
+        for key in held:
+            again = events.Key(key.key, key.character)
+            self._released.add(again)
+            self.post_message(again)
