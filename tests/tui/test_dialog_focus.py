@@ -5,6 +5,7 @@ and was a stop of its own that did nothing."""
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
@@ -29,30 +30,30 @@ async def tab_stops(pilot: Pilot[None], screen: Screen[object]) -> list[Widget]:
     raise AssertionError(f"tab never came back to {first!r}: {stops}")
 
 
-async def test_the_builder_opens_on_its_conditions_and_tab_stops_only_at_controls(
+@pytest.mark.parametrize(
+    ("members_of", "key", "dialog", "first", "controls"),
+    [
+        ("demo-emma", "f", FilterBuilder, "conditions", {"conditions", "field", "apply", "cancel"}),
+        (None, "a", AccountFormScreen, "field-name", {"platform", "field-name", "save", "cancel"}),
+    ],
+    ids=["filter builder", "account form"],
+)
+async def test_a_dialog_opens_on_its_control_and_tab_stops_only_at_controls(
     session: Session,
+    members_of: str | None,
+    key: str,
+    dialog: type,
+    first: str,
+    controls: set[str],
 ) -> None:
     async with running(session) as (app, pilot):
-        await open_members(pilot, session, "demo-emma")
-        await pilot.press("f")
+        if members_of is not None:  # the builder filters a list's members
+            await open_members(pilot, session, members_of)
+        await pilot.press(key)
         await settle(pilot)
-        builder = app.screen
-        assert isinstance(builder, FilterBuilder)
-        assert builder.focused is builder.query_one("#conditions")
-        stops = await tab_stops(pilot, builder)
-        assert {"conditions", "field", "op", "apply", "cancel"} <= {w.id for w in stops}
-        assert builder.query_one("#dialog") not in stops  # its frame, which only scrolls
-
-
-async def test_the_account_form_opens_on_the_name_and_tab_stops_only_at_controls(
-    session: Session,
-) -> None:
-    async with running(session) as (app, pilot):
-        await pilot.press("a")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, AccountFormScreen)
-        assert form.focused is form.query_one("#field-name")
-        stops = await tab_stops(pilot, form)
-        assert {"platform", "field-name", "save", "cancel"} <= {w.id for w in stops}
-        assert form.query_one("#dialog") not in stops
+        screen = app.screen
+        assert isinstance(screen, dialog)
+        assert screen.focused is screen.query_one(f"#{first}")
+        stops = await tab_stops(pilot, screen)
+        assert controls <= {w.id for w in stops}
+        assert screen.query_one("#dialog") not in stops  # its frame, which only scrolls
