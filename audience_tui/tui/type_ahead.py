@@ -4,12 +4,17 @@ Textual hands each key to the focused widget as it arrives, so keys typed before
 (a paste, a fast typist, a busy moment) reached the screen being left: `/` and an email typed
 at once lost the email, and a key typed while a list opens (its screen shows once its first rows
 are in) acted on the lists, or was lost. Here the app holds the keys that follow such a key, or
-arrive while a screen is on its way, and hands them on when the screen is up.
+arrive while a screen is on its way, and hands them on when the screen is up. Keys that arrive
+in one read with the key opening the screen (a paste, keys piled up while the app was busy) are
+already with the focused widget when that key runs its binding: those the widget does not take
+are held on their way back to the bindings, ahead of those held as they arrived. (One the widget
+takes, as ↓ moving its cursor, stays with the screen being left.)
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
+from weakref import WeakSet
 
 from textual import events
 from textual.app import App
@@ -30,32 +35,54 @@ class TypeAhead(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self._held: list[events.Key] = []
-        self._released: set[events.Key] = set()  # handed on: not held again
+        # held on their way back to the bindings: typed before every key held as it arrived
+        self._held_back: list[events.Key] = []
+        # handed on: not held again, on arrival nor on its way back to the bindings
+        self._released: WeakSet[events.Key] = WeakSet()
         self._holding_for: events.Key | None = None  # the key the next ones wait behind
         self._hold_limit: Timer | None = None
+        self._awaited: Worker[None] | None = None  # the opening the held keys wait for
 
     def holds_what_follows(self, key: events.Key) -> bool:
         """Whether the keys typed after `key` go to the screen it opens (none, here)."""
         return False
 
     async def on_event(self, event: events.Event) -> None:
-        if not isinstance(event, events.Key) or event.is_forwarded:
+        if not isinstance(event, events.Key):
             await super().on_event(event)
             return
-        released = event in self._released  # held once already: not again for the same wait
-        self._released.discard(event)
+        if event.is_forwarded:
+            # Back from the focused widget, on its way to the bindings. Keys that arrived in one
+            # read with the key that opens a screen were handed to the widget before that key
+            # ran its binding: one that gets here while the screen is on its way waits for it.
+            if event in self._released or not self._hold_while_opening(event, self._held_back):
+                await super().on_event(event)
+            return
         if self._holding_for is not None:
             self._held.append(event)
-        elif not released and (opening := self.opening()) is not None:
-            self._held.append(event)
-            if len(self._held) == 1:
-                self.run_worker(self._release_after(opening), group="type-ahead")
-                self._hold_limit = self.set_timer(HOLD_LIMIT, self.release_held)
-        else:
-            if self.holds_what_follows(event):
-                self._holding_for = event
-                self._hold_limit = self.set_timer(HOLD_LIMIT, self.release_held)
-            await super().on_event(event)
+            return
+        if event not in self._released and self._hold_while_opening(event, self._held):
+            return
+        if self.holds_what_follows(event):
+            self._holding_for = event
+            self._limit_hold()
+        await super().on_event(event)
+
+    def _hold_while_opening(self, key: events.Key, held: list[events.Key]) -> bool:
+        """Hold `key` in `held` if a screen is on its way, until it is up (or HOLD_LIMIT)."""
+        if (opening := self.opening()) is None:
+            return False
+        held.append(key)
+        if self._awaited is not opening:
+            self._awaited = opening
+            self.run_worker(self._release_after(opening), group="type-ahead")
+            self._limit_hold()
+        return True
+
+    def _limit_hold(self) -> None:
+        if self._hold_limit is not None:
+            self._hold_limit.stop()
+        self._hold_limit = self.set_timer(HOLD_LIMIT, self.release_held)
 
     def opening(self) -> Worker[None] | None:
         """The worker bringing the next screen up, while it runs."""
@@ -77,8 +104,8 @@ class TypeAhead(App[None]):
         come, holds the rest no longer than that."""
         if self._hold_limit is not None:
             self._hold_limit.stop()
-        self._holding_for = None
-        held, self._held = self._held, []
+        self._holding_for = self._awaited = None
+        held, self._held, self._held_back = self._held_back + self._held, [], []
         for key in held:
             again = events.Key(key.key, key.character)
             self._released.add(again)

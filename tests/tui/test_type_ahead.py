@@ -106,6 +106,37 @@ async def test_keys_typed_while_a_list_opens_go_to_its_screen(
         assert isinstance(app.screen_stack[-2], MembersScreen)
 
 
+async def test_a_key_delivered_with_the_enter_that_opens_a_list_goes_to_its_screen(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """⏎ c in one read (a paste, keys piled up while the app was busy): `c` reaches the lists
+    screen's keys only after ⏎ started opening the list, and it waits for that list's screen as
+    a key typed a moment later does (it charted the lists screen's list, and the members came
+    up over the chart)."""
+    gate = asyncio.Event()
+    ready = MembersScreen.ready
+
+    async def first_rows_held(screen: MembersScreen) -> None:
+        await gate.wait()
+        await ready(screen)
+
+    monkeypatch.setattr(MembersScreen, "ready", first_rows_held)
+    async with running(session) as (app, pilot):
+        await open_lists(pilot, "demo-emma")
+        lists = app.screen
+        assert isinstance(lists, ListsScreen)
+        await until(pilot, lambda: lists.query_one("#lists", DataTable).row_count > 1)
+        type_ahead(app, "enter", "c")
+        await until(pilot, lambda: lists.opening is not None)
+        await flush(pilot)
+        assert app.screen is lists  # the list is on its way, and `c` waits for it
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, ChartsScreen)
+        assert isinstance(app.screen_stack[-2], MembersScreen)
+        assert app.screen_stack[-3] is lists
+
+
 async def test_a_key_remapped_to_the_lookup_holds_what_follows_too(session: Session) -> None:
     """A key added to the lookup in [keys] opens it in turn as `/` does: the email typed after
     it lands in the prompt."""
