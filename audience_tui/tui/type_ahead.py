@@ -21,16 +21,18 @@ from textual.app import App
 from textual.timer import Timer
 from textual.worker import Worker, WorkerError
 
-# The longest keys wait: for a key's prompt (up in a few ms) or for a screen on its way (a list's,
-# members.ROWS_WAIT after `enter`, 0.1 s). Past it they go where they would have gone, so a
-# platform that never answers never holds the keyboard: `escape` still leaves.
+# The longest keys wait: for a key's prompt (up in a few ms), for a screen on its way (a list's,
+# members.ROWS_WAIT after `enter`, 0.1 s) or for an account's lists (one answer of its platform).
+# Past it they go where they would have gone, so a platform that never answers never holds the
+# keyboard: `escape` still leaves.
 HOLD_LIMIT = 0.5
 
 
 class TypeAhead(App[None]):
-    """An app whose screens say what is on its way: a screen's `opening`, a worker pushing the
-    next screen (the lists screen's, opening a list), and `holds_what_follows(key)`, the keys
-    whose prompt takes what is typed after them (the lookup's `/`)."""
+    """An app whose screens say what is on its way: a screen's `opening`, the worker bringing
+    its first rows or pushing the next screen (the lists screen's: the account's lists, then a
+    list opening), and `holds_what_follows(key)`, the keys whose prompt takes what is typed after
+    them (the lookup's `/`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,7 +87,7 @@ class TypeAhead(App[None]):
         self._hold_limit = self.set_timer(HOLD_LIMIT, self.release_held)
 
     def opening(self) -> Worker[None] | None:
-        """The worker bringing the next screen up, while it runs."""
+        """The worker bringing the screen's first rows or the next screen, while it runs."""
         opening: Worker[None] | None = getattr(self.screen, "opening", None)
         return opening if opening is not None and not opening.is_finished else None
 

@@ -13,6 +13,7 @@ from textual.app import App
 from textual.widgets import Input, Label
 from tui_helpers import flush, open_lists, open_members, running, settle, until
 
+from audience_tui.core.models import Audience
 from audience_tui.core.session import Session
 from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.lists import ListsScreen
@@ -135,6 +136,35 @@ async def test_a_key_delivered_with_the_enter_that_opens_a_list_goes_to_its_scre
         assert isinstance(app.screen, ChartsScreen)
         assert isinstance(app.screen_stack[-2], MembersScreen)
         assert app.screen_stack[-3] is lists
+
+
+async def test_keys_typed_while_an_accounts_lists_load_wait_for_them(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """↓ ⏎ typed as the lists screen comes up, before the platform has listed them, opens the
+    second list once they are in (they moved the cursor of an empty table, and ⏎ opened
+    nothing)."""
+    gate = asyncio.Event()
+    audiences = Session.audiences
+
+    async def listed_late(self: Session, account: str, **kw: float | None) -> list[Audience]:
+        await gate.wait()
+        return await audiences(self, account, **kw)
+
+    monkeypatch.setattr(Session, "audiences", listed_late)
+    async with running(session) as (app, pilot):
+        type_ahead(app, "down", "down", "down", "enter")  # demo-emma
+        await until(pilot, lambda: isinstance(app.screen, ListsScreen))
+        lists = app.screen
+        assert isinstance(lists, ListsScreen)
+        type_ahead(app, "down", "enter")
+        await flush(pilot)
+        assert app.screen is lists and not lists.query_one("#lists", DataTable).row_count
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, MembersScreen)
+        table = lists.query_one("#lists", DataTable)
+        assert app.screen.audience.id == table.coordinate_to_cell_key((1, 0)).row_key.value
 
 
 async def test_a_key_remapped_to_the_lookup_holds_what_follows_too(session: Session) -> None:

@@ -58,7 +58,9 @@ class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
         self.audiences: dict[str, Audience] = {}
         self._timer: Timer | None = None
         self._polls = 0
-        self.opening: Worker[None] | None = None  # a list's screen on its way: keys wait for it
+        # What keys typed now wait for (type_ahead.py): the lists, as they first load, then a
+        # list's screen on its way.
+        self.opening: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,7 +79,7 @@ class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
         table.add_column("Id", key="id")
         table.focus()
         self.query_one("#builds").display = False
-        self.action_refresh()
+        self.opening = self.action_refresh()
 
     # --- loading ------------------------------------------------------------------------------
     @work(exclusive=True, group="lists")
