@@ -77,12 +77,14 @@ async def test_keys_typed_before_slash_have_their_turn_first(session: Session) -
         assert below.audience.id == lists.coordinate_to_cell_key((1, 0)).row_key.value
 
 
-async def test_keys_typed_while_a_list_opens_go_to_its_screen(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("in_one_read", [False, True], ids=["typed-after", "in-one-read"])
+async def test_c_typed_while_a_list_opens_charts_that_list(
+    session: Session, monkeypatch: pytest.MonkeyPatch, in_one_read: bool
 ) -> None:
     """A list's screen shows once its first rows are in: `c` typed meanwhile charts that list's
     view, over its screen (it charted the lists screen's list, and the members came up over the
-    chart)."""
+    chart). So does `c` delivered in one read with the ⏎ (a paste, keys piled up while the app
+    was busy), which reaches the lists screen's keys only after ⏎ started opening the list."""
     gate = asyncio.Event()
     ready = MembersScreen.ready
 
@@ -96,39 +98,10 @@ async def test_keys_typed_while_a_list_opens_go_to_its_screen(
         lists = app.screen
         assert isinstance(lists, ListsScreen)
         await until(pilot, lambda: lists.query_one("#lists", DataTable).row_count > 1)
-        type_ahead(app, "enter")
-        await until(pilot, lambda: lists.opening is not None)
-        type_ahead(app, "c")
-        await flush(pilot)
-        assert app.screen is lists  # the list is on its way, and `c` waits for it
-        gate.set()
-        await settle(pilot)
-        assert isinstance(app.screen, ChartsScreen)
-        assert isinstance(app.screen_stack[-2], MembersScreen)
-
-
-async def test_a_key_delivered_with_the_enter_that_opens_a_list_goes_to_its_screen(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """⏎ c in one read (a paste, keys piled up while the app was busy): `c` reaches the lists
-    screen's keys only after ⏎ started opening the list, and it waits for that list's screen as
-    a key typed a moment later does (it charted the lists screen's list, and the members came
-    up over the chart)."""
-    gate = asyncio.Event()
-    ready = MembersScreen.ready
-
-    async def first_rows_held(screen: MembersScreen) -> None:
-        await gate.wait()
-        await ready(screen)
-
-    monkeypatch.setattr(MembersScreen, "ready", first_rows_held)
-    async with running(session) as (app, pilot):
-        await open_lists(pilot, "demo-emma")
-        lists = app.screen
-        assert isinstance(lists, ListsScreen)
-        await until(pilot, lambda: lists.query_one("#lists", DataTable).row_count > 1)
-        type_ahead(app, "enter", "c")
-        await until(pilot, lambda: lists.opening is not None)
+        type_ahead(app, *(["enter", "c"] if in_one_read else ["enter"]))
+        await until(pilot, lambda: app.opening() is not None)
+        if not in_one_read:
+            type_ahead(app, "c")
         await flush(pilot)
         assert app.screen is lists  # the list is on its way, and `c` waits for it
         gate.set()
