@@ -7,8 +7,9 @@ are in) acted on the lists, or was lost. Here the app holds the keys that follow
 arrive while a screen is on its way, and hands them on when the screen is up. Keys that arrive
 in one read with the key opening the screen (a paste, keys piled up while the app was busy) are
 already with the focused widget when that key runs its binding: those the widget does not take
-are held on their way back to the bindings, ahead of those held as they arrived. (One the widget
-takes, as ↓ moving its cursor, stays with the screen being left.)
+are held on their way back to the bindings, ahead of those held as they arrived: every key bound
+to an action comes back so, a table's arrows too. (A key the widget takes itself, as a character
+typed into a field, stays with it.)
 """
 
 from __future__ import annotations

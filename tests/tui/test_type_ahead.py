@@ -18,6 +18,7 @@ from audience_tui.core.session import Session
 from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.lookup import LookupScreen
+from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
 from audience_tui.tui.widgets.data_table import DataTable
 
@@ -109,6 +110,24 @@ async def test_c_typed_while_a_list_opens_charts_that_list(
         assert isinstance(app.screen, ChartsScreen)
         assert isinstance(app.screen_stack[-2], MembersScreen)
         assert app.screen_stack[-3] is lists
+
+
+async def test_enter_down_enter_in_one_read_opens_the_second_members_detail(
+    session: Session,
+) -> None:
+    """⏎ ↓ ⏎ in one read on the lists: the list opens, and ↓ ⏎ act on its members (the table's
+    arrows are bindings, so ↓ too waits for the list's screen, and leaves the lists' cursor)."""
+    async with running(session) as (app, pilot):
+        await open_lists(pilot, "demo-emma")
+        lists = app.screen
+        table = lists.query_one("#lists", DataTable)
+        await until(pilot, lambda: table.row_count > 1)
+        type_ahead(app, "enter", "down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, MemberDetailScreen))
+        members = app.screen_stack[-2]
+        assert isinstance(members, MembersScreen) and app.screen_stack[-3] is lists
+        assert app.screen.member.email == members.cache.row(1).email
+        assert table.cursor_row == 0
 
 
 async def test_keys_typed_while_an_accounts_lists_load_wait_for_them(
