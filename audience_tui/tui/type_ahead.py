@@ -5,20 +5,23 @@ Textual hands each key to the focused widget as it arrives, so keys typed before
 at once lost the email, and a key typed while a list opens (its screen shows once its first rows
 are in) acted on the lists, or was lost. Here the app holds the keys that follow such a key, or
 arrive while a screen is on its way, and hands them on when the screen is up. Keys that arrive
-in one read with the key opening the screen (a paste, keys piled up while the app was busy) are
-already with the focused widget when that key runs its binding: those the widget does not take
-are held on their way back to the bindings, ahead of those held as they arrived: every key bound
-to an action comes back so, a table's arrows too. (A key the widget takes itself, as a character
-typed into a field, stays with it.)
+in one read with the key changing the screen (a paste, keys piled up while the app was busy) are
+already with the focused widget when that key runs its binding. Those the widget does not take
+come back to the app on their way to the bindings (every key bound to an action does, a table's
+arrows too): there they wait for a screen on its way, ahead of the keys held as they arrived, or
+are handed to the screen that is up now (a name typed with the key opening its form goes into
+the form). A key the widget takes itself, as a character typed into a field, stays with it.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
-from weakref import WeakSet
+from typing import Any
+from weakref import WeakKeyDictionary, WeakSet
 
 from textual import events
 from textual.app import App
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerError
 
@@ -45,6 +48,8 @@ class TypeAhead(App[None]):
         self._holding_for: events.Key | None = None  # the key the next ones wait behind
         self._hold_limit: Timer | None = None
         self._awaited: Worker[None] | None = None  # the opening the held keys wait for
+        # the screen on top as each key handed to a widget arrived
+        self._typed_on: WeakKeyDictionary[events.Key, Screen[Any]] = WeakKeyDictionary()
 
     def holds_what_follows(self, key: events.Key) -> bool:
         """Whether the keys typed after `key` go to the screen it opens (none, here)."""
@@ -56,9 +61,16 @@ class TypeAhead(App[None]):
             return
         if event.is_forwarded:
             # Back from the focused widget, on its way to the bindings. Keys that arrived in one
-            # read with the key that opens a screen were handed to the widget before that key
-            # ran its binding: one that gets here while the screen is on its way waits for it.
-            if event in self._released or not self._hold_while_opening(event, self._held_back):
+            # read with the key that changes the screen were handed to the widget before that
+            # key ran its binding: one that gets here while a screen is on its way waits for
+            # it, and one that finds another screen up is handed to that screen's widget.
+            if event in self._released:
+                await super().on_event(event)
+            elif self._hold_while_opening(event, self._held_back):
+                pass
+            elif self._typed_on.get(event, self.screen) is not self.screen:
+                self._post_again(event)
+            else:
                 await super().on_event(event)
             return
         if self._holding_for is not None:
@@ -69,6 +81,7 @@ class TypeAhead(App[None]):
         if self.holds_what_follows(event):
             self._holding_for = event
             self._limit_hold()
+        self._typed_on[event] = self.screen
         await super().on_event(event)
 
     def _hold_while_opening(self, key: events.Key, held: list[events.Key]) -> bool:
@@ -110,6 +123,10 @@ class TypeAhead(App[None]):
         self._holding_for = self._awaited = None
         held, self._held, self._held_back = self._held_back + self._held, [], []
         for key in held:
-            again = events.Key(key.key, key.character)
-            self._released.add(again)
-            self.post_message(again)
+            self._post_again(key)
+
+    def _post_again(self, key: events.Key) -> None:
+        """`key` typed again, to the screen now on top, not to be held again."""
+        again = events.Key(key.key, key.character)
+        self._released.add(again)
+        self.post_message(again)

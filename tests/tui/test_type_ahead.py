@@ -15,6 +15,7 @@ from tui_helpers import flush, open_lists, open_members, running, settle, until
 
 from audience_tui.core.models import Audience
 from audience_tui.core.session import Session
+from audience_tui.tui.screens.account_form import AccountFormScreen
 from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.lookup import LookupScreen
@@ -128,6 +129,18 @@ async def test_enter_down_enter_in_one_read_opens_the_second_members_detail(
         assert isinstance(members, MembersScreen) and app.screen_stack[-3] is lists
         assert app.screen.member.email == members.cache.row(1).email
         assert table.cursor_row == 0
+
+
+async def test_a_name_typed_with_the_key_that_opens_its_form_lands_in_the_form(
+    session: Session,
+) -> None:
+    """`a` and a name in one read: the name goes into the form `a` opens (it had reached the
+    accounts table before `a` ran its binding, and came back to find no binding on the form)."""
+    async with running(session) as (app, pilot):
+        type_ahead(app, "a", *"shop")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountFormScreen)
+        assert app.screen.query_one("#field-name", Input).value == "shop"
 
 
 async def test_keys_typed_while_an_accounts_lists_load_wait_for_them(
