@@ -43,7 +43,8 @@ class TypeAhead(App[None]):
         self._held: list[events.Key] = []
         # held on their way back to the bindings: typed before every key held as it arrived
         self._held_back: list[events.Key] = []
-        # handed on: not held again, on arrival nor on its way back to the bindings
+        # handed on: not held for an opening again (so HOLD_LIMIT always ends a wait), though
+        # handed on again if the screen it was typed on gives way before it reaches the bindings
         self._released: WeakSet[events.Key] = WeakSet()
         self._holding_for: events.Key | None = None  # the key the next ones wait behind
         self._hold_limit: Timer | None = None
@@ -64,14 +65,12 @@ class TypeAhead(App[None]):
             # read with the key that changes the screen were handed to the widget before that
             # key ran its binding: one that gets here while a screen is on its way waits for
             # it, and one that finds another screen up is handed to that screen's widget.
-            if event in self._released:
-                await super().on_event(event)
-            elif self._hold_while_opening(event, self._held_back):
-                pass
-            elif self._typed_on.get(event, self.screen) is not self.screen:
+            if event not in self._released and self._hold_while_opening(event, self._held_back):
+                return
+            if self._typed_on.get(event, self.screen) is not self.screen:
                 self._post_again(event)
-            else:
-                await super().on_event(event)
+                return
+            await super().on_event(event)
             return
         if self._holding_for is not None:
             self._held.append(event)

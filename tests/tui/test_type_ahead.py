@@ -131,13 +131,17 @@ async def test_enter_down_enter_in_one_read_opens_the_second_members_detail(
         assert table.cursor_row == 0
 
 
+@pytest.mark.parametrize("before", [[], ["question_mark", "escape"]], ids=["a", "help-first"])
 async def test_a_name_typed_with_the_key_that_opens_its_form_lands_in_the_form(
-    session: Session,
+    session: Session, before: list[str]
 ) -> None:
     """`a` and a name in one read: the name goes into the form `a` opens (it had reached the
-    accounts table before `a` ran its binding, and came back to find no binding on the form)."""
+    accounts table before `a` ran its binding, and came back to find no binding on the form).
+    So it does after help opened and closed in the same read, each key going on to the screen
+    up when its turn comes."""
     async with running(session) as (app, pilot):
-        type_ahead(app, "a", *"shop")
+        type_ahead(app, *before, "a", *"shop")
+        await until(pilot, lambda: bool(app.screen.query("#field-name")))
         await settle(pilot)
         assert isinstance(app.screen, AccountFormScreen)
         assert app.screen.query_one("#field-name", Input).value == "shop"
