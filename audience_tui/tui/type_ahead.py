@@ -36,7 +36,9 @@ class TypeAhead(App[None]):
     """An app whose screens say what is on its way: a screen's `opening`, the worker bringing
     its first rows or pushing the next screen (the lists screen's: the account's lists, then a
     list opening), and `holds_what_follows(key)`, the keys whose prompt takes what is typed after
-    them (the lookup's `/`)."""
+    them (the lookup's `/`). A screen with `ASKS` set (a confirmation before a write or a loss)
+    takes only keys typed while it shows: keys typed before it came are dropped there, so `o`
+    shift+tab ⏎ typed at once no longer opts a member out unseen."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,6 +77,8 @@ class TypeAhead(App[None]):
         if self._holding_for is not None:
             self._held.append(event)
             return
+        if event in self._released and getattr(self.screen, "ASKS", False):
+            return  # typed before this question was on screen: no answer to it
         if event not in self._released and self._hold_while_opening(event, self._held):
             return
         if self.holds_what_follows(event):

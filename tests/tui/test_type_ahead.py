@@ -21,6 +21,7 @@ from audience_tui.tui.screens.lists import ListsScreen
 from audience_tui.tui.screens.lookup import LookupScreen
 from audience_tui.tui.screens.member_detail import MemberDetailScreen
 from audience_tui.tui.screens.members import MembersScreen
+from audience_tui.tui.screens.opt_out import OptOutScreen
 from audience_tui.tui.widgets.data_table import DataTable
 
 
@@ -145,6 +146,27 @@ async def test_a_name_typed_with_the_key_that_opens_its_form_lands_in_the_form(
         await settle(pilot)
         assert isinstance(app.screen, AccountFormScreen)
         assert app.screen.query_one("#field-name", Input).value == "shop"
+
+
+@pytest.mark.parametrize(
+    "answer", [["shift+tab", "enter"], ["tab", "enter"], ["tab", "tab", "enter"]]
+)
+async def test_keys_typed_with_o_do_not_answer_the_opt_out_question(
+    session: Session, answer: list[str]
+) -> None:
+    """`o` and the keys that would press Opt out, typed at once: the question shows and nothing
+    is sent (they opted the member out unseen); keys typed once it shows answer it."""
+    async with running(session) as (app, pilot):
+        await open_members(pilot, session, "demo-emma")
+        type_ahead(app, "o", *answer)
+        await until(pilot, lambda: isinstance(app.screen, OptOutScreen))
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, OptOutScreen)
+        assert not question.outcomes and not question.sending
+        assert question.focused is question.query_one("#cancel")
+        await pilot.press("shift+tab", "enter")
+        await until(pilot, lambda: bool(question.outcomes))
 
 
 async def test_keys_typed_while_an_accounts_lists_load_wait_for_them(

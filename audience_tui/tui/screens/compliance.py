@@ -89,6 +89,7 @@ class TypeToConfirm(ModalScreen[bool]):
         "An erase cannot be undone: type the person's email again to enable **Erase**. "
         "`escape` or Cancel erases nothing."
     )
+    ASKS = True  # answered only by keys typed while it shows (type_ahead.py)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(False)", "Cancel", id="compliance.confirm.cancel")
     ]

@@ -15,6 +15,7 @@ from textual.widgets import Button, Label
 
 class ConfirmScreen(ModalScreen[bool]):
     HELP = "The red button does what it says; `escape` or Cancel leaves things as they are."
+    ASKS = True  # answered only by keys typed while it shows (type_ahead.py)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(False)", "Cancel", id="confirm.cancel")
     ]

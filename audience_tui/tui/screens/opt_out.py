@@ -50,6 +50,7 @@ class OptOutScreen(BackgroundWork, ModalScreen[list[OptOutOutcome]]):
         "is unknown. `r` retries the ones that failed or are unknown, reading back first. Every "
         "attempt is in the audit file."
     )
+    ASKS = True  # answered only by keys typed while it shows (type_ahead.py)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel / close", id="optout.close"),
         Binding("r", "retry", "Retry failed", id="optout.retry"),
