@@ -27,8 +27,8 @@ from textual.worker import Worker, WorkerError
 
 # The longest keys wait: for a key's prompt (up in a few ms), for a screen on its way (a list's,
 # members.ROWS_WAIT after `enter`, 0.1 s) or for an account's lists (one answer of its platform).
-# Past it they go where they would have gone, so a platform that never answers never holds the
-# keyboard: `escape` still leaves.
+# Past it they go where they would have gone, and keys typed later no longer wait for that screen,
+# so a platform that never answers never holds the keyboard: `escape` leaves at once.
 HOLD_LIMIT = 0.5
 
 
@@ -51,6 +51,8 @@ class TypeAhead(App[None]):
         self._holding_for: events.Key | None = None  # the key the next ones wait behind
         self._hold_limit: Timer | None = None
         self._awaited: Worker[None] | None = None  # the opening the held keys wait for
+        # openings waited for until HOLD_LIMIT: no key waits for them again
+        self._gave_up: WeakSet[Worker[None]] = WeakSet()
         # the screen on top as each key handed to a widget arrived
         self._typed_on: WeakKeyDictionary[events.Key, Screen[Any]] = WeakKeyDictionary()
 
@@ -88,8 +90,9 @@ class TypeAhead(App[None]):
         await super().on_event(event)
 
     def _hold_while_opening(self, key: events.Key, held: list[events.Key]) -> bool:
-        """Hold `key` in `held` if a screen is on its way, until it is up (or HOLD_LIMIT)."""
-        if (opening := self.opening()) is None:
+        """Hold `key` in `held` if a screen is on its way, until it is up (or HOLD_LIMIT: then
+        keys stop waiting for it, so a platform slow to list leaves `escape` working at once)."""
+        if (opening := self.opening()) is None or opening in self._gave_up:
             return False
         held.append(key)
         if self._awaited is not opening:
@@ -123,6 +126,8 @@ class TypeAhead(App[None]):
         come, holds the rest no longer than that."""
         if self._hold_limit is not None:
             self._hold_limit.stop()
+        if self._awaited is not None:
+            self._gave_up.add(self._awaited)  # if it still runs, HOLD_LIMIT ended the wait
         self._holding_for = self._awaited = None
         held, self._held, self._held_back = self._held_back + self._held, [], []
         for key in held:

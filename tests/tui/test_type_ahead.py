@@ -198,6 +198,31 @@ async def test_keys_typed_while_an_accounts_lists_load_wait_for_them(
         assert app.screen.audience.id == table.coordinate_to_cell_key((1, 0)).row_key.value
 
 
+async def test_keys_stop_waiting_for_lists_that_do_not_come(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A platform that does not list: a key typed meanwhile waits HOLD_LIMIT, then goes to the
+    empty lists screen, and keys typed after that act at once: `escape` leaves (each key had
+    waited half a second while the platform was silent)."""
+    silent = asyncio.Event()  # never set: the lists never come
+
+    async def never_listed(self: Session, account: str, **kw: float | None) -> list[Audience]:
+        await silent.wait()
+        return []
+
+    monkeypatch.setattr(Session, "audiences", never_listed)
+    async with running(session) as (app, pilot):
+        type_ahead(app, "down", "down", "down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ListsScreen))
+        lists = app.screen
+        type_ahead(app, "down")
+        await until(pilot, lambda: bool(app._held))
+        await until(pilot, lambda: not app._held)  # HOLD_LIMIT: on to the empty table
+        type_ahead(app, "escape")
+        await flush(pilot)
+        assert app.screen is not lists
+
+
 async def test_a_key_remapped_to_the_lookup_holds_what_follows_too(session: Session) -> None:
     """A key added to the lookup in [keys] opens it in turn as `/` does: the email typed after
     it lands in the prompt."""
