@@ -90,9 +90,8 @@ class TypeAhead(App[None]):
         await super().on_event(event)
 
     def _hold_while_opening(self, key: events.Key, held: list[events.Key]) -> bool:
-        """Hold `key` in `held` if a screen is on its way, until it is up (or HOLD_LIMIT: then
-        keys stop waiting for it, so a platform slow to list leaves `escape` working at once)."""
-        if (opening := self.opening()) is None or opening in self._gave_up:
+        """Hold `key` in `held` if a screen is on its way, until it is up (or HOLD_LIMIT)."""
+        if (opening := self.opening()) is None:
             return False
         held.append(key)
         if self._awaited is not opening:
@@ -107,9 +106,13 @@ class TypeAhead(App[None]):
         self._hold_limit = self.set_timer(HOLD_LIMIT, self.release_held)
 
     def opening(self) -> Worker[None] | None:
-        """The worker bringing the screen's first rows or the next screen, while it runs."""
+        """The worker bringing the screen's first rows or the next screen, while it runs and
+        keys still wait for it: past HOLD_LIMIT they stop (a platform slow to list leaves
+        `escape` and `/` working at once)."""
         opening: Worker[None] | None = getattr(self.screen, "opening", None)
-        return opening if opening is not None and not opening.is_finished else None
+        if opening is None or opening.is_finished or opening in self._gave_up:
+            return None
+        return opening
 
     async def after_opening(self, opening: Worker[None]) -> None:
         """Once the screen on its way is up (or did not come)."""

@@ -223,6 +223,27 @@ async def test_keys_stop_waiting_for_lists_that_do_not_come(
         assert app.screen is not lists
 
 
+async def test_slash_opens_its_prompt_over_lists_that_do_not_come(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`/` and an email typed while a silent platform lists: the prompt opens over the lists
+    screen once the keys stop waiting (HOLD_LIMIT), with the email in it, not when the lists
+    request gives up (10 s later)."""
+    silent = asyncio.Event()  # never set: the lists never come
+
+    async def never_listed(self: Session, account: str, **kw: float | None) -> list[Audience]:
+        await silent.wait()
+        return []
+
+    monkeypatch.setattr(Session, "audiences", never_listed)
+    async with running(session) as (app, pilot):
+        type_ahead(app, "down", "down", "down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ListsScreen))
+        type_ahead(app, "slash", *"a@b.no")
+        await until(pilot, lambda: isinstance(app.screen, LookupScreen), seconds=3)
+        await until(pilot, lambda: app.screen.query_one("#email", Input).value == "a@b.no")
+
+
 async def test_a_key_remapped_to_the_lookup_holds_what_follows_too(session: Session) -> None:
     """A key added to the lookup in [keys] opens it in turn as `/` does: the email typed after
     it lands in the prompt."""
