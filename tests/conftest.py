@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import keyring
@@ -59,6 +60,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 textual.constants.TEXTUAL_ANIMATIONS = "none"
 
 share_parsed_css()  # each worker's apps parse the same CSS once (shared_css.py)
+
+
+T = TypeVar("T")
 
 
 class _SnapshotDay(date):
@@ -153,6 +157,28 @@ def logging_left_as_found() -> Iterator[None]:
 def frames_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
     """A headless app renders the frames a test looks at, not every frame (frames.py)."""
     paint_only_when_looked_at(monkeypatch)
+
+
+async def _answer_here(store: Store, fn: Callable[..., T], *args: object) -> T:
+    """`Store.run`, on the caller's loop instead of a worker thread."""
+    return fn(store.connect(), *args)
+
+
+@pytest.fixture(autouse=True)
+def sandbox_reads_on_the_loop(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The emulated platforms read their small lists on the test's own loop, not on worker threads.
+
+    A hop to a thread and back costs ~120-150 us of CPU on these machines (a trivial function
+    through `asyncio.to_thread`, measured), more than any read of the tests' small lists; the
+    hops were ~14% of the suite's CPU. The demo and `sandbox serve` keep the threads, so that
+    a read of a million-member list never holds the app, and so do the tests of the emulator
+    itself (tests/sandbox) and those that serve it from a subprocess. Writes go to a thread as
+    before (`Store.run_write`), and the big reads of `Store.run_in_turn` to the serving one."""
+    if request.path.parent.name == "sandbox":
+        return
+    monkeypatch.setattr(Store, "run", _answer_here)
 
 
 @pytest.fixture(autouse=True)

@@ -191,9 +191,8 @@ async def test_keys_typed_while_an_accounts_lists_load_wait_for_them(
         type_ahead(app, "down", "enter")
         await flush(pilot)
         assert app.screen is lists and not lists.query_one("#lists", DataTable).row_count
-        gate.set()
-        await settle(pilot)
-        assert isinstance(app.screen, MembersScreen)
+        gate.set()  # the keys are let go as the lists come in, then open the second of them
+        await until(pilot, lambda: isinstance(app.screen, MembersScreen))
         table = lists.query_one("#lists", DataTable)
         assert app.screen.audience.id == table.coordinate_to_cell_key((1, 0)).row_key.value
 
