@@ -160,7 +160,7 @@ def frames_looked_at(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _answer_here(store: Store, fn: Callable[..., T], *args: object) -> T:
-    """`Store.run`, on the caller's loop instead of a worker thread."""
+    """`Store.run` (and `run_in_turn`), on the caller's loop instead of a worker thread."""
     return fn(store.connect(), *args)
 
 
@@ -175,10 +175,11 @@ def sandbox_reads_on_the_loop(
     hops were ~14% of the suite's CPU. The demo and `sandbox serve` keep the threads, so that
     a read of a million-member list never holds the app, and so do the tests of the emulator
     itself (tests/sandbox) and those that serve it from a subprocess. Writes go to a thread as
-    before (`Store.run_write`), and the big reads of `Store.run_in_turn` to the serving one."""
+    before (`Store.run_write`: each waits for its file's writer, which a thread may hold)."""
     if request.path.parent.name == "sandbox":
         return
     monkeypatch.setattr(Store, "run", _answer_here)
+    monkeypatch.setattr(Store, "run_in_turn", _answer_here)
 
 
 @pytest.fixture(autouse=True)
