@@ -24,6 +24,7 @@ from ...core.accounts import credential_specs, prepare, problems
 from ...core.models import Account
 from ...core.platforms import NAMES, adapter_class
 from ...core.platforms import title as platform_title
+from ..styled_once import StyledOnce
 from ..widgets.chooser import Chooser
 
 FormResult = tuple[Account, dict[str, str]] | None
@@ -40,7 +41,7 @@ def _field(key: str, label: str, field: Widget) -> list[Widget]:
     ]
 
 
-class AccountFormScreen(ModalScreen[FormResult]):
+class AccountFormScreen(StyledOnce, ModalScreen[FormResult]):
     HELP = (
         "Add an account: pick the platform, name the account, and fill in what the platform asks "
         "for. Secrets are masked and go to the keyring when the account is saved. Leave the base "

@@ -28,6 +28,7 @@ from ...core.models import Account
 from ...core.session import Session
 from ..actions import bound_keys
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.data_table import DataTable, RowsOpened
 from ..widgets.footer import Footer
@@ -51,7 +52,7 @@ def status_of(error: BaseException | None) -> Text:
     return Text("✗ error", style="red")
 
 
-class AccountsScreen(BackgroundWork, Screen[None]):
+class AccountsScreen(StyledOnce, BackgroundWork, Screen[None]):
     TITLE = "Accounts"
     HELP = (
         "Your accounts on Placewise MPC, Ownpage, Kajabi, Emma and Heyloyalty, each checked in "

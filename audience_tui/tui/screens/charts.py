@@ -31,6 +31,7 @@ from ...core.sanitize import clean
 from ...core.scan import View, prepare
 from ...core.session import Session
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.bar_chart import BarChart
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
@@ -77,7 +78,7 @@ def report_title(report: str) -> str:
     return clean(report).replace("_", " ").capitalize()
 
 
-class ChartsScreen(BackgroundWork, Screen[None]):
+class ChartsScreen(StyledOnce, BackgroundWork, Screen[None]):
     TITLE = "Charts"
     HELP = (
         "Member counts by a field, as bars with counts and percentages. Choose a field on the "

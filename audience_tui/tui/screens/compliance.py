@@ -40,6 +40,7 @@ from ...core.private_files import open_private
 from ...core.sanitize import clean
 from ...core.session import Session
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.cells import error_text, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
@@ -82,7 +83,7 @@ JOBS: dict[str, Job] = {
 }
 
 
-class TypeToConfirm(ModalScreen[bool]):
+class TypeToConfirm(StyledOnce, ModalScreen[bool]):
     """An irreversible job's confirmation: the email typed again."""
 
     HELP = (
@@ -122,7 +123,7 @@ class TypeToConfirm(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class ComplianceScreen(BackgroundWork, Screen[None]):
+class ComplianceScreen(StyledOnce, BackgroundWork, Screen[None]):
     TITLE = "Compliance"
     HELP = (
         "Jobs across every account at once. Pick a job on the left (`enter` moves on to its "

@@ -12,8 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from ..styled_once import StyledOnce
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(StyledOnce, ModalScreen[bool]):
     HELP = "The red button does what it says; `escape` or Cancel leaves things as they are."
     ASKS = True  # answered only by keys typed while it shows (type_ahead.py)
     BINDINGS: ClassVar[list[BindingType]] = [

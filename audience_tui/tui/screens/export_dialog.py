@@ -23,6 +23,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, Radi
 
 from ...core.export import FORMATS, ExportFormat, ExportResult, Progress
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.cells import error_text
 from .confirm import ConfirmScreen
 
@@ -67,7 +68,7 @@ class FormatChoice(RadioSet):
         self.post_message(self.Submitted(chosen))
 
 
-class ExportDialog(ModalScreen[tuple[Path, ExportFormat] | None]):
+class ExportDialog(StyledOnce, ModalScreen[tuple[Path, ExportFormat] | None]):
     """The file to write and its format; dismisses with (path, format) or None."""
 
     HELP = (
@@ -154,7 +155,7 @@ class ExportDialog(ModalScreen[tuple[Path, ExportFormat] | None]):
         self.dismiss(None)
 
 
-class ExportProgress(BackgroundWork, ModalScreen[ExportResult | None]):
+class ExportProgress(StyledOnce, BackgroundWork, ModalScreen[ExportResult | None]):
     """Runs the export; `escape` cancels it (no file is left); a failure is shown here."""
 
     HELP = "The export runs page by page. `escape` cancels it and removes the partial file."

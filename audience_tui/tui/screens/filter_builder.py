@@ -37,6 +37,7 @@ from ...core.models import (
 from ...core.provider import Provider
 from ...core.sanitize import clean
 from ...core.saved_filters import SavedFilters
+from ..styled_once import StyledOnce
 from ..widgets.chooser import Chooser
 from ..widgets.saved_filters import SavedFilterBar
 from .confirm import ConfirmScreen
@@ -58,7 +59,7 @@ def plan_of(provider: Provider, filter: Filter, fields: Sequence[FieldSpec]) -> 
     return plan(filter, fields, provider.capabilities.filter_logic, provider.accepts)
 
 
-class FilterBuilder(ModalScreen[Filter | None]):
+class FilterBuilder(StyledOnce, ModalScreen[Filter | None]):
     """Dismisses with the filter to apply (empty: no filter), or None when cancelled."""
 
     TITLE = "Filter"

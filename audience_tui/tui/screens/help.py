@@ -17,6 +17,7 @@ from ...core.capability_doc import help_section
 from ...core.errors import AudienceError
 from ...core.platforms import platform
 from ..actions import screen_actions
+from ..styled_once import StyledOnce
 
 if TYPE_CHECKING:
     from ...core.session import Session
@@ -57,7 +58,7 @@ def bindings_table(screen: Screen[object]) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(StyledOnce, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark", "dismiss", "Close help", id="help.close")
     ]

@@ -36,6 +36,7 @@ from ...core.importer import opted_out_rows
 from ...core.models import Audience
 from ...core.session import Session
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.cells import error_text, platform_title, text
 from ..widgets.chooser import Chooser
 from ..widgets.footer import Footer
@@ -93,7 +94,7 @@ def problem(error: Exception) -> Text:
     return error_text(error)
 
 
-class ImportStartScreen(BackgroundWork, Screen[ImportDraft | None]):
+class ImportStartScreen(StyledOnce, BackgroundWork, Screen[ImportDraft | None]):
     TITLE = "New import"
     HELP = (
         "Choose the list and a CSV file (type its path or pick it in the tree: folders and .csv "

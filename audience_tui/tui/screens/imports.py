@@ -38,6 +38,7 @@ from ...core.provider import Provider
 from ...core.sanitize import one_line
 from ...core.session import Session
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable
 from ..widgets.footer import Footer
@@ -50,7 +51,7 @@ SLOW_POLL = 30.0  # ... and while nothing does
 COUNTS = ("submitted", "added", "updated", "skipped", "errors")
 
 
-class ImportsScreen(BackgroundWork, Screen[None]):
+class ImportsScreen(StyledOnce, BackgroundWork, Screen[None]):
     TITLE = "Imports"
     HELP = (
         "The account's imports: state, rows sent, added, updated, skipped and refused, with "

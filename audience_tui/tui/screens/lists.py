@@ -22,6 +22,7 @@ from ...core.sanitize import clean
 from ...core.session import Session
 from ..background import BackgroundWork
 from ..demo_builds import building, builds_of
+from ..styled_once import StyledOnce
 from ..widgets.cells import count_text, error_text, platform_title, text
 from ..widgets.data_table import DataTable, RowsOpened
 from ..widgets.footer import Footer
@@ -35,7 +36,7 @@ BUILD_POLL = 0.5  # seconds between progress redraws while a demo list is being 
 RECOUNT_EVERY = 6  # polls between re-reading the member counts during a build
 
 
-class ListsScreen(BackgroundWork, FollowsWrites, Screen[None]):
+class ListsScreen(StyledOnce, BackgroundWork, FollowsWrites, Screen[None]):
     TITLE = "Lists"
     HELP = (
         "The account's lists with their member counts (— where the platform does not say). "

@@ -26,6 +26,7 @@ from ...core.sanitize import clean
 from ...core.session import LookupResult, Session, check_email
 from ..background import BackgroundWork
 from ..memberships import Target, targets, targets_of
+from ..styled_once import StyledOnce
 from ..widgets.cells import error_text, platform_title, status_text, text
 from ..widgets.data_table import DataTable, RowsOpened
 from ..widgets.footer import Footer
@@ -37,7 +38,7 @@ from .opt_out import OptOutScreen
 DONE = (MemberStatus.OPTED_OUT, MemberStatus.DELETED)
 
 
-class LookupScreen(BackgroundWork, ModalScreen[None]):
+class LookupScreen(StyledOnce, BackgroundWork, ModalScreen[None]):
     """The prompt: in `account_name`, or in every account when it is None."""
 
     TITLE = "Look up"
@@ -134,7 +135,7 @@ class LookupScreen(BackgroundWork, ModalScreen[None]):
         self.app.switch_screen(MemberDetailScreen(self.session, *target))
 
 
-class LookupResultsScreen(BackgroundWork, FollowsWrites, Screen[None]):
+class LookupResultsScreen(StyledOnce, BackgroundWork, FollowsWrites, Screen[None]):
     """Where one person is, across accounts, and the way to opt them out there."""
 
     TITLE = "Lookup results"

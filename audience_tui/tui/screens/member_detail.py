@@ -22,6 +22,7 @@ from ...core.models import Audience, FieldSpec, Member
 from ...core.sanitize import clean
 from ...core.session import OptOutOutcome, Session
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.cells import (
     error_text,
     person,
@@ -37,7 +38,7 @@ from ..write_views import FollowsWrites, WriteConfirmed
 from .opt_out import OptOutScreen
 
 
-class MemberDetailScreen(BackgroundWork, FollowsWrites, Screen[Member]):
+class MemberDetailScreen(StyledOnce, BackgroundWork, FollowsWrites, Screen[Member]):
     TITLE = "Member"
     HELP = (
         "Everything the platform returned about this member: the common fields first, then the "

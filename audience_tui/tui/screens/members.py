@@ -32,6 +32,7 @@ from ..background import BackgroundWork
 from ..context import settings_of
 from ..demo_builds import build_of, building
 from ..status_words import cannot_show, cannot_sort, no_jump, scan_status, waiting, withheld
+from ..styled_once import StyledOnce
 from ..whole_member import act_on_whole
 from ..widgets.cells import error_text
 from ..widgets.footer import Footer
@@ -61,7 +62,7 @@ async def show_members(screen: MembersScreen) -> None:
     await screen.app.push_screen(screen)
 
 
-class MembersScreen(BackgroundWork, FollowsWrites, Screen[None]):
+class MembersScreen(StyledOnce, BackgroundWork, FollowsWrites, Screen[None]):
     TITLE = "Members"
     DEFAULT_CSS = "MembersScreen #filter, MembersScreen #status { width: 100%; }"
     HELP = (

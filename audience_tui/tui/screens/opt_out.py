@@ -30,6 +30,7 @@ from ...core.session import OptOutOutcome, Session
 from ..background import BackgroundWork
 from ..context import settings_of
 from ..memberships import Target
+from ..styled_once import StyledOnce
 from ..widgets.cells import (
     error_text,
     person,
@@ -41,7 +42,7 @@ from ..widgets.data_table import DataTable
 from ..widgets.wrapping_checkbox import WrappingCheckbox
 
 
-class OptOutScreen(BackgroundWork, ModalScreen[list[OptOutOutcome]]):
+class OptOutScreen(StyledOnce, BackgroundWork, ModalScreen[list[OptOutOutcome]]):
     HELP = (
         "Confirm the opt-out of the memberships listed. Nothing is sent until you press "
         "**Opt out** (focus starts on Cancel); `escape` cancels. Nothing is sent for a membership "

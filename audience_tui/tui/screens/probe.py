@@ -22,6 +22,7 @@ from ...core.models import Check, Verdict
 from ...core.probe import probe, write_report
 from ...core.session import Session
 from ..background import BackgroundWork
+from ..styled_once import StyledOnce
 from ..widgets.cells import error_text, text
 from ..widgets.data_table import DataTable
 
@@ -32,7 +33,7 @@ STYLES: dict[Verdict, str] = {
 }
 
 
-class ProbeScreen(BackgroundWork, ModalScreen[None]):
+class ProbeScreen(StyledOnce, BackgroundWork, ModalScreen[None]):
     HELP = (
         "Checks, with reads only, each assumption the adapter makes where the platform's "
         "documents are silent, and shows what the account said: **confirmed**, "
