@@ -17,13 +17,13 @@ from types import ModuleType
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from . import hostile, write_log
 from .demo_credentials import PLATFORMS
 from .faults import FaultMiddleware, FaultSpec
 from .options import OptionsMiddleware
+from .responses import JSONResponse
 from .store import Store
 
 

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..demo_credentials import DEMO
+from ..responses import JSONResponse
 from ..store import Store
 from .data import (
     ACCOUNT_ID,

@@ -7,8 +7,8 @@ import sqlite3
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
+from ..responses import JSONResponse
 from .query import brackets
 
 

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..demo_credentials import DEMO
+from ..responses import JSONResponse
 from ..store import Store
 from . import data as heyloyalty_data
 from .auth import signed_by

@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from ..responses import JSONResponse
 from ..store import Store
 from .data import FIELD_COLUMNS, new_member_id, now_text
 from .http import error, form, list_fields, list_row, member_row

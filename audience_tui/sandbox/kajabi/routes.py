@@ -24,10 +24,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..demo_credentials import DEMO
+from ..responses import JSONResponse
 from ..store import Store
 from . import data as kajabi_data
 from .data import iso

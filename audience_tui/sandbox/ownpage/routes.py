@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..demo_credentials import DEMO
+from ..responses import JSONResponse
 from ..store import Store
 from . import query as db
 from .data import (

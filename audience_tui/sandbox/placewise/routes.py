@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from ..demo_credentials import DEMO
+from ..responses import JSONResponse
 from ..store import Store
 from . import data, imports, reporting
 from . import writes as members
