@@ -168,14 +168,15 @@ async def _answer_here(store: Store, fn: Callable[..., T], *args: object) -> T:
 def sandbox_reads_on_the_loop(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The emulated platforms read their small lists on the test's own loop, not on worker threads.
+    """The emulated platforms read the tests' small lists on the test's own loop, not on threads.
 
     A hop to a thread and back costs ~120-150 us of CPU on these machines (a trivial function
-    through `asyncio.to_thread`, measured), more than any read of the tests' small lists; the
-    hops were ~14% of the suite's CPU. The demo and `sandbox serve` keep the threads, so that
-    a read of a million-member list never holds the app, and so do the tests of the emulator
-    itself (tests/sandbox) and those that serve it from a subprocess. Writes go to a thread as
-    before (`Store.run_write`: each waits for its file's writer, which a thread may hold)."""
+    through `asyncio.to_thread`, measured), more than most of those reads (a token, a list, a
+    member by id: tens of microseconds); the hops were ~14% of the suite's CPU. The demo and
+    `sandbox serve` keep the threads, so that a read of a million-member list never holds the
+    app, and so do the tests of the emulator itself (tests/sandbox) and those that serve it from
+    a subprocess. Writes go to a thread as before (`Store.run_write`: each waits for its file's
+    writer, which a thread may hold)."""
     if request.path.parent.name == "sandbox":
         return
     monkeypatch.setattr(Store, "run", _answer_here)
