@@ -6,15 +6,19 @@ typed before `/` have their turn before it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from textual import events
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import Input, Label
 from tui_helpers import flush, open_lists, open_members, running, settle, until
 
 from audience_tui.core.models import Audience
 from audience_tui.core.session import Session
+from audience_tui.tui.app import AudienceApp
 from audience_tui.tui.screens.account_form import AccountFormScreen
 from audience_tui.tui.screens.charts import ChartsScreen
 from audience_tui.tui.screens.lists import ListsScreen
@@ -197,12 +201,11 @@ async def test_keys_typed_while_an_accounts_lists_load_wait_for_them(
         assert app.screen.audience.id == table.coordinate_to_cell_key((1, 0)).row_key.value
 
 
-async def test_keys_stop_waiting_for_lists_that_do_not_come(
+@asynccontextmanager
+async def lists_that_never_come(
     session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A platform that does not list: a key typed meanwhile waits HOLD_LIMIT, then goes to the
-    empty lists screen, and keys typed after that act at once: `escape` leaves (each key had
-    waited half a second while the platform was silent)."""
+) -> AsyncIterator[tuple[AudienceApp, Pilot[None], ListsScreen]]:
+    """demo-emma's lists screen, opened by keys typed at once, over a platform that never lists."""
     silent = asyncio.Event()  # never set: the lists never come
 
     async def never_listed(self: Session, account: str, **kw: float | None) -> list[Audience]:
@@ -213,7 +216,17 @@ async def test_keys_stop_waiting_for_lists_that_do_not_come(
     async with running(session) as (app, pilot):
         type_ahead(app, "down", "down", "down", "enter")
         await until(pilot, lambda: isinstance(app.screen, ListsScreen))
-        lists = app.screen
+        assert isinstance(app.screen, ListsScreen)
+        yield app, pilot, app.screen
+
+
+async def test_keys_stop_waiting_for_lists_that_do_not_come(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A platform that does not list: a key typed meanwhile waits HOLD_LIMIT, then goes to the
+    empty lists screen, and keys typed after that act at once: `escape` leaves (each key had
+    waited half a second while the platform was silent)."""
+    async with lists_that_never_come(session, monkeypatch) as (app, pilot, lists):
         type_ahead(app, "down")
         await until(pilot, lambda: bool(app._held))
         await until(pilot, lambda: not app._held)  # HOLD_LIMIT: on to the empty table
@@ -228,19 +241,11 @@ async def test_slash_opens_its_prompt_over_lists_that_do_not_come(
     """`/` and an email typed while a silent platform lists: the prompt opens over the lists
     screen once the keys stop waiting (HOLD_LIMIT), with the email in it, not when the lists
     request gives up (10 s later)."""
-    silent = asyncio.Event()  # never set: the lists never come
-
-    async def never_listed(self: Session, account: str, **kw: float | None) -> list[Audience]:
-        await silent.wait()
-        return []
-
-    monkeypatch.setattr(Session, "audiences", never_listed)
-    async with running(session) as (app, pilot):
-        type_ahead(app, "down", "down", "down", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ListsScreen))
+    async with lists_that_never_come(session, monkeypatch) as (app, pilot, lists):
         type_ahead(app, "slash", *"a@b.no")
         await until(pilot, lambda: isinstance(app.screen, LookupScreen), seconds=3)
         await until(pilot, lambda: app.screen.query_one("#email", Input).value == "a@b.no")
+        assert app.screen_stack[-2] is lists
 
 
 async def test_a_key_remapped_to_the_lookup_holds_what_follows_too(session: Session) -> None:
