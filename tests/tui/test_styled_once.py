@@ -19,24 +19,30 @@ def styles(screen: Screen[object]) -> list[tuple[str, str]]:
     return [(repr(node), node.styles.css) for node in screen.walk_children(with_self=True)]
 
 
+@pytest.fixture
+def restyled(monkeypatch: pytest.MonkeyPatch) -> list[DOMNode]:
+    """Each node the app restyles (with its descendants), in order."""
+    nodes: list[DOMNode] = []
+    update_styles = AudienceApp.update_styles
+
+    def recording(app: AudienceApp, node: DOMNode, animate: bool = True) -> None:
+        nodes.append(node)
+        update_styles(app, node, animate)
+
+    monkeypatch.setattr(AudienceApp, "update_styles", recording)
+    return nodes
+
+
 @pytest.mark.parametrize(
     ("key", "opens"),
     [("f", FilterBuilder), ("question_mark", HelpScreen), ("enter", MemberDetailScreen)],
 )
 async def test_a_screen_first_shows_styled_as_a_whole_restyle_would_style_it(
-    session: Session, monkeypatch: pytest.MonkeyPatch, key: str, opens: type[Screen[object]]
+    session: Session, restyled: list[DOMNode], key: str, opens: type[Screen[object]]
 ) -> None:
-    restyled: list[DOMNode] = []
-    update_styles = AudienceApp.update_styles
-
-    def recording(app: AudienceApp, node: DOMNode, animate: bool = True) -> None:
-        if isinstance(node, Screen):
-            restyled.append(node)
-        update_styles(app, node, animate)
-
     async with running(session) as (app, pilot):
         members = await open_members(pilot, session, "demo-emma")
-        monkeypatch.setattr(AudienceApp, "update_styles", recording)
+        restyled.clear()
         await pilot.press(key)
         await until(pilot, lambda: isinstance(app.screen, opens))
         await settle(pilot)
@@ -55,22 +61,12 @@ async def test_a_screen_first_shows_styled_as_a_whole_restyle_would_style_it(
         assert app.screen not in restyled
 
 
-async def test_a_screen_shown_again_is_restyled(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_screen_shown_again_is_restyled(session: Session, restyled: list[DOMNode]) -> None:
     """What changed while a screen was away reaches it: each resume after the first restyles
     (an installed screen is kept when it closes, and shown again as it was)."""
-    restyled: list[DOMNode] = []
-    update_styles = AudienceApp.update_styles
-
-    def recording(app: AudienceApp, node: DOMNode, animate: bool = True) -> None:
-        restyled.append(node)
-        update_styles(app, node, animate)
-
     async with running(session) as (app, pilot):
         accounts = app.screen
         app.install_screen(HelpScreen(accounts), "kept-help")
-        monkeypatch.setattr(AudienceApp, "update_styles", recording)
         for shown, restyles in ((1, False), (2, True), (3, True)):
             restyled.clear()
             await app.push_screen("kept-help")
